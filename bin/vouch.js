@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point for `npx vouch`. The CLI is TypeScript run by Node 24's type stripping; npm puts the
+// project's pinned Node 24 (devDependency `node`) first on PATH for `npx` and `npm run`.
+const major = Number(process.versions.node.split('.')[0])
+if (major < 24) {
+  process.stderr.write(
+    `vouch: Node ${process.versions.node} is too old; Vouch needs Node 24 (run it through npx or npm run, which use the pinned node@24)\n`,
+  )
+  process.exit(70)
+}
+const { main } = await import('../src/cli/main.ts')
+process.exitCode = await main(process.argv.slice(2))

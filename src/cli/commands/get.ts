@@ -1,0 +1,131 @@
+import type { Command } from 'commander'
+import type { Torrent } from 'webtorrent'
+import { VouchError } from '../../errors.ts'
+import { Engine } from '../../engine/engine.ts'
+import { parseTorrentBytes } from '../../engine/source.ts'
+import { verifyOnDisk } from '../../engine/verify.ts'
+import { globalOptions, note, report } from '../context.ts'
+import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
+import { progressView } from '../progress.ts'
+
+interface GetFlags extends NetworkFlags {
+  out?: string
+  peer?: string[]
+  allowUnsigned?: boolean
+  timeout: string
+}
+
+export function parseSeconds(text: string, flag: string): number {
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0)
+    throw new VouchError('usage', `${flag} must be a positive number of seconds, not '${text}'`)
+  return value
+}
+
+/**
+ * Resolves when the torrent is done. Rejects with a network error when nothing arrives for
+ * `stallMs` (no metadata, no bytes), or with the torrent's own fatal error.
+ */
+export function waitUntilDone(engine: Engine, torrent: Torrent, stallMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let lastBytes = -1
+    let lastChange = Date.now()
+    const finish = (error?: Error) => {
+      clearInterval(poll)
+      torrent.off('done', onDone)
+      offError()
+      if (error) reject(error)
+      else resolve()
+    }
+    const onDone = () => finish()
+    const offError = engine.events.on('error', (event) => {
+      if (event.infoHash === null || event.infoHash === torrent.infoHash)
+        finish(new VouchError('network', event.message))
+    })
+    const poll = setInterval(() => {
+      const bytes = torrent.ready ? torrent.received : -1
+      if (bytes !== lastBytes) {
+        lastBytes = bytes
+        lastChange = Date.now()
+      } else if (Date.now() - lastChange > stallMs) {
+        const what = torrent.ready
+          ? `no data arrived for ${Math.round(stallMs / 1000)} s`
+          : `no peer sent the metadata within ${Math.round(stallMs / 1000)} s`
+        finish(
+          new VouchError('network', `timed out: ${what} (${torrent.numPeers} peers connected)`, {
+            infoHash: torrent.infoHash,
+          }),
+        )
+      }
+    }, 250)
+    if (torrent.done) finish()
+    else torrent.once('done', onDone)
+  })
+}
+
+export function registerGet(program: Command): void {
+  withNetworkOptions(
+    program
+      .command('get')
+      .description('download a .torrent, magnet link or infohash, verify it, and exit')
+      .argument('<source>', '.torrent file, magnet link or infohash')
+      .option('--out <dir>', 'download directory (default: HOME/downloads)')
+      .option('--peer <host:port...>', 'connect to these peers directly')
+      .option(
+        '--allow-unsigned',
+        'override the provenance policy for this torrent (recorded in the audit log)',
+      )
+      .option('--timeout <seconds>', 'give up when nothing arrives for this long', '120'),
+  ).action(async (source: string, flags: GetFlags, command: Command) => {
+    const global = globalOptions(command)
+    const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
+    const engine = await Engine.open(engineOptionsFrom(global, flags))
+    const view = progressView(process.stderr, !global.json)
+    const offProgress = engine.events.on('progress', (stats) => view.update(stats))
+    try {
+      const started = Date.now()
+      const torrent = await engine.add(source, {
+        ...(flags.out ? { downloadDir: flags.out } : {}),
+        peers: flags.peer ?? [],
+        allowUnsigned: flags.allowUnsigned ?? false,
+        remember: false,
+      })
+      await waitUntilDone(engine, torrent, stallMs)
+      const finalStats = engine.stats().find((s) => s.infoHash === torrent.infoHash)
+      if (finalStats) view.update({ ...finalStats, progress: 1 })
+      view.stop()
+      const parsed = await parseTorrentBytes(torrent.torrentFile, torrent.name)
+      const check = await verifyOnDisk(parsed, torrent.path)
+      if (!check.ok) {
+        throw new VouchError(
+          'integrity',
+          `downloaded data failed verification: ${check.badPieces.length} of ${check.pieces} pieces differ`,
+          {
+            infoHash: torrent.infoHash,
+            badPieces: check.badPieces.slice(0, 20),
+          },
+        )
+      }
+      const seconds = (Date.now() - started) / 1000
+      report(
+        global,
+        `downloaded and verified ${torrent.name} (${torrent.length} bytes, ${check.pieces} pieces) in ${seconds.toFixed(1)} s → ${torrent.path}`,
+        {
+          ok: true,
+          infoHash: torrent.infoHash,
+          name: torrent.name,
+          length: torrent.length,
+          path: torrent.path,
+          pieces: check.pieces,
+          seconds,
+        },
+      )
+    } finally {
+      view.stop()
+      offProgress()
+      await engine.close()
+    }
+  })
+}
+
+export { note }

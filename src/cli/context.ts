@@ -1,0 +1,24 @@
+import type { Command } from 'commander'
+import { resolveHome } from '../engine/paths.ts'
+
+/** Options every command understands (declared on the root program). */
+export interface GlobalOptions {
+  json: boolean
+  home: string
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  const options = command.optsWithGlobals<{ json?: boolean; home?: string }>()
+  return { json: options.json ?? false, home: resolveHome(options.home) }
+}
+
+/** Human text on stdout, or one JSON document with --json. */
+export function report(options: GlobalOptions, human: string, data: unknown): void {
+  if (options.json) process.stdout.write(`${JSON.stringify(data)}\n`)
+  else process.stdout.write(`${human}\n`)
+}
+
+/** Progress and notes go to stderr so stdout stays clean for --json and pipes. */
+export function note(text: string): void {
+  process.stderr.write(`${text}\n`)
+}

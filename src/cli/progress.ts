@@ -1,0 +1,75 @@
+import cliProgress from 'cli-progress'
+import type { TorrentStats } from '../engine/events.ts'
+
+export interface ProgressView {
+  update(stats: TorrentStats): void
+  stop(): void
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+function formatEta(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--'
+  const seconds = Math.round(ms / 1000)
+  return seconds >= 3600
+    ? `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`
+    : `${Math.floor(seconds / 60)}m${seconds % 60}s`
+}
+
+/** A progress bar with speed and peers on a terminal; plain lines (at most one per 5%) otherwise. */
+export function progressView(stream: NodeJS.WriteStream, enabled: boolean): ProgressView {
+  if (!enabled) return { update: () => undefined, stop: () => undefined }
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: '{bar} {percentage}% | {done}/{total} | {speed}/s | {peers} peers | ETA {eta}',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    )
+    let started = false
+    return {
+      update(stats) {
+        const payload = {
+          done: formatBytes(stats.downloaded),
+          total: formatBytes(stats.length),
+          speed: formatBytes(stats.downloadSpeed),
+          peers: stats.numPeers,
+          eta: formatEta(stats.timeRemaining),
+        }
+        if (!started) {
+          bar.start(1000, 0, payload)
+          started = true
+        }
+        bar.update(Math.round(stats.progress * 1000), payload)
+      },
+      stop() {
+        if (started) bar.stop()
+      },
+    }
+  }
+  let lastStep = -1
+  return {
+    update(stats) {
+      const step = Math.floor(stats.progress * 20)
+      if (step === lastStep) return
+      lastStep = step
+      stream.write(
+        `${(stats.progress * 100).toFixed(0)}% ${formatBytes(stats.downloaded)}/${formatBytes(stats.length)} ` +
+          `${formatBytes(stats.downloadSpeed)}/s ${stats.numPeers} peers\n`,
+      )
+    },
+    stop: () => undefined,
+  }
+}

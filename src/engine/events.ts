@@ -1,0 +1,38 @@
+/** The engine's event stream. The API contract (src/api) forwards these to the UI unchanged. */
+
+export interface TorrentStats {
+  infoHash: string
+  name: string
+  length: number
+  downloaded: number
+  uploaded: number
+  progress: number
+  downloadSpeed: number
+  uploadSpeed: number
+  numPeers: number
+  /** Milliseconds; Infinity when unknown. */
+  timeRemaining: number
+  done: boolean
+  paused: boolean
+}
+
+export interface PeerRef {
+  infoHash: string
+  address: string
+  port: number
+  peerId: string | null
+}
+
+export interface EngineEvents {
+  added: { infoHash: string; name: string | null; seeding: boolean }
+  metadata: { infoHash: string; name: string; length: number; files: { path: string; length: number }[] }
+  progress: TorrentStats
+  done: { infoHash: string; name: string }
+  /** Recoverable: a piece failed its hash, a tracker was unreachable, a peer misbehaved. */
+  warning: { infoHash: string | null; message: string }
+  /** Fatal for the torrent named (or for the engine when infoHash is null). */
+  error: { infoHash: string | null; code: string; message: string }
+  'peer-connected': PeerRef
+  'peer-disconnected': PeerRef
+  removed: { infoHash: string }
+}

@@ -1,0 +1,29 @@
+import type Wire from 'bittorrent-protocol'
+import type { Torrent } from 'webtorrent'
+import type { TorrentSource } from './source.ts'
+
+/** The answer of an admission hook: go ahead, or stop with a reason the user can read. */
+export type Admission =
+  { admitted: true } | { admitted: false; code: string; reason: string; details?: Record<string, unknown> }
+
+export interface AdmissionRequest {
+  source: TorrentSource
+  /** The user explicitly asked to skip provenance for this torrent (`--allow-unsigned`). */
+  allowUnsigned: boolean
+}
+
+/**
+ * Extension seam, in tiers like libtorrent's plugin API (session → torrent → peer). Every hook is
+ * optional and does nothing by default. Provenance, defence and reputation attach through it, so
+ * the engine never depends on them.
+ */
+export interface EnginePlugin {
+  readonly name: string
+  /** Runs before WebTorrent sees the torrent. A refusal stops the add; nothing is fetched or written. */
+  admit?(request: AdmissionRequest): Admission | Promise<Admission>
+  /** A torrent was handed to WebTorrent (metadata may still be pending for magnets). */
+  attachTorrent?(torrent: Torrent): void
+  /** A peer connection exists for `torrent`; the handshake may not have completed yet. */
+  attachWire?(wire: Wire, torrent: Torrent): void
+  close?(): void | Promise<void>
+}

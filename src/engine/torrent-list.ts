@@ -1,0 +1,78 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+
+/** One torrent the engine should bring back after a restart. */
+export interface RememberedTorrent {
+  infoHash: string
+  /** Path of the stored .torrent copy, when metadata is known. */
+  torrentFile: string | null
+  /** The magnet link, for torrents added without metadata. */
+  magnet: string | null
+  downloadDir: string
+  seeding: boolean
+  allowUnsigned: boolean
+  addedAt: string
+}
+
+const FORMAT_VERSION = 1
+
+/** The persisted torrent list: a small JSON file written atomically (temp file, then rename). */
+export class TorrentList {
+  readonly #file: string
+  #entries = new Map<string, RememberedTorrent>()
+  #writing: Promise<void> = Promise.resolve()
+
+  constructor(file: string) {
+    this.#file = file
+  }
+
+  async load(): Promise<RememberedTorrent[]> {
+    let text: string
+    try {
+      text = await readFile(this.#file, 'utf8')
+    } catch {
+      return []
+    }
+    try {
+      const data = JSON.parse(text) as { version?: number; torrents?: RememberedTorrent[] }
+      if (data.version !== FORMAT_VERSION || !Array.isArray(data.torrents)) return []
+      for (const entry of data.torrents) {
+        if (typeof entry?.infoHash === 'string' && /^[0-9a-f]{40}$/.test(entry.infoHash)) {
+          this.#entries.set(entry.infoHash, entry)
+        }
+      }
+    } catch {
+      // A corrupt list must not stop the engine; keep the bad file aside for inspection.
+      await rename(this.#file, `${this.#file}.corrupt-${Date.now()}`).catch(() => undefined)
+    }
+    return [...this.#entries.values()]
+  }
+
+  entries(): RememberedTorrent[] {
+    return [...this.#entries.values()]
+  }
+
+  async put(entry: RememberedTorrent): Promise<void> {
+    this.#entries.set(entry.infoHash, entry)
+    await this.#save()
+  }
+
+  async delete(infoHash: string): Promise<void> {
+    if (this.#entries.delete(infoHash)) await this.#save()
+  }
+
+  #save(): Promise<void> {
+    const snapshot = JSON.stringify(
+      { version: FORMAT_VERSION, torrents: [...this.#entries.values()] },
+      null,
+      2,
+    )
+    this.#writing = this.#writing.then(async () => {
+      await mkdir(path.dirname(this.#file), { recursive: true })
+      const temp = `${this.#file}.${process.pid}.tmp`
+      await writeFile(temp, snapshot)
+      await rename(temp, this.#file)
+    })
+    return this.#writing
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What the tamper-evident audit log receives. Provenance (acceptances, refusals, overrides) and
+ * defence (bans, lifts) report through this interface; src/reputation implements it with the
+ * hash-chained log in SQLite. Recording must never block the download path: implementations
+ * queue and batch.
+ */
+export type AuditEventType =
+  | 'provenance.accepted'
+  | 'provenance.refused'
+  | 'provenance.override'
+  | 'trust.pinned'
+  | 'trust.removed'
+  | 'trust.revoked'
+  | 'ban.created'
+  | 'ban.lifted'
+  | 'ban.imported'
+
+export interface AuditEvent {
+  type: AuditEventType
+  /** What the event is about: an infohash, a key fingerprint, an address. */
+  subject: string
+  details: Record<string, unknown>
+}
+
+export interface AuditSink {
+  record(event: AuditEvent): void
+}
+
+/** For contexts without a store (pure unit tests of other layers): keeps events in memory. */
+export class MemoryAuditSink implements AuditSink {
+  readonly events: (AuditEvent & { at: number })[] = []
+  record(event: AuditEvent): void {
+    this.events.push({ ...event, at: Date.now() })
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The one interface bans go through. src/defence decides bans and enforces them on wires;
+ * src/reputation persists them (SQLite) by implementing this interface. `MemoryBanStore` is the
+ * in-process implementation used when no persistent store is attached.
+ */
+
+/** Who sent a bad block and how we know. */
+export interface BanEvidence {
+  infoHash: string
+  piece: number
+  /** Byte offset of the block inside the piece. */
+  offset: number
+  /** Digest (hex) of the block the peer sent. */
+  badDigest: string
+  /** Digest (hex) of the correct block, once the piece verified; null when proof came otherwise. */
+  goodDigest: string | null
+}
+
+export type BanReason =
+  /** The peer's block differed from the block of the piece once it verified (smart ban). */
+  | 'poisoned-block'
+  /** The peer was the only contributor of a piece that failed its hash. */
+  | 'sole-contributor'
+  /** Strikes from unproven suspicion passed the threshold. */
+  | 'strikes'
+  /** The peer sent blocks nobody asked for. */
+  | 'unsolicited'
+  /** Banned by the user. */
+  | 'manual'
+  /** Imported from a blocklist. */
+  | 'imported'
+
+export type BanSource = 'automatic' | 'manual' | 'imported'
+
+export interface Ban {
+  /** The address key: an IPv4 address, or an IPv6 /64 prefix written as `2001:db8:1:2::/64`. */
+  address: string
+  /** For ranges (imported blocklists): the last address of the range; null for a single key. */
+  rangeEnd: string | null
+  reason: BanReason
+  source: BanSource
+  evidence: BanEvidence | null
+  /** Free text for people (label of a blocklist entry, a note). */
+  note: string
+  /** ms since epoch */
+  createdAt: number
+  /** ms since epoch; null = permanent */
+  expiresAt: number | null
+}
+
+export interface BanStore {
+  /** The active (unexpired) ban covering `address`, if any. */
+  banFor(address: string, now?: number): Ban | undefined
+  add(ban: Ban): void
+  /** Lift every ban on `address`; returns how many were lifted. */
+  lift(address: string): number
+  /** Active bans. */
+  list(now?: number): Ban[]
+  /** How many times `address` has been banned before (for escalation), expired ones included. */
+  priorBans(address: string): number
+}

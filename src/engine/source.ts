@@ -65,18 +65,85 @@ export async function readTorrentFile(file: string): Promise<TorrentSource> {
 }
 
 export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): Promise<ParsedTorrent> {
+  const malformed = (problem: string) =>
+    new VouchError('bad-input', `malformed torrent file ${origin}: ${problem}`, { source: origin })
+  if (bytes.length === 0) throw malformed('the file is empty')
+  if (bytes[0] !== 0x64 /* 'd' */) throw malformed('not a bencoded dictionary (is this a .torrent file?)')
   let parsed: ParsedTorrent
   try {
     parsed = await parseTorrent(bytes)
   } catch (error) {
-    throw new VouchError('bad-input', `malformed torrent file ${origin}: ${(error as Error).message}`, {
-      source: origin,
-    })
+    const message = (error as Error).message
+    // bencode reports truncation as a missing delimiter or an out-of-range read.
+    throw malformed(
+      /delimiter|out of range|Invalid data|Unexpected end/i.test(message)
+        ? `invalid or truncated bencoding (${message})`
+        : message,
+    )
   }
   if (!parsed.info || !parsed.infoBuffer || !parsed.pieces || !parsed.files) {
-    throw new VouchError('bad-input', `malformed torrent file ${origin}: no info dictionary`, {
-      source: origin,
-    })
+    throw malformed('no info dictionary')
   }
+  const problem = infoProblem(parsed)
+  if (problem) throw malformed(problem)
   return parsed
+}
+
+/** Beyond this many files a torrent is refused: real ones stay far below it. */
+export const MAX_TORRENT_FILES = 100_000
+/** 256 MiB; BEP 3 pieces are powers of two and real ones are at most 64 MiB. */
+export const MAX_PIECE_LENGTH = 256 * 1024 * 1024
+
+/**
+ * The consistency checks parse-torrent leaves out: a malformed info dictionary must be refused here,
+ * with its problem named, rather than reach WebTorrent (which may crash, hang or write outside the
+ * download directory). Returns a description of the first problem, or null.
+ */
+export function infoProblem(parsed: ParsedTorrent): string | null {
+  const info = parsed.info ?? {}
+  const pieceLength = parsed.pieceLength
+  if (typeof pieceLength !== 'number' || !Number.isSafeInteger(pieceLength) || pieceLength <= 0) {
+    return `piece length must be a positive integer, not ${String(info['piece length'])}`
+  }
+  if (pieceLength > MAX_PIECE_LENGTH) return `piece length ${pieceLength} is larger than ${MAX_PIECE_LENGTH}`
+  const pieceBytes = info.pieces
+  if (!(pieceBytes instanceof Uint8Array) || pieceBytes.length % 20 !== 0) {
+    return 'the pieces field must be a string of 20-byte SHA-1 hashes'
+  }
+  const files = parsed.files ?? []
+  if (files.length === 0) return 'no files'
+  if (files.length > MAX_TORRENT_FILES) return `${files.length} files, more than ${MAX_TORRENT_FILES}`
+  for (const file of files) {
+    if (!Number.isSafeInteger(file.length) || file.length < 0) {
+      return `file ${file.path} has an invalid length ${String(file.length)}`
+    }
+  }
+  const length = parsed.length ?? 0
+  if (!Number.isSafeInteger(length)) return 'total length is too large'
+  const expectedPieces = Math.ceil(length / pieceLength)
+  if (pieceBytes.length / 20 !== expectedPieces) {
+    return `${pieceBytes.length / 20} piece hashes for ${length} bytes in pieces of ${pieceLength} (expected ${expectedPieces})`
+  }
+  const nameProblem = pathComponentProblem(info['name.utf-8'] ?? info.name)
+  if (nameProblem) return `the torrent name ${nameProblem}`
+  if (Array.isArray(info.files)) {
+    for (const entry of info.files as Record<string, unknown>[]) {
+      const components = entry['path.utf-8'] ?? entry.path
+      if (!Array.isArray(components) || components.length === 0) return 'a file has no path'
+      for (const component of components) {
+        const componentProblem = pathComponentProblem(component)
+        if (componentProblem) return `a file path component ${componentProblem}`
+      }
+    }
+  }
+  return null
+}
+
+/** Names that would leave the download directory, or that no filesystem accepts. */
+function pathComponentProblem(value: unknown): string | null {
+  if (!(value instanceof Uint8Array) && typeof value !== 'string') return 'is not a string'
+  const text = typeof value === 'string' ? value : new TextDecoder().decode(value)
+  if (text === '' || text === '.' || text === '..') return `is '${text}'`
+  if (/[/\\\0]/.test(text)) return `'${text.replace(/\0/g, '\\0')}' contains a path separator or NUL`
+  return null
 }

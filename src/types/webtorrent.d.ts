@@ -169,6 +169,9 @@ declare module 'webtorrent' {
       cb?: (err?: Error | null) => void,
     ): Promise<void>
     address(): { address: string; family: string; port: number } | null
+    /** Bytes per second; -1 removes the limit. */
+    throttleUpload(rate: number): boolean | undefined
+    throttleDownload(rate: number): boolean | undefined
     destroy(cb?: (err?: Error | null) => void): void
   }
 }

@@ -25,6 +25,8 @@ export interface RunOptions {
   timeoutMs?: number
   env?: NodeJS.ProcessEnv
   cwd?: string
+  /** Run this script instead of bin/vouch.js (e.g. test/kit/engine-process.ts). */
+  script?: string
 }
 
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -34,7 +36,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Run `vouch ARGS...` to completion. */
 export async function runVouch(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(NODE, [BIN, ...args], {
+  const child = spawn(NODE, [options.script ?? BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +70,7 @@ export class VouchProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 
   constructor(args: string[], options: RunOptions = {}) {
-    this.child = spawn(NODE, [BIN, ...args], {
+    this.child = spawn(NODE, [options.script ?? BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

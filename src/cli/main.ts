@@ -3,6 +3,7 @@ import { isVouchError } from '../errors.ts'
 import { registerCreate } from './commands/create.ts'
 import { registerGet } from './commands/get.ts'
 import { registerSeed } from './commands/seed.ts'
+import { registerServe } from './commands/serve.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
 export function buildProgram(): Command {
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .option('--home <dir>', 'data directory (default: $VOUCH_HOME or the platform config dir)')
     .showHelpAfterError()
     .exitOverride()
-  for (const register of [registerCreate, registerGet, registerSeed]) register(program)
+  for (const register of [registerCreate, registerGet, registerSeed, registerServe]) register(program)
   return program
 }
 

@@ -1,0 +1,205 @@
+import type { Engine } from '../engine/engine.ts'
+import type { TorrentStats } from '../engine/events.ts'
+import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
+import { isVouchError, VouchError } from '../errors.ts'
+import type { AddResult, AppInfo, Provenance, Refusal, TorrentView } from './contract.ts'
+import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
+import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
+
+export interface ApiServiceOptions {
+  engine: Engine
+  version: string
+  /** How often the chart gets a sample, ms. */
+  sampleIntervalMs?: number
+  logInternal?: InternalErrorLog
+}
+
+export interface AddRequest {
+  allowUnsigned?: boolean
+  peers?: string[]
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null
+}
+
+/** The refusal the UI shows, from the engine's VouchError('refused') and its details. */
+export function refusalFrom(error: VouchError, source: string, infoHash: string | null): Refusal {
+  const details = error.details
+  const fingerprint = text(details.fingerprint)
+  const publicKey = text(details.publicKey)
+  return {
+    code: text(details.code) ?? 'refused',
+    reason: error.message,
+    source,
+    infoHash,
+    publisher:
+      fingerprint && publicKey ? { fingerprint, publicKey, name: text(details.publisherName) } : null,
+  }
+}
+
+function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
+  const finite = (value: number) => (Number.isFinite(value) && value >= 0 ? value : 0)
+  return {
+    infoHash: stats.infoHash,
+    name: stats.name,
+    length: finite(stats.length),
+    downloaded: finite(stats.downloaded),
+    uploaded: finite(stats.uploaded),
+    progress: Math.min(1, finite(stats.progress)),
+    downloadSpeed: finite(stats.downloadSpeed),
+    uploadSpeed: finite(stats.uploadSpeed),
+    numPeers: finite(stats.numPeers),
+    timeRemaining: stats.done
+      ? 0
+      : Number.isFinite(stats.timeRemaining) && stats.timeRemaining >= 0
+        ? stats.timeRemaining
+        : null,
+    done: stats.done,
+    hasMetadata: stats.length > 0,
+    provenance,
+  }
+}
+
+/**
+ * Everything the UI can do, as handlers over one Engine, plus the event stream it sees. The
+ * headless server and the Electron main process both build exactly one of these; neither adds
+ * logic of its own.
+ */
+export class ApiService {
+  readonly events: EventBus
+  readonly dispatcher: Dispatcher
+  readonly history = new StatsHistory()
+  readonly #engine: Engine
+  readonly #version: string
+  readonly #provenance = new Map<string, Provenance>()
+  readonly #unsubscribe: (() => void)[] = []
+  readonly #sampler: NodeJS.Timeout
+
+  constructor(options: ApiServiceOptions) {
+    this.#engine = options.engine
+    this.#version = options.version
+    this.events = new EventBus(options.logInternal)
+    this.dispatcher = new Dispatcher(this.#handlers(), options.logInternal)
+    for (const entry of this.#engine.remembered()) {
+      if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
+    }
+    this.#forwardEngineEvents()
+    this.#sampler = setInterval(() => this.#sample(), options.sampleIntervalMs ?? 1000)
+    this.#sampler.unref()
+  }
+
+  /** Add from a magnet link, an infohash or a .torrent path (the Electron shell's argv and open-url). */
+  async add(input: string, request: AddRequest = {}): Promise<AddResult> {
+    let source: TorrentSource
+    try {
+      source = await resolveSource(input)
+    } catch (error) {
+      if (isVouchError(error)) throw error
+      throw new VouchError('bad-input', `cannot read ${input}: ${(error as Error).message}`)
+    }
+    return this.#add(source, input, request)
+  }
+
+  /** Publish a refusal of a torrent added outside the UI, so the UI can show the dialog. */
+  announceRefusal(refusal: Refusal): void {
+    this.events.publish('torrent.refused', refusal)
+  }
+
+  close(): void {
+    clearInterval(this.#sampler)
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
+  }
+
+  #handlers(): Handlers {
+    return {
+      'app.info': () => this.#info(),
+      'torrents.list': () => this.#list(),
+      'torrents.add': ({ source, ...request }) => this.add(source, request),
+      'torrents.addFile': async ({ fileName, contentBase64, ...request }) => {
+        const bytes = new Uint8Array(Buffer.from(contentBase64, 'base64'))
+        const parsed = await parseTorrentBytes(bytes, fileName)
+        return this.#add({ kind: 'torrent-file', bytes, parsed, origin: fileName }, fileName, request)
+      },
+      'torrents.remove': async ({ infoHash, deleteData }) => {
+        const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
+        await this.#engine.remove(infoHash, { deleteData: deleteData ?? false })
+        this.#provenance.delete(infoHash)
+        return { removed: known }
+      },
+      'stats.history': () => this.history.samples(),
+    }
+  }
+
+  #info(): AppInfo {
+    return {
+      version: this.#version,
+      downloadDir: this.#engine.downloadDir,
+      features: { provenance: false, defence: false, reputation: false },
+    }
+  }
+
+  #list(): TorrentView[] {
+    return this.#engine.stats().map((stats) => viewOf(stats, this.#provenanceOf(stats.infoHash)))
+  }
+
+  #provenanceOf(infoHash: string): Provenance {
+    return this.#provenance.get(infoHash) ?? { status: 'unchecked' }
+  }
+
+  async #add(source: TorrentSource, label: string, request: AddRequest): Promise<AddResult> {
+    const infoHash = source.parsed.infoHash ?? null
+    try {
+      const torrent = await this.#engine.add(source, {
+        ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
+        ...(request.peers ? { peers: request.peers } : {}),
+      })
+      if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
+      this.#publishUpdate(torrent.infoHash)
+      return { status: 'added', infoHash: torrent.infoHash, name: torrent.name ?? torrent.infoHash }
+    } catch (error) {
+      if (isVouchError(error) && error.code === 'refused') {
+        return { status: 'refused', refusal: refusalFrom(error, label, infoHash) }
+      }
+      throw error
+    }
+  }
+
+  #publishUpdate(infoHash: string): void {
+    const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
+    if (stats) this.events.publish('torrent.updated', viewOf(stats, this.#provenanceOf(infoHash)))
+  }
+
+  #forwardEngineEvents(): void {
+    const engineEvents = this.#engine.events
+    this.#unsubscribe.push(
+      engineEvents.on('progress', (stats) =>
+        this.events.publish('torrent.updated', viewOf(stats, this.#provenanceOf(stats.infoHash))),
+      ),
+      engineEvents.on('added', ({ infoHash }) => this.#publishUpdate(infoHash)),
+      engineEvents.on('metadata', ({ infoHash }) => this.#publishUpdate(infoHash)),
+      engineEvents.on('done', ({ infoHash, name }) => {
+        this.#publishUpdate(infoHash)
+        this.events.publish('torrent.done', { infoHash, name })
+      }),
+      engineEvents.on('removed', ({ infoHash }) => this.events.publish('torrent.removed', { infoHash })),
+      engineEvents.on('warning', ({ infoHash, message }) => {
+        if (isHashFailureWarning(message)) this.history.countHashFailure()
+        this.events.publish('notice', { level: 'warning', infoHash, message })
+      }),
+      engineEvents.on('error', ({ infoHash, message }) =>
+        this.events.publish('notice', { level: 'error', infoHash, message }),
+      ),
+    )
+  }
+
+  #sample(): void {
+    let downloadSpeed = 0
+    let uploadSpeed = 0
+    for (const torrent of this.#engine.stats()) {
+      downloadSpeed += Number.isFinite(torrent.downloadSpeed) ? torrent.downloadSpeed : 0
+      uploadSpeed += Number.isFinite(torrent.uploadSpeed) ? torrent.uploadSpeed : 0
+    }
+    this.events.publish('stats.sample', this.history.sample(Date.now(), downloadSpeed, uploadSpeed))
+  }
+}

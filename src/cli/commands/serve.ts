@@ -1,0 +1,82 @@
+import type { Command } from 'commander'
+import { ApiService } from '../../api/service.ts'
+import { vouchVersion } from '../../api/version.ts'
+import { Engine } from '../../engine/engine.ts'
+import { startServer } from '../../server/server.ts'
+import { globalOptions, note, report } from '../context.ts'
+import { parsePort } from '../engine-options.ts'
+
+interface ServeFlags {
+  host: string
+  port?: string
+  torrentPort?: string
+  dht: boolean
+  lsd: boolean
+  nat: boolean
+  tracker: boolean
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the engine headless with the web UI; prints the address to open, token included')
+    .option('--host <address>', 'address to listen on for the web UI', '127.0.0.1')
+    .option('--port <n>', 'port for the web UI (default: any free port)')
+    .option('--torrent-port <n>', 'listening port for peers (default: any free port)')
+    .option('--no-dht', 'do not use the DHT')
+    .option('--no-lsd', 'do not use local service discovery')
+    .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
+    .option('--no-tracker', 'do not announce to trackers')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const global = globalOptions(command)
+      const port = parsePort(flags.port)
+      const engine = await Engine.open({
+        home: global.home,
+        torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
+        dht: flags.dht,
+        lsd: flags.lsd,
+        natUpnp: flags.nat,
+        natPmp: flags.nat,
+        tracker: flags.tracker,
+        // Like the desktop app: the torrent list survives restarts.
+        resume: true,
+      })
+      const service = new ApiService({
+        engine,
+        version: vouchVersion(),
+        logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
+      })
+      try {
+        const server = await startServer({ service, host: flags.host, port })
+        try {
+          report(global, `Vouch is running. Open ${server.url}`, {
+            ok: true,
+            event: 'serving',
+            url: server.url,
+            host: server.host,
+            port: server.port,
+            torrentPort: engine.port,
+          })
+          if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
+            note(
+              `warning: listening on ${flags.host}, not only loopback: anyone with the token can control Vouch`,
+            )
+          }
+          note(`stopping (${await untilStopped()})`)
+        } finally {
+          await server.close()
+        }
+      } finally {
+        service.close()
+        await engine.close()
+      }
+    })
+}

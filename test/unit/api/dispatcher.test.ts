@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest'
+import { COMMANDS, EVENTS, type EventMessage } from '../../../src/api/contract.ts'
+import { Dispatcher, EventBus, type Handlers } from '../../../src/api/dispatcher.ts'
+import { VouchError } from '../../../src/errors.ts'
+
+const INFOHASH = '0123456789abcdef0123456789abcdef01234567'
+
+function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; calls: string[] } {
+  const calls: string[] = []
+  const base: Handlers = {
+    'app.info': () => {
+      calls.push('app.info')
+      return {
+        version: '1.0.0',
+        downloadDir: '/tmp',
+        features: { provenance: false, defence: false, reputation: false },
+      }
+    },
+    'torrents.list': () => {
+      calls.push('torrents.list')
+      return []
+    },
+    'torrents.add': (args) => {
+      calls.push(`torrents.add ${args.source}`)
+      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+    },
+    'torrents.addFile': () => {
+      calls.push('torrents.addFile')
+      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+    },
+    'torrents.remove': () => {
+      calls.push('torrents.remove')
+      return { removed: true }
+    },
+    'stats.history': () => {
+      calls.push('stats.history')
+      return []
+    },
+  }
+  return { handlers: { ...base, ...overrides }, calls }
+}
+
+describe('the API dispatcher', () => {
+  it('runs the handler of a valid command and returns its result with the request id', async () => {
+    const { handlers: all, calls } = handlers()
+    const response = await new Dispatcher(all).dispatch({
+      id: 7,
+      command: 'torrents.add',
+      args: { source: ' magnet:?x ' },
+    })
+    expect(response).toEqual({ id: 7, ok: true, result: { status: 'added', infoHash: INFOHASH, name: 'x' } })
+    expect(calls).toEqual(['torrents.add magnet:?x'])
+  })
+
+  it.each([
+    ['a string', 'torrents.list'],
+    ['null', null],
+    ['an array', [1, 2]],
+    ['no command', { id: 1, args: {} }],
+    ['a numeric command', { id: 1, command: 5 }],
+    ['a negative id', { id: -1, command: 'torrents.list' }],
+    ['extra fields', { id: 1, command: 'torrents.list', args: {}, evil: true }],
+  ])('refuses a malformed message (%s) with bad-input and runs nothing', async (_label, message) => {
+    const { handlers: all, calls } = handlers()
+    const response = await new Dispatcher(all).dispatch(message)
+    expect(response.ok).toBe(false)
+    if (!response.ok) expect(response.error.code).toBe('bad-input')
+    expect(calls).toEqual([])
+  })
+
+  it.each(['torrents.nuke', '__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'refuses the unknown command %s without running anything',
+    async (command) => {
+      const { handlers: all, calls } = handlers()
+      const response = await new Dispatcher(all).dispatch({ id: 3, command, args: {} })
+      expect(response).toMatchObject({ id: 3, ok: false, error: { code: 'bad-input' } })
+      if (!response.ok) expect(response.error.message).toContain('unknown command')
+      expect(calls).toEqual([])
+    },
+  )
+
+  it.each([
+    ['a missing source', 'torrents.add', {}],
+    ['an empty source', 'torrents.add', { source: '   ' }],
+    ['a huge source', 'torrents.add', { source: 'm'.repeat(100_000) }],
+    ['an unexpected field', 'torrents.add', { source: 'magnet:?', deleteEverything: true }],
+    ['peers of the wrong type', 'torrents.add', { source: 'magnet:?', peers: '127.0.0.2:1' }],
+    ['a non-base64 file', 'torrents.addFile', { fileName: 'a.torrent', contentBase64: '!!not base64!!' }],
+    ['an uppercase infohash', 'torrents.remove', { infoHash: INFOHASH.toUpperCase() }],
+    ['arguments to a command without any', 'torrents.list', { all: true }],
+    ['arguments that are not an object', 'torrents.list', 'yes'],
+  ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
+    const { handlers: all, calls } = handlers()
+    const response = await new Dispatcher(all).dispatch({ id: 1, command, args })
+    expect(response.ok).toBe(false)
+    if (!response.ok) {
+      expect(response.error.code).toBe('bad-input')
+      expect(response.error.message).toContain(`invalid arguments for ${command}`)
+    }
+    expect(calls).toEqual([])
+  })
+
+  it('passes a VouchError from a handler through as a typed error', async () => {
+    const { handlers: all } = handlers({
+      'torrents.add': () => {
+        throw new VouchError('bad-input', 'malformed magnet link', { source: 'magnet:?' })
+      },
+    })
+    const response = await new Dispatcher(all).dispatch({
+      command: 'torrents.add',
+      args: { source: 'magnet:?' },
+    })
+    expect(response).toEqual({
+      ok: false,
+      error: { code: 'bad-input', message: 'malformed magnet link', details: { source: 'magnet:?' } },
+    })
+  })
+
+  it('turns an unexpected exception into an internal error without leaking it, and logs it', async () => {
+    const logged: string[] = []
+    const { handlers: all } = handlers({
+      'torrents.list': () => {
+        throw new Error('secret stack detail')
+      },
+    })
+    const dispatcher = new Dispatcher(all, (message) => logged.push(message))
+    const response = await dispatcher.dispatch({ command: 'torrents.list', args: {} })
+    expect(response).toMatchObject({ ok: false, error: { code: 'internal' } })
+    expect(JSON.stringify(response)).not.toContain('secret')
+    expect(logged).toEqual(['torrents.list failed'])
+  })
+
+  it('refuses to return a result outside the contract', async () => {
+    const { handlers: all } = handlers({
+      // A handler bug: the wrong shape for torrents.list.
+      'torrents.list': () => [{ infoHash: 'nope' }] as never,
+    })
+    const response = await new Dispatcher(all).dispatch({ command: 'torrents.list' })
+    expect(response).toMatchObject({ ok: false, error: { code: 'internal' } })
+  })
+
+  it('treats missing args as an empty object', async () => {
+    const { handlers: all, calls } = handlers()
+    const response = await new Dispatcher(all).dispatch({ command: 'stats.history' })
+    expect(response).toEqual({ ok: true, result: [] })
+    expect(calls).toEqual(['stats.history'])
+  })
+
+  it('declares a schema for the arguments and the result of every command, and a payload schema for every event', () => {
+    for (const [name, schema] of Object.entries(COMMANDS)) {
+      expect(typeof schema.args.safeParse, name).toBe('function')
+      expect(typeof schema.result.safeParse, name).toBe('function')
+    }
+    for (const [name, schema] of Object.entries(EVENTS))
+      expect(typeof schema.safeParse, name).toBe('function')
+  })
+})
+
+describe('the event bus', () => {
+  it('delivers events that match the contract and drops those that do not', () => {
+    const logged: string[] = []
+    const bus = new EventBus((message) => logged.push(message))
+    const seen: EventMessage[] = []
+    const unsubscribe = bus.subscribe((message) => seen.push(message))
+    bus.publish('torrent.removed', { infoHash: INFOHASH })
+    bus.publish('torrent.removed', { infoHash: 'not a hash' })
+    unsubscribe()
+    bus.publish('torrent.removed', { infoHash: INFOHASH })
+    expect(seen).toEqual([{ event: 'torrent.removed', payload: { infoHash: INFOHASH } }])
+    expect(logged).toEqual(['event torrent.removed is outside the contract; dropped'])
+  })
+})

@@ -1,0 +1,201 @@
+import { request as httpRequest } from 'node:http'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { ApiService } from '../../../src/api/service.ts'
+import { startServer, type RunningServer } from '../../../src/server/server.ts'
+import { Swarm } from '../../kit/swarm.ts'
+
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function get(server: RunningServer, urlPath: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: urlPath,
+        headers: { host: `127.0.0.1:${server.port}`, ...headers },
+      },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        )
+      },
+    )
+    request.on('error', reject)
+    request.setTimeout(5000, () => request.destroy(new Error('timeout')))
+    request.end()
+  })
+}
+
+/** Opens a WebSocket; resolves with the socket once open, or with the HTTP status that refused it. */
+function connect(
+  server: RunningServer,
+  urlPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ socket: WebSocket } | { refused: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${urlPath}`, {
+      headers: { host: `127.0.0.1:${server.port}`, ...headers },
+      handshakeTimeout: 5000,
+    })
+    socket.once('open', () => resolve({ socket }))
+    socket.once('unexpected-response', (_request, response) => {
+      resolve({ refused: response.statusCode ?? 0 })
+      socket.terminate()
+    })
+    socket.once('error', (error) => reject(error))
+  })
+}
+
+function roundTrip(socket: WebSocket, message: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no response within 5 s')), 5000)
+    const onMessage = (data: WebSocket.RawData) => {
+      const parsed = JSON.parse(data.toString()) as { event?: string }
+      if (parsed.event) return
+      clearTimeout(timer)
+      socket.off('message', onMessage)
+      resolve(parsed)
+    }
+    socket.on('message', onMessage)
+    socket.send(typeof message === 'string' ? message : JSON.stringify(message))
+  })
+}
+
+describe('vouch serve: the headless server', () => {
+  const swarm = new Swarm()
+  let server: RunningServer
+  let service: ApiService
+
+  beforeAll(async () => {
+    const engine = await swarm.engine()
+    service = new ApiService({ engine, version: 'test' })
+    swarm.defer(async () => service.close())
+    const rendererDir = await swarm.tempDir('vouch-renderer-')
+    await mkdir(path.join(rendererDir, 'assets'))
+    await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Vouch</title>')
+    await writeFile(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)')
+    server = await startServer({ service, rendererDir })
+    swarm.defer(() => server.close())
+  })
+  afterAll(() => swarm.close())
+
+  it('prints a URL on 127.0.0.1 with a token of at least 128 random bits', () => {
+    const url = new URL(server.url)
+    expect(url.hostname).toBe('127.0.0.1')
+    const token = url.searchParams.get('token') ?? ''
+    expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16)
+    expect(token).toBe(server.token)
+  })
+
+  it('serves the UI with the token, a strict CSP and an HttpOnly SameSite=Strict cookie', async () => {
+    const reply = await get(server, `/?token=${server.token}`)
+    expect(reply.status).toBe(200)
+    expect(reply.body).toContain('<title>Vouch</title>')
+    expect(reply.headers['content-security-policy']).toContain("default-src 'none'")
+    expect(reply.headers['content-security-policy']).toContain("script-src 'self'")
+    expect(reply.headers['content-security-policy']).not.toContain('unsafe')
+    expect(reply.headers['referrer-policy']).toBe('no-referrer')
+    const cookie = String(reply.headers['set-cookie'])
+    expect(cookie).toContain(`vouch_token_${server.port}=${server.token}`)
+    expect(cookie).toContain('HttpOnly')
+    expect(cookie).toContain('SameSite=Strict')
+  })
+
+  it('serves assets to a request carrying the session cookie', async () => {
+    const reply = await get(server, '/assets/app.js', {
+      cookie: `vouch_token_${server.port}=${server.token}`,
+    })
+    expect(reply.status).toBe(200)
+    expect(reply.headers['content-type']).toContain('text/javascript')
+  })
+
+  it('refuses a request without the token', async () => {
+    expect((await get(server, '/')).status).toBe(401)
+    expect((await get(server, '/assets/app.js')).status).toBe(401)
+  })
+
+  it('refuses a request with a wrong token, in the query, the cookie or the header', async () => {
+    expect((await get(server, `/?token=${server.token.slice(0, -1)}x`)).status).toBe(401)
+    expect((await get(server, '/', { cookie: `vouch_token_${server.port}=guess` })).status).toBe(401)
+    expect((await get(server, '/', { authorization: 'Bearer guess' })).status).toBe(401)
+  })
+
+  it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
+    const reply = await get(server, `/?token=${server.token}`, { host: `evil.example:${server.port}` })
+    expect(reply.status).toBe(403)
+    expect(reply.body).toContain('foreign Host')
+    expect((await get(server, `/?token=${server.token}`, { host: '127.0.0.1:1' })).status).toBe(403)
+  })
+
+  it('refuses a foreign Origin even with the token (another web page)', async () => {
+    const reply = await get(server, `/?token=${server.token}`, { origin: 'http://evil.example' })
+    expect(reply.status).toBe(403)
+    expect(reply.body).toContain('foreign Origin')
+    expect((await get(server, `/?token=${server.token}`, { origin: 'null' })).status).toBe(403)
+  })
+
+  it('does not serve files outside the built UI', async () => {
+    const cookie = { cookie: `vouch_token_${server.port}=${server.token}` }
+    expect((await get(server, '/../package.json', cookie)).status).toBe(404)
+    expect((await get(server, '/%2e%2e/%2e%2e/package.json', cookie)).status).toBe(404)
+    expect((await get(server, '/assets/..%5c..%5cindex.html', cookie)).status).toBe(404)
+  })
+
+  it('refuses a WebSocket upgrade without the token', async () => {
+    expect(await connect(server, '/api', { origin: `http://127.0.0.1:${server.port}` })).toEqual({
+      refused: 401,
+    })
+  })
+
+  it('refuses a WebSocket upgrade from a foreign Origin even with the token', async () => {
+    expect(await connect(server, `/api?token=${server.token}`, { origin: 'http://evil.example' })).toEqual({
+      refused: 403,
+    })
+  })
+
+  it('refuses a WebSocket upgrade with a foreign Host even with the token', async () => {
+    expect(
+      await connect(server, `/api?token=${server.token}`, { host: `rebind.example:${server.port}` }),
+    ).toEqual({ refused: 403 })
+  })
+
+  it('accepts a WebSocket with the session cookie and answers commands through the dispatcher', async () => {
+    const opened = await connect(server, '/api', {
+      origin: `http://127.0.0.1:${server.port}`,
+      cookie: `vouch_token_${server.port}=${server.token}`,
+    })
+    if (!('socket' in opened)) throw new Error(`refused with ${opened.refused}`)
+    const { socket } = opened
+    try {
+      expect(await roundTrip(socket, { id: 1, command: 'torrents.list', args: {} })).toEqual({
+        id: 1,
+        ok: true,
+        result: [],
+      })
+      expect(await roundTrip(socket, 'not json')).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+      expect(await roundTrip(socket, { id: 2, command: 'torrents.delete-all', args: {} })).toMatchObject({
+        id: 2,
+        ok: false,
+        error: { code: 'bad-input' },
+      })
+      // The socket survives bad input.
+      expect(await roundTrip(socket, { id: 3, command: 'app.info', args: {} })).toMatchObject({
+        id: 3,
+        ok: true,
+      })
+    } finally {
+      socket.close()
+    }
+  })
+})

@@ -2,6 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type Wire from 'bittorrent-protocol'
 import WebTorrent, { type Torrent, type ClientOptions } from 'webtorrent'
+import type { AuditSink } from '../audit.ts'
+import type { BanStore } from '../defence/ban-store.ts'
+import { Defence } from '../defence/defence.ts'
+import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
@@ -28,6 +32,12 @@ export interface EngineOptions {
   /** Resume the persisted torrent list on open. Default true. */
   resume?: boolean
   plugins?: EnginePlugin[]
+  /** Poisoned-piece defence policy overrides; `false` turns the defence off (benchmarks only). */
+  defence?: Partial<DefencePolicy> | false
+  /** Where the defence records bans. Default: in memory. */
+  banStore?: BanStore
+  /** Where bans and lifts are audited. */
+  audit?: AuditSink
   /** How often `progress` events are emitted, in ms. */
   progressIntervalMs?: number
 }
@@ -71,6 +81,8 @@ export class Engine {
   readonly events = new TypedEmitter<EngineEvents>()
   readonly paths: DataPaths
   readonly client: WebTorrent
+  /** Block attribution, strikes and bans; null only when turned off with `defence: false`. */
+  readonly defence: Defence | null
   readonly #options: EngineOptions
   readonly #plugins: EnginePlugin[]
   readonly #list: TorrentList
@@ -81,7 +93,19 @@ export class Engine {
     this.#options = options
     this.paths = dataPaths(options.home)
     this.client = client
-    this.#plugins = [...(options.plugins ?? [])]
+    this.defence =
+      options.defence === false
+        ? null
+        : new Defence({
+            client,
+            policy: options.defence ?? {},
+            ...(options.banStore ? { banStore: options.banStore } : {}),
+            ...(options.audit ? { audit: options.audit } : {}),
+            onBan: (event) => this.events.emit('ban', event),
+            onCredit: (event) => this.events.emit('peer-credit', event),
+            onWarning: (infoHash, message) => this.events.emit('warning', { infoHash, message }),
+          })
+    this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]
     this.#list = new TorrentList(this.paths.torrentList)
     client.on('error', (error: Error) => {
       this.events.emit('error', { infoHash: null, code: 'internal', message: error.message })

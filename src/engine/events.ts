@@ -1,4 +1,5 @@
 /** The engine's event stream. The API contract (src/api) forwards these to the UI unchanged. */
+import type { BanEvent, CreditEvent } from '../defence/events.ts'
 
 export interface TorrentStats {
   infoHash: string
@@ -35,4 +36,8 @@ export interface EngineEvents {
   'peer-connected': PeerRef
   'peer-disconnected': PeerRef
   removed: { infoHash: string }
+  /** The defence banned an address: proof or strikes, with the evidence and expiry. */
+  ban: BanEvent
+  /** An address contributed true blocks to a piece that verified. */
+  'peer-credit': CreditEvent
 }

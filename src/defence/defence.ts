@@ -1,0 +1,458 @@
+/**
+ * The poisoned-piece defence, attached to every torrent and wire as an engine plugin (it matches
+ * the EnginePlugin shape structurally, so src/defence does not import the engine).
+ *
+ * Seams into WebTorrent, each the narrowest available:
+ * - `wire._onPiece` is wrapped per wire: every received block is checked against the wire's
+ *   outstanding requests (before WebTorrent pulls it) and recorded in the torrent's ledger.
+ * - `wire.request` is wrapped per wire to remember what was asked, so a late answer to a request
+ *   that timed out or was cancelled is not mistaken for an unsolicited block.
+ * - `torrent._request` is wrapped per torrent with the veto of steering.ts.
+ * - torrent `warning` ("Piece N failed verification") and `verified` drive attribution.
+ * - `client.blocked` becomes a view that consults the ban store (so expiry and persisted bans just
+ *   work) on top of whatever ip-set WebTorrent or a user blocklist puts there.
+ * Bans close every open wire to the address in every torrent, drop its queued peers (so WebTorrent
+ * does not redial them), and refuse new incoming wires at the `wire` event.
+ */
+import { createHash } from 'node:crypto'
+import type Wire from 'bittorrent-protocol'
+import type WebTorrent from 'webtorrent'
+import type { IpSet, Torrent } from 'webtorrent'
+import type { AuditSink } from '../audit.ts'
+import { addressKey, addressOrdinal } from './address.ts'
+import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
+import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
+import { BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
+import { MemoryBanStore } from './memory-ban-store.ts'
+import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
+import { RequestSteering } from './steering.ts'
+
+export interface DefenceOptions {
+  client: WebTorrent
+  /** Where bans go; the reputation store implements this for persistence. Default: in memory. */
+  banStore?: BanStore
+  audit?: AuditSink
+  policy?: Partial<DefencePolicy>
+  ledgerLimits?: Partial<LedgerLimits>
+  onBan?: (event: BanEvent) => void
+  onCredit?: (event: CreditEvent) => void
+  onWarning?: (infoHash: string | null, message: string) => void
+  now?: () => number
+}
+
+/** WebTorrent internals the defence touches; see the module comment for why each. */
+interface TorrentInternals {
+  _request(wire: Wire, index: number, hotswap: boolean): boolean
+  _update(): void
+  _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
+  store: { get(index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void } | null
+}
+
+interface WireState {
+  sender: BlockSender
+  /** request keys asked on this wire and not answered yet (incl. timed out or cancelled ones). */
+  asked: Set<string>
+}
+
+interface TorrentState {
+  ledger: BlockLedger
+  steering: RequestSteering
+}
+
+const FAILED_PIECE = /^Piece (\d+) failed verification$/
+/** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
+const MAX_ASKED = 4096
+
+export class Defence {
+  readonly name = 'defence'
+  readonly policy: DefencePolicy
+  readonly banStore: BanStore
+  readonly #options: DefenceOptions
+  readonly #client: WebTorrent
+  readonly #now: () => number
+  readonly #torrents = new Map<Torrent, TorrentState>()
+  readonly #wires = new WeakMap<Wire, WireState>()
+  readonly #contributions = new Map<string, PeerContribution>()
+  readonly #strikes: DecayingCounter
+  readonly #unsolicited: DecayingCounter
+  readonly #timers = new Set<NodeJS.Timeout>()
+
+  constructor(options: DefenceOptions) {
+    this.#options = options
+    this.#client = options.client
+    this.#now = options.now ?? Date.now
+    this.policy = { ...DEFAULT_POLICY, ...options.policy }
+    this.banStore = options.banStore ?? new MemoryBanStore()
+    this.#strikes = new DecayingCounter(this.policy.strikeHalfLifeMs)
+    this.#unsolicited = new DecayingCounter(this.policy.strikeHalfLifeMs)
+    this.#installBlocklistView()
+  }
+
+  isBanned(address: string): boolean {
+    return this.banStore.banFor(address, this.#now()) !== undefined
+  }
+
+  /** Totals per address key since this engine started. */
+  contributions(): PeerContribution[] {
+    return [...this.#contributions.values()].map((entry) => ({ ...entry }))
+  }
+
+  contribution(address: string): PeerContribution | undefined {
+    const entry = this.#contributions.get(addressKey(address))
+    return entry && { ...entry }
+  }
+
+  /** Ban by hand (or from an import): enforced exactly like an automatic ban. */
+  ban(address: string, options: { reason?: BanReason; note?: string; expiresAt?: number | null } = {}): Ban {
+    const reason = options.reason ?? 'manual'
+    return this.#ban(addressKey(address), reason, {
+      evidence: null,
+      infoHash: null,
+      peer: null,
+      note: options.note ?? '',
+      ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+    })
+  }
+
+  /** Lift every ban on `address`. Returns how many were lifted. */
+  lift(address: string): number {
+    const key = addressKey(address)
+    const lifted = this.banStore.lift(key)
+    if (lifted > 0) this.#options.audit?.record({ type: 'ban.lifted', subject: key, details: { lifted } })
+    return lifted
+  }
+
+  attachTorrent(torrent: Torrent): void {
+    if (this.#torrents.has(torrent)) return
+    const ledger = new BlockLedger(this.#options.ledgerLimits)
+    const internals = torrent as unknown as TorrentInternals
+    const steering = new RequestSteering({
+      ledger,
+      wires: () => torrent.wires,
+      addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
+      isBanned: (address) => this.isBanned(address),
+      piecesGood: (address) => this.#contributions.get(address)?.piecesGood ?? 0,
+      probation: this.policy.probation,
+      preferenceWindowMs: 2000,
+      now: this.#now,
+    })
+    this.#torrents.set(torrent, { ledger, steering })
+    const request = internals._request
+    internals._request = function (this: TorrentInternals, wire, index, hotswap) {
+      if (steering.veto(wire, index)) return false
+      return request.call(this, wire, index, hotswap)
+    }
+    torrent.on('warning', (error: Error) => {
+      const match = FAILED_PIECE.exec(error?.message ?? '')
+      if (match) this.#onFailed(torrent, Number(match[1]))
+    })
+    torrent.on('verified', (index: number) => this.#onVerified(torrent, index))
+    torrent.once('close', () => this.#torrents.delete(torrent))
+  }
+
+  attachWire(wire: Wire, torrent: Torrent): void {
+    const host = wire.remoteAddress
+    if (host === undefined || wire.type === 'webSeed') return
+    const address = addressKey(host)
+    if (this.isBanned(address)) {
+      // WebTorrent checks its blocklist only when it dials; incoming connections end here.
+      wire.destroy()
+      return
+    }
+    const state: WireState = {
+      sender: { address, host, port: wire.remotePort ?? 0, peerId: wire.peerId ?? null },
+      asked: new Set(),
+    }
+    this.#wires.set(wire, state)
+    const request = wire.request
+    wire.request = (index, offset, length, cb) => {
+      state.asked.add(`${index}:${offset}:${length}`)
+      if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.values().next().value as string)
+      request.call(wire, index, offset, length, cb)
+    }
+    const onPiece = wire._onPiece
+    wire._onPiece = (index, offset, buffer) => {
+      this.#onBlock(wire, torrent, state, index, offset, buffer)
+      onPiece.call(wire, index, offset, buffer)
+    }
+  }
+
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+    this.#torrents.clear()
+  }
+
+  #onBlock(
+    wire: Wire,
+    torrent: Torrent,
+    state: WireState,
+    piece: number,
+    offset: number,
+    buffer: Uint8Array,
+  ) {
+    const key = `${piece}:${offset}:${buffer.length}`
+    const requested = wire.requests.some(
+      (request) => request.piece === piece && request.offset === offset && request.length === buffer.length,
+    )
+    if (!requested && !state.asked.has(key)) {
+      this.#onUnsolicited(torrent, state, piece, offset, buffer)
+      return
+    }
+    state.asked.delete(key)
+    if (!torrent.ready || torrent.bitfield.get(piece)) return
+    const ledger = this.#torrents.get(torrent)?.ledger
+    ledger?.record(piece, { sender: state.sender, offset, length: buffer.length, digest: digest(buffer) })
+  }
+
+  #onUnsolicited(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
+    const address = state.sender.address
+    const contribution = this.#contribution(address)
+    contribution.unsolicitedBlocks++
+    const count = this.#unsolicited.add(address, 1, this.#now())
+    if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
+    this.#ban(address, 'unsolicited', {
+      evidence: { infoHash: torrent.infoHash, piece, offset, badDigest: digest(buffer), goodDigest: null },
+      infoHash: torrent.infoHash,
+      peer: state.sender,
+      note: `${contribution.unsolicitedBlocks} blocks that were never requested`,
+    })
+  }
+
+  #onFailed(torrent: Torrent, piece: number): void {
+    const state = this.#torrents.get(torrent)
+    if (!state) return
+    const verdict = state.ledger.fail(piece)
+    state.steering.failed(piece)
+    this.#schedule(() => {
+      if (!torrent.destroyed) (torrent as unknown as TorrentInternals)._update()
+    }, 2100)
+    const now = this.#now()
+    if (verdict.sole) {
+      const { sender, offset, digest: badDigest, bytes } = verdict.sole
+      const contribution = this.#contribution(sender.address)
+      contribution.piecesBad++
+      contribution.bytesBad += bytes
+      this.#ban(sender.address, 'sole-contributor', {
+        evidence: { infoHash: torrent.infoHash, piece, offset, badDigest, goodDigest: null },
+        infoHash: torrent.infoHash,
+        peer: sender,
+        note: `sent every block of piece ${piece}, which failed its hash`,
+      })
+      return
+    }
+    for (const address of verdict.contributors) {
+      const strikes = this.#strikes.add(address, 1, now)
+      if (strikes >= this.policy.strikeThreshold && !this.isBanned(address)) {
+        this.#ban(address, 'strikes', {
+          evidence: null,
+          infoHash: torrent.infoHash,
+          peer: null,
+          note: `shared ${Math.round(strikes)} failed pieces that have not verified since`,
+        })
+      }
+    }
+  }
+
+  #onVerified(torrent: Torrent, piece: number): void {
+    const state = this.#torrents.get(torrent)
+    if (!state) return
+    state.steering.release(piece)
+    if (!state.ledger.needsVerifiedData(piece)) {
+      this.#judge(torrent, state.ledger, piece)
+      return
+    }
+    const store = (torrent as unknown as TorrentInternals).store
+    store?.get(piece, (error, data) => {
+      if (error || !data || torrent.destroyed) {
+        state.ledger.drop(piece)
+        return
+      }
+      // Judge against bytes that hash-verify now, not against whatever the store returned.
+      const expected = torrent._hashes[piece]
+      if (createHash('sha1').update(data).digest('hex') !== expected) {
+        state.ledger.drop(piece)
+        this.#options.onWarning?.(torrent.infoHash, `piece ${piece} read back from the store did not verify`)
+        return
+      }
+      this.#judge(torrent, state.ledger, piece, (offset, length) =>
+        digest(data.subarray(offset, offset + length)),
+      )
+    })
+  }
+
+  #judge(
+    torrent: Torrent,
+    ledger: BlockLedger,
+    piece: number,
+    trueDigest?: (offset: number, length: number) => string,
+  ): void {
+    const verdict = ledger.verify(piece, trueDigest)
+    const now = this.#now()
+    for (const culprit of verdict.culprits) {
+      const contribution = this.#contribution(culprit.sender.address)
+      contribution.piecesBad++
+      contribution.bytesBad += verdict.badBytes.get(culprit.sender.address) ?? 0
+      this.#ban(culprit.sender.address, 'poisoned-block', {
+        evidence: {
+          infoHash: torrent.infoHash,
+          piece,
+          offset: culprit.offset,
+          badDigest: culprit.badDigest,
+          goodDigest: culprit.goodDigest,
+        },
+        infoHash: torrent.infoHash,
+        peer: culprit.sender,
+        note: `block at offset ${culprit.offset} of piece ${piece} differed from the verified piece`,
+      })
+    }
+    for (const address of verdict.cleared) this.#strikes.add(address, -1, now)
+    for (const [address, bytes] of verdict.credit) {
+      const contribution = this.#contribution(address)
+      contribution.bytesGood += bytes
+      contribution.piecesGood++
+      this.#options.onCredit?.({ infoHash: torrent.infoHash, address, piece, bytes })
+    }
+  }
+
+  #ban(
+    address: string,
+    reason: BanReason,
+    context: {
+      evidence: BanEvidence | null
+      infoHash: string | null
+      peer: BlockSender | null
+      note: string
+      expiresAt?: number | null
+    },
+  ): Ban {
+    const now = this.#now()
+    const existing = this.banStore.banFor(address, now)
+    if (existing) {
+      this.#enforce(address)
+      return existing
+    }
+    const ban: Ban = {
+      address,
+      rangeEnd: null,
+      reason,
+      source: reason === 'manual' || reason === 'imported' ? reason : 'automatic',
+      evidence: context.evidence,
+      note: context.note,
+      createdAt: now,
+      expiresAt:
+        context.expiresAt !== undefined
+          ? context.expiresAt
+          : banExpiry(reason, this.banStore.priorBans(address), now, this.policy),
+    }
+    this.banStore.add(ban)
+    this.#strikes.clear(address)
+    this.#unsolicited.clear(address)
+    this.#options.audit?.record({
+      type: 'ban.created',
+      subject: address,
+      details: {
+        reason,
+        source: ban.source,
+        evidence: ban.evidence,
+        expiresAt: ban.expiresAt,
+        peer: context.peer && {
+          host: context.peer.host,
+          port: context.peer.port,
+          peerId: context.peer.peerId,
+        },
+      },
+    })
+    const connectionsClosed = this.#enforce(address)
+    this.#options.onBan?.({
+      address,
+      reason,
+      source: ban.source,
+      evidence: ban.evidence,
+      peer: context.peer && { host: context.peer.host, port: context.peer.port, peerId: context.peer.peerId },
+      note: ban.note,
+      createdAt: ban.createdAt,
+      expiresAt: ban.expiresAt,
+      connectionsClosed,
+    })
+    return ban
+  }
+
+  /** Close every connection to `address` in every torrent and stop WebTorrent from redialling it. */
+  #enforce(address: string): number {
+    let closed = 0
+    for (const torrent of this.#client.torrents) {
+      if (torrent.destroyed) continue
+      const peers = (torrent as unknown as TorrentInternals)._peers
+      for (const [id, peer] of peers ?? []) {
+        const host = peer.addr ? hostOf(peer.addr) : peer.conn?.remoteAddress
+        if (host !== undefined && addressKey(host) === address) torrent.removePeer(id)
+      }
+      for (const wire of [...torrent.wires]) {
+        if (wire.remoteAddress === undefined || addressKey(wire.remoteAddress) !== address) continue
+        if (!wire.destroyed) closed++
+        wire.destroy()
+      }
+    }
+    return closed
+  }
+
+  #contribution(address: string): PeerContribution {
+    let entry = this.#contributions.get(address)
+    if (!entry) {
+      entry = { address, bytesGood: 0, bytesBad: 0, piecesGood: 0, piecesBad: 0, unsolicitedBlocks: 0 }
+      this.#contributions.set(address, entry)
+    }
+    return entry
+  }
+
+  #schedule(task: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      task()
+    }, ms)
+    timer.unref()
+    this.#timers.add(timer)
+  }
+
+  /**
+   * Make `client.blocked` consult the ban store, keeping whatever ip-set is (or later gets) put
+   * there, e.g. by WebTorrent's `blocklist` option.
+   */
+  #installBlocklistView(): void {
+    let inner: IpSet | undefined = this.#client.blocked
+    const ranges: [bigint, bigint][] = []
+    const view: IpSet = {
+      add: (start, end) => {
+        if (inner) return inner.add(start, end)
+        const first = addressOrdinal(start)
+        const last = addressOrdinal(end ?? start)
+        if (first !== null && last !== null) ranges.push([first, last])
+      },
+      contains: (host) => {
+        if (this.isBanned(host) || inner?.contains(host)) return true
+        const ordinal = ranges.length > 0 ? addressOrdinal(host) : null
+        return ordinal !== null && ranges.some(([start, end]) => start <= ordinal && ordinal <= end)
+      },
+    }
+    Object.defineProperty(this.#client, 'blocked', {
+      configurable: true,
+      enumerable: true,
+      get: () => view,
+      set: (value: IpSet | undefined) => {
+        inner = value
+      },
+    })
+  }
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function hostOf(address: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(address)
+  if (bracketed?.[1]) return bracketed[1]
+  const colon = address.lastIndexOf(':')
+  return colon === -1 ? address : address.slice(0, colon)
+}

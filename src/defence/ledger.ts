@@ -1,0 +1,252 @@
+/**
+ * The block ledger: who sent which block of which piece, and a digest of it (libtorrent's smart-ban
+ * idea). Pure bookkeeping, no WebTorrent and no I/O, so the attribution rules can be tested alone.
+ *
+ * A piece's entries form generations. The current generation holds every block received since the
+ * piece was last (re)started; when the piece fails its hash, the generation moves to the piece's
+ * failed history; when the piece verifies, every recorded block — current and failed — is compared
+ * with the verified data, and the entries are dropped.
+ *
+ * Why the rules are sound:
+ * - The blocks WebTorrent assembled into a piece are a subset of the blocks that arrived while that
+ *   generation was current. So if all of a failed generation's blocks came from one address, the
+ *   bad data came from that address (`sole`).
+ * - An honest peer only ever sends the true block. Once the piece verifies, the true block's digest
+ *   is known; any recorded digest that differs was sent by a peer that sent false data, whether or
+ *   not WebTorrent used that copy. Blocks with the true digest prove nothing against anyone.
+ */
+
+/** The peer a block came from. `address` is the address key (IPv4, or an IPv6 /64). */
+export interface BlockSender {
+  address: string
+  host: string
+  port: number
+  peerId: string | null
+}
+
+export interface BlockEntry {
+  sender: BlockSender
+  offset: number
+  length: number
+  /** Hex digest of the block's bytes. */
+  digest: string
+}
+
+export interface FailureVerdict {
+  piece: number
+  /** Distinct address keys that sent blocks in the failed generation. */
+  contributors: string[]
+  /** Set when a single address sent every block of the failed generation: proof on its own. */
+  sole: { sender: BlockSender; offset: number; digest: string; bytes: number } | null
+}
+
+export interface Culprit {
+  sender: BlockSender
+  offset: number
+  length: number
+  badDigest: string
+  goodDigest: string
+}
+
+export interface VerificationVerdict {
+  piece: number
+  /** Every address that sent a block differing from the verified piece, with its first such block. */
+  culprits: Culprit[]
+  /** Earlier suspects (of failed generations) whose every block matched: they are cleared. */
+  cleared: string[]
+  /** Bytes each address contributed to the verified generation with the true digest. */
+  credit: Map<string, number>
+  /** Bytes each culprit sent that differed from the verified piece (all generations). */
+  badBytes: Map<string, number>
+}
+
+interface PieceEntries {
+  current: BlockEntry[]
+  failed: BlockEntry[]
+  /** Addresses that contributed to a failed generation of this piece. */
+  suspects: Set<string>
+  /** Monotonic counter value of the last change, for eviction. */
+  touched: number
+}
+
+export interface LedgerLimits {
+  /** Pieces in progress tracked at once (each holds a few digests per block). */
+  maxPieces: number
+  /** Failed pieces whose evidence is kept until they verify. */
+  maxFailedPieces: number
+}
+
+export const DEFAULT_LEDGER_LIMITS: LedgerLimits = { maxPieces: 4096, maxFailedPieces: 512 }
+
+export class BlockLedger {
+  readonly #pieces = new Map<number, PieceEntries>()
+  readonly #limits: LedgerLimits
+  #clock = 0
+  #failedCount = 0
+
+  constructor(limits: Partial<LedgerLimits> = {}) {
+    this.#limits = { ...DEFAULT_LEDGER_LIMITS, ...limits }
+  }
+
+  /** Pieces with entries (in progress or awaiting re-verification). */
+  get size(): number {
+    return this.#pieces.size
+  }
+
+  /** Blocks held in total, for memory checks. */
+  get blocks(): number {
+    let count = 0
+    for (const entries of this.#pieces.values()) count += entries.current.length + entries.failed.length
+    return count
+  }
+
+  record(piece: number, entry: BlockEntry): void {
+    let entries = this.#pieces.get(piece)
+    if (!entries) {
+      entries = { current: [], failed: [], suspects: new Set(), touched: 0 }
+      this.#pieces.set(piece, entries)
+    }
+    entries.current.push(entry)
+    entries.touched = ++this.#clock
+    if (this.#pieces.size > this.#limits.maxPieces) this.#evict(false)
+  }
+
+  /** The piece failed its hash: close the current generation and say what it proves. */
+  fail(piece: number): FailureVerdict {
+    const entries = this.#pieces.get(piece)
+    if (!entries) return { piece, contributors: [], sole: null }
+    const generation = entries.current
+    const contributors = [...new Set(generation.map((entry) => entry.sender.address))]
+    let sole: FailureVerdict['sole'] = null
+    const first = generation[0]
+    if (contributors.length === 1 && first) {
+      const bytes = new Map<number, number>()
+      for (const entry of generation) bytes.set(entry.offset, entry.length)
+      sole = {
+        sender: first.sender,
+        offset: first.offset,
+        digest: first.digest,
+        bytes: [...bytes.values()].reduce((sum, length) => sum + length, 0),
+      }
+    }
+    if (entries.failed.length === 0 && generation.length > 0) this.#failedCount++
+    entries.failed.push(...generation)
+    entries.current = []
+    for (const address of contributors) entries.suspects.add(address)
+    entries.touched = ++this.#clock
+    if (this.#failedCount > this.#limits.maxFailedPieces) this.#evict(true)
+    return { piece, contributors, sole }
+  }
+
+  /** Addresses that contributed to a failed generation of `piece` and are not cleared yet. */
+  suspects(piece: number): ReadonlySet<string> {
+    return this.#pieces.get(piece)?.suspects ?? EMPTY
+  }
+
+  hasFailed(piece: number): boolean {
+    return (this.#pieces.get(piece)?.failed.length ?? 0) > 0
+  }
+
+  /**
+   * Whether verifying `piece` needs the verified bytes: it failed before, or two different digests
+   * were received for one block (one of them is false). Otherwise the received digests are the
+   * true ones and nobody needs checking.
+   */
+  needsVerifiedData(piece: number): boolean {
+    const entries = this.#pieces.get(piece)
+    if (!entries) return false
+    if (entries.failed.length > 0) return true
+    const seen = new Map<number, string>()
+    for (const entry of entries.current) {
+      const digest = seen.get(entry.offset)
+      if (digest === undefined) seen.set(entry.offset, entry.digest)
+      else if (digest !== entry.digest) return true
+    }
+    return false
+  }
+
+  /**
+   * The piece verified. `trueDigest(offset, length)` gives the digest of the verified block; it may
+   * be omitted when `needsVerifiedData` is false. Drops the piece's entries.
+   */
+  verify(piece: number, trueDigest?: (offset: number, length: number) => string): VerificationVerdict {
+    if (!trueDigest && this.needsVerifiedData(piece)) {
+      throw new Error(`piece ${piece} needs its verified data to judge its blocks`)
+    }
+    const entries = this.#pieces.get(piece)
+    const verdict: VerificationVerdict = {
+      piece,
+      culprits: [],
+      cleared: [],
+      credit: new Map(),
+      badBytes: new Map(),
+    }
+    if (!entries) return verdict
+    this.drop(piece)
+    const digestOf = trueDigest ?? firstDigests(entries.current)
+    const guilty = new Set<string>()
+    const judge = (entry: BlockEntry): boolean => {
+      const good = digestOf(entry.offset, entry.length)
+      if (entry.digest === good) return true
+      if (!guilty.has(entry.sender.address)) {
+        guilty.add(entry.sender.address)
+        verdict.culprits.push({
+          sender: entry.sender,
+          offset: entry.offset,
+          length: entry.length,
+          badDigest: entry.digest,
+          goodDigest: good,
+        })
+      }
+      addTo(verdict.badBytes, entry.sender.address, entry.length)
+      return false
+    }
+    for (const entry of entries.failed) judge(entry)
+    const credited = new Set<string>()
+    for (const entry of entries.current) {
+      if (!judge(entry)) continue
+      // Duplicates of one block (endgame, late arrivals) earn credit once per address and block.
+      const key = `${entry.sender.address}\u0000${entry.offset}`
+      if (credited.has(key)) continue
+      credited.add(key)
+      addTo(verdict.credit, entry.sender.address, entry.length)
+    }
+    for (const address of guilty) verdict.credit.delete(address)
+    verdict.cleared = [...entries.suspects].filter((address) => !guilty.has(address))
+    return verdict
+  }
+
+  /** Forget a piece (verified, deselected, or its torrent closed). */
+  drop(piece: number): void {
+    const entries = this.#pieces.get(piece)
+    if (!entries) return
+    if (entries.failed.length > 0) this.#failedCount--
+    this.#pieces.delete(piece)
+  }
+
+  /** Evict the least recently touched piece of one kind (with or without failed history). */
+  #evict(failed: boolean): void {
+    let oldest: number | undefined
+    let oldestTouched = Infinity
+    for (const [piece, entries] of this.#pieces) {
+      if (entries.failed.length > 0 !== failed) continue
+      if (entries.touched < oldestTouched) {
+        oldest = piece
+        oldestTouched = entries.touched
+      }
+    }
+    if (oldest !== undefined) this.drop(oldest)
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set()
+
+function firstDigests(entries: BlockEntry[]): (offset: number) => string {
+  const digests = new Map<number, string>()
+  for (const entry of entries) if (!digests.has(entry.offset)) digests.set(entry.offset, entry.digest)
+  return (offset) => digests.get(offset) ?? ''
+}
+
+function addTo(map: Map<string, number>, key: string, amount: number): void {
+  map.set(key, (map.get(key) ?? 0) + amount)
+}

@@ -1,0 +1,104 @@
+/**
+ * Request steering: which connection may ask for which piece. WebTorrent picks pieces for a wire in
+ * `torrent._request(wire, index, hotswap)`; every block request goes through it. The defence wraps
+ * that one method with a veto (returning false there is WebTorrent's own "nothing to request from
+ * this wire for this piece", so the picker simply moves on). Nothing else in WebTorrent changes.
+ *
+ * Two rules:
+ * - Probation: a connection from an address that has not yet contributed to a verified piece may
+ *   have requests out for one piece at a time. A poisoner that is bad from the start therefore
+ *   spoils one piece, which fails with it as the sole contributor: proof, ban.
+ * - Re-requests after a failure: a failed piece is fetched again by one connection at a time (its
+ *   "owner"), chosen best first — an address that was not among the failed piece's contributors,
+ *   then one with verified contributions. If the new generation fails, it has a sole contributor
+ *   (proof); if it verifies, the ledger compares the earlier generations against it (smart ban).
+ */
+import type Wire from 'bittorrent-protocol'
+import type { BlockLedger } from './ledger.ts'
+
+export interface SteeringContext {
+  ledger: BlockLedger
+  wires(): readonly Wire[]
+  /** Address key of a wire, null when it has no address (web seeds). */
+  addressOf(wire: Wire): string | null
+  isBanned(address: string): boolean
+  /** Verified pieces the address has contributed to (any torrent). */
+  piecesGood(address: string): number
+  probation: boolean
+  /**
+   * How long after a failure the piece waits for a better-ranked connection before any connection
+   * may fetch it (WebTorrent's speed ranking can keep a slow peer off a piece that a vetoed fast
+   * one would have fetched; this bounds that stand-off).
+   */
+  preferenceWindowMs: number
+  now(): number
+}
+
+export class RequestSteering {
+  readonly #context: SteeringContext
+  readonly #owners = new Map<number, Wire>()
+  readonly #failedAt = new Map<number, number>()
+
+  constructor(context: SteeringContext) {
+    this.#context = context
+  }
+
+  /** True when `wire` should not request blocks of `piece` now. */
+  veto(wire: Wire, piece: number): boolean {
+    const context = this.#context
+    const address = context.addressOf(wire)
+    if (address === null) return false
+    if (context.isBanned(address)) return true
+    if (
+      context.probation &&
+      context.piecesGood(address) === 0 &&
+      wire.requests.some((request) => request.piece !== piece)
+    ) {
+      return true
+    }
+    if (!context.ledger.hasFailed(piece)) return false
+    const owner = this.#owners.get(piece)
+    if (owner === wire) return false
+    if (owner && !owner.destroyed && owner.requests.some((request) => request.piece === piece)) return true
+    const failedAt = this.#failedAt.get(piece) ?? 0
+    if (context.now() - failedAt < context.preferenceWindowMs) {
+      const rank = this.#rank(wire, piece)
+      const better = context
+        .wires()
+        .some((other) => other !== wire && this.#canServe(other, piece) && this.#rank(other, piece) > rank)
+      if (better) return true
+    }
+    this.#owners.set(piece, wire)
+    return false
+  }
+
+  /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */
+  failed(piece: number): void {
+    this.#owners.delete(piece)
+    this.#failedAt.set(piece, this.#context.now())
+  }
+
+  /** The piece verified (or was dropped): forget it. */
+  release(piece: number): void {
+    this.#owners.delete(piece)
+    this.#failedAt.delete(piece)
+  }
+
+  #canServe(wire: Wire, piece: number): boolean {
+    const address = this.#context.addressOf(wire)
+    return (
+      address !== null &&
+      !wire.destroyed &&
+      !wire.peerChoking &&
+      wire.peerPieces.get(piece) &&
+      !this.#context.isBanned(address)
+    )
+  }
+
+  #rank(wire: Wire, piece: number): number {
+    const address = this.#context.addressOf(wire)
+    if (address === null) return -1
+    const unsuspected = this.#context.ledger.suspects(piece).has(address) ? 0 : 2
+    return unsuspected + (this.#context.piecesGood(address) > 0 ? 1 : 0)
+  }
+}

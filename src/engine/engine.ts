@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type Wire from 'bittorrent-protocol'
-import WebTorrent, { type Torrent, type ClientOptions } from 'webtorrent'
+import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
@@ -157,10 +157,12 @@ export class Engine {
     const source = typeof input === 'string' ? await resolveSource(input) : input
     const peers = (options.peers ?? []).map(parsePeerAddress)
     const allowUnsigned = options.allowUnsigned ?? false
+    let torrentOptions: TorrentOptions = {}
     for (const plugin of this.#plugins) {
       if (!plugin.admit) continue
       const admission = await plugin.admit({ source, allowUnsigned })
-      if (!admission.admitted) {
+      if (admission.admitted) torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
+      else {
         throw new VouchError('refused', admission.reason, { code: admission.code, ...admission.details })
       }
     }
@@ -174,7 +176,7 @@ export class Engine {
     await mkdir(downloadDir, { recursive: true })
     const torrentId =
       source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
-    const torrent = this.client.add(torrentId, { path: downloadDir })
+    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir })
     this.#track(torrent, false)
     addPeers(torrent, peers)
     if (options.remember !== false) {

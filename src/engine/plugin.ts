@@ -1,10 +1,18 @@
 import type Wire from 'bittorrent-protocol'
-import type { Torrent } from 'webtorrent'
+import type { Torrent, TorrentOptions } from 'webtorrent'
 import type { TorrentSource } from './source.ts'
 
 /** The answer of an admission hook: go ahead, or stop with a reason the user can read. */
 export type Admission =
-  { admitted: true } | { admitted: false; code: string; reason: string; details?: Record<string, unknown> }
+  | {
+      admitted: true
+      /**
+       * Options for WebTorrent's `client.add`, e.g. provenance's gated store and `deselect` for a
+       * magnet whose metadata must still be checked. Merged in plugin order.
+       */
+      torrentOptions?: Pick<TorrentOptions, 'deselect' | 'store' | 'storeOpts'>
+    }
+  | { admitted: false; code: string; reason: string; details?: Record<string, unknown> }
 
 export interface AdmissionRequest {
   source: TorrentSource

@@ -3,6 +3,11 @@ import { isVouchError } from '../errors.ts'
 import { registerCreate } from './commands/create.ts'
 import { registerGet } from './commands/get.ts'
 import { registerSeed } from './commands/seed.ts'
+import { registerKeygen } from './commands/keygen.ts'
+import { registerMagnet } from './commands/magnet.ts'
+import { registerSign } from './commands/sign.ts'
+import { registerTrust } from './commands/trust.ts'
+import { registerVerify } from './commands/verify.ts'
 import { registerServe } from './commands/serve.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
@@ -13,7 +18,18 @@ export function buildProgram(): Command {
     .option('--home <dir>', 'data directory (default: $VOUCH_HOME or the platform config dir)')
     .showHelpAfterError()
     .exitOverride()
-  for (const register of [registerCreate, registerGet, registerSeed, registerServe]) register(program)
+  for (const register of [
+    registerCreate,
+    registerGet,
+    registerSeed,
+    registerKeygen,
+    registerSign,
+    registerVerify,
+    registerMagnet,
+    registerTrust,
+    registerServe,
+  ])
+    register(program)
   return program
 }
 

@@ -4,6 +4,8 @@ import type { Command } from 'commander'
 import createTorrent from 'create-torrent'
 import { VouchError } from '../../errors.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
+import { signWithFlags } from './sign.ts'
 import { globalOptions, report } from '../context.ts'
 
 export interface CreateOptions {
@@ -62,10 +64,20 @@ export function registerCreate(program: Command): void {
     .requiredOption('--out <file>', 'where to write the .torrent')
     .option('--announce <url...>', 'tracker URL(s)')
     .option('--piece-length <n>', 'piece length in bytes (power of two)')
+    .option('--sign <key>', 'sign it with this secret key (from vouch keygen)')
+    .option('--expires <date>', 'with --sign: the signature is refused after this date')
+    .option('--sequence <n>', 'with --sign: release number for rollback protection')
     .action(
       async (
         dataPath: string,
-        flags: { out: string; announce?: string[]; pieceLength?: string },
+        flags: {
+          out: string
+          announce?: string[]
+          pieceLength?: string
+          sign?: string
+          expires?: string
+          sequence?: string
+        },
         command: Command,
       ) => {
         const global = globalOptions(command)
@@ -74,15 +86,20 @@ export function registerCreate(program: Command): void {
             throw new VouchError('usage', `--announce '${url}' is not a tracker URL`)
         }
         const pieceLength = parsePieceLength(flags.pieceLength)
-        const bytes = await createTorrentFile(dataPath, {
+        const key = flags.sign ? await readSecretKeyFile(flags.sign) : null
+        if (!key && (flags.expires || flags.sequence))
+          throw new VouchError('usage', '--expires and --sequence need --sign KEY')
+        let bytes = await createTorrentFile(dataPath, {
           announce: flags.announce ?? [],
           ...(pieceLength ? { pieceLength } : {}),
         })
+        if (key) bytes = signWithFlags(bytes, key, flags, flags.out).bytes
         await writeFile(flags.out, bytes)
         const parsed = await parseTorrentBytes(bytes, flags.out)
         report(
           global,
-          `created ${flags.out}\ninfohash ${parsed.infoHash}\nname ${parsed.name} (${parsed.length} bytes, ${parsed.pieces?.length} pieces)`,
+          `created ${flags.out}\ninfohash ${parsed.infoHash}\nname ${parsed.name} (${parsed.length} bytes, ${parsed.pieces?.length} pieces)` +
+            (key ? `\nsigned by ${key.fingerprint}` : ''),
           {
             ok: true,
             out: flags.out,
@@ -91,6 +108,7 @@ export function registerCreate(program: Command): void {
             length: parsed.length,
             pieces: parsed.pieces?.length,
             pieceLength: parsed.pieceLength,
+            signedBy: key ? key.fingerprint : null,
           },
         )
       },

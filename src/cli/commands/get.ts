@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import type { Torrent } from 'webtorrent'
 import { VouchError } from '../../errors.ts'
-import { Engine } from '../../engine/engine.ts'
+import { createEngine } from '../../engine/create-engine.ts'
+import type { Engine } from '../../engine/engine.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
 import { verifyOnDisk } from '../../engine/verify.ts'
 import { globalOptions, note, report } from '../context.ts'
@@ -40,7 +41,8 @@ export function waitUntilDone(engine: Engine, torrent: Torrent, stallMs: number)
     const onDone = () => finish()
     const offError = engine.events.on('error', (event) => {
       if (event.infoHash === null || event.infoHash === torrent.infoHash)
-        finish(new VouchError('network', event.message))
+        // Provenance refusing the metadata keeps its own code (exit 3); anything else is the network.
+        finish(new VouchError(event.code === 'refused' ? 'refused' : 'network', event.message))
     })
     const poll = setInterval(() => {
       const bytes = torrent.ready ? torrent.received : -1
@@ -79,7 +81,11 @@ export function registerGet(program: Command): void {
   ).action(async (source: string, flags: GetFlags, command: Command) => {
     const global = globalOptions(command)
     const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
-    const engine = await Engine.open(engineOptionsFrom(global, flags))
+    // Provenance on: unsigned torrents and magnets are refused unless --allow-unsigned.
+    const engine = await createEngine({
+      ...engineOptionsFrom(global, flags),
+      provenance: { unsignedMagnets: 'refuse' },
+    })
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
     try {

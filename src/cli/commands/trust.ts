@@ -1,0 +1,90 @@
+import type { Command } from 'commander'
+import { parseDateOption, readPublicKeyArgument } from '../../provenance/files.ts'
+import { TrustStore, type PinnedPublisher } from '../../provenance/trust-store.ts'
+import { VouchError } from '../../errors.ts'
+import { globalOptions, report } from '../context.ts'
+
+function status(publisher: PinnedPublisher, now = Date.now()): 'pinned' | 'revoked' | 'expired' {
+  if (publisher.revokedAt) return 'revoked'
+  if (publisher.expires && Date.parse(publisher.expires) <= now) return 'expired'
+  return 'pinned'
+}
+
+function describe(publisher: PinnedPublisher): string {
+  const extras = [
+    publisher.scope ? `scope '${publisher.scope}'` : null,
+    publisher.expires ? `expires ${publisher.expires}` : null,
+    publisher.revokedAt ? `revoked ${publisher.revokedAt}` : null,
+  ].filter(Boolean)
+  return `${publisher.fingerprint}  ${status(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+}
+
+function store(command: Command): { trust: TrustStore; global: ReturnType<typeof globalOptions> } {
+  const global = globalOptions(command)
+  return { trust: TrustStore.forHome(global.home), global }
+}
+
+export function registerTrust(program: Command): void {
+  const trust = program.command('trust').description('the publishers you trust (pinned keys)')
+
+  trust
+    .command('add')
+    .description('pin a publisher key: "vouch-ed25519 …", "ssh-ed25519 AAAA…", or a file holding one')
+    .argument('<key-or-file>', 'public key text or file')
+    .requiredOption('--name <label>', 'who this is, for you')
+    .option('--expires <date>', 'stop trusting the key after this date')
+    .option('--scope <pattern>', 'trust it only for torrent names matching this glob (* and ?)')
+    .action(
+      async (
+        argument: string,
+        flags: { name: string; expires?: string; scope?: string },
+        command: Command,
+      ) => {
+        const { trust: store_, global } = store(command)
+        const key = await readPublicKeyArgument(argument)
+        const expires = flags.expires ? parseDateOption(flags.expires, '--expires') : undefined
+        const pinned = await store_.pin(key, { name: flags.name, expires, scope: flags.scope })
+        report(global, `pinned ${pinned.fingerprint} as '${pinned.name}'\n    ${pinned.publicKey}`, {
+          ok: true,
+          publisher: { ...pinned, status: status(pinned) },
+        })
+      },
+    )
+
+  trust
+    .command('list')
+    .description('list pinned and revoked publishers')
+    .action(async (_flags: unknown, command: Command) => {
+      const { trust: store_, global } = store(command)
+      const publishers = await store_.list()
+      report(global, publishers.length ? publishers.map(describe).join('\n') : 'no pinned publishers', {
+        ok: true,
+        publishers: publishers.map((publisher) => ({ ...publisher, status: status(publisher) })),
+      })
+    })
+
+  trust
+    .command('remove')
+    .description('unpin a publisher (revoked keys stay listed)')
+    .argument('<fingerprint>', 'as shown by vouch trust list')
+    .action(async (fingerprint: string, _flags: unknown, command: Command) => {
+      const { trust: store_, global } = store(command)
+      const removed = await store_.remove(fingerprint)
+      report(global, `removed ${removed.fingerprint} '${removed.name}'`, { ok: true, publisher: removed })
+    })
+
+  trust
+    .command('revoke')
+    .description('refuse a key forever; it stays listed as revoked')
+    .argument('<fingerprint-or-key>', 'a pinned fingerprint, or a full public key')
+    .option('--name <label>', 'label for a key that was not pinned')
+    .action(async (argument: string, flags: { name?: string }, command: Command) => {
+      const { trust: store_, global } = store(command)
+      if (argument.trim() === '') throw new VouchError('usage', 'give a fingerprint or a public key')
+      const revoked = await store_.revoke(argument, flags.name)
+      report(global, `revoked ${revoked.fingerprint} '${revoked.name}'`, {
+        ok: true,
+        publisher: { ...revoked, status: status(revoked) },
+      })
+    })
+}

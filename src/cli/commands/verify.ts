@@ -1,0 +1,84 @@
+import type { Command } from 'commander'
+import { VouchError } from '../../errors.ts'
+import { resolveSource } from '../../engine/source.ts'
+import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from '../../provenance/gate.ts'
+import { fingerprintOf, formatPublicKey } from '../../provenance/keys.ts'
+import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
+import { TrustStore } from '../../provenance/trust-store.ts'
+import { globalOptions, report } from '../context.ts'
+
+/** Judge a .torrent path or a magnet against the trust store; no sequence is recorded. */
+export async function verifySource(input: string, trust: TrustStore, now = Date.now()): Promise<Verdict> {
+  const source = await resolveSource(input)
+  const view = await trust.view()
+  if (source.kind === 'torrent-file')
+    return judgeTorrentFile(source.bytes, view, now, {
+      extraEnvelopes: await readSidecarFor(source.origin),
+      expectedInfoHash: source.parsed.infoHash,
+    })
+  if (source.kind === 'magnet') return judgeMagnet(source.uri, source.parsed.infoHash, view, now)
+  throw new VouchError('bad-input', 'a bare infohash carries no envelope: verify a .torrent or a magnet link')
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'check a .torrent or magnet against your pinned publishers (exit 0 trusted, 3 refused, 4 invalid)',
+    )
+    .argument('<source>', '.torrent file or magnet link')
+    .action(async (input: string, _flags: unknown, command: Command) => {
+      const global = globalOptions(command)
+      const verdict = await verifySource(input, TrustStore.forHome(global.home))
+      const decision = verdict.decision
+      if (!decision.accepted) {
+        const envelope = verdict.envelopes.find(
+          (candidate) => candidate.ok && fingerprintOf(candidate.envelope.publicKey) === decision.fingerprint,
+        )
+        const publicKey = envelope?.ok ? formatPublicKey(envelope.envelope.publicKey) : null
+        const hint =
+          decision.reason === 'unknown-publisher' && publicKey
+            ? `\nto trust this publisher: vouch trust add '${publicKey}' --name LABEL`
+            : ''
+        throw new VouchError(
+          isIntegrityFailure(decision.reason) ? 'integrity' : 'refused',
+          `${decision.reason}: ${decision.message}${decision.fingerprint ? ` [publisher ${decision.fingerprint}]` : ''}${hint}`,
+          {
+            reason: decision.reason,
+            fingerprint: decision.fingerprint,
+            infoHash: verdict.infoHash,
+            publicKey,
+          },
+        )
+      }
+      const metadataPending = input.trim().toLowerCase().startsWith('magnet:')
+      const signers = decision.signers.map((signer) => ({
+        fingerprint: signer.fingerprint,
+        name: signer.name,
+        sequence: signer.sequence ?? null,
+      }))
+      const first = decision.signers[0]
+      report(
+        global,
+        [
+          `trusted: ${verdict.infoHash}${first ? ` '${nameText(first.envelope.name)}'` : ''}`,
+          ...signers.map(
+            (signer) =>
+              `signed by ${signer.name} [publisher ${signer.fingerprint}]${signer.sequence !== null ? ` sequence ${signer.sequence}` : ''}`,
+          ),
+          ...(metadataPending
+            ? ['(the metadata peers send will be checked against the envelope when it arrives)']
+            : []),
+        ].join('\n'),
+        {
+          ok: true,
+          trusted: true,
+          infoHash: verdict.infoHash,
+          fingerprint: decision.fingerprint,
+          publishers: signers,
+          envelopes: verdict.envelopes.length,
+          metadataPending,
+        },
+      )
+    })
+}

@@ -1,0 +1,47 @@
+/**
+ * The engine as the CLI, the server and the desktop app run it: provenance installed and on
+ * (unsigned torrents refused unless added with `allowUnsigned`). `Engine.open` alone stays a plain
+ * engine without the gate, for tests of other layers.
+ */
+import type { AuditSink } from '../audit.ts'
+import { ProvenancePlugin, type ProvenanceOptions } from '../provenance/plugin.ts'
+import { TrustStore } from '../provenance/trust-store.ts'
+import { Engine, type EngineOptions } from './engine.ts'
+
+export interface VouchEngineOptions extends EngineOptions {
+  /** Default: HOME/trust.json. */
+  trust?: TrustStore
+  /** Where provenance records acceptances, refusals and overrides (and the defence its bans). */
+  audit?: AuditSink
+  provenance?: Omit<ProvenanceOptions, 'onRefused'>
+}
+
+const installed = new WeakMap<Engine, ProvenancePlugin>()
+
+export async function createEngine(options: VouchEngineOptions): Promise<Engine> {
+  const { trust, provenance: provenanceOptions, ...engineOptions } = options
+  // The plugin exists before the engine it reports to; the callback looks the engine up late.
+  const opened: { engine?: Engine } = {}
+  const provenance = new ProvenancePlugin(trust ?? TrustStore.forHome(options.home), options.audit, {
+    ...provenanceOptions,
+    // A torrent already handed to WebTorrent was refused: fatal for that torrent, code 'refused'.
+    onRefused: (refusal) =>
+      opened.engine?.events.emit('error', {
+        infoHash: refusal.infoHash,
+        code: 'refused',
+        message: refusal.message,
+      }),
+  })
+  const engine = await Engine.open({
+    ...engineOptions,
+    plugins: [provenance, ...(engineOptions.plugins ?? [])],
+  })
+  opened.engine = engine
+  installed.set(engine, provenance)
+  return engine
+}
+
+/** The provenance gate of an engine made by createEngine (to offer envelopes for held magnets). */
+export function provenanceOf(engine: Engine): ProvenancePlugin | undefined {
+  return installed.get(engine)
+}

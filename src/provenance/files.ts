@@ -1,0 +1,106 @@
+/** Key files on disk and the key and date arguments the CLI accepts. */
+import { open, readFile, stat, writeFile } from 'node:fs/promises'
+import { VouchError } from '../errors.ts'
+import {
+  PUBLIC_KEY_PREFIX,
+  formatPublicKey,
+  formatSecretKeyFile,
+  parseAnyPublicKey,
+  parseSecretKeyFile,
+  type PublisherKey,
+  type SecretKey,
+} from './keys.ts'
+
+const MAX_KEY_FILE_BYTES = 64 * 1024
+
+async function readSmallText(file: string, what: string): Promise<string> {
+  let size: number
+  try {
+    size = (await stat(file)).size
+  } catch {
+    throw new VouchError('bad-input', `cannot read ${what} ${file}: no such file`, { file })
+  }
+  if (size > MAX_KEY_FILE_BYTES)
+    throw new VouchError('bad-input', `${file} is too large to be a ${what}`, { file })
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    throw new VouchError('bad-input', `cannot read ${what} ${file}: ${(error as Error).message}`, { file })
+  }
+}
+
+export async function readSecretKeyFile(file: string): Promise<SecretKey> {
+  const text = await readSmallText(file, 'key file')
+  try {
+    return parseSecretKeyFile(text)
+  } catch (error) {
+    throw new VouchError('bad-input', `${file}: ${(error as Error).message}`, { file })
+  }
+}
+
+/**
+ * Write a new secret key file (mode 0600, never overwriting) and its public key next to it as
+ * FILE.pub. Returns the public key file's path.
+ */
+export async function writeKeyFiles(file: string, key: SecretKey): Promise<string> {
+  const publicFile = `${file}.pub`
+  let handle
+  try {
+    handle = await open(file, 'wx', 0o600)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new VouchError(
+      'bad-input',
+      code === 'EEXIST'
+        ? `${file} already exists; refusing to overwrite a key`
+        : `cannot write ${file}: ${(error as Error).message}`,
+      { file },
+    )
+  }
+  try {
+    await handle.writeFile(formatSecretKeyFile(key))
+    // The umask cannot widen an explicit chmod.
+    await handle.chmod(0o600)
+  } finally {
+    await handle.close()
+  }
+  try {
+    await writeFile(publicFile, `${formatPublicKey(key.publicKey)} ${key.fingerprint}\n`, { mode: 0o644 })
+  } catch (error) {
+    throw new VouchError('bad-input', `cannot write ${publicFile}: ${(error as Error).message}`, {
+      file: publicFile,
+    })
+  }
+  return publicFile
+}
+
+/** `trust add` takes a key (`vouch-ed25519 …`, `ssh-ed25519 AAAA…`, 64 hex digits) or a file holding one. */
+export async function readPublicKeyArgument(argument: string): Promise<PublisherKey> {
+  const text = argument.trim()
+  const looksLikeKey =
+    text.startsWith(`${PUBLIC_KEY_PREFIX} `) ||
+    text.startsWith('ssh-ed25519 ') ||
+    /^[0-9a-f]{64}$/i.test(text)
+  return parseAnyPublicKey(looksLikeKey ? text : await readSmallText(argument, 'public key file'))
+}
+
+/** ISO 8601 date or date-time (`2027-01-31`, `2027-01-31T12:00:00Z`). */
+export function parseDateOption(text: string, flag: string): Date {
+  const valid = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(
+    text.trim(),
+  )
+  const date = new Date(text.trim())
+  if (!valid || Number.isNaN(date.getTime()))
+    throw new VouchError(
+      'usage',
+      `${flag} must be a date like 2027-01-31 or 2027-01-31T12:00:00Z, not '${text}'`,
+    )
+  return date
+}
+
+export function parseSequenceOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new VouchError('usage', `--sequence must be a whole number, not '${text}'`)
+  return Number(text)
+}

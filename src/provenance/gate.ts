@@ -1,0 +1,119 @@
+/**
+ * Gathers facts and envelopes from what the user added, then asks the policy. No side effects
+ * beyond reading a sidecar file; recording sequences and audit events is the caller's job.
+ */
+import { readFile } from 'node:fs/promises'
+import { SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
+import { decide, type Decision, type TrustView } from './policy.ts'
+import {
+  TorrentFormatError,
+  factsFromInfo,
+  readProvenanceTorrent,
+  type EnvelopeCandidate,
+} from './torrent.ts'
+
+export interface Verdict {
+  decision: Decision
+  infoHash: string
+  /** Envelopes that were read, whether or not they were accepted. */
+  envelopes: EnvelopeCandidate[]
+}
+
+/** The sidecar next to a .torrent, if there is one. */
+export async function readSidecarFor(torrentPath: string): Promise<EnvelopeCandidate[]> {
+  let text: string
+  try {
+    text = await readFile(`${torrentPath}${SIDECAR_SUFFIX}`, 'utf8')
+  } catch {
+    return []
+  }
+  return parseSidecar(text)
+}
+
+/**
+ * Judge a .torrent's bytes with its embedded envelopes plus any from other carriers.
+ * `expectedInfoHash` is the infohash the client will actually join (parse-torrent re-encodes the
+ * info dictionary); it must equal the one computed from the exact bytes.
+ */
+export function judgeTorrentFile(
+  bytes: Uint8Array,
+  trust: TrustView,
+  now: number,
+  options: { extraEnvelopes?: readonly EnvelopeCandidate[]; expectedInfoHash?: string } = {},
+): Verdict {
+  let torrent
+  try {
+    torrent = readProvenanceTorrent(bytes)
+  } catch (error) {
+    if (!(error instanceof TorrentFormatError)) throw error
+    return {
+      decision: decide({
+        facts: { infoHash: options.expectedInfoHash ?? '' },
+        envelopes: [],
+        trust,
+        now,
+        torrentError: error.message,
+      }),
+      infoHash: options.expectedInfoHash ?? '',
+      envelopes: [],
+    }
+  }
+  const envelopes = [...torrent.envelopes, ...(options.extraEnvelopes ?? [])]
+  if (
+    options.expectedInfoHash !== undefined &&
+    options.expectedInfoHash.toLowerCase() !== torrent.facts.infoHash
+  ) {
+    return {
+      decision: {
+        accepted: false,
+        reason: 'mismatch',
+        fingerprint: null,
+        message: `the envelope was signed for different metadata: the client would join ${options.expectedInfoHash}, the bytes hash to ${torrent.facts.infoHash}`,
+      },
+      infoHash: torrent.facts.infoHash,
+      envelopes,
+    }
+  }
+  return {
+    decision: decide({ facts: torrent.facts, envelopes, trust, now }),
+    infoHash: torrent.facts.infoHash,
+    envelopes,
+  }
+}
+
+/** Judge a magnet before any connection: only the infohash can be checked until metadata arrives. */
+export function judgeMagnet(
+  uri: string,
+  infoHash: string,
+  trust: TrustView,
+  now: number,
+  extraEnvelopes: readonly EnvelopeCandidate[] = [],
+): Verdict {
+  const envelopes = [...envelopesFromMagnet(uri), ...extraEnvelopes]
+  return { decision: decide({ facts: { infoHash }, envelopes, trust, now }), infoHash, envelopes }
+}
+
+/** Judge metadata that arrived from peers against envelopes already held for it. */
+export function judgeMetadata(
+  infoBytes: Uint8Array,
+  envelopes: readonly EnvelopeCandidate[],
+  trust: TrustView,
+  now: number,
+): Verdict {
+  let facts
+  try {
+    facts = factsFromInfo(infoBytes)
+  } catch (error) {
+    if (!(error instanceof TorrentFormatError)) throw error
+    return {
+      decision: decide({ facts: { infoHash: '' }, envelopes: [], trust, now, torrentError: error.message }),
+      infoHash: '',
+      envelopes: [...envelopes],
+    }
+  }
+  return {
+    decision: decide({ facts, envelopes, trust, now }),
+    infoHash: facts.infoHash,
+    envelopes: [...envelopes],
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The provenance gate as an engine plugin. It mirrors the engine's plugin seam structurally
+ * (src/engine/plugin.ts) so that provenance never imports the engine.
+ *
+ * - .torrent: judged in `admit`, before WebTorrent sees it. Refused means nothing is fetched.
+ * - magnet with an envelope: the envelope is judged in `admit` (before any connection); the torrent
+ *   starts deselected on a gated store; when the metadata arrives every bound field is checked
+ *   synchronously in the 'metadata' handler, and a mismatch destroys the torrent before any piece
+ *   is requested or any file exists.
+ * - magnet (or bare infohash) without an envelope: held, deselected, on a shut store, until
+ *   `offerEnvelopes` supplies one that is accepted (or refused at once with `unsignedMagnets: 'refuse'`).
+ * - `allowUnsigned`: per-torrent override of the overridable reasons, recorded in the audit trail.
+ */
+import type { Torrent } from 'webtorrent'
+import type { AuditSink } from '../audit.ts'
+import { VouchError } from '../errors.ts'
+import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
+import { GatedChunkStore, StoreGate } from './gated-store.ts'
+import { fingerprintOf, formatPublicKey } from './keys.ts'
+import { decide, isOverridable, type Decision, type TrustView } from './policy.ts'
+import type { EnvelopeCandidate } from './torrent.ts'
+import type { TrustStore } from './trust-store.ts'
+
+/** The engine's TorrentSource, as far as provenance reads it. */
+export type ProvenanceSource =
+  | { kind: 'torrent-file'; bytes: Uint8Array; parsed: { infoHash: string }; origin: string }
+  | { kind: 'magnet'; uri: string; parsed: { infoHash: string } }
+  | { kind: 'infohash'; infoHash: string; parsed: { infoHash: string } }
+
+export interface ProvenanceAdmissionRequest {
+  source: ProvenanceSource
+  allowUnsigned: boolean
+}
+
+export interface GatedTorrentOptions {
+  deselect: true
+  store: typeof GatedChunkStore
+  storeOpts: { gate: StoreGate }
+}
+
+export type ProvenanceAdmission =
+  | { admitted: true; torrentOptions?: GatedTorrentOptions }
+  | { admitted: false; code: string; reason: string; details: Record<string, unknown> }
+
+export interface ProvenanceRefusal {
+  infoHash: string
+  reason: Extract<Decision, { accepted: false }>['reason']
+  fingerprint: string | null
+  message: string
+}
+
+export interface ProvenanceOptions {
+  /** ms since 1970; injectable for tests. */
+  now?: () => number
+  /** What to do with a magnet that carries no envelope. Default 'hold'. */
+  unsignedMagnets?: 'hold' | 'refuse'
+  /** A torrent already handed to WebTorrent was refused (its metadata did not match). */
+  onRefused?: (refusal: ProvenanceRefusal) => void
+}
+
+export type HeldState = 'awaiting-envelope' | 'awaiting-metadata' | 'approved' | 'refused'
+
+interface Held {
+  infoHash: string
+  gate: StoreGate
+  state: HeldState
+  envelopes: EnvelopeCandidate[]
+  /** Trust as of the envelope's acceptance, so the metadata check can run synchronously. */
+  trust: TrustView
+  torrent?: Torrent
+  infoBytes?: Uint8Array
+}
+
+type Refused = Extract<Decision, { accepted: false }>
+
+export class ProvenancePlugin {
+  readonly name = 'provenance'
+  readonly #trust: TrustStore
+  readonly #audit: AuditSink | undefined
+  readonly #now: () => number
+  readonly #unsignedMagnets: 'hold' | 'refuse'
+  readonly #onRefused: ((refusal: ProvenanceRefusal) => void) | undefined
+  readonly #held = new Map<string, Held>()
+
+  constructor(trust: TrustStore, audit?: AuditSink, options: ProvenanceOptions = {}) {
+    this.#trust = trust
+    this.#audit = audit
+    this.#now = options.now ?? Date.now
+    this.#unsignedMagnets = options.unsignedMagnets ?? 'hold'
+    this.#onRefused = options.onRefused
+  }
+
+  async admit({ source, allowUnsigned }: ProvenanceAdmissionRequest): Promise<ProvenanceAdmission> {
+    const trust = await this.#trust.view()
+    const now = this.#now()
+    if (source.kind === 'torrent-file') {
+      const sidecar = source.origin ? await readSidecarFor(source.origin) : []
+      const verdict = judgeTorrentFile(source.bytes, trust, now, {
+        extraEnvelopes: sidecar,
+        expectedInfoHash: source.parsed.infoHash,
+      })
+      if (verdict.decision.accepted) {
+        await this.#accepted(verdict, source.parsed.infoHash)
+        return { admitted: true }
+      }
+      return this.#refusedOrOverridden(verdict, verdict.decision, source.parsed.infoHash, allowUnsigned)
+    }
+    const infoHash = source.parsed.infoHash.toLowerCase()
+    const verdict =
+      source.kind === 'magnet'
+        ? judgeMagnet(source.uri, infoHash, trust, now)
+        : { decision: decide({ facts: { infoHash }, envelopes: [], trust, now }), infoHash, envelopes: [] }
+    const decision = verdict.decision
+    if (decision.accepted) {
+      await this.#accepted(verdict, infoHash)
+      return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes, trust)
+    }
+    if (decision.reason === 'unsigned' && !allowUnsigned && this.#unsignedMagnets === 'hold')
+      return this.#hold(infoHash, 'awaiting-envelope', [], trust)
+    return this.#refusedOrOverridden(verdict, decision, infoHash, allowUnsigned)
+  }
+
+  attachTorrent(torrent: Torrent): void {
+    const bind = () => {
+      const held = this.#held.get(torrent.infoHash)
+      if (!held || held.torrent) return
+      held.torrent = torrent
+      torrent.once('close', () => {
+        if (this.#held.get(held.infoHash) === held) this.#held.delete(held.infoHash)
+      })
+      if (torrent.infoBuffer) this.#onMetadata(held)
+      else torrent.once('metadata', () => this.#onMetadata(held))
+    }
+    if (torrent.infoHash) bind()
+    else torrent.once('infoHash', bind)
+  }
+
+  /** Where a held torrent stands; undefined when provenance is not holding it. */
+  stateOf(infoHash: string): HeldState | undefined {
+    return this.#held.get(infoHash.toLowerCase())?.state
+  }
+
+  /**
+   * Envelopes for a torrent that is being held (from a sidecar, a feed, the user). Accepted: the
+   * store opens and the download starts (or starts once the metadata matches). Refused: the
+   * torrent stays held and the decision says why.
+   */
+  async offerEnvelopes(infoHash: string, envelopes: readonly EnvelopeCandidate[]): Promise<Decision> {
+    const held = this.#held.get(infoHash.toLowerCase())
+    if (!held || held.state === 'refused')
+      throw new VouchError('bad-input', `no torrent with infohash ${infoHash} is waiting for an envelope`)
+    if (held.state !== 'awaiting-envelope') {
+      return {
+        accepted: false,
+        reason: 'malformed',
+        fingerprint: null,
+        message: `torrent ${infoHash} already has an accepted envelope`,
+      }
+    }
+    const trust = await this.#trust.view()
+    const verdict = held.infoBytes
+      ? judgeMetadata(held.infoBytes, envelopes, trust, this.#now())
+      : judgeMagnet('', held.infoHash, trust, this.#now(), envelopes)
+    if (!verdict.decision.accepted) {
+      this.#record('provenance.refused', held.infoHash, verdict.decision)
+      return verdict.decision
+    }
+    await this.#accepted(verdict, held.infoHash)
+    held.envelopes = [...envelopes]
+    held.trust = trust
+    if (held.infoBytes) this.#approve(held)
+    else held.state = 'awaiting-metadata'
+    return verdict.decision
+  }
+
+  #hold(
+    infoHash: string,
+    state: HeldState,
+    envelopes: EnvelopeCandidate[],
+    trust: TrustView,
+  ): ProvenanceAdmission {
+    const gate = new StoreGate()
+    this.#held.set(infoHash, { infoHash, gate, state, envelopes, trust })
+    return { admitted: true, torrentOptions: { deselect: true, store: GatedChunkStore, storeOpts: { gate } } }
+  }
+
+  /** Runs inside WebTorrent's 'metadata' event, before the store is read or any piece requested. */
+  #onMetadata(held: Held): void {
+    const torrent = held.torrent
+    if (!torrent?.infoBuffer || torrent.destroyed) return
+    held.infoBytes = new Uint8Array(torrent.infoBuffer)
+    if (held.state !== 'awaiting-metadata') return
+    const verdict = judgeMetadata(held.infoBytes, held.envelopes, held.trust, this.#now())
+    if (verdict.decision.accepted) {
+      this.#record('provenance.accepted', held.infoHash, verdict.decision, { stage: 'metadata' })
+      this.#approve(held)
+      return
+    }
+    held.state = 'refused'
+    this.#record('provenance.refused', held.infoHash, verdict.decision, { stage: 'metadata' })
+    torrent.destroy()
+    this.#onRefused?.({
+      infoHash: held.infoHash,
+      reason: verdict.decision.reason,
+      fingerprint: verdict.decision.fingerprint,
+      message: `refused ${held.infoHash} when its metadata arrived: ${verdict.decision.message}`,
+    })
+  }
+
+  #approve(held: Held): void {
+    held.state = 'approved'
+    held.gate.approve()
+    const torrent = held.torrent
+    if (!torrent || torrent.destroyed || !torrent.pieces || torrent.pieces.length === 0) return
+    // WebTorrent re-selects a piece that failed its hash only when the torrent did not start
+    // deselected; once approved it must behave like any other torrent.
+    ;(torrent as unknown as { _startAsDeselected: boolean })._startAsDeselected = false
+    torrent.select(0, torrent.pieces.length - 1)
+  }
+
+  async #accepted(verdict: Verdict, infoHash: string): Promise<void> {
+    const decision = verdict.decision
+    if (!decision.accepted) return
+    await this.#trust.recordSequences(
+      decision.signers
+        .filter((signer) => signer.sequence !== undefined)
+        .map((signer) => ({
+          fingerprint: signer.fingerprint,
+          sequence: signer.sequence as number,
+          infoHash,
+        })),
+    )
+    this.#record('provenance.accepted', infoHash, decision)
+  }
+
+  #refusedOrOverridden(
+    verdict: Verdict,
+    decision: Refused,
+    infoHash: string,
+    allowUnsigned: boolean,
+  ): ProvenanceAdmission {
+    if (allowUnsigned && isOverridable(decision.reason)) {
+      this.#record('provenance.override', infoHash, decision)
+      return { admitted: true }
+    }
+    this.#record('provenance.refused', infoHash, decision)
+    const publicKey = publicKeyOf(verdict.envelopes, decision.fingerprint)
+    const hint =
+      decision.reason === 'unknown-publisher' && publicKey
+        ? `; to trust this publisher: vouch trust add '${publicKey}' --name LABEL`
+        : decision.reason === 'unsigned'
+          ? '; pass --allow-unsigned to download it anyway'
+          : ''
+    return {
+      admitted: false,
+      code: decision.reason,
+      reason: `refused ${infoHash}: ${decision.message}${hint}`,
+      details: {
+        reason: decision.reason,
+        fingerprint: decision.fingerprint,
+        infoHash,
+        ...(publicKey ? { publicKey } : {}),
+      },
+    }
+  }
+
+  #record(
+    type: 'provenance.accepted' | 'provenance.refused' | 'provenance.override',
+    infoHash: string,
+    decision: Decision,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const details = decision.accepted
+      ? { fingerprints: decision.signers.map((signer) => signer.fingerprint), publisher: decision.name }
+      : { reason: decision.reason, fingerprint: decision.fingerprint, message: decision.message }
+    this.#audit?.record({ type, subject: infoHash, details: { ...details, ...extra } })
+  }
+}
+
+function publicKeyOf(envelopes: readonly EnvelopeCandidate[], fingerprint: string | null): string | null {
+  if (!fingerprint) return null
+  for (const candidate of envelopes) {
+    if (candidate.ok && fingerprintOf(candidate.envelope.publicKey) === fingerprint)
+      return formatPublicKey(candidate.envelope.publicKey)
+  }
+  return null
+}

@@ -1,0 +1,230 @@
+/**
+ * The gate's decision: a pure function from (metadata facts, envelopes, trust view, time) to
+ * "accepted by these publishers" or "refused for exactly one reason".
+ */
+import { assertNever } from '../errors.ts'
+import { verifyEnvelopeSignature, type Envelope } from './envelope.ts'
+import { fingerprintOf, sameBytes } from './keys.ts'
+import type { EnvelopeCandidate, TorrentFacts } from './torrent.ts'
+
+/** Every refusal reason, with what it means. Ordered from most to least serious. */
+export const REFUSAL_REASONS = {
+  /** An envelope's signed fields do not match the metadata: moved from another torrent, or re-encoded. */
+  mismatch: 'the envelope was signed for different metadata',
+  /** The signature does not verify under the key in the envelope: forged or tampered. */
+  'bad-signature': 'the signature does not verify',
+  /** The publisher's key was revoked by the user; it is refused forever. */
+  revoked: 'the publisher key was revoked',
+  /** The sequence number is lower than one already accepted from this publisher. */
+  'rolled-back': 'a newer release from this publisher was already accepted',
+  /** The envelope's own expiry has passed. */
+  expired: 'the signature has expired',
+  /** The user pinned the key with an expiry that has passed. */
+  'key-expired': 'the pinned key has expired',
+  /** The torrent's name is outside the pattern the key was pinned for. */
+  'out-of-scope': 'the publisher is not trusted for this name',
+  /** The envelope is signed, but by a key the user has not pinned. */
+  'unknown-publisher': 'the publisher is not pinned',
+  /** An envelope or the torrent could not be read. */
+  malformed: 'the envelope or torrent is malformed',
+  /** No envelope at all. */
+  unsigned: 'the torrent is not signed',
+} as const
+
+export type RefusalReason = keyof typeof REFUSAL_REASONS
+export const REFUSAL_ORDER = Object.keys(REFUSAL_REASONS) as RefusalReason[]
+
+/** Reasons that show forgery or tampering: `vouch verify` exits 4 ("invalid") for these. */
+export function isIntegrityFailure(reason: RefusalReason): boolean {
+  switch (reason) {
+    case 'mismatch':
+    case 'bad-signature':
+    case 'malformed':
+      return true
+    case 'revoked':
+    case 'rolled-back':
+    case 'expired':
+    case 'key-expired':
+    case 'out-of-scope':
+    case 'unknown-publisher':
+    case 'unsigned':
+      return false
+    default:
+      return assertNever(reason, 'refusal reason')
+  }
+}
+
+/**
+ * Reasons `--allow-unsigned` may override: the torrent is then treated as if it carried no
+ * envelope. Evidence of tampering and revoked keys are never overridden.
+ */
+export function isOverridable(reason: RefusalReason): boolean {
+  return reason !== 'mismatch' && reason !== 'bad-signature' && reason !== 'revoked'
+}
+
+/** A pinned key as the policy sees it (times in ms since 1970). */
+export interface TrustedPublisher {
+  fingerprint: string
+  name: string
+  publicKey: Uint8Array
+  expiresAt: number | null
+  /** Glob over the torrent name: `*` any run of characters, `?` one character. */
+  scope: string | null
+  revokedAt: number | null
+}
+
+export interface SequenceRecord {
+  sequence: number
+  infoHash: string
+}
+
+export interface TrustView {
+  publishers: readonly TrustedPublisher[]
+  /** Highest sequence accepted per publisher fingerprint. */
+  sequences: ReadonlyMap<string, SequenceRecord>
+}
+
+export interface AcceptedSigner {
+  fingerprint: string
+  name: string
+  sequence: number | undefined
+  envelope: Envelope
+}
+
+export type Decision =
+  | { accepted: true; signers: AcceptedSigner[]; fingerprint: string; name: string }
+  | { accepted: false; reason: RefusalReason; fingerprint: string | null; message: string }
+
+export interface GateInput {
+  /** The metadata at hand. For a magnet before its metadata arrives only the infohash is known. */
+  facts: Pick<TorrentFacts, 'infoHash'> & Partial<TorrentFacts>
+  envelopes: readonly EnvelopeCandidate[]
+  trust: TrustView
+  /** ms since 1970 */
+  now: number
+  /** Set when the torrent itself could not be read strictly. */
+  torrentError?: string | undefined
+}
+
+type Outcome = { accepted: AcceptedSigner } | { refused: Extract<Decision, { accepted: false }> }
+
+function refuse(reason: RefusalReason, fingerprint: string | null, detail: string): Outcome {
+  return {
+    refused: { accepted: false, reason, fingerprint, message: `${REFUSAL_REASONS[reason]}: ${detail}` },
+  }
+}
+
+export function scopeMatches(pattern: string, name: string): boolean {
+  let expression = '^'
+  for (const character of pattern) {
+    if (character === '*') expression += '.*'
+    else if (character === '?') expression += '.'
+    else expression += character.replace(/[\\^$.+()|[\]{}]/g, '\\$&')
+  }
+  return new RegExp(`${expression}$`, 'su').test(name)
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
+}
+
+export function nameText(name: Uint8Array): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(name)
+}
+
+function judge(envelope: Envelope, input: GateInput): Outcome {
+  const fingerprint = fingerprintOf(envelope.publicKey)
+  const { facts, trust, now } = input
+  if (!verifyEnvelopeSignature(envelope)) return refuse('bad-signature', fingerprint, `key ${fingerprint}`)
+  if (hex(envelope.infoHash) !== facts.infoHash.toLowerCase())
+    return refuse('mismatch', fingerprint, `infohash ${hex(envelope.infoHash)} ≠ ${facts.infoHash}`)
+  if (facts.infoSha256 && !sameBytes(envelope.infoSha256, facts.infoSha256))
+    return refuse('mismatch', fingerprint, 'SHA-256 of the info dictionary differs')
+  if (facts.name && !sameBytes(envelope.name, facts.name))
+    return refuse('mismatch', fingerprint, `name '${nameText(envelope.name)}' ≠ '${nameText(facts.name)}'`)
+  if (facts.length !== undefined && envelope.length !== facts.length)
+    return refuse('mismatch', fingerprint, `length ${envelope.length} ≠ ${facts.length}`)
+  const publisher = trust.publishers.find((candidate) => sameBytes(candidate.publicKey, envelope.publicKey))
+  if (!publisher) return refuse('unknown-publisher', fingerprint, `key ${fingerprint} is not pinned`)
+  const who = `${publisher.name} (${fingerprint})`
+  if (publisher.revokedAt !== null)
+    return refuse('revoked', fingerprint, `${who} was revoked ${new Date(publisher.revokedAt).toISOString()}`)
+  if (publisher.expiresAt !== null && now >= publisher.expiresAt)
+    return refuse(
+      'key-expired',
+      fingerprint,
+      `${who} was pinned until ${new Date(publisher.expiresAt).toISOString()}`,
+    )
+  if (envelope.expires !== undefined && now >= envelope.expires * 1000)
+    return refuse(
+      'expired',
+      fingerprint,
+      `signed by ${who}, valid until ${new Date(envelope.expires * 1000).toISOString()}`,
+    )
+  if (publisher.scope !== null && !scopeMatches(publisher.scope, nameText(envelope.name)))
+    return refuse('out-of-scope', fingerprint, `${who} is pinned for '${publisher.scope}' only`)
+  const record = trust.sequences.get(fingerprint)
+  if (record) {
+    const infoHash = hex(envelope.infoHash)
+    if (envelope.sequence === undefined)
+      return refuse(
+        'rolled-back',
+        fingerprint,
+        `${who} numbers releases (last ${record.sequence}); this one has no sequence`,
+      )
+    if (
+      envelope.sequence < record.sequence ||
+      (envelope.sequence === record.sequence && record.infoHash !== infoHash)
+    )
+      return refuse(
+        'rolled-back',
+        fingerprint,
+        `sequence ${envelope.sequence} from ${who}, already at ${record.sequence}`,
+      )
+  }
+  return { accepted: { fingerprint, name: publisher.name, sequence: envelope.sequence, envelope } }
+}
+
+/**
+ * Decide. Accepted when at least one envelope is from a pinned, valid publisher and binds this
+ * metadata (co-signers need not all be pinned). Otherwise refused with the most serious reason
+ * any envelope gave, in REFUSAL_ORDER.
+ */
+export function decide(input: GateInput): Decision {
+  if (input.torrentError !== undefined)
+    return {
+      accepted: false,
+      reason: 'malformed',
+      fingerprint: null,
+      message: `${REFUSAL_REASONS.malformed}: ${input.torrentError}`,
+    }
+  if (input.envelopes.length === 0)
+    return {
+      accepted: false,
+      reason: 'unsigned',
+      fingerprint: null,
+      message: `${REFUSAL_REASONS.unsigned}: no envelope in any carrier`,
+    }
+  const signers: AcceptedSigner[] = []
+  const refusals: Extract<Decision, { accepted: false }>[] = []
+  for (const candidate of input.envelopes) {
+    if (!candidate.ok) {
+      refusals.push({
+        accepted: false,
+        reason: 'malformed',
+        fingerprint: null,
+        message: `${REFUSAL_REASONS.malformed}: ${candidate.carrier} envelope: ${candidate.error}`,
+      })
+      continue
+    }
+    const outcome = judge(candidate.envelope, input)
+    if ('accepted' in outcome) {
+      if (!signers.some((signer) => signer.fingerprint === outcome.accepted.fingerprint))
+        signers.push(outcome.accepted)
+    } else refusals.push(outcome.refused)
+  }
+  const first = signers[0]
+  if (first) return { accepted: true, signers, fingerprint: first.fingerprint, name: first.name }
+  refusals.sort((a, b) => REFUSAL_ORDER.indexOf(a.reason) - REFUSAL_ORDER.indexOf(b.reason))
+  return refusals[0] as Extract<Decision, { accepted: false }>
+}

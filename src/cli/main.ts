@@ -8,6 +8,10 @@ import { registerMagnet } from './commands/magnet.ts'
 import { registerSign } from './commands/sign.ts'
 import { registerTrust } from './commands/trust.ts'
 import { registerVerify } from './commands/verify.ts'
+import { registerAudit } from './commands/audit.ts'
+import { registerBans } from './commands/bans.ts'
+import { registerPeers } from './commands/peers.ts'
+import { registerVerifyReport } from './commands/report.ts'
 import { registerServe } from './commands/serve.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
@@ -28,6 +32,10 @@ export function buildProgram(): Command {
     registerMagnet,
     registerTrust,
     registerServe,
+    registerPeers,
+    registerBans,
+    registerAudit,
+    registerVerifyReport,
   ])
     register(program)
   return program

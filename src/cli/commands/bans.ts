@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Command } from 'commander'
+import type { Ban } from '../../defence/ban-store.ts'
+import { VouchError } from '../../errors.ts'
+import { blocklistText, parseBlocklist } from '../../reputation/blocklist.ts'
+import { parseCidr, parseIp } from '../../reputation/ip.ts'
+import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
+import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
+import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { ReputationStore } from '../../reputation/store.ts'
+import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
+
+/** How many malformed lines are printed (all of them go into --json output, up to this many too). */
+const MALFORMED_SHOWN = 50
+
+function withStore<T>(global: GlobalOptions, use: (store: ReputationStore) => T | Promise<T>): Promise<T> {
+  const store = ReputationStore.openInHome(global.home)
+  return Promise.resolve()
+    .then(() => use(store))
+    .finally(() => store.close())
+}
+
+function describeBan(ban: Ban): string {
+  const target = ban.rangeEnd === null ? ban.address : `${ban.address}-${ban.rangeEnd}`
+  const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
+  return `${target.padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+}
+
+async function readInput(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    throw new VouchError(
+      'bad-input',
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        file,
+      },
+    )
+  }
+}
+
+export function registerBans(program: Command): void {
+  const bans = program.command('bans').description('banned addresses: list, export, import, lift')
+
+  bans
+    .command('list')
+    .description('active bans')
+    .action((_flags: unknown, command: Command) => {
+      const global = globalOptions(command)
+      return withStore(global, (store) => {
+        const active = store.list()
+        report(global, active.length ? active.map(describeBan).join('\n') : 'no active bans', {
+          ok: true,
+          bans: active,
+        })
+      })
+    })
+
+  bans
+    .command('export')
+    .description('write active bans as a report other tools and clients read')
+    .requiredOption('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`)
+    .option('--sign <key>', 'sign the report with this secret key file (see vouch keygen)')
+    .option('--pseudonymise', 'replace addresses with a keyed hash whose key never leaves HOME (json, csv)')
+    .option('--out <file>', 'write to this file (default: stdout)')
+    .action(
+      async (
+        flags: { format: string; sign?: string; pseudonymise?: boolean; out?: string },
+        command: Command,
+      ) => {
+        const global = globalOptions(command)
+        const format = flags.format
+        if (!isReportFormat(format))
+          throw new VouchError(
+            'usage',
+            `--format must be one of ${REPORT_FORMATS.join(', ')}, not '${format}'`,
+          )
+        if (flags.pseudonymise && (format === 'p2p' || format === 'dat'))
+          throw new VouchError(
+            'usage',
+            `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
+          )
+        const key = flags.sign
+          ? readSigningKey(new TextDecoder().decode(await readInput(flags.sign)))
+          : undefined
+        await withStore(global, async (store) => {
+          const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined
+          const built = buildReport(store.list(), format, {
+            now: Date.now(),
+            ...(hashKey ? { pseudonymise: (address: string) => pseudonymise(hashKey, address) } : {}),
+          })
+          const text = key ? signReport(format, built.text, key) : built.text
+          if (built.omitted) note(`${built.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)
+          if (!flags.out) {
+            process.stdout.write(text)
+            return
+          }
+          await writeFile(flags.out, text)
+          report(
+            global,
+            `wrote ${built.included} bans to ${flags.out}${key ? ` signed by ${key.fingerprint}` : ''}`,
+            {
+              ok: true,
+              out: flags.out,
+              format,
+              included: built.included,
+              omitted: built.omitted,
+              signedBy: key?.fingerprint ?? null,
+            },
+          )
+        })
+      },
+    )
+
+  bans
+    .command('import')
+    .description('ban every range of a blocklist: P2P, DAT, CIDR or plain addresses, gzip too')
+    .argument('<file>', 'blocklist file')
+    .action(async (file: string, _flags: unknown, command: Command) => {
+      const global = globalOptions(command)
+      const bytes = await readInput(file)
+      const parsed = parseBlocklist(blocklistText(bytes))
+      const malformed = parsed.malformed.slice(0, MALFORMED_SHOWN)
+      const malformedText = malformed
+        .map((line) => `  line ${line.line}: ${line.reason}: ${line.text}`)
+        .join('\n')
+      if (parsed.entries.length === 0 && parsed.malformed.length > 0) {
+        throw new VouchError(
+          'bad-input',
+          `${file}: no valid entries; ${parsed.malformed.length} malformed lines\n${malformedText}`,
+          {
+            file,
+            malformedLines: parsed.malformed.length,
+            malformed,
+          },
+        )
+      }
+      await withStore(global, (store) => {
+        const added = store.importBans(parsed.entries, {
+          subject: path.basename(file),
+          details: {
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+            entries: parsed.entries.length,
+            malformedLines: parsed.malformed.length,
+            allowed: parsed.allowed,
+          },
+        })
+        const skipped = parsed.entries.length - added.length
+        const lines = [
+          `imported ${added.length} bans from ${file}${skipped ? ` (${skipped} already banned)` : ''}`,
+          ...(parsed.allowed
+            ? [`${parsed.allowed} DAT entries with access level above 127 (allowed) not banned`]
+            : []),
+          ...(parsed.malformed.length
+            ? [`${parsed.malformed.length} malformed lines skipped:`, malformedText]
+            : []),
+        ]
+        report(global, lines.join('\n'), {
+          ok: true,
+          file,
+          imported: added.length,
+          alreadyBanned: skipped,
+          allowed: parsed.allowed,
+          malformedLines: parsed.malformed.length,
+          malformed,
+        })
+      })
+    })
+
+  bans
+    .command('lift')
+    .description('lift the bans on an address (or the range that starts there)')
+    .argument('<address>', 'IPv4 or IPv6 address, or the first address of a range')
+    .action((address: string, _flags: unknown, command: Command) => {
+      const global = globalOptions(command)
+      if (!parseIp(address.replace(/\/64$/, '')) && !parseCidr(address))
+        throw new VouchError('bad-input', `'${address}' is not an IP address`)
+      return withStore(global, (store) => {
+        const lifted = store.lift(address)
+        if (lifted === 0) throw new VouchError('bad-input', `no active ban on ${address}`, { address })
+        store.record({ type: 'ban.lifted', subject: address, details: { lifted, by: 'user' } })
+        const still = store.banFor(address)
+        report(
+          global,
+          `lifted ${lifted} ban${lifted === 1 ? '' : 's'} on ${address}${still ? `; still banned by ${describeBan(still)}` : ''}`,
+          { ok: true, address, lifted, stillBannedBy: still ?? null },
+        )
+      })
+    })
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander'
+import { VouchError } from '../../errors.ts'
+import { ReputationStore } from '../../reputation/store.ts'
+import { globalOptions, report } from '../context.ts'
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = n
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+
+export function registerPeers(program: Command): void {
+  program
+    .command('peers')
+    .description('every peer the reputation store remembers, most recently seen first')
+    .option('--limit <n>', 'show at most this many')
+    .action((flags: { limit?: string }, command: Command) => {
+      const global = globalOptions(command)
+      const limit = flags.limit === undefined ? undefined : Number(flags.limit)
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new VouchError('usage', `--limit must be a positive whole number, not '${flags.limit}'`)
+      const store = ReputationStore.openInHome(global.home)
+      try {
+        const peers = store.peers(limit === undefined ? {} : { limit })
+        const lines = peers.map(
+          (peer) =>
+            `${peer.address.padEnd(24)} score ${peer.score.toFixed(1).padStart(8)}  pieces ${peer.piecesGood} good ${peer.piecesBad} bad  ` +
+            `down ${bytes(peer.bytesDown)} up ${bytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
+            `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`,
+        )
+        report(global, peers.length ? lines.join('\n') : 'no peers recorded yet', { ok: true, peers })
+      } finally {
+        store.close()
+      }
+    })
+}

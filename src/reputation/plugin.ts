@@ -1,0 +1,119 @@
+/**
+ * The reputation store attached to an engine (it has the EnginePlugin shape; src/reputation does
+ * not import the engine):
+ *  - persisted bans hold from the first connection: `client.blocked` consults the store before
+ *    WebTorrent dials anyone, and a wire from a banned address is closed when it appears;
+ *  - bans added while running (an import, the defence, the user) close open wires at once;
+ *  - each peer's peer IDs, client names and bytes uploaded to it are recorded.
+ * Downloaded bytes and piece outcomes come from the defence, which knows which blocks were good:
+ * wire its `onCredit` / `onBan` callbacks to `creditFromDefence` / `banFromDefence`.
+ *
+ * The plugin does not close the store; whoever opened it does.
+ */
+import type Wire from 'bittorrent-protocol'
+import type WebTorrent from 'webtorrent'
+import type { IpSet, Torrent } from 'webtorrent'
+import type { BanEvent, CreditEvent } from '../defence/events.ts'
+import type { ReputationStore } from './store.ts'
+
+export interface ReputationPlugin {
+  readonly name: 'reputation'
+  attachTorrent(torrent: Torrent): void
+  attachWire(wire: Wire, torrent: Torrent): void
+  close(): void
+  /** Close every open wire whose address is banned now; returns how many were closed. */
+  enforce(): number
+  /** Defence `onCredit`: a verified piece the address contributed to. */
+  creditFromDefence(event: CreditEvent): void
+  /** Defence `onBan`: the banned address spoiled a piece (when the ban came with evidence). */
+  banFromDefence(event: BanEvent): void
+}
+
+function hostOf(wire: Wire): string | undefined {
+  return wire.remoteAddress ?? undefined
+}
+
+export function reputationPlugin(store: ReputationStore): ReputationPlugin {
+  const torrents = new Set<Torrent>()
+  const clients = new WeakSet<WebTorrent>()
+
+  const isBanned = (address: string) => !store.closed && store.banFor(address) !== undefined
+
+  const enforce = (): number => {
+    let closed = 0
+    for (const torrent of torrents) {
+      for (const wire of [...torrent.wires]) {
+        const host = hostOf(wire)
+        if (host && !wire.destroyed && isBanned(host)) {
+          wire.destroy()
+          closed++
+        }
+      }
+    }
+    return closed
+  }
+
+  const offBans = store.onBansAdded(() => {
+    enforce()
+  })
+
+  return {
+    name: 'reputation',
+
+    attachTorrent(torrent) {
+      torrents.add(torrent)
+      torrent.once('close', () => torrents.delete(torrent))
+      const client = (torrent as unknown as { client?: WebTorrent }).client
+      if (!client || clients.has(client)) return
+      clients.add(client)
+      // Compose with whatever is there (a user blocklist, the defence's view): either one blocks.
+      const previous: IpSet | undefined = client.blocked
+      client.blocked = {
+        contains: (address: string) => isBanned(address) || (previous?.contains(address) ?? false),
+        add: (start: string, end?: string) => previous?.add(start, end),
+      }
+    },
+
+    attachWire(wire, _torrent) {
+      const host = hostOf(wire)
+      if (!host) return
+      if (isBanned(host)) {
+        wire.destroy()
+        return
+      }
+      const seen = () => {
+        if (store.closed) return
+        const peerId = wire.peerId ?? undefined
+        const client = (wire as unknown as { peerExtendedHandshake?: { v?: unknown } }).peerExtendedHandshake
+          ?.v
+        store.recordContribution(host, {
+          ...(peerId ? { peerId } : {}),
+          ...(client instanceof Uint8Array || typeof client === 'string'
+            ? { client: Buffer.from(client).toString('utf8') }
+            : {}),
+        })
+      }
+      if (wire.peerId) seen()
+      else wire.once('handshake', seen)
+      wire.once('extended', seen)
+      wire.on('upload', (bytes: number) => {
+        if (!store.closed) store.recordUpload(host, bytes)
+      })
+    },
+
+    close() {
+      offBans()
+      torrents.clear()
+    },
+
+    enforce,
+
+    creditFromDefence(event) {
+      if (!store.closed) store.recordContribution(event.address, { bytesGood: event.bytes, piecesGood: 1 })
+    },
+
+    banFromDefence(event) {
+      if (!store.closed && event.evidence) store.recordContribution(event.address, { piecesBad: 1 })
+    },
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Ban reports (docs/formats.md, "Ban reports"): JSON and CSV for people and tools, PeerGuardian
+ * P2P (`label:first-last`) and eMule DAT (`first - last , level , label`) for other clients'
+ * blocklists. P2P and DAT are IPv4 formats, so IPv6 bans are left out of them (and counted).
+ */
+import type { Ban } from '../defence/ban-store.ts'
+import { banInterval } from './ban-index.ts'
+import { formatIPv4 } from './ip.ts'
+
+export const REPORT_FORMATS = ['json', 'csv', 'p2p', 'dat'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
+
+export function isReportFormat(text: string): text is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(text)
+}
+
+export interface ReportOptions {
+  /** ms since epoch, written into JSON reports. */
+  now: number
+  /** Replace each address (json, csv only); notes are dropped too, since they may name hosts. */
+  pseudonymise?: (address: string) => string
+}
+
+export interface Report {
+  text: string
+  /** Bans included. */
+  included: number
+  /** Bans the format cannot hold (IPv6 in P2P and DAT). */
+  omitted: number
+}
+
+export const JSON_REPORT_FORMAT = 'vouch-bans'
+const IPV4_MAPPED_LOW = 0xffffn << 32n
+const IPV4_MAPPED_HIGH = IPV4_MAPPED_LOW | 0xffffffffn
+
+/** The label other clients show for a ban: reason and note, without separators or line breaks. */
+export function banLabel(ban: Ban): string {
+  const text = ban.note && ban.note !== ban.reason ? `vouch ${ban.reason} ${ban.note}` : `vouch ${ban.reason}`
+  return text
+    .replace(/[\p{Cc},:]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100)
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}
+
+interface ReportBan {
+  address: string
+  rangeEnd: string | null
+  reason: string
+  source: string
+  note: string
+  createdAt: string | null
+  expiresAt: string | null
+  evidence: Ban['evidence']
+}
+
+function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
+  const hide = options.pseudonymise
+  return bans.map((ban) => ({
+    address: hide ? hide(ban.address) : ban.address,
+    rangeEnd: ban.rangeEnd === null ? null : hide ? hide(ban.rangeEnd) : ban.rangeEnd,
+    reason: ban.reason,
+    source: ban.source,
+    note: hide ? '' : ban.note,
+    createdAt: iso(ban.createdAt),
+    expiresAt: iso(ban.expiresAt),
+    evidence: ban.evidence,
+  }))
+}
+
+/** The JSON report as a value (signing canonicalises this value; the file is it, indented). */
+export function jsonReport(bans: readonly Ban[], options: ReportOptions): Record<string, unknown> {
+  return {
+    format: JSON_REPORT_FORMAT,
+    version: 1,
+    exportedAt: iso(options.now),
+    pseudonymised: options.pseudonymise !== undefined,
+    bans: reportBans(bans, options),
+  }
+}
+
+function csvField(value: string | null): string {
+  if (value === null) return ''
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
+
+export const CSV_HEADER = 'address,range_end,reason,source,note,created_at,expires_at,evidence'
+
+/** IPv4 first and last address of a ban, or null when it is IPv6 (or not an address). */
+function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
+  const interval = banInterval(ban)
+  if (!interval || interval.first < IPV4_MAPPED_LOW || interval.last > IPV4_MAPPED_HIGH) return null
+  return { first: interval.first - IPV4_MAPPED_LOW, last: interval.last - IPV4_MAPPED_LOW }
+}
+
+export function buildReport(bans: readonly Ban[], format: ReportFormat, options: ReportOptions): Report {
+  switch (format) {
+    case 'json':
+      return {
+        text: `${JSON.stringify(jsonReport(bans, options), null, 2)}\n`,
+        included: bans.length,
+        omitted: 0,
+      }
+    case 'csv': {
+      const rows = reportBans(bans, options).map((ban) =>
+        [
+          ban.address,
+          ban.rangeEnd,
+          ban.reason,
+          ban.source,
+          ban.note,
+          ban.createdAt,
+          ban.expiresAt,
+          ban.evidence === null ? null : JSON.stringify(ban.evidence),
+        ]
+          .map(csvField)
+          .join(','),
+      )
+      return { text: [CSV_HEADER, ...rows, ''].join('\r\n'), included: bans.length, omitted: 0 }
+    }
+    case 'p2p':
+    case 'dat': {
+      const lines: string[] = []
+      let omitted = 0
+      for (const ban of bans) {
+        const range = ipv4Range(ban)
+        if (!range) {
+          omitted++
+          continue
+        }
+        if (format === 'p2p')
+          lines.push(`${banLabel(ban)}:${formatIPv4(range.first)}-${formatIPv4(range.last)}`)
+        else
+          lines.push(
+            `${formatIPv4(range.first, { padded: true })} - ${formatIPv4(range.last, { padded: true })} , 000 , ${banLabel(ban)}`,
+          )
+      }
+      return { text: lines.map((line) => `${line}\n`).join(''), included: lines.length, omitted }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { DatabaseSync } from 'node:sqlite'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  LATEST_VERSION,
+  migrate,
+  MIGRATIONS,
+  schemaVersion,
+} from '../../../src/reputation/migrations/index.ts'
+import { ReputationStore } from '../../../src/reputation/store.ts'
+import { tempDir } from '../../kit/swarm.ts'
+import path from 'node:path'
+
+/** Tables, columns and indexes, for comparing schemas. */
+function schema(db: DatabaseSync): unknown[] {
+  return db
+    .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all()
+}
+
+function contents(db: DatabaseSync, table: string): unknown[] {
+  return db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()
+}
+
+describe('reputation store migrations', () => {
+  let db: DatabaseSync
+  afterEach(() => db?.close())
+
+  it('numbers migrations 1, 2, … with no gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1))
+  })
+
+  it('001 initial: creates peers and bans on an empty database', () => {
+    db = new DatabaseSync(':memory:')
+    expect(migrate(db, 0)).toEqual([])
+    expect(schema(db)).toEqual([])
+    expect(migrate(db, 1)).toEqual([1])
+    expect(schemaVersion(db)).toBe(1)
+    const names = (schema(db) as { name: string }[]).map((row) => row.name)
+    expect(names).toEqual(['bans', 'bans_active', 'bans_address', 'peers'])
+    db.prepare(
+      "INSERT INTO bans (address, reason, source, created_at) VALUES ('1.2.3.4', 'manual', 'manual', 1)",
+    ).run()
+    expect(() =>
+      db
+        .prepare("INSERT INTO bans (address, reason, source, created_at) VALUES ('1.2.3.4', 'x', 'bogus', 1)")
+        .run(),
+    ).toThrow(/CHECK/)
+  })
+
+  it('002 audit log: adds the audit table and keeps every peer and ban row as it was', () => {
+    db = new DatabaseSync(':memory:')
+    migrate(db, 1)
+    db.prepare(
+      `INSERT INTO peers (address, peer_ids, clients, first_seen, last_seen, bytes_down, pieces_good, score, score_at)
+       VALUES ('127.0.0.2', '["2d5757"]', '["WebTorrent"]', 10, 20, 4096, 3, 3.0, 20)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO bans (address, range_end, reason, source, evidence, note, created_at, expires_at)
+       VALUES ('1.2.3.0', '1.2.3.255', 'imported', 'imported', NULL, 'list', 5, NULL),
+              ('127.0.0.9', NULL, 'poisoned-block', 'automatic', '{"piece":1}', '', 6, 99)`,
+    ).run()
+    const before = { peers: contents(db, 'peers'), bans: contents(db, 'bans') }
+    expect(migrate(db, 2)).toEqual([2])
+    expect(schemaVersion(db)).toBe(2)
+    expect({ peers: contents(db, 'peers'), bans: contents(db, 'bans') }).toEqual(before)
+    db.prepare(
+      "INSERT INTO audit (seq, at, type, subject, details, prev_hash, hash) VALUES (1, 1, 't', 's', '{}', 'p', 'h')",
+    ).run()
+    expect(() => db.prepare("UPDATE audit SET subject = 'x'").run()).toThrow(/append-only/)
+    expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/)
+  })
+
+  it('is idempotent: migrating a migrated database applies nothing', () => {
+    db = new DatabaseSync(':memory:')
+    migrate(db)
+    expect(migrate(db)).toEqual([])
+  })
+
+  it('refuses a store written by a newer Vouch instead of guessing', async () => {
+    const file = path.join(await tempDir(), 'vouch.db')
+    db = new DatabaseSync(file)
+    db.exec(`PRAGMA user_version = ${LATEST_VERSION + 1}`)
+    expect(() => ReputationStore.open(file)).toThrow(/newer than this Vouch understands/)
+  })
+})

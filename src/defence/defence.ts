@@ -62,6 +62,7 @@ interface TorrentState {
 const FAILED_PIECE = /^Piece (\d+) failed verification$/
 /** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
 const MAX_ASKED = 4096
+const VETO_RETRY_MS = 50
 
 export class Defence {
   readonly name = 'defence'
@@ -75,7 +76,6 @@ export class Defence {
   readonly #contributions = new Map<string, PeerContribution>()
   readonly #strikes: DecayingCounter
   readonly #unsolicited: DecayingCounter
-  readonly #timers = new Set<NodeJS.Timeout>()
 
   constructor(options: DefenceOptions) {
     this.#options = options
@@ -138,9 +138,16 @@ export class Defence {
     })
     this.#torrents.set(torrent, { ledger, steering })
     const request = internals._request
+    let retry: NodeJS.Timeout | undefined
     internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-      if (steering.veto(wire, index)) return false
-      return request.call(this, wire, index, hotswap)
+      if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
+      // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
+      // may have nothing outstanding, so look again shortly in case the veto has lifted.
+      retry ??= setTimeout(() => {
+        retry = undefined
+        if (!torrent.destroyed) internals._update()
+      }, VETO_RETRY_MS).unref()
+      return false
     }
     torrent.on('warning', (error: Error) => {
       const match = FAILED_PIECE.exec(error?.message ?? '')
@@ -178,8 +185,6 @@ export class Defence {
   }
 
   close(): void {
-    for (const timer of this.#timers) clearTimeout(timer)
-    this.#timers.clear()
     this.#torrents.clear()
   }
 
@@ -224,9 +229,6 @@ export class Defence {
     if (!state) return
     const verdict = state.ledger.fail(piece)
     state.steering.failed(piece)
-    this.#schedule(() => {
-      if (!torrent.destroyed) (torrent as unknown as TorrentInternals)._update()
-    }, 2100)
     const now = this.#now()
     if (verdict.sole) {
       const { sender, offset, digest: badDigest, bytes } = verdict.sole
@@ -404,15 +406,6 @@ export class Defence {
       this.#contributions.set(address, entry)
     }
     return entry
-  }
-
-  #schedule(task: () => void, ms: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      task()
-    }, ms)
-    timer.unref()
-    this.#timers.add(timer)
   }
 
   /**

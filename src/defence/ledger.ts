@@ -143,6 +143,20 @@ export class BlockLedger {
     return this.#pieces.get(piece)?.suspects ?? EMPTY
   }
 
+  /** Whether `address` sent blocks of a piece other than `except` that has not verified or failed yet. */
+  hasPendingFrom(address: string, except: number): boolean {
+    for (const [piece, entries] of this.#pieces) {
+      if (piece !== except && entries.current.some((entry) => entry.sender.address === address)) return true
+    }
+    return false
+  }
+
+  /** Whether `address` is a suspect of a failed piece that has not verified since. */
+  isSuspect(address: string): boolean {
+    for (const entries of this.#pieces.values()) if (entries.suspects.has(address)) return true
+    return false
+  }
+
   hasFailed(piece: number): boolean {
     return (this.#pieces.get(piece)?.failed.length ?? 0) > 0
   }

@@ -6,8 +6,11 @@
  *
  * Two rules:
  * - Probation: a connection from an address that has not yet contributed to a verified piece may
- *   have requests out for one piece at a time. A poisoner that is bad from the start therefore
- *   spoils one piece, which fails with it as the sole contributor: proof, ban.
+ *   work on one piece at a time: no requests for another piece while it has requests out, or
+ *   blocks received for a piece whose hash check is still pending. A poisoner that is bad from the
+ *   start therefore spoils one piece, which fails with it as the sole contributor (proof, ban), or
+ *   shares it with others, after which it may fetch nothing but that piece until the piece is
+ *   resolved (it verifies from someone else, and the smart-ban comparison bans it).
  * - Re-requests after a failure: a failed piece is fetched again by one connection at a time (its
  *   "owner"), chosen best first — an address that was not among the failed piece's contributors,
  *   then one with verified contributions. If the new generation fails, it has a sole contributor
@@ -49,12 +52,16 @@ export class RequestSteering {
     const address = context.addressOf(wire)
     if (address === null) return false
     if (context.isBanned(address)) return true
-    if (
-      context.probation &&
-      context.piecesGood(address) === 0 &&
-      wire.requests.some((request) => request.piece !== piece)
-    ) {
-      return true
+    if (context.probation && context.piecesGood(address) === 0) {
+      const busyElsewhere = context
+        .wires()
+        .some(
+          (other) =>
+            context.addressOf(other) === address && other.requests.some((request) => request.piece !== piece),
+        )
+      if (busyElsewhere || context.ledger.hasPendingFrom(address, piece)) return true
+      // Shared a failed piece and never proved itself: nothing new until that piece is resolved.
+      if (context.ledger.isSuspect(address) && !context.ledger.suspects(piece).has(address)) return true
     }
     if (!context.ledger.hasFailed(piece)) return false
     const owner = this.#owners.get(piece)

@@ -35,6 +35,11 @@ declare module 'bittorrent-protocol' {
     have(index: number): void
     cancel(index: number, offset: number, length: number): void
     use(extension: unknown): void
+    handshake(
+      infoHash: string | Uint8Array,
+      peerId: string | Uint8Array,
+      extensions?: Record<string, boolean>,
+    ): void
     destroy(): void
     end(): void
     _onPiece(index: number, offset: number, buffer: Uint8Array): void

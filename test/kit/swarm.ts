@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type Wire from 'bittorrent-protocol'
 import { Server as TrackerServer } from 'bittorrent-tracker'
-import WebTorrent, { type Torrent } from 'webtorrent'
+import WebTorrent, { type ClientOptions, type Torrent } from 'webtorrent'
 import { createTorrentFile } from '../../src/cli/commands/create.ts'
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts'
 
@@ -92,9 +92,14 @@ export interface Seeder {
 /** A plain WebTorrent seeder for `payload`, reachable at its own loopback address. */
 export async function startSeeder(
   payload: Payload,
-  options: { behaviour?: WireBehaviour; host?: string } = {},
+  options: {
+    behaviour?: WireBehaviour
+    host?: string
+    /** e.g. `uploadLimit` (bytes/s) to make a seeder slower than the others. */
+    client?: Partial<ClientOptions>
+  } = {},
 ): Promise<Seeder> {
-  const client = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0 })
+  const client = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0, ...options.client })
   await withTimeout(
     new Promise<void>((resolve) =>
       client.listening ? resolve() : client.once('listening', () => resolve()),

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { BanEvent } from '../../src/defence/events.ts'
+import type { Engine } from '../../src/engine/engine.ts'
+import {
+  adversary,
+  behaviours,
+  dialFrom,
+  sybil,
+  total,
+  watchCorruption,
+  type CorruptionReport,
+} from '../kit/adversaries.ts'
+import { Swarm, whenDone, type Payload, type Seeder } from '../kit/swarm.ts'
+
+const PIECE = 32 * 1024
+const SLOW = { client: { uploadLimit: 1024 * 1024 } }
+
+interface Outcome {
+  engine: Engine
+  bans: BanEvent[]
+  report: CorruptionReport
+  bytesMatch: boolean
+}
+
+/** Download `payload` with a Vouch engine from all `seeders`, and report what the defence did. */
+async function download(swarm: Swarm, payload: Payload, seeders: Seeder[]): Promise<Outcome> {
+  const engine = await swarm.engine()
+  const bans: BanEvent[] = []
+  engine.events.on('ban', (event) => bans.push(event))
+  const out = await swarm.tempDir()
+  const torrent = await engine.add(payload.torrentPath, {
+    downloadDir: out,
+    peers: seeders.map((seeder) => seeder.address),
+    remember: false,
+  })
+  const report = watchCorruption(torrent, payload)
+  await whenDone(torrent, 60_000)
+  const bytes = await readFile(path.join(out, payload.name))
+  return { engine, bans, report, bytesMatch: bytes.equals(payload.bytes) }
+}
+
+/** What a reader of the test log wants: the corrupt data the leecher took in before each ban. */
+function logCorruption(title: string, outcome: Outcome): void {
+  const perHost = [...outcome.report.acceptedCorruptBytes].map(([host, bytes]) => `${host}: ${bytes} B`)
+  const bans = outcome.bans.map((ban) => `${ban.address} (${ban.reason})`)
+  console.log(
+    `[defence] ${title}: corrupt bytes accepted before the ban ${total(outcome.report.acceptedCorruptBytes)}` +
+      ` (${perHost.join(', ') || 'none'}); unsolicited bytes ${total(outcome.report.unsolicitedBytes)};` +
+      ` bans: ${bans.join(', ') || 'none'}`,
+  )
+}
+
+function bannedHosts(outcome: Outcome): string[] {
+  return outcome.bans.map((ban) => ban.address).sort()
+}
+
+describe('poisoned-piece defence', () => {
+  let swarm: Swarm
+  afterEach(async () => swarm.close())
+
+  it('bans a peer that corrupts every block after one piece, and no honest seeder', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, pieceLength: PIECE })
+    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
+    const outcome = await download(swarm, payload, [...honest, poisoner])
+    logCorruption('corrupts every block', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(bannedHosts(outcome)).toEqual([poisoner.host])
+    expect(outcome.bans[0]?.evidence?.badDigest).toMatch(/^[0-9a-f]{64}$/)
+    expect(outcome.bans[0]?.expiresAt).toBeGreaterThan(Date.now())
+    expect(total(outcome.report.acceptedCorruptBytes)).toBeLessThanOrEqual(PIECE)
+    expect(outcome.engine.defence?.contribution(poisoner.host)?.piecesBad).toBeGreaterThan(0)
+    const honestCredit = honest.map(
+      (seeder) => outcome.engine.defence?.contribution(seeder.host)?.bytesGood ?? 0,
+    )
+    expect(honestCredit.reduce((sum, bytes) => sum + bytes, 0)).toBeGreaterThanOrEqual(payload.bytes.length)
+  })
+
+  it('bans a peer that corrupts 5% of its blocks, and no honest seeder', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 4 * 1024 * 1024, pieceLength: PIECE })
+    // Honest seeders slower than the poisoner, so it serves enough blocks to show its 5%.
+    const honest = [await swarm.seeder(payload, SLOW), await swarm.seeder(payload, SLOW)]
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsFraction(0.05))
+    const outcome = await download(swarm, payload, [...honest, poisoner])
+    logCorruption('corrupts 5% of blocks', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(bannedHosts(outcome)).toEqual([poisoner.host])
+  })
+
+  it('bans a peer that corrupts one block per piece, and no honest seeder', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, pieceLength: 4 * 16 * 1024 })
+    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsOneBlockPerPiece())
+    const outcome = await download(swarm, payload, [...honest, poisoner])
+    logCorruption('corrupts one block per piece', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(bannedHosts(outcome)).toEqual([poisoner.host])
+  })
+
+  it('bans a peer that earns credit and then turns bad, and no honest seeder', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 4 * 1024 * 1024, pieceLength: PIECE })
+    // Honest seeders slower than the adversary, so it earns its credit before the download ends.
+    const honest = [await swarm.seeder(payload, SLOW), await swarm.seeder(payload, SLOW)]
+    const poisoner = await adversary(swarm, payload, behaviours.turnsBadAfter(8))
+    const outcome = await download(swarm, payload, [...honest, poisoner])
+    logCorruption('turns bad after 8 pieces', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(bannedHosts(outcome)).toEqual([poisoner.host])
+    expect(outcome.engine.defence?.contribution(poisoner.host)?.piecesGood).toBeGreaterThan(0)
+    expect(outcome.report.acceptedCorruptBytes.get(poisoner.host)).toBeGreaterThan(0)
+  })
+
+  it('bans a sybil by its address: every identity is cut off and a fresh one is refused', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, pieceLength: PIECE })
+    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
+    const identities = await sybil(swarm, payload, {
+      identities: 3,
+      behaviour: behaviours.corruptsEveryBlock,
+    })
+    const host = identities[0]?.host ?? ''
+    const outcome = await download(swarm, payload, [...honest, ...identities])
+    logCorruption('sybil with 3 identities', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(bannedHosts(outcome)).toEqual([host])
+    const [torrent] = outcome.engine.client.torrents
+    expect(torrent?.wires.filter((wire) => wire.remoteAddress === host && !wire.destroyed)).toEqual([])
+    // Reconnecting with a new peer ID and port from the same address gets nowhere.
+    const fresh = await swarm.seeder(payload, { behaviour: behaviours.corruptsEveryBlock(), host })
+    expect(torrent?.addPeer(fresh.address)).toBe(false)
+    expect(fresh.requestsReceived).toBe(0)
+  })
+
+  it('bans a peer that sends blocks it was never asked for', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, pieceLength: PIECE })
+    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
+    const pusher = await adversary(swarm, payload, behaviours.sendsUnsolicitedBlocks())
+    const outcome = await download(swarm, payload, [...honest, pusher])
+    logCorruption('sends unsolicited blocks', outcome)
+    expect(outcome.bytesMatch).toBe(true)
+    expect(outcome.bans.map((ban) => [ban.address, ban.reason])).toEqual([[pusher.host, 'unsolicited']])
+    expect(total(outcome.report.acceptedCorruptBytes)).toBe(0)
+  })
+
+  it('refuses incoming connections from a banned address, and admits it again once lifted', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024, pieceLength: PIECE })
+    const engine = await swarm.engine()
+    const seeded = await engine.seed(payload.file, { remember: false })
+    expect(await dialFrom('127.0.0.77', engine.port, seeded.infoHash)).toBe('accepted')
+    const bans: BanEvent[] = []
+    engine.events.on('ban', (event) => bans.push(event))
+    engine.defence?.ban('127.0.0.78', { note: 'test' })
+    expect(await dialFrom('127.0.0.78', engine.port, seeded.infoHash)).toBe('refused')
+    expect(await dialFrom('127.0.0.79', engine.port, seeded.infoHash)).toBe('accepted')
+    expect(bans.map((ban) => [ban.address, ban.reason, ban.expiresAt])).toEqual([
+      ['127.0.0.78', 'manual', null],
+    ])
+    expect(engine.client.blocked?.contains('127.0.0.78')).toBe(true)
+    engine.defence?.lift('127.0.0.78')
+    expect(engine.client.blocked?.contains('127.0.0.78')).toBe(false)
+    expect(await dialFrom('127.0.0.78', engine.port, seeded.infoHash)).toBe('accepted')
+  })
+})

@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Builds renderer/ when stale, so the e2e tests serve the current UI.
+    globalSetup: ['test/e2e/build-renderer.ts'],
     include: [
       'test/unit/**/*.test.ts',
       'test/integration/**/*.test.ts',

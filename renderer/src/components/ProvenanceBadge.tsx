@@ -1,0 +1,37 @@
+import type { Provenance } from '../../../src/api/contract.ts'
+
+/** "Signed by <name> <fingerprint>", or what else is known about where a torrent comes from. */
+export function ProvenanceBadge({ provenance }: { provenance: Provenance }) {
+  switch (provenance.status) {
+    case 'signed':
+      return (
+        <span className="badge badge-signed">
+          Signed by{' '}
+          {provenance.publishers.map((publisher, index) => (
+            <span key={publisher.fingerprint}>
+              {index > 0 ? ', ' : ''}
+              {publisher.name} <code className="fingerprint">{publisher.fingerprint}</code>
+            </span>
+          ))}
+        </span>
+      )
+    case 'unsigned-allowed':
+      return (
+        <span className="badge badge-warning" title="You chose to download this torrent without a signature">
+          Unsigned (allowed by you)
+        </span>
+      )
+    case 'unchecked':
+      return (
+        <span className="badge badge-muted" title="No provenance gate is attached to this engine">
+          Provenance not checked
+        </span>
+      )
+    default:
+      return assertNever(provenance)
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected provenance ${JSON.stringify(value)}`)
+}

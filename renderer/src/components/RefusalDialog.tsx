@@ -1,0 +1,146 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
+import type { Refusal } from '../../../src/api/contract.ts'
+
+interface Props {
+  refusal: Refusal
+  onClose(): void
+  /**
+   * Pin the refusal's publisher under `name`, then add the torrent again. Absent when this engine
+   * has no trust store; the dialog then explains the refusal without offering to pin.
+   */
+  onPin?: (name: string) => Promise<boolean>
+}
+
+const REASONS: Record<string, string> = {
+  unsigned: 'The torrent carries no publisher signature.',
+  'unknown-publisher': 'It is signed, but by a key you have not pinned.',
+  'bad-signature': 'The signature does not verify: the torrent or its signature was altered.',
+  expired: 'The signature has expired.',
+  'key-expired': 'The publisher key you pinned has expired.',
+  revoked: 'The publisher key was revoked.',
+  'out-of-scope': 'The publisher key is not allowed to sign torrents with this name.',
+  'rolled-back': 'This is an older release than one already seen from this publisher.',
+  mismatch: 'The signature was made for different metadata.',
+  malformed: 'The signature is malformed.',
+}
+
+/** Shown when the provenance policy refuses a torrent: why, whose key, and a deliberate way to pin it. */
+export function RefusalDialog({ refusal, onClose, onPin }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
+  const nameId = useId()
+  const confirmId = useId()
+  const [pinning, setPinning] = useState(false)
+  const [name, setName] = useState(refusal.publisher?.name ?? '')
+  const [confirmed, setConfirmed] = useState(false)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    const element = dialog.current
+    if (element && !element.open) element.showModal()
+    return () => element?.close()
+  }, [])
+
+  async function pin(event: FormEvent) {
+    event.preventDefault()
+    if (!onPin || !confirmed || name.trim() === '') return
+    setBusy(true)
+    const pinned = await onPin(name.trim())
+    setBusy(false)
+    if (pinned) onClose()
+  }
+
+  const canPin = onPin !== undefined && refusal.publisher !== null
+  return (
+    <dialog
+      ref={dialog}
+      className="refusal"
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault()
+        onClose()
+      }}
+    >
+      <h2 id={titleId}>
+        Refused: {refusal.source.length > 80 ? `${refusal.source.slice(0, 77)}…` : refusal.source}
+      </h2>
+      <p className="reason">
+        <strong>{REASONS[refusal.code] ?? 'The provenance policy refused this torrent.'}</strong>{' '}
+        {refusal.reason}
+      </p>
+      <dl className="facts">
+        <dt>Reason code</dt>
+        <dd>
+          <code>{refusal.code}</code>
+        </dd>
+        {refusal.infoHash ? (
+          <>
+            <dt>Infohash</dt>
+            <dd>
+              <code>{refusal.infoHash}</code>
+            </dd>
+          </>
+        ) : null}
+        {refusal.publisher ? (
+          <>
+            <dt>Publisher key fingerprint</dt>
+            <dd>
+              <code className="fingerprint">{refusal.publisher.fingerprint}</code>
+            </dd>
+            <dt>Full public key</dt>
+            <dd>
+              <code className="public-key">{refusal.publisher.publicKey}</code>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <p className="nothing-fetched">Nothing was downloaded and no file was created.</p>
+      {pinning && canPin ? (
+        <form className="pin-flow" onSubmit={(event) => void pin(event)}>
+          <p>
+            Pin this key only if you have checked its fingerprint with the publisher through a channel you
+            trust — their website, a signed announcement, in person — and not from this torrent.
+          </p>
+          <label htmlFor={nameId}>Name for this publisher</label>
+          <input
+            id={nameId}
+            type="text"
+            required
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
+          <div className="checkbox">
+            <input
+              id={confirmId}
+              type="checkbox"
+              checked={confirmed}
+              onChange={(event) => setConfirmed(event.target.checked)}
+            />
+            <label htmlFor={confirmId}>
+              I checked that <code>{refusal.publisher?.fingerprint}</code> belongs to this publisher
+            </label>
+          </div>
+          <div className="dialog-buttons">
+            <button type="button" className="quiet" onClick={() => setPinning(false)}>
+              Back
+            </button>
+            <button type="submit" className="primary" disabled={busy || !confirmed || name.trim() === ''}>
+              Pin and add again
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="dialog-buttons">
+          {canPin ? (
+            <button type="button" onClick={() => setPinning(true)}>
+              Pin this publisher…
+            </button>
+          ) : null}
+          <button type="button" className="primary" autoFocus onClick={onClose}>
+            Close
+          </button>
+        </div>
+      )}
+    </dialog>
+  )
+}

@@ -1,0 +1,96 @@
+// One-way UI state (the WebTorrent Desktop model): components dispatch actions, this reducer is
+// the only place state changes, and events from the back end arrive as actions too.
+import type { AppInfo, Refusal, StatsSample, TorrentView } from '../../src/api/contract.ts'
+import type { ConnectionState } from './api.ts'
+
+export type Screen = 'torrents' | 'activity'
+
+export interface Notice {
+  id: number
+  level: 'info' | 'warning' | 'error'
+  message: string
+}
+
+export interface State {
+  screen: Screen
+  connection: ConnectionState
+  info: AppInfo | null
+  /** By infohash, in the order they were first seen. */
+  torrents: Map<string, TorrentView>
+  samples: StatsSample[]
+  notices: Notice[]
+  /** The refusal dialog being shown, if any. */
+  refusal: Refusal | null
+}
+
+export type Action =
+  | { type: 'screen'; screen: Screen }
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'info'; info: AppInfo }
+  | { type: 'torrents'; torrents: TorrentView[] }
+  | { type: 'torrent-updated'; torrent: TorrentView }
+  | { type: 'torrent-removed'; infoHash: string }
+  | { type: 'samples'; samples: StatsSample[] }
+  | { type: 'sample'; sample: StatsSample }
+  | { type: 'notice'; level: Notice['level']; message: string }
+  | { type: 'dismiss-notice'; id: number }
+  | { type: 'refused'; refusal: Refusal }
+  | { type: 'close-refusal' }
+
+/** Samples kept for the chart: five minutes at one a second. */
+export const MAX_SAMPLES = 300
+const MAX_NOTICES = 4
+let nextNoticeId = 1
+
+export const initialState: State = {
+  screen: 'torrents',
+  connection: 'connecting',
+  info: null,
+  torrents: new Map(),
+  samples: [],
+  notices: [],
+  refusal: null,
+}
+
+export function reduce(state: State, action: Action): State {
+  switch (action.type) {
+    case 'screen':
+      return { ...state, screen: action.screen }
+    case 'connection':
+      return { ...state, connection: action.state }
+    case 'info':
+      return { ...state, info: action.info }
+    case 'torrents':
+      return { ...state, torrents: new Map(action.torrents.map((torrent) => [torrent.infoHash, torrent])) }
+    case 'torrent-updated': {
+      const torrents = new Map(state.torrents)
+      torrents.set(action.torrent.infoHash, action.torrent)
+      return { ...state, torrents }
+    }
+    case 'torrent-removed': {
+      const torrents = new Map(state.torrents)
+      torrents.delete(action.infoHash)
+      return { ...state, torrents }
+    }
+    case 'samples':
+      return { ...state, samples: action.samples.slice(-MAX_SAMPLES) }
+    case 'sample':
+      return { ...state, samples: [...state.samples, action.sample].slice(-MAX_SAMPLES) }
+    case 'notice': {
+      const notice = { id: nextNoticeId++, level: action.level, message: action.message }
+      return { ...state, notices: [...state.notices, notice].slice(-MAX_NOTICES) }
+    }
+    case 'dismiss-notice':
+      return { ...state, notices: state.notices.filter((notice) => notice.id !== action.id) }
+    case 'refused':
+      return { ...state, refusal: action.refusal }
+    case 'close-refusal':
+      return { ...state, refusal: null }
+    default:
+      return assertNever(action)
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected action ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,93 @@
+/**
+ * The e2e harness: a Vouch engine behind the real headless server (`startServer`, as `vouch serve`
+ * runs it) with discovery off, real loopback seeders from the shared kit, and Debian's Chromium
+ * driven by playwright-core. Everything is stopped by `close()`; every wait is bounded.
+ */
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { CommandArgs, CommandName, CommandResult } from '../../src/api/contract.ts'
+import { ApiService } from '../../src/api/service.ts'
+import type { EngineOptions } from '../../src/engine/engine.ts'
+import { startServer, type RunningServer } from '../../src/server/server.ts'
+import { Swarm } from '../kit/swarm.ts'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url))
+
+export interface UiHarness {
+  swarm: Swarm
+  server: RunningServer
+  service: ApiService
+  browser: Browser
+  page: Page
+  /** Run a command through the same dispatcher the UI uses (to check what the UI did). */
+  call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
+  /** Save a full-page PNG to test-artifacts/e2e/NAME.png. */
+  screenshot(name: string): Promise<string>
+  close(): Promise<void>
+}
+
+export async function startUi(
+  options: { engine?: Partial<EngineOptions>; colorScheme?: 'light' | 'dark' } = {},
+): Promise<UiHarness> {
+  const swarm = new Swarm()
+  try {
+    const engine = await swarm.engine(options.engine)
+    const service = new ApiService({ engine, version: 'e2e', sampleIntervalMs: 500 })
+    swarm.defer(async () => service.close())
+    const server = await startServer({ service, host: '127.0.0.1', port: 0 })
+    swarm.defer(() => server.close())
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: 30_000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    })
+    swarm.defer(() => browser.close())
+    const context = await browser.newContext({
+      viewport: { width: 1200, height: 760 },
+      colorScheme: options.colorScheme ?? 'light',
+      reducedMotion: 'reduce',
+    })
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text())
+    })
+    swarm.defer(async () => {
+      if (pageErrors.length) throw new Error(`the page logged errors:\n${pageErrors.join('\n')}`)
+    })
+    await mkdir(ARTIFACTS, { recursive: true })
+    return {
+      swarm,
+      server,
+      service,
+      browser,
+      page,
+      async call(command, args) {
+        const response = await service.dispatcher.dispatch({ command, args })
+        if (!response.ok) throw new Error(`${command}: ${response.error.code}: ${response.error.message}`)
+        return response.result as never
+      },
+      async screenshot(name) {
+        const file = path.join(ARTIFACTS, `${name}.png`)
+        await page.screenshot({ path: file, fullPage: true })
+        return file
+      },
+      close: () => swarm.close(),
+    }
+  } catch (error) {
+    await swarm.close().catch(() => undefined)
+    throw error
+  }
+}

@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startUi, type UiHarness } from './harness.ts'
+
+describe('the web UI in Chromium: torrents', () => {
+  let ui: UiHarness | undefined
+  afterEach(async () => {
+    await ui?.close()
+    ui = undefined
+  })
+
+  it('adds a .torrent file, shows progress, and the download completes with the right bytes', async () => {
+    ui = await startUi()
+    const { page, swarm } = ui
+    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, name: 'release.bin' })
+    const seeder = await swarm.seeder(payload)
+    await page.goto(ui.server.url)
+    await expect.poll(() => page.url()).not.toContain('token=')
+    await page.getByText('No torrents yet').waitFor()
+    await ui.screenshot('01-empty')
+
+    await page.getByText('Advanced').click()
+    await page.getByLabel('Connect to peers directly').fill(seeder.address)
+    await page.getByLabel('.torrent file').setInputFiles(payload.torrentPath)
+
+    const row = page.getByRole('row', { name: /release\.bin/ })
+    await row.waitFor()
+    await page.locator('tr[data-done="true"]').waitFor({ timeout: 30_000 })
+    await expect.poll(() => row.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100')
+    await expect.poll(() => row.textContent()).toContain('Seeding')
+    await ui.screenshot('02-torrent-complete')
+
+    const { downloadDir } = await ui.call('app.info', {})
+    expect((await readFile(path.join(downloadDir, 'release.bin'))).equals(payload.bytes)).toBe(true)
+  })
+
+  it('adds a magnet link and a dropped .torrent file, and removes a torrent', async () => {
+    ui = await startUi({ colorScheme: 'dark' })
+    const { page, swarm } = ui
+    const first = await swarm.payload({ bytes: 256 * 1024, name: 'magnet-payload.bin' })
+    const second = await swarm.payload({ bytes: 256 * 1024, name: 'dropped-payload.bin' })
+    const firstSeeder = await swarm.seeder(first)
+    const secondSeeder = await swarm.seeder(second)
+    await page.goto(ui.server.url)
+
+    await page.getByText('Advanced').click()
+    await page.getByLabel('Connect to peers directly').fill(`${firstSeeder.address} ${secondSeeder.address}`)
+    await page.getByLabel('Magnet link or infohash').fill(firstSeeder.torrent.magnetURI)
+    await page.getByRole('button', { name: 'Add', exact: true }).click()
+    await page.getByRole('row', { name: /magnet-payload\.bin/ }).waitFor({ timeout: 20_000 })
+
+    // Drag and drop: a real drop event carrying a File, as the browser builds it for a drag from the desktop.
+    const bytes = [...(await readFile(second.torrentPath))]
+    const dataTransfer = await page.evaluateHandle((content) => {
+      const transfer = new DataTransfer()
+      transfer.items.add(
+        new File([new Uint8Array(content)], 'dropped.torrent', { type: 'application/x-bittorrent' }),
+      )
+      return transfer
+    }, bytes)
+    await page.locator('.app').dispatchEvent('dragover', { dataTransfer })
+    await page.getByText('Drop .torrent files').waitFor()
+    await page.locator('.app').dispatchEvent('drop', { dataTransfer })
+    await page.getByRole('row', { name: /dropped-payload\.bin/ }).waitFor()
+    await expect
+      .poll(() => page.locator('tr[data-done="true"]').count(), { timeout: 30_000 })
+      .toBe(2)
+      .catch(async (error: unknown) => {
+        await ui?.screenshot('debug')
+        console.log(JSON.stringify(await ui?.call('torrents.list', {})))
+        throw error
+      })
+    await ui.screenshot('03-torrents-dark')
+
+    await page.getByRole('button', { name: 'Remove magnet-payload.bin' }).click()
+    await expect.poll(() => page.getByRole('row', { name: /magnet-payload\.bin/ }).count()).toBe(0)
+    expect((await ui.call('torrents.list', {})).map((torrent) => torrent.name)).toEqual([
+      'dropped-payload.bin',
+    ])
+  })
+
+  it('is usable from the keyboard alone: skip link, navigation, theme and the add form', async () => {
+    ui = await startUi()
+    const { page } = ui
+    await page.goto(ui.server.url)
+    await page.getByRole('heading', { name: 'Torrents' }).waitFor()
+    await page.keyboard.press('Tab')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    await page.keyboard.press('Tab')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Torrents')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Activity' }).waitFor()
+    await page.getByRole('img', { name: /Last \d+ seconds|No activity/ }).waitFor()
+    await page.getByLabel('Theme').selectOption('dark')
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    await ui.screenshot('04-activity-dark')
+  })
+})

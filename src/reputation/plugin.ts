@@ -67,10 +67,23 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
       if (!client || clients.has(client)) return
       clients.add(client)
       // Compose with whatever is there (a user blocklist, the defence's view): either one blocks.
+      // The defence's view keeps what is assigned as its inner set and consults it, so asking the
+      // previous value could come back here: the guard stops that loop.
       const previous: IpSet | undefined = client.blocked
+      let asking = false
+      const askPrevious = <T>(question: (set: IpSet) => T, otherwise: T): T => {
+        if (asking || !previous) return otherwise
+        asking = true
+        try {
+          return question(previous)
+        } finally {
+          asking = false
+        }
+      }
       client.blocked = {
-        contains: (address: string) => isBanned(address) || (previous?.contains(address) ?? false),
-        add: (start: string, end?: string) => previous?.add(start, end),
+        contains: (address: string) =>
+          isBanned(address) || askPrevious((set) => set.contains(address), false),
+        add: (start: string, end?: string) => askPrevious((set) => set.add(start, end), undefined),
       }
     },
 

@@ -1,0 +1,60 @@
+/**
+ * How an engine gets the reputation store, in one place, for the CLI, the server and the desktop
+ * app (the engine itself never imports src/reputation):
+ *
+ *   const reputation = openReputation(home)
+ *   const engine = await Engine.open({ ...options, ...reputation.engineOptions(options) })
+ *   reputation.connect(engine)
+ *   …
+ *   await engine.close(); reputation.close()
+ *
+ * The defence then reads and writes bans in the store (so they persist and hold from the first
+ * connection after a restart), audits through it, and its credit and ban events become peer
+ * records. Only types come from src/engine.
+ */
+import type { Engine, EngineOptions } from '../engine/engine.ts'
+import { reputationPlugin, type ReputationPlugin } from './plugin.ts'
+import { ReputationStore, type ReputationStoreOptions } from './store.ts'
+
+export interface Reputation {
+  store: ReputationStore
+  plugin: ReputationPlugin
+  /** Options to merge into EngineOptions: ban store, audit sink, and the plugin added to `plugins`. */
+  engineOptions(
+    options?: Pick<EngineOptions, 'plugins'>,
+  ): Pick<EngineOptions, 'banStore' | 'audit' | 'plugins'>
+  /** Persist the engine's defence credits and bans as peer records. Returns a disconnect function. */
+  connect(engine: Pick<Engine, 'events'>): () => void
+  /** Flush and close the store (after the engine has closed). */
+  close(): void
+}
+
+export function reputationFor(store: ReputationStore): Reputation {
+  const plugin = reputationPlugin(store)
+  return {
+    store,
+    plugin,
+    engineOptions: (options = {}) => ({
+      banStore: store,
+      audit: store,
+      plugins: [...(options.plugins ?? []), plugin],
+    }),
+    connect(engine) {
+      const offCredit = engine.events.on('peer-credit', (event) => plugin.creditFromDefence(event))
+      const offBan = engine.events.on('ban', (event) => plugin.banFromDefence(event))
+      return () => {
+        offCredit()
+        offBan()
+      }
+    },
+    close() {
+      plugin.close()
+      store.close()
+    },
+  }
+}
+
+/** Open HOME/vouch.db and wire it as above. */
+export function openReputation(home: string, options: ReputationStoreOptions = {}): Reputation {
+  return reputationFor(ReputationStore.openInHome(home, options))
+}

@@ -1,0 +1,314 @@
+/** Every refusal reason, produced from real signed fixtures, and every tampering class. */
+import { describe, expect, it } from 'vitest'
+import { envelopeToText } from '../../../src/provenance/carriers.ts'
+import { encodeEnvelope, type Envelope } from '../../../src/provenance/envelope.ts'
+import { judgeMagnet, judgeMetadata, judgeTorrentFile } from '../../../src/provenance/gate.ts'
+import type { SecretKey } from '../../../src/provenance/keys.ts'
+import {
+  REFUSAL_ORDER,
+  decide,
+  scopeMatches,
+  type Decision,
+  type RefusalReason,
+  type TrustView,
+  type TrustedPublisher,
+} from '../../../src/provenance/policy.ts'
+import { signTorrent } from '../../../src/provenance/sign.ts'
+import { readProvenanceTorrent, withTorrentEnvelopes } from '../../../src/provenance/torrent.ts'
+import { CREATED, EXPIRES, KEY_A, KEY_B, NOW, buildTorrent } from '../../fixtures/provenance/build.ts'
+
+function pinned(key: SecretKey, options: Partial<TrustedPublisher> = {}): TrustedPublisher {
+  return {
+    fingerprint: key.fingerprint,
+    name: key === KEY_A ? 'Alice' : 'Bob',
+    publicKey: key.publicKey,
+    expiresAt: null,
+    scope: null,
+    revokedAt: null,
+    ...options,
+  }
+}
+
+function trust(publishers: TrustedPublisher[], sequences: TrustView['sequences'] = new Map()): TrustView {
+  return { publishers, sequences }
+}
+
+const V = buildTorrent()
+const W = buildTorrent('other.txt', new TextEncoder().encode('other content!!\n'))
+const signV = (
+  key: SecretKey = KEY_A,
+  sequence: number | undefined = 7,
+  expires: number | undefined = EXPIRES,
+) => signTorrent(V, key, { created: CREATED, expires, sequence })
+
+function judge(bytes: Uint8Array, view: TrustView, now = NOW): Decision {
+  return judgeTorrentFile(bytes, view, now).decision
+}
+
+function expectRefused(decision: Decision, reason: RefusalReason): void {
+  expect(decision.accepted, `expected refusal '${reason}', got ${JSON.stringify(decision)}`).toBe(false)
+  if (!decision.accepted) expect(decision.reason, decision.message).toBe(reason)
+}
+
+/** Replace the torrent's envelopes by `envelope` after `change` (tampering at the field level). */
+function tampered(change: (envelope: Envelope) => Envelope, base = V): Uint8Array {
+  const { envelope } = signV()
+  return withTorrentEnvelopes(base, [change({ ...envelope })])
+}
+
+function flip(bytes: Uint8Array, index = 0): Uint8Array {
+  const copy = new Uint8Array(bytes)
+  copy[index] = (copy[index] as number) ^ 0x01
+  return copy
+}
+
+describe('the gate accepts', () => {
+  it('a torrent signed by a pinned publisher, naming the publisher', () => {
+    const decision = judge(signV().bytes, trust([pinned(KEY_A)]))
+    expect(decision).toMatchObject({ accepted: true, fingerprint: KEY_A.fingerprint, name: 'Alice' })
+  })
+
+  it('a co-signed torrent when any one signer is pinned, listing every pinned signer', () => {
+    const both = signTorrent(signV(KEY_A).bytes, KEY_B, { created: CREATED, sequence: 1 })
+    expect(readProvenanceTorrent(both.bytes).envelopes).toHaveLength(2)
+    expect(judge(both.bytes, trust([pinned(KEY_B)]))).toMatchObject({
+      accepted: true,
+      fingerprint: KEY_B.fingerprint,
+    })
+    const all = judge(both.bytes, trust([pinned(KEY_A), pinned(KEY_B)]))
+    expect(all.accepted && all.signers.map((signer) => signer.name)).toEqual(['Alice', 'Bob'])
+    // A revoked co-signer does not veto a valid pinned one.
+    expect(judge(both.bytes, trust([pinned(KEY_A, { revokedAt: 1 }), pinned(KEY_B)])).accepted).toBe(true)
+  })
+
+  it('the same sequence again for the same torrent (re-adding is not a rollback)', () => {
+    const sequences = new Map([
+      [KEY_A.fingerprint, { sequence: 7, infoHash: readProvenanceTorrent(V).facts.infoHash }],
+    ])
+    expect(judge(signV().bytes, trust([pinned(KEY_A)], sequences)).accepted).toBe(true)
+  })
+
+  it('a name inside the pinned scope', () => {
+    expect(judge(signV().bytes, trust([pinned(KEY_A, { scope: 'vector*' })])).accepted).toBe(true)
+  })
+})
+
+describe('every refusal reason, from a real signed fixture', () => {
+  const cases: [RefusalReason, () => Decision][] = [
+    ['unsigned', () => judge(V, trust([pinned(KEY_A)]))],
+    ['unknown-publisher', () => judge(signV(KEY_B).bytes, trust([pinned(KEY_A)]))],
+    [
+      'bad-signature',
+      () =>
+        judge(
+          tampered((e) => ({ ...e, signature: flip(e.signature, 10) })),
+          trust([pinned(KEY_A)]),
+        ),
+    ],
+    ['expired', () => judge(signV().bytes, trust([pinned(KEY_A)]), EXPIRES * 1000)],
+    ['key-expired', () => judge(signV().bytes, trust([pinned(KEY_A, { expiresAt: NOW - 1 })]))],
+    ['revoked', () => judge(signV().bytes, trust([pinned(KEY_A, { revokedAt: NOW - 1000 })]))],
+    ['out-of-scope', () => judge(signV().bytes, trust([pinned(KEY_A, { scope: 'debian-*' })]))],
+    [
+      'rolled-back',
+      () =>
+        judge(
+          signV().bytes,
+          trust([pinned(KEY_A)], new Map([[KEY_A.fingerprint, { sequence: 8, infoHash: 'x' }]])),
+        ),
+    ],
+    ['mismatch', () => judge(withTorrentEnvelopes(W, [signV().envelope]), trust([pinned(KEY_A)]))],
+    ['malformed', () => judge(withRawVouch(V, 'l15:not an envelopee'), trust([pinned(KEY_A)]))],
+  ]
+  it('covers all ten reasons', () => {
+    expect(cases.map(([reason]) => reason).sort()).toEqual([...REFUSAL_ORDER].sort())
+  })
+  for (const [reason, run] of cases) {
+    it(`refuses with '${reason}'`, () => {
+      const decision = run()
+      expectRefused(decision, reason)
+      if (!decision.accepted && reason !== 'unsigned' && reason !== 'malformed')
+        expect(decision.fingerprint, 'names the publisher').toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/)
+    })
+  }
+})
+
+/** `torrent` with a raw `vouch` entry appended (sorts after `info`, so still canonical). */
+function withRawVouch(torrent: Uint8Array, rawList: string): Uint8Array {
+  const text = Buffer.from(torrent).toString('latin1')
+  return new Uint8Array(Buffer.from(`${text.slice(0, -1)}5:vouch${rawList}e`, 'latin1'))
+}
+
+describe('tampering is refused, each with its reason', () => {
+  const view = trust([pinned(KEY_A)])
+  const fieldFlips: [string, (e: Envelope) => Envelope][] = [
+    ['signature', (e) => ({ ...e, signature: flip(e.signature, 63) })],
+    ['key', (e) => ({ ...e, publicKey: flip(e.publicKey, 5) })],
+    ['infohash', (e) => ({ ...e, infoHash: flip(e.infoHash, 19) })],
+    ['info SHA-256', (e) => ({ ...e, infoSha256: flip(e.infoSha256, 0) })],
+    ['name', (e) => ({ ...e, name: flip(e.name, 0) })],
+    ['length', (e) => ({ ...e, length: e.length ^ 1 })],
+    ['sequence', (e) => ({ ...e, sequence: 8 })],
+    ['expiry', (e) => ({ ...e, expires: (e.expires as number) + 1 })],
+  ]
+  for (const [field, change] of fieldFlips) {
+    it(`one flipped byte in the envelope's ${field}: bad-signature`, () => {
+      expectRefused(judge(tampered(change), view), 'bad-signature')
+    })
+  }
+
+  it('one flipped byte in the signature inside the .torrent bytes: bad-signature', () => {
+    const { bytes, envelope } = signV()
+    const at = Buffer.from(bytes).indexOf(Buffer.from(envelope.signature))
+    expect(at).toBeGreaterThan(0)
+    expectRefused(judge(flip(bytes, at + 3), view), 'bad-signature')
+  })
+
+  it('one flipped byte in the info dictionary (the name, in the metadata): mismatch', () => {
+    const { bytes } = signV()
+    const at = Buffer.from(bytes).indexOf(Buffer.from('vector.txt'))
+    expectRefused(judge(flip(bytes, at), view), 'mismatch')
+  })
+
+  it('the envelope moved from torrent A to torrent B: mismatch', () => {
+    expectRefused(judge(withTorrentEnvelopes(W, [signV().envelope]), view), 'mismatch')
+  })
+
+  it('the envelope moved to a torrent with the same name and length but other pieces: mismatch', () => {
+    const twin = buildTorrent('vector.txt', new TextEncoder().encode('Vouch test DATA\n'))
+    expectRefused(judge(withTorrentEnvelopes(twin, [signV().envelope]), view), 'mismatch')
+  })
+
+  it('the info dictionary re-encoded with an extra field: mismatch', () => {
+    // What a tool that parses and rewrites the info dictionary produces: same files, other bytes.
+    const text = Buffer.from(signV().bytes).toString('latin1')
+    const end = text.indexOf('6:pieces20:') + '6:pieces20:'.length + 20
+    const rewritten = `${text.slice(0, end)}7:privatei0e${text.slice(end)}`
+    expect(rewritten).not.toBe(text)
+    expectRefused(judge(new Uint8Array(Buffer.from(rewritten, 'latin1')), view), 'mismatch')
+  })
+
+  it('the info dictionary re-encoded non-canonically (keys out of order): malformed, never accepted', () => {
+    const { bytes } = signV()
+    const text = Buffer.from(bytes).toString('latin1')
+    const swapped = text.replace('6:lengthi16e4:name10:vector.txt', '4:name10:vector.txt6:lengthi16e')
+    expect(swapped).not.toBe(text)
+    expectRefused(judge(new Uint8Array(Buffer.from(swapped, 'latin1')), view), 'malformed')
+  })
+
+  it('the client would join another infohash than the bytes hash to: mismatch', () => {
+    const decision = judgeTorrentFile(signV().bytes, view, NOW, { expectedInfoHash: '0'.repeat(40) }).decision
+    expectRefused(decision, 'mismatch')
+  })
+
+  it('ranks reasons: a bad signature from one envelope outranks an unknown publisher from another', () => {
+    const bad = { ...signV().envelope, signature: flip(signV().envelope.signature) }
+    const unknown = signV(KEY_B).envelope
+    expectRefused(judge(withTorrentEnvelopes(V, [unknown, bad]), view), 'bad-signature')
+  })
+})
+
+describe('rollback and expiry', () => {
+  const infoHash = readProvenanceTorrent(V).facts.infoHash
+  const atSequence = (sequence: number, forInfoHash = 'f'.repeat(40)) =>
+    trust([pinned(KEY_A)], new Map([[KEY_A.fingerprint, { sequence, infoHash: forInfoHash }]]))
+
+  it('refuses a lower sequence, and the same sequence for another torrent', () => {
+    expectRefused(judge(signV(KEY_A, 6).bytes, atSequence(7, infoHash)), 'rolled-back')
+    expectRefused(judge(signV(KEY_A, 7).bytes, atSequence(7)), 'rolled-back')
+  })
+
+  it('accepts a higher sequence', () => {
+    expect(judge(signV(KEY_A, 8).bytes, atSequence(7)).accepted).toBe(true)
+  })
+
+  it('refuses an unnumbered envelope from a publisher that numbers releases', () => {
+    expectRefused(judge(signV(KEY_A, undefined).bytes, atSequence(7)), 'rolled-back')
+  })
+
+  it('accepts until the envelope expiry, refuses from that second on', () => {
+    expect(judge(signV().bytes, trust([pinned(KEY_A)]), EXPIRES * 1000 - 1).accepted).toBe(true)
+    expectRefused(judge(signV().bytes, trust([pinned(KEY_A)]), EXPIRES * 1000), 'expired')
+  })
+
+  it('checks key expiry before envelope expiry, and revocation before both', () => {
+    const late = EXPIRES * 1000 + 1
+    expectRefused(judge(signV().bytes, trust([pinned(KEY_A, { expiresAt: late - 1 })]), late), 'key-expired')
+    expectRefused(
+      judge(signV().bytes, trust([pinned(KEY_A, { expiresAt: 1, revokedAt: 1 })]), late),
+      'revoked',
+    )
+  })
+})
+
+describe('magnets', () => {
+  const infoHash = readProvenanceTorrent(V).facts.infoHash
+  const magnet = (envelope: Envelope) => `magnet:?xt=urn:btih:${infoHash}&x.vouch=${envelopeToText(envelope)}`
+
+  it('judges the envelope against the infohash before any metadata exists', () => {
+    expect(
+      judgeMagnet(magnet(signV().envelope), infoHash, trust([pinned(KEY_A)]), NOW).decision.accepted,
+    ).toBe(true)
+    expectRefused(
+      judgeMagnet(magnet(signV().envelope), 'a'.repeat(40), trust([pinned(KEY_A)]), NOW).decision,
+      'mismatch',
+    )
+    expectRefused(
+      judgeMagnet(`magnet:?xt=urn:btih:${infoHash}`, infoHash, trust([]), NOW).decision,
+      'unsigned',
+    )
+  })
+
+  it('checks every bound field when the metadata arrives', () => {
+    const info = readProvenanceTorrent(V).infoBytes
+    const candidates = [{ ok: true as const, envelope: signV().envelope, carrier: 'magnet' }]
+    expect(judgeMetadata(info, candidates, trust([pinned(KEY_A)]), NOW).decision.accepted).toBe(true)
+    const otherInfo = readProvenanceTorrent(W).infoBytes
+    expectRefused(judgeMetadata(otherInfo, candidates, trust([pinned(KEY_A)]), NOW).decision, 'mismatch')
+  })
+
+  it('a garbage x.vouch parameter is malformed, not a crash', () => {
+    const decision = judgeMagnet(
+      `magnet:?xt=urn:btih:${infoHash}&x.vouch=%%%`,
+      infoHash,
+      trust([]),
+      NOW,
+    ).decision
+    expectRefused(decision, 'malformed')
+  })
+})
+
+describe('scope patterns', () => {
+  it.each([
+    ['debian-*', 'debian-12.iso', true],
+    ['debian-*', 'ubuntu.iso', false],
+    ['file?.bin', 'file1.bin', true],
+    ['file?.bin', 'file10.bin', false],
+    ['a.b', 'aXb', false],
+    ['(x)+[y]', '(x)+[y]', true],
+    ['*', 'anything at all', true],
+  ])('%s against %s: %s', (pattern, name, expected) => {
+    expect(scopeMatches(pattern, name)).toBe(expected)
+  })
+})
+
+describe('decide() directly', () => {
+  it('is unsigned with no envelopes and malformed when the torrent itself was unreadable', () => {
+    expectRefused(
+      decide({ facts: { infoHash: 'a'.repeat(40) }, envelopes: [], trust: trust([]), now: NOW }),
+      'unsigned',
+    )
+    expectRefused(
+      decide({ facts: { infoHash: '' }, envelopes: [], trust: trust([]), now: NOW, torrentError: 'x' }),
+      'malformed',
+    )
+  })
+
+  it('envelope bytes round-trip through the torrent carrier', () => {
+    const { bytes, envelope } = signV()
+    const read = readProvenanceTorrent(bytes).envelopes[0]
+    expect(
+      read?.ok && Buffer.from(encodeEnvelope(read.envelope)).equals(Buffer.from(encodeEnvelope(envelope))),
+    ).toBe(true)
+  })
+})

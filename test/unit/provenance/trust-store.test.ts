@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isVouchError } from '../../../src/errors.ts'
+import { formatPublicKey } from '../../../src/provenance/keys.ts'
+import { TrustStore, normaliseFingerprint } from '../../../src/provenance/trust-store.ts'
+import { KEY_A, KEY_B } from '../../fixtures/provenance/build.ts'
+
+let home: string
+let store: TrustStore
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'vouch-trust-'))
+  store = TrustStore.forHome(home)
+})
+afterEach(async () => rm(home, { recursive: true, force: true }))
+
+async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise
+  } catch (error) {
+    if (isVouchError(error)) return { code: error.code, message: error.message }
+    throw error
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('the trust store (HOME/trust.json)', () => {
+  it('starts empty without a file, and persists pins across instances', async () => {
+    expect(await store.list()).toEqual([])
+    await store.pin(KEY_A, { name: 'Alice', scope: 'debian-*', expires: new Date('2030-01-01T00:00:00Z') })
+    const again = await TrustStore.forHome(home).list()
+    expect(again).toEqual([
+      expect.objectContaining({
+        fingerprint: KEY_A.fingerprint,
+        publicKey: formatPublicKey(KEY_A.publicKey),
+        name: 'Alice',
+        scope: 'debian-*',
+        expires: '2030-01-01T00:00:00.000Z',
+        revokedAt: null,
+      }),
+    ])
+    expect((await stat(store.file)).mode & 0o777).toBe(0o600)
+  })
+
+  it('updates a pin in place and removes it by any spelling of the fingerprint', async () => {
+    await store.pin(KEY_A, { name: 'Alice' })
+    await store.pin(KEY_A, { name: 'Alice (work)' })
+    expect((await store.list()).map((publisher) => publisher.name)).toEqual(['Alice (work)'])
+    await store.remove(KEY_A.fingerprint.replace(/-/g, '').toUpperCase())
+    expect(await store.list()).toEqual([])
+    expect(await rejection(store.remove(KEY_A.fingerprint))).toMatchObject({ code: 'bad-input' })
+  })
+
+  it('keeps revoked keys listed and refuses to remove or re-pin them', async () => {
+    await store.pin(KEY_A, { name: 'Alice' })
+    await store.revoke(KEY_A.fingerprint)
+    expect((await store.list())[0]?.revokedAt).toMatch(/^\d{4}-/)
+    expect(await rejection(store.remove(KEY_A.fingerprint))).toMatchObject({ code: 'refused' })
+    expect(await rejection(store.pin(KEY_A, { name: 'Alice again' }))).toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(/revocation is permanent/),
+    })
+    const view = await store.view()
+    expect(view.publishers[0]?.revokedAt).toBeTypeOf('number')
+  })
+
+  it('can revoke a key that was never pinned, given in full', async () => {
+    await store.revoke(formatPublicKey(KEY_B.publicKey), 'leaked key')
+    expect(await store.list()).toEqual([
+      expect.objectContaining({ fingerprint: KEY_B.fingerprint, name: 'leaked key' }),
+    ])
+    expect(await rejection(store.revoke('0000-0000-0000-0000'))).toMatchObject({ code: 'bad-input' })
+  })
+
+  it('only ever raises the recorded sequence per publisher', async () => {
+    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 5, infoHash: 'a'.repeat(40) }])
+    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 3, infoHash: 'b'.repeat(40) }])
+    expect((await store.view()).sequences.get(KEY_A.fingerprint)).toEqual({
+      sequence: 5,
+      infoHash: 'a'.repeat(40),
+    })
+    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 9, infoHash: 'c'.repeat(40) }])
+    expect((await store.view()).sequences.get(KEY_A.fingerprint)?.sequence).toBe(9)
+  })
+
+  it('serialises concurrent changes in one process without losing any', async () => {
+    await Promise.all([store.pin(KEY_A, { name: 'Alice' }), store.pin(KEY_B, { name: 'Bob' })])
+    expect((await store.list()).map((publisher) => publisher.name).sort()).toEqual(['Alice', 'Bob'])
+  })
+
+  it.each([
+    ['not JSON', '{nope', /not JSON/],
+    ['another version', '{"version":2,"publishers":[],"sequences":{}}', /unsupported version/],
+    [
+      'a malformed key',
+      '{"version":1,"publishers":[{"publicKey":"vouch-ed25519 x"}],"sequences":{}}',
+      /malformed/,
+    ],
+    ['a wrong fingerprint', null, /fingerprint of/],
+  ])('reports a corrupt file (%s) instead of treating it as empty', async (_what, content, message) => {
+    if (content === null) {
+      await store.pin(KEY_A, { name: 'Alice' })
+      const text = await readFile(store.file, 'utf8')
+      await writeFile(store.file, text.replace(KEY_A.fingerprint, '0000-0000-0000-0000'))
+    } else await writeFile(store.file, content)
+    expect(await rejection(store.list())).toMatchObject({
+      code: 'bad-input',
+      message: expect.stringMatching(message),
+    })
+  })
+
+  it('validates labels and scopes', async () => {
+    expect(await rejection(store.pin(KEY_A, { name: '  ' }))).toMatchObject({ code: 'usage' })
+    expect(await rejection(store.pin(KEY_A, { name: 'A', scope: '' }))).toMatchObject({ code: 'usage' })
+  })
+
+  it('normalises fingerprints', () => {
+    expect(normaliseFingerprint('56475AA75463474C')).toBe('5647-5aa7-5463-474c')
+    expect(normaliseFingerprint('56:47:5a:a7:54:63:47:4c')).toBe('5647-5aa7-5463-474c')
+    expect(normaliseFingerprint('5647-5aa7')).toBeNull()
+  })
+})

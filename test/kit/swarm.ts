@@ -11,6 +11,7 @@ import type Wire from 'bittorrent-protocol'
 import { Server as TrackerServer } from 'bittorrent-tracker'
 import WebTorrent, { type ClientOptions, type Torrent } from 'webtorrent'
 import { createTorrentFile } from '../../src/cli/commands/create.ts'
+import { createEngine, type VouchEngineOptions } from '../../src/engine/create-engine.ts'
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts'
 
 /** Client options for every test peer: no DHT, LSD, UPnP, NAT-PMP, PEX or uTP. */
@@ -97,6 +98,11 @@ export async function startSeeder(
     host?: string
     /** e.g. `uploadLimit` (bytes/s) to make a seeder slower than the others. */
     client?: Partial<ClientOptions>
+    /**
+     * TCP_NODELAY on the seeder's peer sockets, as libtorrent and most desktop clients set it
+     * (WebTorrent does not; on loopback its Nagle + the leecher's delayed ACK add ~40 ms stalls).
+     */
+    noDelay?: boolean
   } = {},
 ): Promise<Seeder> {
   const client = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0, ...options.client })
@@ -122,12 +128,20 @@ export async function startSeeder(
   const port = client.address()?.port ?? 0
   const seeder: Seeder = { client, torrent, host, port, address: `${host}:${port}`, requestsReceived: 0 }
   torrent.on('wire', (wire: Wire) => {
+    if (options.noDelay) setNoDelay(torrent, wire)
     wire.on('request', () => {
       seeder.requestsReceived++
     })
     options.behaviour?.(wire, torrent)
   })
   return seeder
+}
+
+function setNoDelay(torrent: Torrent, wire: Wire): void {
+  const peers = (torrent as unknown as { _peers?: Map<string, { wire?: Wire; conn?: unknown }> })._peers
+  for (const peer of peers?.values() ?? []) {
+    if (peer.wire === wire) (peer.conn as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true)
+  }
 }
 
 export async function stopClient(client: WebTorrent): Promise<void> {
@@ -184,6 +198,21 @@ export class Swarm {
     const home = options.home ?? (await tempDir('vouch-home-'))
     await mkdir(home, { recursive: true })
     const engine = await Engine.open({ ...QUIET_CLIENT, resume: false, ...options, home })
+    this.defer(async () => {
+      await engine.close()
+      if (!options.home) await rm(home, { recursive: true, force: true })
+    })
+    return engine
+  }
+
+  /**
+   * An engine as the CLI runs it, with the provenance gate installed (src/engine/create-engine.ts):
+   * unsigned torrents are refused unless added with `allowUnsigned`.
+   */
+  async gatedEngine(options: Partial<VouchEngineOptions> = {}): Promise<Engine> {
+    const home = options.home ?? (await tempDir('vouch-home-'))
+    await mkdir(home, { recursive: true })
+    const engine = await createEngine({ ...QUIET_CLIENT, resume: false, ...options, home })
     this.defer(async () => {
       await engine.close()
       if (!options.home) await rm(home, { recursive: true, force: true })

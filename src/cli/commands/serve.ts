@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { ApiService } from '../../api/service.ts'
+import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
-import { Engine } from '../../engine/engine.ts'
 import { startServer } from '../../server/server.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
@@ -38,24 +37,23 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
-      const engine = await Engine.open({
-        home: global.home,
-        torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
-        dht: flags.dht,
-        lsd: flags.lsd,
-        natUpnp: flags.nat,
-        natPmp: flags.nat,
-        tracker: flags.tracker,
-        // Like the desktop app: the torrent list survives restarts.
-        resume: true,
-      })
-      const service = new ApiService({
-        engine,
+      const backend = await openBackend({
+        engine: {
+          home: global.home,
+          torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
+          dht: flags.dht,
+          lsd: flags.lsd,
+          natUpnp: flags.nat,
+          natPmp: flags.nat,
+          tracker: flags.tracker,
+          // Like the desktop app: the torrent list survives restarts.
+          resume: true,
+        },
         version: vouchVersion(),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {
-        const server = await startServer({ service, host: flags.host, port })
+        const server = await startServer({ service: backend.service, host: flags.host, port })
         try {
           report(global, `Vouch is running. Open ${server.url}`, {
             ok: true,
@@ -63,7 +61,7 @@ export function registerServe(program: Command): void {
             url: server.url,
             host: server.host,
             port: server.port,
-            torrentPort: engine.port,
+            torrentPort: backend.engine.port,
           })
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
@@ -75,8 +73,7 @@ export function registerServe(program: Command): void {
           await server.close()
         }
       } finally {
-        service.close()
-        await engine.close()
+        await backend.close()
       }
     })
 }

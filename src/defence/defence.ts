@@ -92,6 +92,17 @@ export class Defence {
     return this.banStore.banFor(address, this.#now()) !== undefined
   }
 
+  /** Bans made or enforced by this engine (address key → expiry), for the request hot path. */
+  readonly #sessionBans = new Map<string, number | null>()
+
+  #bannedHere(address: string): boolean {
+    if (!this.#sessionBans.has(address)) return false
+    const expiresAt = this.#sessionBans.get(address)
+    if (expiresAt === null || (expiresAt !== undefined && expiresAt > this.#now())) return true
+    this.#sessionBans.delete(address)
+    return false
+  }
+
   /** Totals per address key since this engine started. */
   contributions(): PeerContribution[] {
     return [...this.#contributions.values()].map((entry) => ({ ...entry }))
@@ -118,6 +129,7 @@ export class Defence {
   lift(address: string): number {
     const key = addressKey(address)
     const lifted = this.banStore.lift(key)
+    this.#sessionBans.delete(key)
     if (lifted > 0) this.#options.audit?.record({ type: 'ban.lifted', subject: key, details: { lifted } })
     return lifted
   }
@@ -130,7 +142,9 @@ export class Defence {
       ledger,
       wires: () => torrent.wires,
       addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
-      isBanned: (address) => this.isBanned(address),
+      // The hot path: wires to a banned address are destroyed at the ban, so the steering only
+      // needs the bans made in this session, not a store lookup per block request.
+      isBanned: (address) => this.#bannedHere(address),
       piecesGood: (address) => this.#contributions.get(address)?.piecesGood ?? 0,
       probation: this.policy.probation,
       preferenceWindowMs: 2000,
@@ -140,7 +154,8 @@ export class Defence {
     const request = internals._request
     let retry: NodeJS.Timeout | undefined
     internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-      if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
+      if (torrent.bitfield.get(index) || !steering.veto(wire, index))
+        return request.call(this, wire, index, hotswap)
       // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
       // may have nothing outstanding, so look again shortly in case the veto has lifted.
       retry ??= setTimeout(() => {
@@ -331,6 +346,7 @@ export class Defence {
     const now = this.#now()
     const existing = this.banStore.banFor(address, now)
     if (existing) {
+      this.#sessionBans.set(address, existing.expiresAt)
       this.#enforce(address)
       return existing
     }
@@ -348,6 +364,7 @@ export class Defence {
           : banExpiry(reason, this.banStore.priorBans(address), now, this.policy),
     }
     this.banStore.add(ban)
+    this.#sessionBans.set(address, ban.expiresAt)
     this.#strikes.clear(address)
     this.#unsolicited.clear(address)
     this.#options.audit?.record({

@@ -151,6 +151,16 @@ export class BlockLedger {
     return false
   }
 
+  /** Whether `address` sent blocks of the current generation of `piece`. */
+  hasBlocksFrom(piece: number, address: string): boolean {
+    return this.#pieces.get(piece)?.current.some((entry) => entry.sender.address === address) ?? false
+  }
+
+  /** Whether an address other than `address` sent blocks of the current generation of `piece`. */
+  hasBlocksFromOthers(piece: number, address: string): boolean {
+    return this.#pieces.get(piece)?.current.some((entry) => entry.sender.address !== address) ?? false
+  }
+
   /** Whether `address` is a suspect of a failed piece that has not verified since. */
   isSuspect(address: string): boolean {
     for (const entries of this.#pieces.values()) if (entries.suspects.has(address)) return true

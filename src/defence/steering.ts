@@ -41,6 +41,8 @@ export class RequestSteering {
   readonly #context: SteeringContext
   readonly #owners = new Map<number, Wire>()
   readonly #failedAt = new Map<number, number>()
+  /** Pieces a connection on probation is assembling alone, so that a failure has one suspect. */
+  readonly #claims = new Map<number, { address: string; since: number }>()
 
   constructor(context: SteeringContext) {
     this.#context = context
@@ -52,6 +54,11 @@ export class RequestSteering {
     const address = context.addressOf(wire)
     if (address === null) return false
     if (context.isBanned(address)) return true
+    const claim = this.#claims.get(piece)
+    if (claim && claim.address !== address) {
+      if (this.#claimHolds(claim, piece)) return true
+      this.#claims.delete(piece)
+    }
     if (context.probation && context.piecesGood(address) === 0) {
       const busyElsewhere = context
         .wires()
@@ -62,6 +69,12 @@ export class RequestSteering {
       if (busyElsewhere || context.ledger.hasPendingFrom(address, piece)) return true
       // Shared a failed piece and never proved itself: nothing new until that piece is resolved.
       if (context.ledger.isSuspect(address) && !context.ledger.suspects(piece).has(address)) return true
+      if (!context.ledger.hasFailed(piece)) {
+        // Its probation piece is its own: joining a piece others are assembling would spoil theirs.
+        if (this.#othersOn(piece, address)) return true
+        if (!claim || claim.address !== address) this.#claims.set(piece, { address, since: context.now() })
+        return false
+      }
     }
     if (!context.ledger.hasFailed(piece)) return false
     const owner = this.#owners.get(piece)
@@ -82,13 +95,47 @@ export class RequestSteering {
   /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */
   failed(piece: number): void {
     this.#owners.delete(piece)
+    this.#claims.delete(piece)
     this.#failedAt.set(piece, this.#context.now())
   }
 
   /** The piece verified (or was dropped): forget it. */
   release(piece: number): void {
     this.#owners.delete(piece)
+    this.#claims.delete(piece)
     this.#failedAt.delete(piece)
+  }
+
+  /** A claim keeps others off while its holder is still working on the piece, for a bounded time. */
+  #claimHolds(claim: { address: string; since: number }, piece: number): boolean {
+    const context = this.#context
+    if (context.now() - claim.since >= context.preferenceWindowMs || context.isBanned(claim.address))
+      return false
+    return this.#requestedBy(piece, claim.address) || context.ledger.hasBlocksFrom(piece, claim.address)
+  }
+
+  /** Whether a connection of `address` has a request out for `piece`. */
+  #requestedBy(piece: number, address: string): boolean {
+    return this.#context
+      .wires()
+      .some(
+        (wire) =>
+          !wire.destroyed &&
+          this.#context.addressOf(wire) === address &&
+          wire.requests.some((request) => request.piece === piece),
+      )
+  }
+
+  /** Whether an address other than `address` is assembling `piece` (requests out or blocks in). */
+  #othersOn(piece: number, address: string): boolean {
+    const context = this.#context
+    if (context.ledger.hasBlocksFromOthers(piece, address)) return true
+    return context
+      .wires()
+      .some(
+        (wire) =>
+          context.addressOf(wire) !== address && wire.requests.some((request) => request.piece === piece),
+      )
   }
 
   #canServe(wire: Wire, piece: number): boolean {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander'
 import { parseDateOption, readPublicKeyArgument } from '../../provenance/files.ts'
+import type { AuditEventType } from '../../audit.ts'
 import { TrustStore, type PinnedPublisher } from '../../provenance/trust-store.ts'
 import { VouchError } from '../../errors.ts'
-import { globalOptions, report } from '../context.ts'
+import { ReputationStore } from '../../reputation/store.ts'
+import { globalOptions, note, report } from '../context.ts'
 
 function status(publisher: PinnedPublisher, now = Date.now()): 'pinned' | 'revoked' | 'expired' {
   if (publisher.revokedAt) return 'revoked'
@@ -17,6 +19,31 @@ function describe(publisher: PinnedPublisher): string {
     publisher.revokedAt ? `revoked ${publisher.revokedAt}` : null,
   ].filter(Boolean)
   return `${publisher.fingerprint}  ${status(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+}
+
+/** Every change to the pinned publishers goes to the audit log in HOME/vouch.db. */
+function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): void {
+  try {
+    const log = ReputationStore.openInHome(home)
+    try {
+      log.record({
+        type,
+        subject: publisher.fingerprint,
+        details: {
+          name: publisher.name,
+          publicKey: publisher.publicKey,
+          scope: publisher.scope,
+          expires: publisher.expires,
+        },
+      })
+    } finally {
+      log.close()
+    }
+  } catch (error) {
+    note(
+      `warning: the change was made but could not be written to the audit log: ${(error as Error).message}`,
+    )
+  }
 }
 
 function store(command: Command): { trust: TrustStore; global: ReturnType<typeof globalOptions> } {
@@ -44,6 +71,7 @@ export function registerTrust(program: Command): void {
         const key = await readPublicKeyArgument(argument)
         const expires = flags.expires ? parseDateOption(flags.expires, '--expires') : undefined
         const pinned = await store_.pin(key, { name: flags.name, expires, scope: flags.scope })
+        audit(global.home, 'trust.pinned', pinned)
         report(global, `pinned ${pinned.fingerprint} as '${pinned.name}'\n    ${pinned.publicKey}`, {
           ok: true,
           publisher: { ...pinned, status: status(pinned) },
@@ -70,6 +98,7 @@ export function registerTrust(program: Command): void {
     .action(async (fingerprint: string, _flags: unknown, command: Command) => {
       const { trust: store_, global } = store(command)
       const removed = await store_.remove(fingerprint)
+      audit(global.home, 'trust.removed', removed)
       report(global, `removed ${removed.fingerprint} '${removed.name}'`, { ok: true, publisher: removed })
     })
 
@@ -82,6 +111,7 @@ export function registerTrust(program: Command): void {
       const { trust: store_, global } = store(command)
       if (argument.trim() === '') throw new VouchError('usage', 'give a fingerprint or a public key')
       const revoked = await store_.revoke(argument, flags.name)
+      audit(global.home, 'trust.revoked', revoked)
       report(global, `revoked ${revoked.fingerprint} '${revoked.name}'`, {
         ok: true,
         publisher: { ...revoked, status: status(revoked) },

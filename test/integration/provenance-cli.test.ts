@@ -175,6 +175,16 @@ describe('vouch keygen, create --sign, trust, verify, magnet and get', () => {
     expect(refused.stderr).toMatch(/not pinned/)
     expect(refused.stderr).toContain(fingerprint)
     expect(seeder.requestsReceived, 'piece requests at the seeder').toBe(0)
+    const audit = await runVouch(['--json', '--home', strangerHome, 'audit', 'export'])
+    const events = audit.stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; details: Record<string, unknown> })
+    expect(events.find((event) => event.type === 'provenance.refused')?.details).toMatchObject({
+      reason: 'unknown-publisher',
+      fingerprint,
+    })
 
     const userHome = await swarm.tempDir('vouch-user-')
     expect(

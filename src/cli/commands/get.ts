@@ -5,6 +5,7 @@ import { createEngine } from '../../engine/create-engine.ts'
 import type { Engine } from '../../engine/engine.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
 import { verifyOnDisk } from '../../engine/verify.ts'
+import { openReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 import { progressView } from '../progress.ts'
@@ -81,11 +82,22 @@ export function registerGet(program: Command): void {
   ).action(async (source: string, flags: GetFlags, command: Command) => {
     const global = globalOptions(command)
     const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
-    // Provenance on: unsigned torrents and magnets are refused unless --allow-unsigned.
-    const engine = await createEngine({
-      ...engineOptionsFrom(global, flags),
-      provenance: { unsignedMagnets: 'refuse' },
-    })
+    // Provenance on: unsigned torrents and magnets are refused unless --allow-unsigned. The
+    // reputation store (HOME/vouch.db) keeps bans and the audit log, where provenance records its
+    // acceptances, refusals and --allow-unsigned overrides.
+    const reputation = openReputation(global.home)
+    let engine: Engine
+    try {
+      engine = await createEngine({
+        ...engineOptionsFrom(global, flags),
+        ...reputation.engineOptions(),
+        provenance: { unsignedMagnets: 'refuse' },
+      })
+    } catch (error) {
+      reputation.close()
+      throw error
+    }
+    const disconnect = reputation.connect(engine)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
     try {
@@ -130,6 +142,8 @@ export function registerGet(program: Command): void {
       view.stop()
       offProgress()
       await engine.close()
+      disconnect()
+      reputation.close()
     }
   })
 }

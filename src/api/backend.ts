@@ -1,11 +1,16 @@
-import { createEngine } from '../engine/create-engine.ts'
+import type { AuditEvent, AuditSink } from '../audit.ts'
+import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
+import { TrustStore } from '../provenance/trust-store.ts'
+import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
 import { ApiService } from './service.ts'
 
 export interface BackendOptions {
   engine: EngineOptions
   version: string
+  /** How often the chart gets a sample, ms. */
+  sampleIntervalMs?: number
   logInternal?: InternalErrorLog
 }
 
@@ -13,26 +18,66 @@ export interface BackendOptions {
 export interface Backend {
   engine: Engine
   service: ApiService
+  reputation: Reputation
+  trust: TrustStore
   close(): Promise<void>
 }
 
 /**
- * Open the engine the way every shell runs it (provenance gate on), and the API over it. `vouch
- * serve` and the Electron main process both call this, so neither holds engine logic of its own.
+ * Open the engine the way every shell runs it — provenance gate, defence, reputation store — and
+ * the API over it. `vouch serve` and the Electron main process both call this, so neither holds
+ * engine logic of its own.
  */
 export async function openBackend(options: BackendOptions): Promise<Backend> {
-  const engine = await createEngine(options.engine)
-  const service = new ApiService({
+  const home = options.engine.home
+  const reputation = openReputation(home)
+  const trust = TrustStore.forHome(home)
+  // The service is created after the engine, but the gate reports acceptances from the first add
+  // (resumed torrents): events wait here until it exists.
+  let service: ApiService | undefined
+  const early: AuditEvent[] = []
+  const audit: AuditSink = {
+    record(event) {
+      reputation.store.record(event)
+      if (service) service.observeAudit(event)
+      else early.push(event)
+    },
+  }
+  let engine: Engine
+  try {
+    engine = await createEngine({
+      ...options.engine,
+      ...reputation.engineOptions(options.engine),
+      audit,
+      trust,
+    })
+  } catch (error) {
+    reputation.close()
+    throw error
+  }
+  const disconnect = reputation.connect(engine)
+  const created = new ApiService({
     engine,
     version: options.version,
+    trust,
+    reputation: reputation.store,
+    audit,
+    heldState: (infoHash) => provenanceOf(engine)?.stateOf(infoHash),
+    ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })
+  service = created
+  for (const event of early.splice(0)) created.observeAudit(event)
   return {
     engine,
-    service,
+    service: created,
+    reputation,
+    trust,
     async close() {
-      service.close()
+      created.close()
       await engine.close()
+      disconnect()
+      reputation.close()
     },
   }
 }

@@ -23,6 +23,8 @@ export const MAX_TORRENT_FILE_BASE64 = Math.ceil((16 * 1024 * 1024) / 3) * 4
 export const MAX_SOURCE_LENGTH = 16 * 1024
 
 const infoHash = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-character lowercase hex infohash')
+/** `1a2b-3c4d-5e6f-7a8b`, as the trust store shows it (dashes and colons optional). */
+const fingerprint = z.string().regex(/^[0-9a-fA-F]{4}([-:]?[0-9a-fA-F]{4}){3}$/, 'expected a key fingerprint')
 const peerAddress = z.string().min(3).max(300)
 const nonNegative = z.number().nonnegative()
 
@@ -40,12 +42,14 @@ export const PublisherSchema = z.object({
 })
 
 /**
- * The provenance badge of a torrent. `unchecked` means no provenance gate is attached to the
- * engine; `unsigned-allowed` means the user explicitly overrode the policy for this torrent.
+ * The provenance badge of a torrent. `unchecked`: the gate has not reported on it (seeded by us);
+ * `unsigned-allowed`: the user explicitly overrode the policy for this torrent.
  */
 export const ProvenanceSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('unchecked') }),
   z.object({ status: z.literal('unsigned-allowed') }),
+  /** A magnet held by the gate: nothing is selected or written until a signature is accepted. */
+  z.object({ status: z.literal('held'), waitingFor: z.enum(['signature', 'metadata']) }),
   z.object({ status: z.literal('signed'), publishers: z.array(PublisherSchema).min(1) }),
 ])
 
@@ -103,8 +107,81 @@ export const StatsSampleSchema = z.object({
 export const AppInfoSchema = z.object({
   version: z.string(),
   downloadDir: z.string(),
-  /** Which feature modules are attached to this engine; the UI hides screens for the others. */
-  features: z.object({ provenance: z.boolean(), defence: z.boolean(), reputation: z.boolean() }),
+  /** The data directory (trust store, reputation database, torrent list). */
+  home: z.string(),
+})
+
+/** A pinned (or revoked) publisher key in the trust store. */
+export const PublisherViewSchema = z.object({
+  fingerprint: z.string(),
+  /** `vouch-ed25519 <base64url>` */
+  publicKey: z.string(),
+  name: z.string(),
+  /** ISO 8601 */
+  pinnedAt: z.string(),
+  expires: z.string().nullable(),
+  /** Glob of torrent names the key may sign; null = any. */
+  scope: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  status: z.enum(['pinned', 'expired', 'revoked']),
+})
+
+/** What Vouch remembers about one address (IPv4, or an IPv6 /64). */
+export const PeerViewSchema = z.object({
+  address: z.string(),
+  peerIds: z.array(z.string()),
+  clients: z.array(z.string()),
+  /** ms since epoch */
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+  bytesUp: nonNegative,
+  bytesDown: nonNegative,
+  /** Bytes proven false, or of failed pieces it alone sent. */
+  bytesBad: nonNegative,
+  piecesGood: z.number().int().nonnegative(),
+  /** Pieces this address was proven to have spoiled (hash failures it caused). */
+  piecesBad: z.number().int().nonnegative(),
+  strikes: nonNegative,
+  /** Reputation, decayed to now. */
+  score: z.number(),
+  /** Open connections right now. */
+  connections: z.number().int().nonnegative(),
+  banned: z.boolean(),
+})
+
+export const BanEvidenceSchema = z.object({
+  infoHash: z.string(),
+  piece: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  badDigest: z.string(),
+  goodDigest: z.string().nullable(),
+})
+
+export const BanViewSchema = z.object({
+  /** IPv4 address, IPv6 /64, or the first address of an imported range. */
+  address: z.string(),
+  rangeEnd: z.string().nullable(),
+  reason: z.enum(['poisoned-block', 'sole-contributor', 'strikes', 'unsolicited', 'manual', 'imported']),
+  source: z.enum(['automatic', 'manual', 'imported']),
+  evidence: BanEvidenceSchema.nullable(),
+  note: z.string(),
+  /** ms since epoch */
+  createdAt: z.number(),
+  /** ms since epoch; null = permanent */
+  expiresAt: z.number().nullable(),
+})
+
+export const REPORT_FORMATS = ['json', 'csv', 'p2p', 'dat'] as const
+
+export const BanReportSchema = z.object({
+  format: z.enum(REPORT_FORMATS),
+  /** A file name to save it under. */
+  fileName: z.string(),
+  mediaType: z.string(),
+  text: z.string(),
+  included: z.number().int().nonnegative(),
+  /** Bans the format cannot hold (IPv6 in P2P and DAT). */
+  omitted: z.number().int().nonnegative(),
 })
 
 const addOptions = {
@@ -140,6 +217,38 @@ export const COMMANDS = {
   },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
+
+  'trust.list': { args: noArgs, result: z.array(PublisherViewSchema) },
+  /** Pin a key (or update the name, expiry and scope of one already pinned). */
+  'trust.pin': {
+    args: z.strictObject({
+      /** `vouch-ed25519 …` or an OpenSSH `ssh-ed25519 AAAA…` line. */
+      publicKey: z.string().trim().min(1).max(2000),
+      name: z.string().trim().min(1).max(200),
+      expires: z.iso.datetime({ offset: true }).optional(),
+      scope: z.string().min(1).max(500).optional(),
+    }),
+    result: PublisherViewSchema,
+  },
+  /** Unpin a key (revoked keys stay listed). */
+  'trust.remove': { args: z.strictObject({ fingerprint: fingerprint }), result: PublisherViewSchema },
+  /** Refuse a key forever. */
+  'trust.revoke': { args: z.strictObject({ fingerprint: fingerprint }), result: PublisherViewSchema },
+
+  'peers.list': {
+    args: z.strictObject({ limit: z.number().int().min(1).max(10_000).optional() }),
+    result: z.array(PeerViewSchema),
+  },
+  'bans.list': { args: noArgs, result: z.array(BanViewSchema) },
+  'bans.lift': {
+    args: z.strictObject({ address: z.string().min(1).max(100) }),
+    result: z.object({ lifted: z.number() }),
+  },
+  /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
+  'bans.export': {
+    args: z.strictObject({ format: z.enum(REPORT_FORMATS), pseudonymise: z.boolean().optional() }),
+    result: BanReportSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -157,6 +266,11 @@ export const EVENTS = {
     message: z.string(),
   }),
   'stats.sample': StatsSampleSchema,
+  /** The defence banned an address. */
+  'ban.created': BanViewSchema.extend({ connectionsClosed: z.number().int().nonnegative() }),
+  /** Bans were lifted or imported, or the trust store changed: lists should be fetched again. */
+  'bans.changed': z.object({}),
+  'trust.changed': z.object({}),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -183,6 +297,11 @@ export type Refusal = z.output<typeof RefusalSchema>
 export type AddResult = z.output<typeof AddResultSchema>
 export type StatsSample = z.output<typeof StatsSampleSchema>
 export type AppInfo = z.output<typeof AppInfoSchema>
+export type PublisherView = z.output<typeof PublisherViewSchema>
+export type PeerView = z.output<typeof PeerViewSchema>
+export type BanView = z.output<typeof BanViewSchema>
+export type BanReport = z.output<typeof BanReportSchema>
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */
 export const CommandMessageSchema = z.strictObject({

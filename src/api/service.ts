@@ -1,14 +1,28 @@
+import type { AuditEvent, AuditSink } from '../audit.ts'
+import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { TorrentStats } from '../engine/events.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
+import type { TrustStore } from '../provenance/trust-store.ts'
+import type { ReputationStore } from '../reputation/store.ts'
 import type { AddResult, AppInfo, Provenance, Refusal, TorrentView } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
+import { banView, reputationHandlers } from './reputation-handlers.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
+import { trustHandlers } from './trust-handlers.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
   version: string
+  /** The pinned publishers (provenance). */
+  trust: TrustStore
+  /** Peers, bans and the audit log (reputation). */
+  reputation: ReputationStore
+  /** Where UI actions (pin, revoke, …) are audited; normally the reputation store. */
+  audit?: AuditSink
+  /** Where a magnet held by the provenance gate stands (see ProvenancePlugin.stateOf). */
+  heldState?: (infoHash: string) => string | undefined
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
@@ -71,14 +85,15 @@ export class ApiService {
   readonly dispatcher: Dispatcher
   readonly history = new StatsHistory()
   readonly #engine: Engine
-  readonly #version: string
+  readonly #options: ApiServiceOptions
   readonly #provenance = new Map<string, Provenance>()
+  readonly #connections = new Map<string, number>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #sampler: NodeJS.Timeout
 
   constructor(options: ApiServiceOptions) {
     this.#engine = options.engine
-    this.#version = options.version
+    this.#options = options
     this.events = new EventBus(options.logInternal)
     this.dispatcher = new Dispatcher(this.#handlers(), options.logInternal)
     for (const entry of this.#engine.remembered()) {
@@ -106,13 +121,51 @@ export class ApiService {
     this.events.publish('torrent.refused', refusal)
   }
 
+  /**
+   * The audit trail is where the provenance gate reports what it accepted and for whom; the
+   * backend tees it here so each torrent can show "Signed by <name> <fingerprint>".
+   */
+  observeAudit(event: AuditEvent): void {
+    if (event.type === 'provenance.accepted') void this.#signed(event.subject, event.details)
+    else if (event.type === 'provenance.override') {
+      this.#provenance.set(event.subject, { status: 'unsigned-allowed' })
+      this.#publishUpdate(event.subject)
+    } else if (event.type === 'ban.lifted' || event.type === 'ban.imported') {
+      this.events.publish('bans.changed', {})
+    }
+  }
+
   close(): void {
     clearInterval(this.#sampler)
     for (const unsubscribe of this.#unsubscribe) unsubscribe()
   }
 
+  async #signed(infoHash: string, details: Record<string, unknown>): Promise<void> {
+    const fingerprints = Array.isArray(details.fingerprints)
+      ? details.fingerprints.filter((value): value is string => typeof value === 'string')
+      : []
+    if (fingerprints.length === 0) return
+    const pinned = await this.#options.trust.list().catch(() => [])
+    const nameOf = (fingerprint: string) =>
+      pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ??
+      (typeof details.publisher === 'string' ? details.publisher : fingerprint)
+    this.#provenance.set(infoHash, {
+      status: 'signed',
+      publishers: fingerprints.map((fingerprint) => ({ name: nameOf(fingerprint), fingerprint })),
+    })
+    this.#publishUpdate(infoHash)
+  }
+
   #handlers(): Handlers {
     return {
+      ...trustHandlers(this.#options.trust, this.#options.audit, this.events),
+      ...reputationHandlers({
+        store: this.#options.reputation,
+        defence: this.#engine.defence,
+        home: this.#engine.paths.home,
+        connections: () => new Map(this.#connections),
+        events: this.events,
+      }),
       'app.info': () => this.#info(),
       'torrents.list': () => this.#list(),
       'torrents.add': ({ source, ...request }) => this.add(source, request),
@@ -133,9 +186,9 @@ export class ApiService {
 
   #info(): AppInfo {
     return {
-      version: this.#version,
+      version: this.#options.version,
       downloadDir: this.#engine.downloadDir,
-      features: { provenance: false, defence: false, reputation: false },
+      home: this.#engine.paths.home,
     }
   }
 
@@ -144,7 +197,12 @@ export class ApiService {
   }
 
   #provenanceOf(infoHash: string): Provenance {
-    return this.#provenance.get(infoHash) ?? { status: 'unchecked' }
+    const known = this.#provenance.get(infoHash)
+    if (known) return known
+    const held = this.#options.heldState?.(infoHash)
+    if (held === 'awaiting-envelope') return { status: 'held', waitingFor: 'signature' }
+    if (held === 'awaiting-metadata') return { status: 'held', waitingFor: 'metadata' }
+    return { status: 'unchecked' }
   }
 
   async #add(source: TorrentSource, label: string, request: AddRequest): Promise<AddResult> {
@@ -187,10 +245,35 @@ export class ApiService {
         if (isHashFailureWarning(message)) this.history.countHashFailure()
         this.events.publish('notice', { level: 'warning', infoHash, message })
       }),
-      engineEvents.on('error', ({ infoHash, message }) =>
-        this.events.publish('notice', { level: 'error', infoHash, message }),
+      engineEvents.on('error', ({ infoHash, code, message }) => {
+        // A magnet whose metadata did not match its signature is refused after it was added.
+        if (code === 'refused') {
+          this.events.publish('torrent.refused', {
+            code: 'refused',
+            reason: message,
+            source: infoHash ?? 'torrent',
+            infoHash,
+            publisher: null,
+          })
+        } else this.events.publish('notice', { level: 'error', infoHash, message })
+      }),
+      engineEvents.on('ban', (ban) =>
+        this.events.publish('ban.created', {
+          ...banView({ ...ban, rangeEnd: null }),
+          connectionsClosed: ban.connectionsClosed,
+        }),
       ),
+      engineEvents.on('peer-connected', ({ address }) => this.#countConnection(address, +1)),
+      engineEvents.on('peer-disconnected', ({ address }) => this.#countConnection(address, -1)),
     )
+  }
+
+  #countConnection(address: string, change: number): void {
+    if (!address) return
+    const key = addressKey(address)
+    const count = (this.#connections.get(key) ?? 0) + change
+    if (count > 0) this.#connections.set(key, count)
+    else this.#connections.delete(key)
   }
 
   #sample(): void {

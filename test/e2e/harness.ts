@@ -8,10 +8,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { CommandArgs, CommandName, CommandResult } from '../../src/api/contract.ts'
-import { ApiService } from '../../src/api/service.ts'
+import { openBackend, type Backend } from '../../src/api/backend.ts'
+import type { ApiService } from '../../src/api/service.ts'
 import type { EngineOptions } from '../../src/engine/engine.ts'
 import { startServer, type RunningServer } from '../../src/server/server.ts'
-import { Swarm } from '../kit/swarm.ts'
+import { QUIET_CLIENT, Swarm } from '../kit/swarm.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url))
@@ -19,6 +20,7 @@ export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', impo
 export interface UiHarness {
   swarm: Swarm
   server: RunningServer
+  backend: Backend
   service: ApiService
   browser: Browser
   page: Page
@@ -34,9 +36,15 @@ export async function startUi(
 ): Promise<UiHarness> {
   const swarm = new Swarm()
   try {
-    const engine = await swarm.engine(options.engine)
-    const service = new ApiService({ engine, version: 'e2e', sampleIntervalMs: 500 })
-    swarm.defer(async () => service.close())
+    // The backend `vouch serve` runs (provenance gate, defence, reputation store), discovery off.
+    const home = await swarm.tempDir('vouch-home-')
+    const backend = await openBackend({
+      engine: { ...QUIET_CLIENT, home, resume: false, ...options.engine },
+      version: 'e2e',
+      sampleIntervalMs: 500,
+    })
+    swarm.defer(() => backend.close())
+    const service = backend.service
     const server = await startServer({ service, host: '127.0.0.1', port: 0 })
     swarm.defer(() => server.close())
     const browser = await chromium.launch({
@@ -71,6 +79,7 @@ export async function startUi(
     return {
       swarm,
       server,
+      backend,
       service,
       browser,
       page,

@@ -21,9 +21,23 @@ export function ProvenanceBadge({ provenance }: { provenance: Provenance }) {
           Unsigned (allowed by you)
         </span>
       )
+    case 'held':
+      return (
+        <span
+          className="badge badge-warning"
+          title="Nothing is downloaded or written until a signature from a publisher you trust is accepted"
+        >
+          {provenance.waitingFor === 'signature'
+            ? 'Held: waiting for a signature'
+            : 'Signed: checking the metadata'}
+        </span>
+      )
     case 'unchecked':
       return (
-        <span className="badge badge-muted" title="No provenance gate is attached to this engine">
+        <span
+          className="badge badge-muted"
+          title="Provenance was not checked for this torrent (for example, data you seed yourself)"
+        >
           Provenance not checked
         </span>
       )

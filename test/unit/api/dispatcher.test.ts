@@ -13,7 +13,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       return {
         version: '1.0.0',
         downloadDir: '/tmp',
-        features: { provenance: false, defence: false, reputation: false },
+        home: '/tmp',
       }
     },
     'torrents.list': () => {
@@ -36,6 +36,27 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       calls.push('stats.history')
       return []
     },
+    'trust.list': () => [],
+    'trust.pin': () => {
+      throw new Error('not in this test')
+    },
+    'trust.remove': () => {
+      throw new Error('not in this test')
+    },
+    'trust.revoke': () => {
+      throw new Error('not in this test')
+    },
+    'peers.list': () => [],
+    'bans.list': () => [],
+    'bans.lift': () => ({ lifted: 0 }),
+    'bans.export': ({ format }) => ({
+      format,
+      fileName: 'x',
+      mediaType: 'text/plain',
+      text: '',
+      included: 0,
+      omitted: 0,
+    }),
   }
   return { handlers: { ...base, ...overrides }, calls }
 }
@@ -89,6 +110,15 @@ describe('the API dispatcher', () => {
     ['an uppercase infohash', 'torrents.remove', { infoHash: INFOHASH.toUpperCase() }],
     ['arguments to a command without any', 'torrents.list', { all: true }],
     ['arguments that are not an object', 'torrents.list', 'yes'],
+    ['a report format nobody reads', 'bans.export', { format: 'xml' }],
+    ['a fingerprint with a path in it', 'trust.revoke', { fingerprint: '../../trust.json' }],
+    [
+      'an expiry that is not a date',
+      'trust.pin',
+      { publicKey: 'vouch-ed25519 x', name: 'A', expires: 'soon' },
+    ],
+    ['a publisher without a name', 'trust.pin', { publicKey: 'vouch-ed25519 x', name: '  ' }],
+    ['a peer limit that is not a count', 'peers.list', { limit: -1 }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

@@ -3,9 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { ApiService } from '../../../src/api/service.ts'
+import { openBackend } from '../../../src/api/backend.ts'
 import { startServer, type RunningServer } from '../../../src/server/server.ts'
-import { Swarm } from '../../kit/swarm.ts'
+import { QUIET_CLIENT, Swarm } from '../../kit/swarm.ts'
 
 interface Reply {
   status: number
@@ -75,12 +75,12 @@ function roundTrip(socket: WebSocket, message: unknown): Promise<unknown> {
 describe('vouch serve: the headless server', () => {
   const swarm = new Swarm()
   let server: RunningServer
-  let service: ApiService
 
   beforeAll(async () => {
-    const engine = await swarm.engine()
-    service = new ApiService({ engine, version: 'test' })
-    swarm.defer(async () => service.close())
+    const home = await swarm.tempDir('vouch-home-')
+    const backend = await openBackend({ engine: { ...QUIET_CLIENT, home, resume: false }, version: 'test' })
+    swarm.defer(() => backend.close())
+    const service = backend.service
     const rendererDir = await swarm.tempDir('vouch-renderer-')
     await mkdir(path.join(rendererDir, 'assets'))
     await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Vouch</title>')

@@ -82,6 +82,22 @@ describe('vouch keygen, create --sign, trust, verify, magnet and get', () => {
     expect((await vouch(pinnedHome, 'verify', magnet)).code).toBe(0)
     expect((await vouch(strangerHome, 'verify', magnet)).code).toBe(3)
 
+    // A sidecar carries the envelope for a .torrent left untouched.
+    const sidecarSigned = await vouch(
+      work,
+      'sign',
+      payload.torrentPath,
+      '--key',
+      key,
+      '--sidecar',
+      '--sequence',
+      '2',
+    )
+    expect(sidecarSigned.code, sidecarSigned.stderr).toBe(0)
+    expect(json(sidecarSigned)).toMatchObject({ carrier: 'sidecar', out: `${payload.torrentPath}.vouch` })
+    expect(await readFile(payload.torrentPath)).toEqual(Buffer.from(payload.torrentFile))
+    expect((await vouch(pinnedHome, 'verify', payload.torrentPath)).code).toBe(0)
+
     // One flipped byte in the embedded signature: invalid, exit 4.
     const bytes = new Uint8Array(await readFile(torrent))
     const at = Buffer.from(bytes).indexOf('9:signature64:') + '9:signature64:'.length + 7

@@ -34,12 +34,12 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   const trust = TrustStore.forHome(home)
   // The service is created after the engine, but the gate reports acceptances from the first add
   // (resumed torrents): events wait here until it exists.
-  let service: ApiService | undefined
+  const late: { service?: ApiService } = {}
   const early: AuditEvent[] = []
   const audit: AuditSink = {
     record(event) {
       reputation.store.record(event)
-      if (service) service.observeAudit(event)
+      if (late.service) late.service.observeAudit(event)
       else early.push(event)
     },
   }
@@ -66,7 +66,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })
-  service = created
+  late.service = created
   for (const event of early.splice(0)) created.observeAudit(event)
   return {
     engine,

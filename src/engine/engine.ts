@@ -13,6 +13,7 @@ import type { EnginePlugin } from './plugin.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { TypedEmitter } from './typed-emitter.ts'
+import { unchokeEarlyInterest } from './wire-fixes.ts'
 
 export interface EngineOptions {
   /** Data directory (see resolveHome). */
@@ -327,6 +328,7 @@ export class Engine {
       }),
     )
     torrent.on('wire', (wire: Wire) => {
+      unchokeEarlyInterest(wire, torrent)
       setNoDelay(torrent, wire)
       for (const plugin of this.#plugins) plugin.attachWire?.(wire, torrent)
       const peer = () => ({

@@ -21,6 +21,8 @@ declare module 'bittorrent-protocol' {
     destroyed: boolean
     peerChoking: boolean
     amChoking: boolean
+    peerInterested: boolean
+    amInterested: boolean
     peerPieces: { get(index: number): boolean }
     extendedHandshake: Record<string, unknown>
     downloadSpeed(): number
@@ -33,6 +35,8 @@ declare module 'bittorrent-protocol' {
       cb: (err: Error | null, buf?: Uint8Array) => void,
     ): void
     have(index: number): void
+    choke(): void
+    unchoke(): void
     cancel(index: number, offset: number, length: number): void
     use(extension: unknown): void
     handshake(

@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { gzipSync } from 'node:zlib'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { runVouch, type CliResult } from '../kit/cli.ts'
-import { tempDir } from '../kit/swarm.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
+import { makePayload, nextLoopbackAddress, tempDir as kitTempDir } from '../kit/swarm.ts'
 
 const LIST = [
   '# a blocklist mixing every form vouch bans import reads',
@@ -19,6 +19,14 @@ const LIST = [
   '',
 ].join('\n')
 
+const scratch: string[] = []
+/** A temporary directory removed when the file's tests end. */
+async function tempDir(prefix?: string): Promise<string> {
+  const dir = await kitTempDir(prefix)
+  scratch.push(dir)
+  return dir
+}
+
 function json(result: CliResult): Record<string, unknown> {
   return JSON.parse(result.stdout) as Record<string, unknown>
 }
@@ -28,6 +36,9 @@ describe('vouch peers, bans, audit and verify-report', () => {
   let work: string
   const vouch = (...args: string[]) => runVouch(['--home', home, ...args])
 
+  afterAll(async () => {
+    for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true })
+  })
   beforeAll(async () => {
     home = await tempDir('vouch-cli-home-')
     work = await tempDir('vouch-cli-work-')
@@ -171,5 +182,76 @@ describe('vouch peers, bans, audit and verify-report', () => {
     expect(peers.code).toBe(0)
     expect(json(peers)).toEqual({ ok: true, peers: [] })
     expect((await vouch('peers')).stdout).toMatch(/no peers recorded yet/)
+  })
+
+  it('seed and get remember each other in their stores, and an imported ban keeps the next get away from the seeder', async () => {
+    const quiet = ['--no-dht', '--no-lsd', '--no-nat', '--no-tracker']
+    const payload = await makePayload({ bytes: 512 * 1024, pieceLength: 32 * 1024 })
+    scratch.push(payload.dir)
+    const seederHome = await tempDir('vouch-seeder-home-')
+    const leecherHome = await tempDir('vouch-leecher-home-')
+    const seed = new VouchProcess(['--json', '--home', seederHome, 'seed', payload.torrentPath, ...quiet])
+    try {
+      const seeding = await seed.json<{ port: number }>((line) => line.event === 'seeding')
+      const host = nextLoopbackAddress()
+      const got = await runVouch(
+        [
+          '--home',
+          leecherHome,
+          'get',
+          payload.torrentPath,
+          '--out',
+          await tempDir(),
+          '--peer',
+          `${host}:${seeding.port}`,
+          '--allow-unsigned',
+          '--timeout',
+          '20',
+          ...quiet,
+        ],
+        { timeoutMs: 45_000 },
+      )
+      expect(got.code, got.stderr).toBe(0)
+
+      const leecherPeers = json(await runVouch(['--json', '--home', leecherHome, 'peers'])).peers as {
+        address: string
+        piecesGood: number
+        bytesDown: number
+      }[]
+      expect(leecherPeers.find((peer) => peer.address === host)).toMatchObject({
+        piecesGood: 16,
+        bytesDown: 512 * 1024,
+      })
+
+      await writeFile(path.join(work, 'seeder.p2p'), `the seeder:${host}-${host}\n`)
+      expect(
+        (await runVouch(['--home', leecherHome, 'bans', 'import', path.join(work, 'seeder.p2p')])).code,
+      ).toBe(0)
+      const refused = await runVouch(
+        [
+          '--home',
+          leecherHome,
+          'get',
+          payload.torrentPath,
+          '--out',
+          await tempDir(),
+          '--peer',
+          `${host}:${seeding.port}`,
+          '--allow-unsigned',
+          '--timeout',
+          '3',
+          ...quiet,
+        ],
+        { timeoutMs: 45_000 },
+      )
+      expect(refused.code, refused.stderr).toBe(5)
+      expect(refused.stderr).toMatch(/0 peers connected/)
+    } finally {
+      expect((await seed.stop('SIGTERM')).code, seed.stderr).toBe(0)
+    }
+    const seederPeers = json(await runVouch(['--json', '--home', seederHome, 'peers'])).peers as {
+      bytesUp: number
+    }[]
+    expect(seederPeers.reduce((sum, peer) => sum + peer.bytesUp, 0)).toBeGreaterThanOrEqual(512 * 1024)
   })
 })

@@ -6,7 +6,7 @@ import type { Engine } from '../../engine/engine.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
 import { verifyOnDisk } from '../../engine/verify.ts'
 import { openReputation } from '../../reputation/wiring.ts'
-import { globalOptions, note, report } from '../context.ts'
+import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 import { progressView } from '../progress.ts'
 
@@ -66,6 +66,42 @@ export function waitUntilDone(engine: Engine, torrent: Torrent, stallMs: number)
   })
 }
 
+/**
+ * The engine exactly as `vouch get` runs it (the bench measures this one too). Provenance on:
+ * unsigned torrents and magnets are refused unless --allow-unsigned. The reputation store
+ * (HOME/vouch.db) keeps bans and the audit log, where provenance records its acceptances,
+ * refusals and --allow-unsigned overrides. `close` shuts the engine, then the store.
+ */
+export async function openGetEngine(
+  global: GlobalOptions,
+  flags: NetworkFlags,
+): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  const reputation = openReputation(global.home)
+  let engine: Engine
+  try {
+    engine = await createEngine({
+      ...engineOptionsFrom(global, flags),
+      ...reputation.engineOptions(),
+      provenance: { unsignedMagnets: 'refuse' },
+    })
+  } catch (error) {
+    reputation.close()
+    throw error
+  }
+  const disconnect = reputation.connect(engine)
+  return {
+    engine,
+    close: async () => {
+      try {
+        await engine.close()
+      } finally {
+        disconnect()
+        reputation.close()
+      }
+    },
+  }
+}
+
 export function registerGet(program: Command): void {
   withNetworkOptions(
     program
@@ -82,22 +118,7 @@ export function registerGet(program: Command): void {
   ).action(async (source: string, flags: GetFlags, command: Command) => {
     const global = globalOptions(command)
     const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
-    // Provenance on: unsigned torrents and magnets are refused unless --allow-unsigned. The
-    // reputation store (HOME/vouch.db) keeps bans and the audit log, where provenance records its
-    // acceptances, refusals and --allow-unsigned overrides.
-    const reputation = openReputation(global.home)
-    let engine: Engine
-    try {
-      engine = await createEngine({
-        ...engineOptionsFrom(global, flags),
-        ...reputation.engineOptions(),
-        provenance: { unsignedMagnets: 'refuse' },
-      })
-    } catch (error) {
-      reputation.close()
-      throw error
-    }
-    const disconnect = reputation.connect(engine)
+    const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
     try {
@@ -141,9 +162,7 @@ export function registerGet(program: Command): void {
     } finally {
       view.stop()
       offProgress()
-      await engine.close()
-      disconnect()
-      reputation.close()
+      await close()
     }
   })
 }

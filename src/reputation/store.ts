@@ -12,22 +12,17 @@
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { DatabaseSync } from 'node:sqlite'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Ban, BanStore } from '../defence/ban-store.ts'
-import { assertNever, VouchError } from '../errors.ts'
-import { auditHash, canonicalJson, GENESIS_HASH } from './audit-chain.ts'
+import { VouchError } from '../errors.ts'
+import { canonicalJson } from './audit-chain.ts'
 import { BanIndex, isActive } from './ban-index.ts'
 import { formatIp, type IpAddress } from './ip.ts'
 import { migrate } from './migrations/index.ts'
-import {
-  PendingPeers,
-  preparePeerWrites,
-  readPeers,
-  type Contribution,
-  type PeerRecord,
-} from './peer-records.ts'
+import { banFromRow, banSubject, BatchWriter, type BanRow, type QueuedItem } from './batch-writer.ts'
+import { PendingPeers, readPeers, type Contribution, type PeerRecord } from './peer-records.ts'
 
 export const STORE_FILE = 'vouch.db'
 
@@ -56,40 +51,6 @@ export interface CommitSummary {
   auditSeq: number
 }
 
-type QueuedItem =
-  | { kind: 'ban'; ban: Ban }
-  | { kind: 'lift'; address: string; key: string; at: number }
-  | { kind: 'audit'; type: string; subject: string; details: string; at: number }
-  | { kind: 'import'; bans: Ban[]; subject: string; details: string; at: number }
-
-interface BanRow {
-  address: string
-  range_end: string | null
-  reason: Ban['reason']
-  source: Ban['source']
-  evidence: string | null
-  note: string
-  created_at: number
-  expires_at: number | null
-}
-
-function banFromRow(row: BanRow): Ban {
-  return {
-    address: row.address,
-    rangeEnd: row.range_end,
-    reason: row.reason,
-    source: row.source,
-    evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as Ban['evidence']),
-    note: row.note,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  }
-}
-
-function banSubject(ban: Ban): string {
-  return ban.rangeEnd === null ? ban.address : `${ban.address}-${ban.rangeEnd}`
-}
-
 export class ReputationStore implements BanStore, AuditSink {
   readonly file: string
   readonly #db: DatabaseSync
@@ -106,14 +67,7 @@ export class ReputationStore implements BanStore, AuditSink {
   readonly #commitListeners = new Set<(summary: CommitSummary) => void>()
   readonly #banListeners = new Set<(bans: Ban[]) => void>()
   readonly #errorListeners = new Set<(error: Error) => void>()
-  readonly #statements: {
-    insertBan: StatementSync
-    liftBans: StatementSync
-    appendAudit: StatementSync
-    auditTail: StatementSync
-    setMeta: StatementSync
-  }
-  readonly #writePeer: ReturnType<typeof preparePeerWrites>
+  readonly #writer: BatchWriter
 
   private constructor(file: string, db: DatabaseSync, options: ReputationStoreOptions) {
     this.file = file
@@ -121,21 +75,7 @@ export class ReputationStore implements BanStore, AuditSink {
     this.#now = options.now ?? Date.now
     this.#flushIntervalMs = options.flushIntervalMs ?? 100
     this.#maxBatch = options.maxBatch ?? 500
-    this.#statements = {
-      insertBan: db.prepare(
-        `INSERT INTO bans (address, range_end, reason, source, evidence, note, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      liftBans: db.prepare(
-        'UPDATE bans SET lifted_at = ? WHERE lifted_at IS NULL AND (address = ? OR address = ?)',
-      ),
-      appendAudit: db.prepare(
-        'INSERT INTO audit (seq, at, type, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      auditTail: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
-      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    }
-    this.#writePeer = preparePeerWrites(db)
+    this.#writer = new BatchWriter(db)
     this.#load()
   }
 
@@ -361,45 +301,10 @@ export class ReputationStore implements BanStore, AuditSink {
     const items = this.#queue
     const peers = this.#pendingPeers.drain()
     this.#queue = []
-    const now = this.#now()
     let auditSeq: number
     try {
-      this.#db.exec('BEGIN IMMEDIATE')
-      const tail = this.#statements.auditTail.get() as { seq: number; hash: string } | undefined
-      let seq = tail?.seq ?? 0
-      let prevHash = tail?.hash ?? GENESIS_HASH
-      const append = (at: number, type: string, subject: string, details: string) => {
-        seq++
-        const hash = auditHash(prevHash, seq, at, type, subject, details)
-        this.#statements.appendAudit.run(seq, at, type, subject, details, prevHash, hash)
-        prevHash = hash
-      }
-      for (const item of items) {
-        switch (item.kind) {
-          case 'ban':
-            this.#insertBan(item.ban)
-            break
-          case 'lift':
-            this.#statements.liftBans.run(item.at, item.address, item.key)
-            break
-          case 'audit':
-            append(item.at, item.type, item.subject, item.details)
-            break
-          case 'import':
-            for (const ban of item.bans) this.#insertBan(ban)
-            append(item.at, 'ban.imported', item.subject, item.details)
-            break
-          default:
-            assertNever(item, 'queued item')
-        }
-      }
-      for (const [key, delta] of peers) this.#writePeer(key, delta, now)
-      if (seq !== (tail?.seq ?? 0))
-        this.#statements.setMeta.run('audit_head', JSON.stringify({ seq, hash: prevHash }))
-      this.#db.exec('COMMIT')
-      auditSeq = seq
+      auditSeq = this.#writer.write(items, peers, this.#now())
     } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
       this.#queue = [...items, ...this.#queue]
       this.#pendingPeers.restore(peers)
       throw new VouchError('internal', `cannot write to the reputation store: ${(error as Error).message}`)
@@ -407,19 +312,6 @@ export class ReputationStore implements BanStore, AuditSink {
     const summary: CommitSummary = { items: items.length, peers: peers.size, auditSeq }
     for (const listener of this.#commitListeners) listener(summary)
     return items.length
-  }
-
-  #insertBan(ban: Ban): void {
-    this.#statements.insertBan.run(
-      ban.address,
-      ban.rangeEnd,
-      ban.reason,
-      ban.source,
-      ban.evidence === null ? null : JSON.stringify(ban.evidence),
-      ban.note,
-      ban.createdAt,
-      ban.expiresAt,
-    )
   }
 
   #emitBans(bans: Ban[]): void {

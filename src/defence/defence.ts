@@ -43,6 +43,7 @@ export interface DefenceOptions {
 /** WebTorrent internals the defence touches; see the module comment for why each. */
 interface TorrentInternals {
   _request(wire: Wire, index: number, hotswap: boolean): boolean
+  _addPeer(peer: unknown, type: string, source?: string): unknown
   _update(): void
   _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
   store: { get(index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void } | null
@@ -136,6 +137,8 @@ export class Defence {
 
   attachTorrent(torrent: Torrent): void {
     if (this.#torrents.has(torrent)) return
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrappers keep WebTorrent's `this`
+    const defence = this
     const ledger = new BlockLedger(this.#options.ledgerLimits)
     const internals = torrent as unknown as TorrentInternals
     const steering = new RequestSteering({
@@ -163,6 +166,13 @@ export class Defence {
         if (!torrent.destroyed) internals._update()
       }, VETO_RETRY_MS).unref()
       return false
+    }
+    // Every dial goes through _addPeer, including WebTorrent's own redials after a connection
+    // closes (which skip the blocklist check in addPeer).
+    const addPeer = internals._addPeer
+    internals._addPeer = function (this: TorrentInternals, peer, type, source) {
+      if (typeof peer === 'string' && defence.isBanned(hostOf(peer))) return null
+      return addPeer.call(this, peer, type, source)
     }
     torrent.on('warning', (error: Error) => {
       const match = FAILED_PIECE.exec(error?.message ?? '')

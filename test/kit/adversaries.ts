@@ -19,10 +19,10 @@ import {
   type WireBehaviour,
 } from './swarm.ts'
 
-/** Flip every byte: cheap, and never equal to the original. */
+/** A copy with its first byte flipped: never equal to the original, and cheap. */
 function corrupt(buffer: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(buffer.length)
-  for (let i = 0; i < buffer.length; i++) copy[i] = (buffer[i] ?? 0) ^ 0xff
+  const copy = Uint8Array.from(buffer)
+  copy[0] = (copy[0] ?? 0) ^ 0xff
   return copy
 }
 

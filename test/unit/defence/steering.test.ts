@@ -1,0 +1,117 @@
+import type Wire from 'bittorrent-protocol'
+import { describe, expect, it } from 'vitest'
+import { BlockLedger, type BlockSender } from '../../../src/defence/ledger.ts'
+import { RequestSteering } from '../../../src/defence/steering.ts'
+
+const BLOCK = 16 * 1024
+
+/** The parts of a wire the steering reads. */
+function fakeWire(): Wire {
+  return {
+    requests: [],
+    destroyed: false,
+    peerChoking: false,
+    peerPieces: { get: () => true },
+  } as unknown as Wire
+}
+
+function sender(address: string): BlockSender {
+  return { address, host: address, port: 1, peerId: null }
+}
+
+function world() {
+  const ledger = new BlockLedger()
+  const addresses = new Map<Wire, string>()
+  const credit = new Map<string, number>()
+  let now = 0
+  const steering = new RequestSteering({
+    ledger,
+    wires: () => [...addresses.keys()],
+    addressOf: (wire) => addresses.get(wire) ?? null,
+    isBanned: () => false,
+    piecesGood: (address) => credit.get(address) ?? 0,
+    probation: true,
+    preferenceWindowMs: 2000,
+    now: () => now,
+  })
+  const wire = (address: string, credited = false): Wire => {
+    const made = fakeWire()
+    addresses.set(made, address)
+    if (credited) credit.set(address, 1)
+    return made
+  }
+  const ask = (wire: Wire, piece: number): boolean => {
+    if (steering.veto(wire, piece)) return false
+    wire.requests.push({ piece, offset: 0, length: BLOCK })
+    return true
+  }
+  return { ledger, steering, wire, ask, advance: (ms: number) => (now += ms) }
+}
+
+describe('request steering', () => {
+  it('keeps a connection on probation to one piece at a time', () => {
+    const { wire, ask } = world()
+    const fresh = wire('10.0.0.1')
+    expect(ask(fresh, 1)).toBe(true)
+    expect(ask(fresh, 1)).toBe(true)
+    expect(ask(fresh, 2)).toBe(false)
+  })
+
+  it('keeps a probation piece to its claimant, for a bounded time', () => {
+    const { wire, ask, advance } = world()
+    const first = wire('10.0.0.1')
+    const second = wire('10.0.0.2')
+    const trusted = wire('10.0.0.3', true)
+    expect(ask(first, 1)).toBe(true)
+    expect(ask(second, 1)).toBe(false)
+    expect(ask(trusted, 1)).toBe(false)
+    expect(ask(second, 2)).toBe(true)
+    advance(2000)
+    expect(ask(trusted, 1)).toBe(true)
+  })
+
+  it('does not let a connection on probation join a piece a trusted peer is assembling', () => {
+    const { wire, ask } = world()
+    const trusted = wire('10.0.0.3', true)
+    const fresh = wire('10.0.0.1')
+    expect(ask(trusted, 4)).toBe(true)
+    expect(ask(fresh, 4)).toBe(false)
+    expect(ask(fresh, 5)).toBe(true)
+  })
+
+  it('refetches a failed piece from a peer that was not involved, one connection at a time', () => {
+    const { ledger, steering, wire, ask, advance } = world()
+    const suspect = wire('10.0.0.1', true)
+    const partner = wire('10.0.0.2', true)
+    const bystander = wire('10.0.0.3', true)
+    const other = wire('10.0.0.4', true)
+    ledger.record(7, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
+    ledger.record(7, { sender: sender('10.0.0.2'), offset: BLOCK, length: BLOCK, digest: 'b' })
+    ledger.fail(7)
+    steering.failed(7)
+    expect(ask(suspect, 7)).toBe(false)
+    expect(ask(partner, 7)).toBe(false)
+    expect(ask(bystander, 7)).toBe(true)
+    expect(ask(other, 7)).toBe(false)
+    expect(ask(bystander, 7)).toBe(true)
+    // once the owner has nothing out and the preference window has passed, anyone may fetch it
+    bystander.requests.length = 0
+    advance(2000)
+    expect(ask(suspect, 7)).toBe(true)
+  })
+
+  it('lets a suspect on probation fetch nothing but the failed piece until it is resolved', () => {
+    const { ledger, steering, wire, ask } = world()
+    const fresh = wire('10.0.0.1')
+    ledger.record(3, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
+    ledger.record(3, { sender: sender('10.0.0.2'), offset: BLOCK, length: BLOCK, digest: 'b' })
+    ledger.fail(3)
+    steering.failed(3)
+    expect(ask(fresh, 4)).toBe(false)
+    expect(ask(fresh, 3)).toBe(true)
+    ledger.verify(3, () => 'a')
+    steering.release(3)
+    fresh.requests.length = 0
+    expect(ask(fresh, 4)).toBe(true)
+  })
+})

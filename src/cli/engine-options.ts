@@ -23,7 +23,7 @@ export interface NetworkFlags {
 
 export function parsePort(text: string | undefined, flag = '--port'): number {
   if (text === undefined) return 0
-  const port = Number(text)
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new VouchError('usage', `${flag} must be a port number from 0 to 65535, not '${text}'`)
   }

@@ -1,15 +1,33 @@
-import { useCallback, useEffect, useMemo, useReducer, useState, type DragEvent } from 'react'
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
 import type { EventMessage } from '../../src/api/contract.ts'
-import { addSource, addTorrentFile, removeTorrent, type AddOptions } from './actions.ts'
+import {
+  addSource,
+  addTorrentFile,
+  changePublisher,
+  exportBans,
+  liftBan,
+  pinPublisher,
+  refreshBans,
+  refreshPeers,
+  refreshPublishers,
+  removeTorrent,
+  type AddOptions,
+} from './actions.ts'
 import type { Api } from './api.ts'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
+import { BansScreen } from './screens/BansScreen.tsx'
+import { PeersScreen } from './screens/PeersScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
+import { TrustScreen } from './screens/TrustScreen.tsx'
 import { initialState, reduce, type Action, type Screen } from './state.ts'
 import { applyTheme, loadTheme, type ThemeChoice } from './theme.ts'
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'torrents', label: 'Torrents' },
+  { id: 'peers', label: 'Peers' },
+  { id: 'bans', label: 'Bans' },
+  { id: 'trust', label: 'Trust' },
   { id: 'activity', label: 'Activity' },
 ]
 
@@ -32,6 +50,15 @@ function eventToAction(message: EventMessage): Action | null {
         : null
     case 'stats.sample':
       return { type: 'sample', sample: message.payload }
+    case 'ban.created':
+      return {
+        type: 'notice',
+        level: 'warning',
+        message: `Banned ${message.payload.address}: ${message.payload.reason}${message.payload.connectionsClosed ? `, ${message.payload.connectionsClosed} connections closed` : ''}`,
+      }
+    case 'bans.changed':
+    case 'trust.changed':
+      return null
     default:
       return null
   }
@@ -57,6 +84,9 @@ export function App({ api }: { api: Api }) {
     return () => timers.forEach(clearTimeout)
   }, [state.notices])
 
+  /** Re-runs the add that led to the refusal being shown (after the user pinned its publisher). */
+  const retryAdd = useRef<(() => Promise<boolean>) | null>(null)
+
   const refresh = useCallback(async () => {
     const [info, torrents, samples] = await Promise.all([
       api.call('app.info', {}),
@@ -66,12 +96,20 @@ export function App({ api }: { api: Api }) {
     dispatch({ type: 'info', info })
     dispatch({ type: 'torrents', torrents })
     dispatch({ type: 'samples', samples })
+    await Promise.all([
+      refreshPublishers(api, dispatch),
+      refreshBans(api, dispatch),
+      refreshPeers(api, dispatch),
+    ])
   }, [api])
 
   useEffect(() => {
     const offEvents = api.onEvent((message) => {
       const action = eventToAction(message)
       if (action) dispatch(action)
+      if (message.event === 'torrent.refused') retryAdd.current = null
+      if (message.event === 'ban.created' || message.event === 'bans.changed') void refreshBans(api, dispatch)
+      if (message.event === 'trust.changed') void refreshPublishers(api, dispatch)
     })
     const offConnection = api.onConnection((connection) => {
       dispatch({ type: 'connection', state: connection })
@@ -83,7 +121,45 @@ export function App({ api }: { api: Api }) {
     }
   }, [api, refresh])
 
+  // Peers change with every block; refresh the view while it is on screen.
+  useEffect(() => {
+    if (state.screen !== 'peers') return
+    void refreshPeers(api, dispatch).catch(() => undefined)
+    const timer = setInterval(() => void refreshPeers(api, dispatch).catch(() => undefined), 2000)
+    return () => clearInterval(timer)
+  }, [api, state.screen])
+
   const torrents = useMemo(() => [...state.torrents.values()], [state.torrents])
+
+  function addSourceWithRetry(source: string) {
+    const attempt = () => addSource(api, dispatch, source, addOptions)
+    retryAdd.current = attempt
+    return attempt()
+  }
+
+  function addFileWithRetry(file: File) {
+    const attempt = () => addTorrentFile(api, dispatch, file, addOptions)
+    retryAdd.current = attempt
+    return attempt()
+  }
+
+  async function pinAndRetry(name: string): Promise<boolean> {
+    const publicKey = state.refusal?.publisher?.publicKey
+    if (!publicKey || !(await pinPublisher(api, dispatch, { publicKey, name }))) return false
+    const retry = retryAdd.current
+    retryAdd.current = null
+    if (!retry) {
+      dispatch({
+        type: 'notice',
+        level: 'info',
+        message: 'Publisher pinned: open the torrent again to add it',
+      })
+      return true
+    }
+    dispatch({ type: 'close-refusal' })
+    await retry()
+    return false
+  }
 
   function onDrop(event: DragEvent) {
     event.preventDefault()
@@ -147,11 +223,27 @@ export function App({ api }: { api: Api }) {
           <TorrentsScreen
             torrents={torrents}
             samples={state.samples}
-            onAddSource={(source) => addSource(api, dispatch, source, addOptions)}
-            onAddFile={(file) => addTorrentFile(api, dispatch, file, addOptions)}
+            onAddSource={addSourceWithRetry}
+            onAddFile={addFileWithRetry}
             peers={peerText}
             onPeersChange={setPeerText}
             onRemove={(torrent) => void removeTorrent(api, dispatch, torrent.infoHash, torrent.name)}
+          />
+        ) : null}
+        {state.screen === 'peers' ? <PeersScreen peers={state.peers} /> : null}
+        {state.screen === 'bans' ? (
+          <BansScreen
+            bans={state.bans}
+            onLift={(ban) => liftBan(api, dispatch, ban)}
+            onExport={(format, pseudonymise) => exportBans(api, dispatch, format, pseudonymise)}
+          />
+        ) : null}
+        {state.screen === 'trust' ? (
+          <TrustScreen
+            publishers={state.publishers}
+            onPin={(request) => pinPublisher(api, dispatch, request)}
+            onRemove={(publisher) => changePublisher(api, dispatch, 'trust.remove', publisher)}
+            onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}
           />
         ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
@@ -177,7 +269,12 @@ export function App({ api }: { api: Api }) {
         </div>
       ) : null}
       {state.refusal ? (
-        <RefusalDialog refusal={state.refusal} onClose={() => dispatch({ type: 'close-refusal' })} />
+        <RefusalDialog
+          key={`${state.refusal.source}-${state.refusal.code}`}
+          refusal={state.refusal}
+          onPin={pinAndRetry}
+          onClose={() => dispatch({ type: 'close-refusal' })}
+        />
       ) : null}
     </div>
   )

@@ -1,5 +1,5 @@
 // What the UI asks of the back end, beyond a single call: each turns a result into state actions.
-import type { AddResult } from '../../src/api/contract.ts'
+import type { AddResult, BanView, CommandArgs, PublisherView, ReportFormat } from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
 import type { Action } from './state.ts'
 
@@ -70,5 +70,83 @@ export async function removeTorrent(api: Api, dispatch: Dispatch, infoHash: stri
     dispatch({ type: 'notice', level: 'info', message: `Removed ${name}` })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not remove ${name}: ${describe(error)}` })
+  }
+}
+
+export async function refreshPublishers(api: Api, dispatch: Dispatch) {
+  dispatch({ type: 'publishers', publishers: await api.call('trust.list', {}) })
+}
+
+export async function refreshBans(api: Api, dispatch: Dispatch) {
+  dispatch({ type: 'bans', bans: await api.call('bans.list', {}) })
+}
+
+export async function refreshPeers(api: Api, dispatch: Dispatch) {
+  dispatch({ type: 'peers', peers: await api.call('peers.list', {}) })
+}
+
+/** Pin a publisher; resolves true when pinned. */
+export async function pinPublisher(api: Api, dispatch: Dispatch, request: CommandArgs<'trust.pin'>) {
+  try {
+    const pinned = await api.call('trust.pin', request)
+    dispatch({ type: 'notice', level: 'info', message: `Pinned ${pinned.name} (${pinned.fingerprint})` })
+    await refreshPublishers(api, dispatch)
+    return true
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not pin: ${describe(error)}` })
+    return false
+  }
+}
+
+export async function changePublisher(
+  api: Api,
+  dispatch: Dispatch,
+  command: 'trust.remove' | 'trust.revoke',
+  publisher: PublisherView,
+) {
+  try {
+    await api.call(command, { fingerprint: publisher.fingerprint })
+    const verb = command === 'trust.remove' ? 'Removed' : 'Revoked'
+    dispatch({ type: 'notice', level: 'info', message: `${verb} ${publisher.name}` })
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: describe(error) })
+  }
+  await refreshPublishers(api, dispatch)
+}
+
+export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
+  try {
+    const { lifted } = await api.call('bans.lift', { address: ban.address })
+    dispatch({
+      type: 'notice',
+      level: 'info',
+      message: `Lifted ${lifted} ban${lifted === 1 ? '' : 's'} on ${ban.address}`,
+    })
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: describe(error) })
+  }
+  await refreshBans(api, dispatch)
+}
+
+/** Build the report on the back end and hand it to the browser (or Electron) as a file download. */
+export async function exportBans(api: Api, dispatch: Dispatch, format: ReportFormat, pseudonymise: boolean) {
+  try {
+    const report = await api.call('bans.export', { format, ...(pseudonymise ? { pseudonymise } : {}) })
+    const url = URL.createObjectURL(new Blob([report.text], { type: report.mediaType }))
+    const link = document.createElement('a')
+    link.href = url
+    link.download = report.fileName
+    document.body.append(link)
+    link.click()
+    link.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    const omitted = report.omitted ? ` (${report.omitted} IPv6 bans do not fit this format)` : ''
+    dispatch({
+      type: 'notice',
+      level: 'info',
+      message: `Exported ${report.included} bans as ${report.fileName}${omitted}`,
+    })
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not export: ${describe(error)}` })
   }
 }

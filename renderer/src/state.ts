@@ -1,9 +1,17 @@
 // One-way UI state (the WebTorrent Desktop model): components dispatch actions, this reducer is
 // the only place state changes, and events from the back end arrive as actions too.
-import type { AppInfo, Refusal, StatsSample, TorrentView } from '../../src/api/contract.ts'
+import type {
+  AppInfo,
+  BanView,
+  PeerView,
+  PublisherView,
+  Refusal,
+  StatsSample,
+  TorrentView,
+} from '../../src/api/contract.ts'
 import type { ConnectionState } from './api.ts'
 
-export type Screen = 'torrents' | 'activity'
+export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity'
 
 export interface Notice {
   id: number
@@ -21,6 +29,9 @@ export interface State {
   notices: Notice[]
   /** The refusal dialog being shown, if any. */
   refusal: Refusal | null
+  publishers: PublisherView[]
+  peers: PeerView[]
+  bans: BanView[]
 }
 
 export type Action =
@@ -36,6 +47,9 @@ export type Action =
   | { type: 'dismiss-notice'; id: number }
   | { type: 'refused'; refusal: Refusal }
   | { type: 'close-refusal' }
+  | { type: 'publishers'; publishers: PublisherView[] }
+  | { type: 'peers'; peers: PeerView[] }
+  | { type: 'bans'; bans: BanView[] }
 
 /** Samples kept for the chart: five minutes at one a second. */
 export const MAX_SAMPLES = 300
@@ -50,6 +64,9 @@ export const initialState: State = {
   samples: [],
   notices: [],
   refusal: null,
+  publishers: [],
+  peers: [],
+  bans: [],
 }
 
 export function reduce(state: State, action: Action): State {
@@ -86,6 +103,12 @@ export function reduce(state: State, action: Action): State {
       return { ...state, refusal: action.refusal }
     case 'close-refusal':
       return { ...state, refusal: null }
+    case 'publishers':
+      return { ...state, publishers: action.publishers }
+    case 'peers':
+      return { ...state, peers: action.peers }
+    case 'bans':
+      return { ...state, bans: action.bans }
     default:
       return assertNever(action)
   }

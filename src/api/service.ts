@@ -168,11 +168,21 @@ export class ApiService {
       }),
       'app.info': () => this.#info(),
       'torrents.list': () => this.#list(),
-      'torrents.add': ({ source, ...request }) => this.add(source, request),
+      'torrents.add': ({ source, ...request }) => {
+        // Paths are for the desktop shell's argv only: the UI must not make the engine read files.
+        if (!/^magnet:/i.test(source) && !/^([0-9a-f]{40}|[a-z2-7]{32})$/i.test(source)) {
+          throw new VouchError(
+            'bad-input',
+            'expected a magnet link or an infohash (open .torrent files with torrents.addFile)',
+          )
+        }
+        return this.add(source, request)
+      },
       'torrents.addFile': async ({ fileName, contentBase64, ...request }) => {
         const bytes = new Uint8Array(Buffer.from(contentBase64, 'base64'))
         const parsed = await parseTorrentBytes(bytes, fileName)
-        return this.#add({ kind: 'torrent-file', bytes, parsed, origin: fileName }, fileName, request)
+        // No origin path: a file name from the UI must never lead the gate to read a sidecar from disk.
+        return this.#add({ kind: 'torrent-file', bytes, parsed, origin: '' }, fileName, request)
       },
       'torrents.remove': async ({ infoHash, deleteData }) => {
         const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)

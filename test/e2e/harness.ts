@@ -26,8 +26,8 @@ export interface UiHarness {
   page: Page
   /** Run a command through the same dispatcher the UI uses (to check what the UI did). */
   call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
-  /** Save a full-page PNG to test-artifacts/e2e/NAME.png. */
-  screenshot(name: string): Promise<string>
+  /** Save a full-page PNG to test-artifacts/e2e/NAME.png (notification toasts hidden unless asked). */
+  screenshot(name: string, options?: { notices?: boolean }): Promise<string>
   close(): Promise<void>
 }
 
@@ -88,9 +88,17 @@ export async function startUi(
         if (!response.ok) throw new Error(`${command}: ${response.error.code}: ${response.error.message}`)
         return response.result as never
       },
-      async screenshot(name) {
+      async screenshot(name, shotOptions = {}) {
         const file = path.join(ARTIFACTS, `${name}.png`)
+        // Hidden through the CSSOM: an injected <style> would be (rightly) blocked by the CSP.
+        const setNotices = (visibility: string) =>
+          page.evaluate((value) => {
+            const notices = document.querySelector<HTMLElement>('.notices')
+            if (notices) notices.style.visibility = value
+          }, visibility)
+        if (!shotOptions.notices) await setNotices('hidden')
         await page.screenshot({ path: file, fullPage: true })
+        if (!shotOptions.notices) await setNotices('')
         return file
       },
       close: () => swarm.close(),

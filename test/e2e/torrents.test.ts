@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startUi, type UiHarness } from './harness.ts'
+import { newPublisher, signedPayload } from './publisher.ts'
 
 describe('the web UI in Chromium: torrents', () => {
   let ui: UiHarness | undefined
@@ -13,7 +14,9 @@ describe('the web UI in Chromium: torrents', () => {
   it('adds a .torrent file, shows progress, and the download completes with the right bytes', async () => {
     ui = await startUi()
     const { page, swarm } = ui
-    const payload = await swarm.payload({ bytes: 2 * 1024 * 1024, name: 'release.bin' })
+    const publisher = newPublisher()
+    await ui.call('trust.pin', { publicKey: publisher.publicKey, name: 'Example Releases' })
+    const payload = await signedPayload(swarm, publisher, { bytes: 2 * 1024 * 1024, name: 'release.bin' })
     const seeder = await swarm.seeder(payload)
     await page.goto(ui.server.url)
     await expect.poll(() => page.url()).not.toContain('token=')
@@ -22,7 +25,7 @@ describe('the web UI in Chromium: torrents', () => {
 
     await page.getByText('Advanced').click()
     await page.getByLabel('Connect to peers directly').fill(seeder.address)
-    await page.getByLabel('.torrent file').setInputFiles(payload.torrentPath)
+    await page.getByLabel('.torrent file').setInputFiles(payload.signedTorrentPath)
 
     const row = page.getByRole('row', { name: /release\.bin/ })
     await row.waitFor()
@@ -38,20 +41,23 @@ describe('the web UI in Chromium: torrents', () => {
   it('adds a magnet link and a dropped .torrent file, and removes a torrent', async () => {
     ui = await startUi({ colorScheme: 'dark' })
     const { page, swarm } = ui
-    const first = await swarm.payload({ bytes: 256 * 1024, name: 'magnet-payload.bin' })
-    const second = await swarm.payload({ bytes: 256 * 1024, name: 'dropped-payload.bin' })
+    const publisher = newPublisher()
+    await ui.call('trust.pin', { publicKey: publisher.publicKey, name: 'Example Releases' })
+    const first = await signedPayload(swarm, publisher, { bytes: 256 * 1024, name: 'magnet-payload.bin' })
+    const second = await signedPayload(swarm, publisher, { bytes: 256 * 1024, name: 'dropped-payload.bin' })
     const firstSeeder = await swarm.seeder(first)
     const secondSeeder = await swarm.seeder(second)
     await page.goto(ui.server.url)
 
     await page.getByText('Advanced').click()
     await page.getByLabel('Connect to peers directly').fill(`${firstSeeder.address} ${secondSeeder.address}`)
-    await page.getByLabel('Magnet link or infohash').fill(firstSeeder.torrent.magnetURI)
+    // A magnet that carries the publisher's envelope: verified before any connection.
+    await page.getByLabel('Magnet link or infohash').fill(first.signedMagnet)
     await page.getByRole('button', { name: 'Add', exact: true }).click()
     await page.getByRole('row', { name: /magnet-payload\.bin/ }).waitFor({ timeout: 20_000 })
 
     // Drag and drop: a real drop event carrying a File, as the browser builds it for a drag from the desktop.
-    const bytes = [...(await readFile(second.torrentPath))]
+    const bytes = [...(await readFile(second.signedTorrentPath))]
     const dataTransfer = await page.evaluateHandle((content) => {
       const transfer = new DataTransfer()
       transfer.items.add(
@@ -80,21 +86,37 @@ describe('the web UI in Chromium: torrents', () => {
     ])
   })
 
-  it('is usable from the keyboard alone: skip link, navigation, theme and the add form', async () => {
+  it('is usable from the keyboard alone: skip link, navigation in order, theme and the add form', async () => {
     ui = await startUi()
     const { page } = ui
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '')
     await page.goto(ui.server.url)
     await page.getByRole('heading', { name: 'Torrents' }).waitFor()
     await page.keyboard.press('Tab')
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
-    await page.keyboard.press('Tab')
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Torrents')
-    await page.keyboard.press('Tab')
+    await expect.poll(focused).toBe('Skip to content')
+    const order: string[] = []
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab')
+      order.push(await focused())
+    }
+    expect(order).toEqual(['Torrents', 'Peers', 'Bans', 'Trust', 'Activity'])
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Activity' }).waitFor()
     await page.getByRole('img', { name: /Last \d+ seconds|No activity/ }).waitFor()
-    await page.getByLabel('Theme').selectOption('dark')
+    await page.keyboard.press('Tab')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('ArrowDown')
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
     await ui.screenshot('04-activity-dark')
+
+    // The add form: type a magnet and press Enter.
+    await page.getByRole('button', { name: 'Torrents' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByLabel('Magnet link or infohash').focus()
+    await page.keyboard.type(`magnet:?xt=urn:btih:${'ab'.repeat(20)}&dn=typed`)
+    await page.keyboard.press('Enter')
+    // No envelope: the gate holds it (nothing selected, nothing written) until a signature arrives.
+    await page.getByRole('row', { name: /Held: waiting for a signature/ }).waitFor()
   })
 })

@@ -65,9 +65,12 @@ export function RefusalDialog({ refusal, onClose, onPin }: Props) {
         Refused: {refusal.source.length > 80 ? `${refusal.source.slice(0, 77)}…` : refusal.source}
       </h2>
       <p className="reason">
-        <strong>{REASONS[refusal.code] ?? 'The provenance policy refused this torrent.'}</strong>{' '}
-        {refusal.reason}
+        <strong>{REASONS[refusal.code] ?? 'The provenance policy refused this torrent.'}</strong>
       </p>
+      <details className="technical">
+        <summary>Technical details</summary>
+        <p>{refusal.reason}</p>
+      </details>
       <dl className="facts">
         <dt>Reason code</dt>
         <dd>

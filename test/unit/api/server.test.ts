@@ -189,6 +189,10 @@ describe('vouch serve: the headless server', () => {
         ok: false,
         error: { code: 'bad-input' },
       })
+      // The UI cannot make the engine read a file by naming it.
+      expect(
+        await roundTrip(socket, { id: 4, command: 'torrents.add', args: { source: '/etc/passwd' } }),
+      ).toMatchObject({ id: 4, ok: false, error: { code: 'bad-input' } })
       // The socket survives bad input.
       expect(await roundTrip(socket, { id: 3, command: 'app.info', args: {} })).toMatchObject({
         id: 3,

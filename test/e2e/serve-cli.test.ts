@@ -1,0 +1,48 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { chromium } from 'playwright-core'
+import { VouchProcess } from '../kit/cli.ts'
+import { Swarm } from '../kit/swarm.ts'
+import { CHROMIUM } from './harness.ts'
+
+describe('vouch serve as a user runs it', () => {
+  const swarm = new Swarm()
+  afterAll(() => swarm.close())
+
+  it('prints a tokened URL, serves the UI to a browser that has it, refuses one that does not, stops on SIGTERM', async () => {
+    const home = await swarm.tempDir('vouch-home-')
+    const serve = new VouchProcess([
+      '--json',
+      '--home',
+      home,
+      'serve',
+      '--no-dht',
+      '--no-lsd',
+      '--no-nat',
+      '--no-tracker',
+    ])
+    swarm.defer(async () => void (await serve.stop('SIGKILL')))
+    const serving = await serve.json<{ url: string; host: string; port: number }>(
+      (line) => line.event === 'serving',
+    )
+    const url = new URL(serving.url)
+    expect(url.hostname).toBe('127.0.0.1')
+    expect(url.searchParams.get('token')?.length).toBeGreaterThanOrEqual(43)
+
+    const without = await fetch(`http://127.0.0.1:${serving.port}/`)
+    expect(without.status).toBe(401)
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: 30_000,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    })
+    swarm.defer(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(serving.url)
+    await page.getByRole('heading', { name: 'Torrents' }).waitFor({ timeout: 15_000 })
+    await page.getByText('No torrents yet').waitFor({ timeout: 15_000 })
+
+    const exit = await serve.stop('SIGTERM')
+    expect(exit.code).toBe(0)
+  })
+})

@@ -58,10 +58,14 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-/** Checklist 17: validate the sender of every IPC message; a frame of ours, nothing else. */
+/**
+ * Checklist 17: validate the sender of every IPC message: the top frame of our own page, nothing
+ * else (a subframe, even one of ours, has no business sending commands).
+ */
 export function isTrustedSender(event: IpcInvokeEvent): boolean {
-  const url = event.senderFrame?.url
-  return typeof url === 'string' && isAppUrl(url)
+  const frame = event.senderFrame
+  if (!frame || frame.parent) return false
+  return typeof frame.url === 'string' && isAppUrl(frame.url)
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Dispatcher } from './dispatcher.ts'
 /** The part of an Electron IpcMainInvokeEvent the transport reads (src/ never imports electron). */
 export interface IpcInvokeEvent {
   /** Null when the frame navigated away or was destroyed before the message was handled. */
-  senderFrame: { url: string } | null
+  senderFrame: { url: string; parent?: unknown } | null
 }
 
 /** The part of Electron's ipcMain the transport uses. */

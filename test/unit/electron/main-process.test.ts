@@ -163,6 +163,15 @@ describe('the Electron main process (electron module mocked)', () => {
     expect(response).toMatchObject({ ok: false, error: { code: 'refused' } })
   })
 
+  it('refuses commands from a subframe, even one on app://vouch/', async () => {
+    const handle = handler(fake.ipcMain.handlers.get(COMMAND_CHANNEL))
+    const response = await handle(
+      { senderFrame: { url: 'app://vouch/index.html', parent: { url: 'app://vouch/index.html' } } },
+      { command: 'torrents.list', args: {} },
+    )
+    expect(response).toMatchObject({ ok: false, error: { code: 'refused' } })
+  })
+
   it.each([
     ['an unknown command', [{ command: 'shell.exec', args: { line: 'rm -rf /' } }]],
     ['bad arguments', [{ command: 'torrents.remove', args: { infoHash: '../../etc' } }]],

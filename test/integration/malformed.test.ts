@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,12 +12,10 @@ import { Swarm } from '../kit/swarm.ts'
 describe('vouch get refuses malformed input', () => {
   const swarm = new Swarm()
   let dir: string
-  let home: string
   let goodTorrent: string
 
   beforeAll(async () => {
     dir = await swarm.tempDir('vouch-malformed-')
-    home = path.join(dir, 'home')
     const payload = await swarm.payload({ bytes: 200 * 1024 })
     goodTorrent = payload.torrentPath
     const bytes = Buffer.from(payload.torrentFile)
@@ -99,7 +98,9 @@ describe('vouch get refuses malformed input', () => {
     ['no source at all', () => [], 1, /missing required argument 'source'/],
   ]
 
-  it.each(cases)('%s', async (_what, args, exit, message) => {
+  // Independent child processes: run them side by side.
+  it.concurrent.each(cases)('%s', async (what, args, exit, message) => {
+    const home = path.join(dir, `home-${cases.findIndex(([name]) => name === what)}`)
     // None of these should wait on the network: they fail before any peer is dialled.
     const result = await runVouch(['--home', home, 'get', ...args(), '--no-dht', '--no-lsd', '--no-nat'], {
       timeoutMs: 20_000,
@@ -107,5 +108,7 @@ describe('vouch get refuses malformed input', () => {
     expect(result.code, result.stderr).toBe(exit)
     expect(result.stderr).toMatch(message)
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /)
+    // Refused before anything was opened: no data directory, store or download was created.
+    expect(existsSync(home), `${home} exists`).toBe(false)
   })
 })

@@ -2,8 +2,8 @@ import type { Command } from 'commander'
 import type { Torrent } from 'webtorrent'
 import { VouchError } from '../../errors.ts'
 import { createEngine } from '../../engine/create-engine.ts'
-import type { Engine } from '../../engine/engine.ts'
-import { parseTorrentBytes } from '../../engine/source.ts'
+import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
+import { parseTorrentBytes, resolveSource } from '../../engine/source.ts'
 import { verifyOnDisk } from '../../engine/verify.ts'
 import { openReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
@@ -76,11 +76,12 @@ export async function openGetEngine(
   global: GlobalOptions,
   flags: NetworkFlags,
 ): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  const engineOptions = engineOptionsFrom(global, flags)
   const reputation = openReputation(global.home)
   let engine: Engine
   try {
     engine = await createEngine({
-      ...engineOptionsFrom(global, flags),
+      ...engineOptions,
       ...reputation.engineOptions(),
       provenance: { unsignedMagnets: 'refuse' },
     })
@@ -118,14 +119,17 @@ export function registerGet(program: Command): void {
   ).action(async (source: string, flags: GetFlags, command: Command) => {
     const global = globalOptions(command)
     const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
+    // Bad input fails here, before a socket, the store or a download directory is opened.
+    const parsedSource = await resolveSource(source)
+    const peers = (flags.peer ?? []).map(parsePeerAddress)
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
     try {
       const started = Date.now()
-      const torrent = await engine.add(source, {
+      const torrent = await engine.add(parsedSource, {
         ...(flags.out ? { downloadDir: flags.out } : {}),
-        peers: flags.peer ?? [],
+        peers,
         allowUnsigned: flags.allowUnsigned ?? false,
         remember: false,
       })

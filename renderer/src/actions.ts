@@ -144,7 +144,7 @@ export async function exportBans(api: Api, dispatch: Dispatch, format: ReportFor
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Exported ${report.included} bans as ${report.fileName}${omitted}`,
+      message: `Exported ${report.included} ban${report.included === 1 ? '' : 's'} as ${report.fileName}${omitted}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not export: ${describe(error)}` })

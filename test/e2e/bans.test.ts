@@ -86,7 +86,9 @@ describe('the web UI in Chromium: defence and reputation', () => {
     await ui.screenshot('13-peers')
 
     await page.getByRole('button', { name: 'Activity', exact: true }).click()
-    await page.getByRole('img', { name: /pieces failed their hash/ }).waitFor()
+    // The poisoned piece shows on the chart as a hash-failure bar.
+    await page.getByRole('img', { name: /[1-9]\d* pieces? failed (its|their) hash/ }).waitFor()
+    expect(await page.locator('.chart .failure-bar').count()).toBeGreaterThan(0)
     await ui.screenshot('14-activity')
 
     await page.getByRole('button', { name: 'Bans', exact: true }).click()

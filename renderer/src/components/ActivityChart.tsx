@@ -56,7 +56,7 @@ export function ActivityChart({ samples }: { samples: StatsSample[] }) {
   const summary =
     samples.length === 0
       ? 'No activity recorded yet.'
-      : `Last ${Math.round((end - (samples[0]?.at ?? end)) / 1000)} seconds: peak download ${formatSpeed(peak)}, now ${formatSpeed(samples.at(-1)?.downloadSpeed ?? 0)}; ${totalFailures} pieces failed their hash.`
+      : `Last ${Math.round((end - (samples[0]?.at ?? end)) / 1000)} seconds: peak download ${formatSpeed(peak)}, now ${formatSpeed(samples.at(-1)?.downloadSpeed ?? 0)}; ${totalFailures === 1 ? '1 piece failed its hash' : `${totalFailures} pieces failed their hash`}.`
 
   return (
     <figure className="chart">

@@ -89,6 +89,8 @@ export class Engine {
   readonly #list: TorrentList
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
+  /** Metadata of magnets being written for resuming (see add). */
+  #persisting: Promise<void> = Promise.resolve()
 
   private constructor(options: EngineOptions, client: WebTorrent) {
     this.#options = options
@@ -199,12 +201,19 @@ export class Engine {
       })
       if (!torrentFile) {
         torrent.once('metadata', () => {
-          void this.#storeTorrentFile(infoHash, torrent.torrentFile).then((file) =>
-            this.#list.put({
-              ...(this.#list.entries().find((e) => e.infoHash === infoHash) as RememberedTorrent),
-              torrentFile: file,
-            }),
-          )
+          // Tracked so close() waits for it: a restart right after must find the stored .torrent.
+          this.#persisting = this.#persisting
+            .then(async () => {
+              const file = await this.#storeTorrentFile(infoHash, torrent.torrentFile)
+              const entry = this.#list.entries().find((e) => e.infoHash === infoHash)
+              if (entry) await this.#list.put({ ...entry, torrentFile: file })
+            })
+            .catch((error: unknown) =>
+              this.events.emit('warning', {
+                infoHash,
+                message: `could not store the metadata for resuming: ${(error as Error).message}`,
+              }),
+            )
         })
       }
     }
@@ -272,6 +281,8 @@ export class Engine {
     clearInterval(this.#progressTimer)
     for (const plugin of this.#plugins) await plugin.close?.()
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()))
+    await this.#persisting
+    await this.#list.flush()
   }
 
   #assertOpen(): void {

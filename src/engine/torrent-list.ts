@@ -61,18 +61,26 @@ export class TorrentList {
     if (this.#entries.delete(infoHash)) await this.#save()
   }
 
+  /** Resolves when every write started so far has finished (a failed one was reported to its put). */
+  flush(): Promise<void> {
+    return this.#writing.catch(() => undefined)
+  }
+
   #save(): Promise<void> {
     const snapshot = JSON.stringify(
       { version: FORMAT_VERSION, torrents: [...this.#entries.values()] },
       null,
       2,
     )
-    this.#writing = this.#writing.then(async () => {
-      await mkdir(path.dirname(this.#file), { recursive: true })
-      const temp = `${this.#file}.${process.pid}.tmp`
-      await writeFile(temp, snapshot)
-      await rename(temp, this.#file)
-    })
+    // One failed write must not fail every later one: chain on the settled previous write.
+    this.#writing = this.#writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(path.dirname(this.#file), { recursive: true })
+        const temp = `${this.#file}.${process.pid}.tmp`
+        await writeFile(temp, snapshot)
+        await rename(temp, this.#file)
+      })
     return this.#writing
   }
 }

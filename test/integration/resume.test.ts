@@ -99,6 +99,40 @@ describe('resuming a download after a restart', () => {
     expect(resumed.received).toBeLessThanOrEqual(missingBytes * 1.02 + 16 * 1024)
   })
 
+  it('resumes a magnet from the .torrent it stored once the metadata arrived', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })
+    const seeder = await swarm.seeder(payload)
+    seeder.client.throttleUpload(1024 * 1024)
+    const home = await swarm.tempDir('vouch-resume-home-')
+    const out = await swarm.tempDir('vouch-resume-out-')
+
+    const first = await swarm.engine({ home, resume: true })
+    const torrent = await first.add(seeder.torrent.magnetURI, {
+      downloadDir: out,
+      peers: [seeder.address],
+      allowUnsigned: true,
+    })
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        torrent.on('verified', () => {
+          if (verifiedPieces(torrent).size >= PIECES / 4) resolve()
+        })
+      }),
+      30_000,
+      'a quarter of the pieces in the first session',
+    )
+    await first.close()
+    const verifiedBefore = verifiedPieces(torrent)
+    const [remembered] = first.remembered()
+    expect(remembered?.torrentFile, 'the metadata was stored as a .torrent').toMatch(/\.torrent$/)
+    seeder.client.throttleUpload(-1)
+
+    const { requested } = await resumeAndFinish(swarm, home, seeder, verifiedBefore)
+    expect((await readFile(path.join(out, payload.name))).equals(payload.bytes)).toBe(true)
+    expect([...requested].filter((piece) => verifiedBefore.has(piece))).toEqual([])
+  })
+
   it('after the process is killed (SIGKILL), resumes and completes', async () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })

@@ -39,6 +39,18 @@ describe('the persisted torrent list', () => {
     expect(await readdir(dir)).toEqual(['torrents.json'])
   })
 
+  it('recovers after a failed write: later writes still reach the disk', async () => {
+    const blocked = path.join(dir, 'blocked')
+    await writeFile(blocked, 'a file where the directory should be')
+    const list = new TorrentList(path.join(blocked, 'torrents.json'))
+    await expect(list.put(entry(A))).rejects.toThrow()
+    await list.flush()
+    await rm(blocked)
+    await list.put(entry(B))
+    const reloaded = await new TorrentList(path.join(blocked, 'torrents.json')).load()
+    expect(reloaded.map((item) => item.infoHash).sort()).toEqual([A, B])
+  })
+
   it('starts empty when there is no file yet', async () => {
     expect(await new TorrentList(file).load()).toEqual([])
   })

@@ -94,22 +94,27 @@ export async function runPoisonBench(options: PoisonBenchOptions = {}): Promise<
     }
     for (const count of honestCounts) {
       const seeders = honest.slice(0, count)
-      for (const client of ['vouch', 'webtorrent'] as const) {
-        // Clean and poisoned runs alternate, so drifting load on the machine hits both alike.
-        const kinds = options.poisoners ?? (['full', '5%'] as const)
-        const clean: RunResult[] = []
-        const poisoned = new Map<PoisonerKind, RunResult[]>(kinds.map((kind) => [kind, []]))
-        for (let i = 0; i < repeats; i++) {
-          clean.push(await runOnce(payload, seeders, null, client))
+      // Every kind of run (client × clean or poisoned) takes its turn in each round, so drifting
+      // load on the machine hits them all alike.
+      const kinds = options.poisoners ?? (['full', '5%'] as const)
+      const clients = ['vouch', 'webtorrent'] as const
+      const results = new Map<string, RunResult[]>()
+      const record = (key: string, run: RunResult) => results.set(key, [...(results.get(key) ?? []), run])
+      for (let i = 0; i < repeats; i++) {
+        for (const client of clients) {
+          record(`${client} clean`, await runOnce(payload, seeders, null, client))
           for (const kind of kinds) {
             const poisoner = poisoners[kind]
-            poisoned.get(kind)?.push(await runOnce(payload, [...seeders, poisoner], poisoner, client))
+            record(`${client} ${kind}`, await runOnce(payload, [...seeders, poisoner], poisoner, client))
           }
         }
+      }
+      for (const client of clients) {
+        const clean = results.get(`${client} clean`) ?? []
         const cleanMs = median(clean.map((run) => run.ms))
         log(`${client}, ${count} honest, clean: ${cleanMs.toFixed(0)} ms`)
         for (const kind of kinds) {
-          const runs = poisoned.get(kind) ?? []
+          const runs = results.get(`${client} ${kind}`) ?? []
           const poisonedMs = median(runs.map((run) => run.ms))
           const banned = runs.filter((run) => run.banMs !== null)
           const corruptBytesAccepted = median(runs.map((run) => run.corruptBytes))

@@ -186,7 +186,8 @@ export class Defence {
     const host = wire.remoteAddress
     if (host === undefined || wire.type === 'webSeed') return
     const address = addressKey(host)
-    if (this.isBanned(address)) {
+    // The raw host, not the key: imported range bans compare addresses.
+    if (this.isBanned(host)) {
       // WebTorrent checks its blocklist only when it dials; incoming connections end here.
       wire.destroy()
       return

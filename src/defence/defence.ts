@@ -104,6 +104,17 @@ export class Defence {
     return false
   }
 
+  /** Ledger size over all torrents: pieces and blocks still held (in progress or awaiting re-verification). */
+  ledgerSize(): { pieces: number; blocks: number } {
+    let pieces = 0
+    let blocks = 0
+    for (const { ledger } of this.#torrents.values()) {
+      pieces += ledger.size
+      blocks += ledger.blocks
+    }
+    return { pieces, blocks }
+  }
+
   /** Totals per address key since this engine started. */
   contributions(): PeerContribution[] {
     return [...this.#contributions.values()].map((entry) => ({ ...entry }))

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { BanEvent } from '../../src/defence/events.ts'
 import type { Engine } from '../../src/engine/engine.ts'
 import {
@@ -73,6 +73,10 @@ describe('poisoned-piece defence', () => {
     expect(outcome.bans[0]?.expiresAt).toBeGreaterThan(Date.now())
     expect(total(outcome.report.acceptedCorruptBytes)).toBeLessThanOrEqual(PIECE)
     expect(outcome.engine.defence?.contribution(poisoner.host)?.piecesBad).toBeGreaterThan(0)
+    // Every piece verified, so once the last re-verified piece is judged the ledger holds nothing.
+    await vi.waitFor(() => expect(outcome.engine.defence?.ledgerSize()).toEqual({ pieces: 0, blocks: 0 }), {
+      timeout: 2000,
+    })
     const honestCredit = honest.map(
       (seeder) => outcome.engine.defence?.contribution(seeder.host)?.bytesGood ?? 0,
     )

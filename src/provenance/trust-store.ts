@@ -4,7 +4,8 @@
  * and re-read before every decision, so a `vouch trust …` in another process takes effect at once.
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
 import { fingerprintOf, formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
@@ -234,22 +235,83 @@ export class TrustStore {
     })
   }
 
-  /** Load, change, write atomically; one change at a time within this process. */
+  /**
+   * Load, change, write atomically; one change at a time within this process, and across
+   * processes through a lock file, so that (say) `vouch trust revoke` and a daemon recording a
+   * sequence cannot each write back their own stale copy and undo the other's change.
+   */
   #update<T>(change: (file: TrustFile) => T): Promise<T> {
     const result = this.#writing.then(async () => {
-      const file = await this.load()
-      const value = change(file)
       await mkdir(path.dirname(this.file), { recursive: true })
-      const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`
-      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
-      await rename(temp, this.file)
-      return value
+      const release = await acquireLock(`${this.file}.lock`)
+      try {
+        const file = await this.load()
+        const value = change(file)
+        const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+        const handle = await open(temp, 'wx', 0o600)
+        try {
+          await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`)
+          // On disk before the rename, so a crash leaves the old file or the new one, never an empty one.
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await rename(temp, this.file)
+        return value
+      } finally {
+        await release()
+      }
     })
     this.#writing = result.then(
       () => undefined,
       () => undefined,
     )
     return result
+  }
+}
+
+/** How long a change waits for another process's lock before giving up. */
+const LOCK_WAIT_MS = 10_000
+const LOCK_RETRY_MS = 15
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * An exclusive lock: the file `lock` holding the owner's pid, created with O_EXCL. A lock whose
+ * owner is no longer running (it crashed mid-change) is taken over; a live one is waited for.
+ */
+async function acquireLock(lock: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o600)
+      try {
+        await handle.writeFile(`${process.pid}\n`)
+      } finally {
+        await handle.close()
+      }
+      return () => unlink(lock).catch(() => undefined)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10)
+    if (Number.isSafeInteger(owner) && owner > 0 && !isRunning(owner)) {
+      await unlink(lock).catch(() => undefined)
+      continue
+    }
+    if (Date.now() > deadline)
+      throw new VouchError(
+        'internal',
+        `the trust store is locked by process ${Number.isNaN(owner) ? '?' : owner} (${lock}); try again`,
+      )
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
   }
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isVouchError } from '../../../src/errors.ts'
-import { formatPublicKey } from '../../../src/provenance/keys.ts'
+import { formatPublicKey, generateKey } from '../../../src/provenance/keys.ts'
 import { TrustStore, normaliseFingerprint } from '../../../src/provenance/trust-store.ts'
 import { KEY_A, KEY_B } from '../../fixtures/provenance/build.ts'
 
@@ -87,6 +87,45 @@ describe('the trust store (HOME/trust.json)', () => {
   it('serialises concurrent changes in one process without losing any', async () => {
     await Promise.all([store.pin(KEY_A, { name: 'Alice' }), store.pin(KEY_B, { name: 'Bob' })])
     expect((await store.list()).map((publisher) => publisher.name).sort()).toEqual(['Alice', 'Bob'])
+  })
+
+  it('loses no change when two processes write at once (a revocation survives a daemon recording a sequence)', async () => {
+    // Two instances stand for two processes (vouch serve and vouch trust): each serialises only
+    // its own writes, so the file itself must be locked.
+    const daemon = TrustStore.forHome(home)
+    const cli = TrustStore.forHome(home)
+    const keys = Array.from({ length: 12 }, (_, index) => generateKey(new Uint8Array(32).fill(index + 1)))
+    await Promise.all(
+      keys.map((key, index) => (index % 2 === 0 ? daemon : cli).pin(key, { name: `P${index}` })),
+    )
+    expect((await store.list()).length, 'pins made by two processes at once').toBe(keys.length)
+
+    await Promise.all([
+      cli.revoke(formatPublicKey(KEY_A.publicKey)),
+      daemon.recordSequences([{ fingerprint: KEY_B.fingerprint, sequence: 3, infoHash: 'ab'.repeat(20) }]),
+    ])
+    const file = await store.load()
+    expect(file.publishers.find((p) => p.fingerprint === KEY_A.fingerprint)?.revokedAt).not.toBeNull()
+    expect(file.sequences[KEY_B.fingerprint]?.sequence).toBe(3)
+  })
+
+  it('waits for a lock held by a live process, and takes over one left by a dead process', async () => {
+    await store.pin(KEY_A, { name: 'Alice' })
+    const lock = `${store.file}.lock`
+    await writeFile(lock, `${process.pid}\n`)
+    let done = false
+    const pinning = store.pin(KEY_B, { name: 'Bob' }).then(() => (done = true))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(done, 'a change while another process holds the lock').toBe(false)
+    await rm(lock)
+    await pinning
+    expect((await store.list()).map((publisher) => publisher.name)).toEqual(['Alice', 'Bob'])
+
+    // A pid that cannot be running: the lock outlived a crash.
+    await writeFile(lock, '2147483646\n')
+    await store.remove(KEY_B.fingerprint)
+    expect((await store.list()).map((publisher) => publisher.name)).toEqual(['Alice'])
+    await expect(stat(lock)).rejects.toThrow()
   })
 
   it.each([

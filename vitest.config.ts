@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     // Builds renderer/ when stale, so the e2e tests serve the current UI.
     globalSetup: ['test/e2e/build-renderer.ts'],
+    // Deletes the temporary directories the kit made, after each test file.
+    setupFiles: ['test/kit/cleanup.ts'],
     include: [
       'test/unit/**/*.test.ts',
       'test/integration/**/*.test.ts',

@@ -4,6 +4,7 @@
  * starts is recorded and stopped by `swarm.close()`; every wait is bounded.
  */
 import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -32,8 +33,30 @@ export function nextLoopbackAddress(): string {
   return `127.0.${Math.floor(host / 250)}.${(host % 250) + 2}`
 }
 
+/**
+ * Every directory `tempDir` made in this process, shared across module instances (vitest loads the
+ * kit once per test file in the same worker). `removeTempDirs` deletes them: test/kit/cleanup.ts
+ * runs it after each test file, and an exit hook catches benches and scripts.
+ */
+const made: Set<string> = ((globalThis as { __vouchTempDirs?: Set<string> }).__vouchTempDirs ??= (() => {
+  const dirs = new Set<string>()
+  process.once('exit', () => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+  return dirs
+})())
+
 export async function tempDir(prefix = 'vouch-test-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix))
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix))
+  made.add(dir)
+  return dir
+}
+
+/** Delete every directory made by `tempDir` so far. */
+export async function removeTempDirs(): Promise<void> {
+  const dirs = [...made]
+  made.clear()
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -185,6 +208,23 @@ export class Swarm {
     const seeder = await startSeeder(payload, options)
     this.defer(() => stopClient(seeder.client))
     return seeder
+  }
+
+  /**
+   * A WebTorrent peer that has the torrent but none of its data, on its own loopback address: it
+   * keeps a connection open (nothing to finish), so tests can watch a live wire being closed.
+   */
+  async emptyPeer(payload: Payload): Promise<{ client: WebTorrent; host: string; address: string }> {
+    const client = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0 })
+    this.defer(() => stopClient(client))
+    const dir = await this.tempDir('vouch-empty-')
+    await withTimeout(
+      new Promise<void>((resolve) => client.add(payload.torrentFile, { path: dir }, () => resolve())),
+      10_000,
+      'empty peer ready',
+    )
+    const host = nextLoopbackAddress()
+    return { client, host, address: `${host}:${client.address()?.port ?? 0}` }
   }
 
   async tracker(): Promise<Tracker> {

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
+import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
@@ -63,6 +64,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     reputation: reputation.store,
     audit,
     heldState: (infoHash) => provenanceOf(engine)?.stateOf(infoHash),
+    offerEnvelopes: async (infoHash, envelopes) => {
+      const gate = provenanceOf(engine)
+      if (!gate) throw new VouchError('bad-input', 'this engine has no provenance gate')
+      return gate.offerEnvelopes(infoHash, envelopes)
+    },
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })

@@ -182,7 +182,42 @@ export const BanReportSchema = z.object({
   included: z.number().int().nonnegative(),
   /** Bans the format cannot hold (IPv6 in P2P and DAT). */
   omitted: z.number().int().nonnegative(),
+  /** Fingerprint of the user's key that signed the report; null when unsigned. */
+  signedBy: z.string().nullable(),
 })
+
+/** A file the user picked in the browser, sent as its bytes: the back end never reads a path the UI names. */
+const uploadedFile = (maxBase64: number) =>
+  z.strictObject({ fileName: z.string().min(1).max(1024), contentBase64: z.base64().max(maxBase64) })
+
+/** A secret key file (`vouch keygen`) is under 200 bytes; anything near this is not one. */
+export const MAX_KEY_FILE_BASE64 = 16 * 1024
+/** Envelope text: a sidecar file (256 KiB at most), one envelope, or a magnet carrying envelopes. */
+export const MAX_ENVELOPE_TEXT = 256 * 1024
+/** Malformed lines listed in an import result (all are counted). */
+export const MAX_MALFORMED_LISTED = 50
+
+export const BlocklistImportSchema = z.object({
+  /** New bans. */
+  imported: z.number().int().nonnegative(),
+  /** Entries already covered by an active ban. */
+  alreadyBanned: z.number().int().nonnegative(),
+  /** DAT entries whose access level allows them (above 127), so not banned. */
+  allowed: z.number().int().nonnegative(),
+  malformedLines: z.number().int().nonnegative(),
+  /** The first malformed lines, with their 1-based numbers. */
+  malformed: z
+    .array(z.object({ line: z.number().int().positive(), text: z.string(), reason: z.string() }))
+    .max(MAX_MALFORMED_LISTED),
+  /** Open connections to newly listed addresses that the import closed. */
+  connectionsClosed: z.number().int().nonnegative(),
+})
+
+/** The answer to envelopes offered for a magnet the gate holds. */
+export const OfferResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('accepted'), infoHash, publishers: z.array(PublisherSchema).min(1) }),
+  z.object({ status: z.literal('refused'), refusal: RefusalSchema }),
+])
 
 const addOptions = {
   /** Explicit per-torrent override of the provenance policy (recorded in the audit log). */
@@ -210,6 +245,14 @@ export const COMMANDS = {
       ...addOptions,
     }),
     result: AddResultSchema,
+  },
+  /**
+   * Envelopes for a magnet the provenance gate holds: the text of a sidecar file, one envelope, or
+   * a magnet link carrying envelopes. Accepted: the download starts; refused: it stays held.
+   */
+  'torrents.offerEnvelope': {
+    args: z.strictObject({ infoHash, text: z.string().trim().min(1).max(MAX_ENVELOPE_TEXT) }),
+    result: OfferResultSchema,
   },
   'torrents.remove': {
     args: z.strictObject({ infoHash, deleteData: z.boolean().optional() }),
@@ -246,9 +289,19 @@ export const COMMANDS = {
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
-    args: z.strictObject({ format: z.enum(REPORT_FORMATS), pseudonymise: z.boolean().optional() }),
+    args: z.strictObject({
+      format: z.enum(REPORT_FORMATS),
+      pseudonymise: z.boolean().optional(),
+      /** Sign with the user's secret key file, picked in the browser; used once, never stored. */
+      signingKey: uploadedFile(MAX_KEY_FILE_BASE64).optional(),
+    }),
     result: BanReportSchema,
   },
+  /**
+   * Ban every range of a blocklist file the user picked (P2P, DAT, CIDR, plain addresses, gzip
+   * too); open connections to listed addresses close at once. Malformed lines are counted.
+   */
+  'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
 } as const
 
 /** Every event the UI can receive. */
@@ -301,6 +354,8 @@ export type PublisherView = z.output<typeof PublisherViewSchema>
 export type PeerView = z.output<typeof PeerViewSchema>
 export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
+export type BlocklistImport = z.output<typeof BlocklistImportSchema>
+export type OfferResult = z.output<typeof OfferResultSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto'
 import type { Ban } from '../defence/ban-store.ts'
+import { VouchError } from '../errors.ts'
+import { blocklistText, parseBlocklist } from '../reputation/blocklist.ts'
 import type { Defence } from '../defence/defence.ts'
 import { pseudonymise, pseudonymKey } from '../reputation/pseudonym.ts'
 import { buildReport } from '../reputation/report.ts'
+import { readSigningKey, signReport } from '../reputation/report-signature.ts'
 import type { ReputationStore } from '../reputation/store.ts'
-import type { BanView, ReportFormat } from './contract.ts'
+import { MAX_MALFORMED_LISTED, type BanView, type ReportFormat } from './contract.ts'
 import type { EventBus, Handlers } from './dispatcher.ts'
 
 export function banView(ban: Ban): BanView {
@@ -42,7 +46,14 @@ export interface ReputationContext {
   events: EventBus
 }
 
-type ReputationHandlers = Pick<Handlers, 'peers.list' | 'bans.list' | 'bans.lift' | 'bans.export'>
+type ReputationHandlers = Pick<
+  Handlers,
+  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.export' | 'bans.import'
+>
+
+function decodeUpload(contentBase64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(contentBase64, 'base64'))
+}
 
 /** The peers and bans screens' commands, over the reputation store and the defence. */
 export function reputationHandlers(context: ReputationContext): ReputationHandlers {
@@ -62,7 +73,11 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       if (lifted > 0) context.events.publish('bans.changed', {})
       return { lifted }
     },
-    'bans.export': ({ format, pseudonymise: hideAddresses }) => {
+    'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
+      // The key file's bytes live only for this call: nothing writes or keeps them.
+      const secret = signingKey
+        ? readSigningKey(new TextDecoder().decode(decodeUpload(signingKey.contentBase64)))
+        : undefined
       const key = hideAddresses ? pseudonymKey(context.home) : undefined
       const report = buildReport(store.list(), format, {
         now: Date.now(),
@@ -72,9 +87,45 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         format,
         fileName: FILE_NAMES[format],
         mediaType: MEDIA_TYPES[format],
-        text: report.text,
+        text: secret ? signReport(format, report.text, secret) : report.text,
         included: report.included,
         omitted: report.omitted,
+        signedBy: secret?.fingerprint ?? null,
+      }
+    },
+    'bans.import': ({ fileName, contentBase64 }) => {
+      const bytes = decodeUpload(contentBase64)
+      const parsed = parseBlocklist(blocklistText(bytes))
+      const malformed = parsed.malformed.slice(0, MAX_MALFORMED_LISTED)
+      if (parsed.entries.length === 0 && parsed.malformed.length > 0) {
+        throw new VouchError(
+          'bad-input',
+          `${fileName}: no valid entries; ${parsed.malformed.length} malformed lines`,
+          { fileName, malformedLines: parsed.malformed.length, malformed },
+        )
+      }
+      // Connections open now to addresses no ban covers yet: the import closes those it lists.
+      const open = [...context.connections()].filter(([address]) => store.banFor(address) === undefined)
+      const added = store.importBans(parsed.entries, {
+        subject: fileName,
+        details: {
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          entries: parsed.entries.length,
+          malformedLines: parsed.malformed.length,
+          allowed: parsed.allowed,
+          via: 'ui',
+        },
+      })
+      const connectionsClosed = open
+        .filter(([address]) => store.banFor(address) !== undefined)
+        .reduce((sum, [, count]) => sum + count, 0)
+      return {
+        imported: added.length,
+        alreadyBanned: parsed.entries.length - added.length,
+        allowed: parsed.allowed,
+        malformedLines: parsed.malformed.length,
+        malformed,
+        connectionsClosed,
       }
     },
   }

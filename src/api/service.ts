@@ -1,12 +1,15 @@
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
-import type { TorrentStats } from '../engine/events.ts'
+import type { GateRefusal, TorrentStats } from '../engine/events.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
+import { envelopesFromMagnet, parseSidecar } from '../provenance/carriers.ts'
+import type { Decision } from '../provenance/policy.ts'
+import type { EnvelopeCandidate } from '../provenance/torrent.ts'
 import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
-import type { AddResult, AppInfo, Provenance, Refusal, TorrentView } from './contract.ts'
+import type { AddResult, AppInfo, OfferResult, Provenance, Refusal, TorrentView } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
@@ -23,6 +26,8 @@ export interface ApiServiceOptions {
   audit?: AuditSink
   /** Where a magnet held by the provenance gate stands (see ProvenancePlugin.stateOf). */
   heldState?: (infoHash: string) => string | undefined
+  /** Offer envelopes for a held magnet (ProvenancePlugin.offerEnvelopes); absent without the gate. */
+  offerEnvelopes?: (infoHash: string, envelopes: readonly EnvelopeCandidate[]) => Promise<Decision>
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
@@ -50,6 +55,23 @@ export function refusalFrom(error: VouchError, source: string, infoHash: string 
     publisher:
       fingerprint && publicKey ? { fingerprint, publicKey, name: text(details.publisherName) } : null,
   }
+}
+
+/** Envelopes in what the user pasted or uploaded: a magnet's `x.vouch` parameters, or sidecar text. */
+export function envelopesInText(text: string): EnvelopeCandidate[] {
+  const trimmed = text.trim()
+  const candidates = /^magnet:/i.test(trimmed) ? envelopesFromMagnet(trimmed) : parseSidecar(trimmed)
+  if (candidates.length === 0)
+    throw new VouchError('bad-input', 'no envelope found: paste a sidecar (.vouch) file or a signed magnet')
+  const broken = candidates.filter((candidate) => !candidate.ok)
+  if (broken.length === candidates.length) {
+    const first = broken[0]
+    throw new VouchError(
+      'bad-input',
+      `malformed envelope: ${first && !first.ok ? first.error : 'unreadable'}`,
+    )
+  }
+  return candidates
 }
 
 function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
@@ -88,6 +110,8 @@ export class ApiService {
   readonly #options: ApiServiceOptions
   readonly #provenance = new Map<string, Provenance>()
   readonly #connections = new Map<string, number>()
+  /** What the user added, by infohash: named in a refusal that comes after the add returned. */
+  readonly #names = new Map<string, string>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #sampler: NodeJS.Timeout
 
@@ -100,6 +124,12 @@ export class ApiService {
       if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
     }
     this.#forwardEngineEvents()
+    // Bans that do not come from the defence's ban event (an import, the user): lists refetch.
+    this.#unsubscribe.push(
+      options.reputation.onBansAdded((bans) => {
+        if (bans.some((ban) => ban.source !== 'automatic')) this.events.publish('bans.changed', {})
+      }),
+    )
     this.#sampler = setInterval(() => this.#sample(), options.sampleIntervalMs ?? 1000)
     this.#sampler.unref()
   }
@@ -184,6 +214,7 @@ export class ApiService {
         // No origin path: a file name from the UI must never lead the gate to read a sidecar from disk.
         return this.#add({ kind: 'torrent-file', bytes, parsed, origin: '' }, fileName, request)
       },
+      'torrents.offerEnvelope': ({ infoHash, text }) => this.#offer(infoHash, text),
       'torrents.remove': async ({ infoHash, deleteData }) => {
         const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
         await this.#engine.remove(infoHash, { deleteData: deleteData ?? false })
@@ -191,6 +222,32 @@ export class ApiService {
         return { removed: known }
       },
       'stats.history': () => this.history.samples(),
+    }
+  }
+
+  async #offer(infoHash: string, text: string): Promise<OfferResult> {
+    const offer = this.#options.offerEnvelopes
+    if (!offer) throw new VouchError('bad-input', 'this engine has no provenance gate to offer envelopes to')
+    const decision = await offer(infoHash, envelopesInText(text))
+    if (decision.accepted) {
+      // The gate audits the acceptance (observeAudit sets the badge); answer with the same names.
+      const pinned = await this.#options.trust.list().catch(() => [])
+      const publishers = decision.signers.map(({ fingerprint }) => ({
+        fingerprint,
+        name: pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ?? fingerprint,
+      }))
+      this.#publishUpdate(infoHash)
+      return { status: 'accepted', infoHash, publishers }
+    }
+    return {
+      status: 'refused',
+      refusal: {
+        code: decision.reason,
+        reason: decision.message,
+        source: 'offered envelope',
+        infoHash,
+        publisher: null,
+      },
     }
   }
 
@@ -222,6 +279,7 @@ export class ApiService {
         ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
         ...(request.peers ? { peers: request.peers } : {}),
       })
+      this.#names.set(torrent.infoHash, torrent.name ?? label)
       if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
       this.#publishUpdate(torrent.infoHash)
       return { status: 'added', infoHash: torrent.infoHash, name: torrent.name ?? torrent.infoHash }
@@ -255,17 +313,10 @@ export class ApiService {
         if (isHashFailureWarning(message)) this.history.countHashFailure()
         this.events.publish('notice', { level: 'warning', infoHash, message })
       }),
-      engineEvents.on('error', ({ infoHash, code, message }) => {
+      engineEvents.on('error', ({ infoHash, code, message, refusal }) => {
         // A magnet whose metadata did not match its signature is refused after it was added.
-        if (code === 'refused') {
-          this.events.publish('torrent.refused', {
-            code: 'refused',
-            reason: message,
-            source: infoHash ?? 'torrent',
-            infoHash,
-            publisher: null,
-          })
-        } else this.events.publish('notice', { level: 'error', infoHash, message })
+        if (code === 'refused') void this.#refusedLate(infoHash, message, refusal)
+        else this.events.publish('notice', { level: 'error', infoHash, message })
       }),
       engineEvents.on('ban', (ban) =>
         this.events.publish('ban.created', {
@@ -276,6 +327,21 @@ export class ApiService {
       engineEvents.on('peer-connected', ({ address }) => this.#countConnection(address, +1)),
       engineEvents.on('peer-disconnected', ({ address }) => this.#countConnection(address, -1)),
     )
+  }
+
+  /** The gate's reason code, sentence and key, as the refusal dialog shows them for an add. */
+  async #refusedLate(infoHash: string | null, message: string, refusal: GateRefusal | undefined) {
+    const fingerprint = refusal?.fingerprint ?? null
+    const publicKey = refusal?.publicKey ?? null
+    const pinned = fingerprint ? await this.#options.trust.list().catch(() => []) : []
+    const name = pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ?? null
+    this.events.publish('torrent.refused', {
+      code: refusal?.code ?? 'refused',
+      reason: message,
+      source: this.#names.get(infoHash ?? '') ?? infoHash ?? 'torrent',
+      infoHash,
+      publisher: fingerprint && publicKey ? { fingerprint, publicKey, name } : null,
+    })
   }
 
   #countConnection(address: string, change: number): void {

@@ -30,6 +30,12 @@ export async function createEngine(options: VouchEngineOptions): Promise<Engine>
         infoHash: refusal.infoHash,
         code: 'refused',
         message: refusal.message,
+        refusal: {
+          code: refusal.reason,
+          reason: refusal.detail,
+          fingerprint: refusal.fingerprint,
+          publicKey: refusal.publicKey,
+        },
       }),
   })
   const engine = await Engine.open({

@@ -17,6 +17,17 @@ export interface TorrentStats {
   paused: boolean
 }
 
+/** Why the provenance gate refused a torrent already handed to WebTorrent. */
+export interface GateRefusal {
+  /** The gate's reason code: mismatch, unknown-publisher, revoked, ... */
+  code: string
+  /** One sentence for people. */
+  reason: string
+  /** The signing key's fingerprint and public key, when the torrent carried a signature. */
+  fingerprint: string | null
+  publicKey: string | null
+}
+
 export interface PeerRef {
   infoHash: string
   address: string
@@ -32,7 +43,13 @@ export interface EngineEvents {
   /** Recoverable: a piece failed its hash, a tracker was unreachable, a peer misbehaved. */
   warning: { infoHash: string | null; message: string }
   /** Fatal for the torrent named (or for the engine when infoHash is null). */
-  error: { infoHash: string | null; code: string; message: string }
+  error: {
+    infoHash: string | null
+    code: string
+    message: string
+    /** With code 'refused': the provenance gate's decision (a magnet refused when its metadata arrived). */
+    refusal?: GateRefusal
+  }
   'peer-connected': PeerRef
   'peer-disconnected': PeerRef
   removed: { infoHash: string }

@@ -46,7 +46,11 @@ export interface ProvenanceRefusal {
   infoHash: string
   reason: Extract<Decision, { accepted: false }>['reason']
   fingerprint: string | null
+  /** The signing key (`vouch-ed25519 …`) when an envelope carried it. */
+  publicKey: string | null
   message: string
+  /** The policy's sentence alone, without the infohash prefix of `message`. */
+  detail: string
 }
 
 export interface ProvenanceOptions {
@@ -203,7 +207,9 @@ export class ProvenancePlugin {
       infoHash: held.infoHash,
       reason: verdict.decision.reason,
       fingerprint: verdict.decision.fingerprint,
+      publicKey: publicKeyOf(held.envelopes, verdict.decision.fingerprint),
       message: `refused ${held.infoHash} when its metadata arrived: ${verdict.decision.message}`,
+      detail: verdict.decision.message,
     })
   }
 

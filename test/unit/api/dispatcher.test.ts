@@ -56,7 +56,14 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       text: '',
       included: 0,
       omitted: 0,
+      signedBy: null,
     }),
+    'bans.import': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.offerEnvelope': () => {
+      throw new Error('not in this test')
+    },
   }
   return { handlers: { ...base, ...overrides }, calls }
 }

@@ -1,0 +1,265 @@
+/**
+ * The API service over a real engine (provenance gate, defence, reputation store, exactly as
+ * `vouch serve` and the desktop app open it) on loopback swarms: what the UI sends through the
+ * dispatcher reaches the feature modules, and what they decide comes back as contract events.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type Wire from 'bittorrent-protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Torrent } from 'webtorrent'
+import { openBackend, type Backend } from '../../src/api/backend.ts'
+import type {
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  EventMessage,
+  EventName,
+  Events,
+} from '../../src/api/contract.ts'
+import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
+import { signStatement } from '../../src/provenance/envelope.ts'
+import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
+import { signTorrent } from '../../src/provenance/sign.ts'
+import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
+import { verifyReport } from '../../src/reputation/report-signature.ts'
+import { QUIET_CLIENT, Swarm, whenDone, withTimeout } from '../kit/swarm.ts'
+
+const base64 = (text: string) => Buffer.from(text).toString('base64')
+
+interface Opened {
+  backend: Backend
+  events: EventMessage[]
+  call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
+  /** The first event of that name (already seen or still to come). */
+  nextEvent<K extends EventName>(event: K, ms?: number): Promise<Events[K]>
+}
+
+async function openApi(swarm: Swarm): Promise<Opened> {
+  const backend = await openBackend({
+    engine: { ...QUIET_CLIENT, home: await swarm.tempDir('vouch-home-'), resume: false },
+    version: 'test',
+  })
+  swarm.defer(() => backend.close())
+  const events: EventMessage[] = []
+  const service = backend.service
+  service.events.subscribe((message) => events.push(message))
+  return {
+    backend,
+    events,
+    async call(command, args) {
+      const response = await service.dispatcher.dispatch({ command, args })
+      if (!response.ok) throw new Error(`${command}: ${response.error.code}: ${response.error.message}`)
+      return response.result as never
+    },
+    nextEvent<K extends EventName>(event: K, ms = 20_000): Promise<Events[K]> {
+      const payloadOf = (message: EventMessage) => message.payload as Events[K]
+      const seen = events.find((message) => message.event === event)
+      if (seen) return Promise.resolve(payloadOf(seen))
+      return withTimeout(
+        new Promise<Events[K]>((resolve) => {
+          const off = service.events.subscribe((message) => {
+            if (message.event !== event) return
+            off()
+            resolve(payloadOf(message))
+          })
+        }),
+        ms,
+        `the ${event} event`,
+      )
+    },
+  }
+}
+
+function wireFrom(torrent: Torrent, host: string): Promise<Wire> {
+  const present = torrent.wires.find((wire) => wire.remoteAddress === host)
+  if (present) return Promise.resolve(present)
+  return withTimeout(
+    new Promise<Wire>((resolve) => {
+      const onWire = (wire: Wire) => {
+        if (wire.remoteAddress !== host) return
+        torrent.off('wire', onWire)
+        resolve(wire)
+      }
+      torrent.on('wire', onWire)
+    }),
+    15_000,
+    `a wire from ${host}`,
+  )
+}
+
+describe('the API service over a real engine', () => {
+  let swarm: Swarm
+  afterEach(async () => {
+    await swarm.close()
+  })
+
+  it('imports a blocklist sent as bytes: open connections to listed addresses close at once, malformed lines are counted', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024 })
+    const peer = await swarm.emptyPeer(payload)
+    const api = await openApi(swarm)
+    const torrent = await api.backend.engine.add(payload.torrentPath, {
+      allowUnsigned: true,
+      downloadDir: await swarm.tempDir(),
+      peers: [peer.address],
+      remember: false,
+    })
+    const wire = await wireFrom(torrent, peer.host)
+    // The API counts connections from the engine's peer events; wait until it has seen this one.
+    await expect
+      .poll(async () => (await api.call('peers.list', {})).find((p) => p.address === peer.host)?.connections)
+      .toBeGreaterThan(0)
+    const closed = new Promise<void>((resolve) => wire.once('close', () => resolve()))
+
+    const list = `# test list\nbad peers:${peer.host}-${peer.host}\nthis is not an entry\n10.9.8.0/24\n`
+    const started = Date.now()
+    const result = await api.call('bans.import', { fileName: 'list.p2p', contentBase64: base64(list) })
+    await withTimeout(closed, 2_000, 'the listed peer to be disconnected')
+    expect(Date.now() - started).toBeLessThan(1_000)
+
+    expect(result).toMatchObject({ imported: 2, alreadyBanned: 0, malformedLines: 1, connectionsClosed: 1 })
+    expect(result.malformed).toEqual([expect.objectContaining({ line: 3, text: 'this is not an entry' })])
+    expect(torrent.wires.some((w) => w.remoteAddress === peer.host && !w.destroyed)).toBe(false)
+    await api.nextEvent('bans.changed', 1_000)
+    const bans = await api.call('bans.list', {})
+    expect(bans.map((ban) => [ban.address, ban.source])).toEqual([
+      [peer.host, 'imported'],
+      ['10.9.8.0', 'imported'],
+    ])
+
+    const again = await api.call('bans.import', { fileName: 'list.p2p', contentBase64: base64(list) })
+    expect(again).toMatchObject({ imported: 0, alreadyBanned: 2, connectionsClosed: 0 })
+    const garbage = await api.backend.service.dispatcher.dispatch({
+      command: 'bans.import',
+      args: { fileName: 'junk.txt', contentBase64: base64('nothing here\nnor here\n') },
+    })
+    expect(garbage).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+
+  it('signs a ban report with a key file sent as bytes, and keeps nothing of the key', async () => {
+    swarm = new Swarm()
+    const api = await openApi(swarm)
+    await api.call('bans.import', { fileName: 'one.txt', contentBase64: base64('192.0.2.7\n') })
+    const key = generateKey()
+    const keyFile = formatSecretKeyFile(key)
+    for (const format of ['json', 'csv', 'p2p', 'dat'] as const) {
+      const report = await api.call('bans.export', {
+        format,
+        signingKey: { fileName: 'me.key', contentBase64: base64(keyFile) },
+      })
+      expect(report.signedBy, format).toBe(key.fingerprint)
+      expect(verifyReport(report.text, key.publicKey), format).toMatchObject({ ok: true, format })
+    }
+    const unsigned = await api.call('bans.export', { format: 'p2p' })
+    expect(unsigned.signedBy).toBeNull()
+    expect(verifyReport(unsigned.text, key.publicKey)).toMatchObject({ ok: false, problem: 'unsigned' })
+
+    const wrong = await api.backend.service.dispatcher.dispatch({
+      command: 'bans.export',
+      args: { format: 'p2p', signingKey: { fileName: 'me.pub', contentBase64: base64('not a key') } },
+    })
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+
+    // Nothing under the data directory holds the secret key's text.
+    api.backend.reputation.store.flush()
+    const home = api.backend.engine.paths.home
+    const secret = keyFile.trim().split(/\s+/).at(-1) ?? ''
+    for (const name of await readdir(home, { recursive: true })) {
+      const file = path.join(home, name)
+      const bytes = await readFile(file).catch(() => null)
+      if (bytes) expect(bytes.includes(secret), file).toBe(false)
+    }
+  })
+
+  it('carries the gate’s reason code and the publisher’s key to the UI when a magnet is refused on metadata', async () => {
+    swarm = new Swarm()
+    const publisher = generateKey()
+    const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.bin' })
+    const seeder = await swarm.seeder(payload)
+    const api = await openApi(swarm)
+    await api.backend.trust.pin(publisher, { name: 'Example Releases' })
+    const facts = readProvenanceTorrent(payload.torrentFile).facts
+    // A pinned publisher's valid signature over the right infohash but another name.
+    const envelope = signStatement(
+      {
+        ...facts,
+        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
+        name: new TextEncoder().encode('claimed-name.bin'),
+        created: Math.floor(Date.now() / 1000),
+      },
+      publisher,
+    )
+    const added = await api.call('torrents.add', {
+      source: magnetWithEnvelopes({ infoHash: facts.infoHash, name: 'claimed-name.bin' }, [envelope]),
+      peers: [seeder.address],
+    })
+    expect(added).toMatchObject({ status: 'added' })
+
+    const refusal = await api.nextEvent('torrent.refused')
+    expect(refusal).toMatchObject({
+      code: 'mismatch',
+      infoHash: facts.infoHash,
+      source: 'claimed-name.bin',
+      publisher: { fingerprint: publisher.fingerprint, name: 'Example Releases' },
+    })
+    expect(refusal.publisher?.publicKey).toMatch(/^vouch-ed25519 /)
+    expect(refusal.reason).toContain('claimed-name.bin')
+    expect(seeder.requestsReceived).toBe(0)
+  })
+
+  it('releases a held magnet when the user offers an accepted envelope, and keeps it held otherwise', async () => {
+    swarm = new Swarm()
+    const publisher = generateKey()
+    const payload = await swarm.payload({ bytes: 512 * 1024, name: 'held-release.bin' })
+    const seeder = await swarm.seeder(payload)
+    const signed = signTorrent(payload.torrentFile, publisher)
+    const api = await openApi(swarm)
+    await api.backend.trust.pin(publisher, { name: 'Example Releases' })
+
+    const metadata = api.backend.engine.events.waitFor(
+      'metadata',
+      (e) => e.infoHash === signed.infoHash,
+      20_000,
+    )
+    expect(
+      await api.call('torrents.add', {
+        source: `magnet:?xt=urn:btih:${signed.infoHash}`,
+        peers: [seeder.address],
+      }),
+    ).toMatchObject({ status: 'added' })
+    await metadata
+    const held = (await api.call('torrents.list', {}))[0]
+    expect(held?.provenance).toEqual({ status: 'held', waitingFor: 'signature' })
+
+    const malformed = await api.backend.service.dispatcher.dispatch({
+      command: 'torrents.offerEnvelope',
+      args: { infoHash: signed.infoHash, text: 'not an envelope!' },
+    })
+    expect(malformed).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    const stranger = signTorrent(payload.torrentFile, generateKey()).envelope
+    const refused = await api.call('torrents.offerEnvelope', {
+      infoHash: signed.infoHash,
+      text: formatSidecar([stranger]),
+    })
+    expect(refused).toMatchObject({ status: 'refused', refusal: { code: 'unknown-publisher' } })
+    expect(seeder.requestsReceived).toBe(0)
+
+    const accepted = await api.call('torrents.offerEnvelope', {
+      infoHash: signed.infoHash,
+      text: formatSidecar([signed.envelope]),
+    })
+    expect(accepted).toEqual({
+      status: 'accepted',
+      infoHash: signed.infoHash,
+      publishers: [{ name: 'Example Releases', fingerprint: publisher.fingerprint }],
+    })
+    const torrent = await api.backend.engine.client.get(signed.infoHash)
+    if (!torrent) throw new Error('the torrent is gone')
+    await whenDone(torrent)
+    const list = await api.call('torrents.list', {})
+    expect(list[0]?.provenance).toMatchObject({ status: 'signed' })
+    const { downloadDir } = await api.call('app.info', {})
+    expect((await readFile(path.join(downloadDir, 'held-release.bin'))).equals(payload.bytes)).toBe(true)
+  })
+})

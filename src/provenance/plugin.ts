@@ -162,8 +162,9 @@ export class ProvenancePlugin {
       }
     }
     const trust = await this.#trust.view()
-    const verdict = held.infoBytes
-      ? judgeMetadata(held.infoBytes, envelopes, trust, this.#now())
+    const judgedInfo = held.infoBytes
+    const verdict = judgedInfo
+      ? judgeMetadata(judgedInfo, envelopes, trust, this.#now())
       : judgeMagnet('', held.infoHash, trust, this.#now(), envelopes)
     if (!verdict.decision.accepted) {
       this.#record('provenance.refused', held.infoHash, verdict.decision)
@@ -172,9 +173,15 @@ export class ProvenancePlugin {
     await this.#accepted(verdict, held.infoHash)
     held.envelopes = [...envelopes]
     held.trust = trust
-    if (held.infoBytes) this.#approve(held)
-    else held.state = 'awaiting-metadata'
-    return verdict.decision
+    held.state = 'awaiting-metadata'
+    if (!held.infoBytes) return verdict.decision
+    if (held.infoBytes === judgedInfo) {
+      this.#approve(held)
+      return verdict.decision
+    }
+    // The metadata arrived while the acceptance was being recorded: judged only against the
+    // infohash so far, it gets the full check now, exactly as if it had arrived afterwards.
+    return this.#checkMetadata(held, held.infoBytes)
   }
 
   #hold(
@@ -194,15 +201,20 @@ export class ProvenancePlugin {
     if (!torrent?.infoBuffer || torrent.destroyed) return
     held.infoBytes = new Uint8Array(torrent.infoBuffer)
     if (held.state !== 'awaiting-metadata') return
-    const verdict = judgeMetadata(held.infoBytes, held.envelopes, held.trust, this.#now())
+    this.#checkMetadata(held, held.infoBytes)
+  }
+
+  /** Every bound field against the metadata at hand: approve, or refuse and destroy the torrent. */
+  #checkMetadata(held: Held, infoBytes: Uint8Array): Decision {
+    const verdict = judgeMetadata(infoBytes, held.envelopes, held.trust, this.#now())
     if (verdict.decision.accepted) {
       this.#record('provenance.accepted', held.infoHash, verdict.decision, { stage: 'metadata' })
       this.#approve(held)
-      return
+      return verdict.decision
     }
     held.state = 'refused'
     this.#record('provenance.refused', held.infoHash, verdict.decision, { stage: 'metadata' })
-    torrent.destroy()
+    held.torrent?.destroy()
     this.#onRefused?.({
       infoHash: held.infoHash,
       reason: verdict.decision.reason,
@@ -211,6 +223,7 @@ export class ProvenancePlugin {
       message: `refused ${held.infoHash} when its metadata arrived: ${verdict.decision.message}`,
       detail: verdict.decision.message,
     })
+    return verdict.decision
   }
 
   #approve(held: Held): void {

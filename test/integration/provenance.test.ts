@@ -2,7 +2,7 @@
  * The provenance gate on real loopback swarms: a refused torrent produces zero piece requests at
  * the seeder and no file in the download directory; a pinned publisher's torrent downloads.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryAuditSink } from '../../src/audit.ts'
@@ -168,6 +168,47 @@ describe('the provenance gate on a loopback swarm', () => {
     expect(event).toMatchObject({ code: 'refused' })
     expect(event.message).toMatch(/mismatch|different metadata/)
     expect(event.message).toContain('claimed-name.bin')
+    expect(torrent.destroyed).toBe(true)
+    await expectNothingFetched(seeder, out)
+  })
+
+  it('checks metadata that arrives while an offered envelope is being recorded, before approving', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.bin' })
+    const seeder = await swarm.seeder(payload)
+    const facts = readProvenanceTorrent(payload.torrentFile).facts
+    // Valid for the infohash, wrong for the metadata (what a SHA-1 collision would look like).
+    const envelope = signStatement(
+      {
+        ...facts,
+        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
+        name: new TextEncoder().encode('claimed-name.bin'),
+        created: Math.floor(Date.now() / 1000),
+        sequence: 5,
+      },
+      publisher,
+    )
+    const home = await homePinning(swarm, publisher)
+    const engine = await swarm.gatedEngine({ home })
+    const out = await swarm.tempDir('vouch-out-')
+    const torrent = await engine.add(`magnet:?xt=urn:btih:${facts.infoHash}`, {
+      downloadDir: out,
+      remember: false,
+    })
+    // Another vouch process holds the trust store while this one records the envelope's sequence.
+    const refused = engine.events.waitFor('error', (event) => event.infoHash === facts.infoHash, 20_000)
+    const lock = path.join(home, 'trust.json.lock')
+    await writeFile(lock, `${process.pid}\n`)
+    const offered = provenanceOf(engine)!.offerEnvelopes(facts.infoHash, [
+      { ok: true, envelope, carrier: 'test' },
+    ])
+    const metadata = engine.events.waitFor('metadata', (event) => event.infoHash === facts.infoHash, 20_000)
+    torrent.addPeer(seeder.address)
+    await metadata
+    await rm(lock)
+    const decision = await withTimeout(offered, 10_000, 'the offer')
+    expect(decision).toMatchObject({ accepted: false, reason: 'mismatch' })
+    expect(await refused).toMatchObject({ code: 'refused' })
     expect(torrent.destroyed).toBe(true)
     await expectNothingFetched(seeder, out)
   })

@@ -85,6 +85,11 @@ function factsFromDictionary(info: BencodeDictionary, infoBytes: Uint8Array): To
   const name = entryOf(info, 'name')
   if (name?.type !== 'bytes' || name.value.length === 0)
     throw new TorrentFormatError('info dictionary has no name')
+  // WebTorrent (parse-torrent) names the torrent and saves it under `name.utf-8` when present, so
+  // the name that is signed, scoped and shown must be that one too.
+  const utf8Name = entryOf(info, 'name.utf-8')
+  if (utf8Name && (utf8Name.type !== 'bytes' || compareBytes(utf8Name.value, name.value) !== 0))
+    throw new TorrentFormatError("info dictionary's name.utf-8 differs from its name")
   return {
     infoHash: sha1Hex(infoBytes),
     infoSha256: sha256(infoBytes),

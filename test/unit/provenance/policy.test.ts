@@ -1,7 +1,10 @@
 /** Every refusal reason, produced from real signed fixtures, and every tampering class. */
+import { createHash } from 'node:crypto'
+import parseTorrent from 'parse-torrent'
 import { describe, expect, it } from 'vitest'
+import { decodeBencode, encodeBencode, entryOf } from '../../../src/provenance/bencode.ts'
 import { envelopeToText } from '../../../src/provenance/carriers.ts'
-import { encodeEnvelope, type Envelope } from '../../../src/provenance/envelope.ts'
+import { encodeEnvelope, signStatement, type Envelope } from '../../../src/provenance/envelope.ts'
 import { judgeMagnet, judgeMetadata, judgeTorrentFile } from '../../../src/provenance/gate.ts'
 import type { SecretKey } from '../../../src/provenance/keys.ts'
 import {
@@ -289,6 +292,48 @@ describe('scope patterns', () => {
     ['*', 'anything at all', true],
   ])('%s against %s: %s', (pattern, name, expected) => {
     expect(scopeMatches(pattern, name)).toBe(expected)
+  })
+})
+
+describe('the name a client uses is the name that was judged', () => {
+  it('refuses a name.utf-8 that differs from the signed, scoped name (clients save under name.utf-8)', async () => {
+    const bytes = encodeBencode({
+      info: {
+        length: 16,
+        name: new TextEncoder().encode('release-1.txt'),
+        'name.utf-8': new TextEncoder().encode('payload.exe'),
+        'piece length': 16384,
+        pieces: new Uint8Array(20),
+      },
+    })
+    expect((await parseTorrent(bytes)).name, 'the name WebTorrent saves the file under').toBe('payload.exe')
+    // Signed by hand: vouch sign itself refuses such a torrent.
+    const top = decodeBencode(bytes)
+    const info = top.type === 'dictionary' ? entryOf(top, 'info') : undefined
+    const infoBytes = bytes.subarray(info?.start, info?.end)
+    const envelope = signStatement(
+      {
+        infoHash: new Uint8Array(createHash('sha1').update(infoBytes).digest()),
+        infoSha256: new Uint8Array(createHash('sha256').update(infoBytes).digest()),
+        name: new TextEncoder().encode('release-1.txt'),
+        length: 16,
+        created: CREATED,
+      },
+      KEY_A,
+    )
+    const signed = withTorrentEnvelopes(bytes, [envelope])
+    const decision = judge(signed, trust([pinned(KEY_A, { scope: 'release-*' })]))
+    expectRefused(decision, 'malformed')
+    if (!decision.accepted) expect(decision.message).toMatch(/name\.utf-8/)
+  })
+
+  it('accepts a name.utf-8 equal to the name', () => {
+    const name = new TextEncoder().encode('release-1.txt')
+    const bytes = encodeBencode({
+      info: { length: 16, name, 'name.utf-8': name, 'piece length': 16384, pieces: new Uint8Array(20) },
+    })
+    const signed = signTorrent(bytes, KEY_A, { created: CREATED }).bytes
+    expect(judge(signed, trust([pinned(KEY_A, { scope: 'release-*' })])).accepted).toBe(true)
   })
 })
 

@@ -46,6 +46,10 @@ interface TorrentInternals {
   _addPeer(peer: unknown, type: string, source?: string): unknown
   _update(): void
   _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
+  /** torrent-piece's Piece per index, null once verified. */
+  pieces?: ({ _chunks?: number; _reservations?: number; _cancellations?: number[] | null } | null)[]
+  /** Which wire holds each reserved block of a piece. */
+  _reservations?: (Wire | null)[][]
   store: { get(index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void } | null
 }
 
@@ -150,7 +154,10 @@ export class Defence {
     if (this.#torrents.has(torrent)) return
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrappers keep WebTorrent's `this`
     const defence = this
-    const ledger = new BlockLedger(this.#options.ledgerLimits)
+    const ledger = new BlockLedger({
+      ...this.#options.ledgerLimits,
+      onEvidenceLost: (piece, suspects) => this.#strike(torrent, piece, suspects),
+    })
     const internals = torrent as unknown as TorrentInternals
     const steering = new RequestSteering({
       ledger,
@@ -168,8 +175,9 @@ export class Defence {
     const request = internals._request
     let retry: NodeJS.Timeout | undefined
     internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-      if (torrent.bitfield.get(index) || !steering.veto(wire, index))
+      if (torrent.bitfield.get(index) || nothingToReserve(this, wire, index, hotswap))
         return request.call(this, wire, index, hotswap)
+      if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
       // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
       // may have nothing outstanding, so look again shortly in case the veto has lifted.
       retry ??= setTimeout(() => {
@@ -234,17 +242,20 @@ export class Defence {
     buffer: Uint8Array,
   ) {
     const key = `${piece}:${offset}:${buffer.length}`
-    const requested = wire.requests.some(
-      (request) => request.piece === piece && request.offset === offset && request.length === buffer.length,
-    )
-    if (!requested && !state.asked.has(key)) {
+    // Every request goes through the wrapped wire.request, so `asked` answers nearly always; the
+    // scan of the outstanding requests is only for a key `asked` evicted.
+    if (!state.asked.delete(key) && !isOutstanding(wire, piece, offset, buffer.length)) {
       this.#onUnsolicited(torrent, state, piece, offset, buffer)
       return
     }
-    state.asked.delete(key)
-    if (!torrent.ready || torrent.bitfield.get(piece)) return
-    const ledger = this.#torrents.get(torrent)?.ledger
-    ledger?.record(piece, { sender: state.sender, offset, length: buffer.length, digest: digest(buffer) })
+    // Recorded from the moment blocks can be requested (WebTorrent holds blocks that arrive before
+    // `ready` and uses them after): recording a block too many is harmless, one too few is not.
+    const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
+    if (!bitfield || bitfield.get(piece)) return
+    // The ledger keeps a reference and hashes only if the piece fails or copies disagree.
+    this.#torrents
+      .get(torrent)
+      ?.ledger.record(piece, { sender: state.sender, offset, length: buffer.length, data: buffer })
   }
 
   #onUnsolicited(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
@@ -266,7 +277,6 @@ export class Defence {
     if (!state) return
     const verdict = state.ledger.fail(piece)
     state.steering.failed(piece)
-    const now = this.#now()
     if (verdict.sole) {
       const { sender, offset, digest: badDigest, bytes } = verdict.sole
       const contribution = this.#contribution(sender.address)
@@ -280,14 +290,26 @@ export class Defence {
       })
       return
     }
-    for (const address of verdict.contributors) {
+    // Several contributors: nobody is struck yet. The piece will be fetched again, and when it
+    // verifies the comparison proves the culprit and clears everyone else. Striking now would let a
+    // burst of failures (a trusted peer turning bad across many pieces in flight) ban the honest
+    // peers that shared them before any of them could be cleared.
+  }
+
+  /**
+   * Evidence of a failed piece was lost before the piece verified (evicted, or unreadable): its
+   * suspects can no longer be cleared or proven by it, so each takes a decaying strike.
+   */
+  #strike(torrent: Torrent, piece: number, suspects: string[]): void {
+    const now = this.#now()
+    for (const address of suspects) {
       const strikes = this.#strikes.add(address, 1, now)
       if (strikes >= this.policy.strikeThreshold && !this.isBanned(address)) {
         this.#ban(address, 'strikes', {
           evidence: null,
           infoHash: torrent.infoHash,
           peer: null,
-          note: `shared ${Math.round(strikes)} failed pieces that have not verified since`,
+          note: `shared ${Math.round(strikes)} failed pieces (last: ${piece}) whose evidence was lost before they verified`,
         })
       }
     }
@@ -304,13 +326,14 @@ export class Defence {
     const store = (torrent as unknown as TorrentInternals).store
     store?.get(piece, (error, data) => {
       if (error || !data || torrent.destroyed) {
-        state.ledger.drop(piece)
+        const suspects = state.ledger.drop(piece)
+        if (!torrent.destroyed) this.#strike(torrent, piece, suspects)
         return
       }
       // Judge against bytes that hash-verify now, not against whatever the store returned.
       const expected = torrent._hashes[piece]
       if (createHash('sha1').update(data).digest('hex') !== expected) {
-        state.ledger.drop(piece)
+        this.#strike(torrent, piece, state.ledger.drop(piece))
         this.#options.onWarning?.(torrent.infoHash, `piece ${piece} read back from the store did not verify`)
         return
       }
@@ -327,7 +350,6 @@ export class Defence {
     trueDigest?: (offset: number, length: number) => string,
   ): void {
     const verdict = ledger.verify(piece, trueDigest)
-    const now = this.#now()
     for (const culprit of verdict.culprits) {
       const contribution = this.#contribution(culprit.sender.address)
       contribution.piecesBad++
@@ -345,7 +367,6 @@ export class Defence {
         note: `block at offset ${culprit.offset} of piece ${piece} differed from the verified piece`,
       })
     }
-    for (const address of verdict.cleared) this.#strikes.add(address, -1, now)
     for (const [address, bytes] of verdict.credit) {
       const contribution = this.#contribution(address)
       contribution.bytesGood += bytes
@@ -480,6 +501,27 @@ export class Defence {
 
 function digest(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
+}
+
+/**
+ * Whether WebTorrent's `_request(wire, index, hotswap)` will refuse by itself: every block of the
+ * piece is reserved and none can be taken over from another wire. Most calls of the picker end so
+ * (it offers a wire every piece in turn), and skipping the veto for them keeps it off the hot path.
+ * Reads torrent-piece's counters; anything unexpected there answers false, so the veto runs.
+ */
+function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, hotswap: boolean): boolean {
+  const piece = torrent.pieces?.[index]
+  if (!piece || typeof piece._reservations !== 'number' || typeof piece._chunks !== 'number') return false
+  if (piece._reservations < piece._chunks || (piece._cancellations?.length ?? 0) > 0) return false
+  if (!hotswap) return true
+  const holders = torrent._reservations?.[index]
+  return holders !== undefined && holders.every((holder) => holder === null || holder === wire)
+}
+
+function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {
+  return wire.requests.some(
+    (request) => request.piece === piece && request.offset === offset && request.length === length,
+  )
 }
 
 function hostOf(address: string): string {

@@ -2,6 +2,12 @@
  * The block ledger: who sent which block of which piece, and a digest of it (libtorrent's smart-ban
  * idea). Pure bookkeeping, no WebTorrent and no I/O, so the attribution rules can be tested alone.
  *
+ * Digests are taken lazily, as libtorrent's smart ban does: a block is recorded with a reference to
+ * the bytes that arrived (no copy), and hashed only when its piece fails, when two copies of one
+ * block differ, or when the bytes held pass `maxBufferedBytes` (then the oldest pieces' blocks are
+ * hashed and their bytes released). A piece that verifies with every copy alike, which is nearly
+ * every piece, is never hashed by the ledger at all.
+ *
  * A piece's entries form generations. The current generation holds every block received since the
  * piece was last (re)started; when the piece fails its hash, the generation moves to the piece's
  * failed history; when the piece verifies, every recorded block — current and failed — is compared
@@ -15,6 +21,8 @@
  *   is known; any recorded digest that differs was sent by a peer that sent false data, whether or
  *   not WebTorrent used that copy. Blocks with the true digest prove nothing against anyone.
  */
+import { Buffer } from 'node:buffer'
+import { createHash } from 'node:crypto'
 
 /** The peer a block came from. `address` is the address key (IPv4, or an IPv6 /64). */
 export interface BlockSender {
@@ -28,8 +36,19 @@ export interface BlockEntry {
   sender: BlockSender
   offset: number
   length: number
-  /** Hex digest of the block's bytes. */
-  digest: string
+  /** Hex SHA-256 of the block's bytes, when already known. */
+  digest?: string
+  /** The block's bytes, referenced (not copied) until they are hashed or the piece resolves. */
+  data?: Uint8Array
+}
+
+/** A recorded block: its bytes until they are hashed, then its digest. */
+interface HeldBlock {
+  sender: BlockSender
+  offset: number
+  length: number
+  digest: string | null
+  data: Uint8Array | null
 }
 
 export interface FailureVerdict {
@@ -61,8 +80,9 @@ export interface VerificationVerdict {
 }
 
 interface PieceEntries {
-  current: BlockEntry[]
-  failed: BlockEntry[]
+  current: HeldBlock[]
+  /** Blocks of failed generations, always hashed. */
+  failed: HeldBlock[]
   /** Addresses that contributed to a failed generation of this piece. */
   suspects: Set<string>
   /** Monotonic counter value of the last change, for eviction. */
@@ -74,18 +94,45 @@ export interface LedgerLimits {
   maxPieces: number
   /** Failed pieces whose evidence is kept until they verify. */
   maxFailedPieces: number
+  /**
+   * Block bytes held unhashed. Past it the oldest pieces' blocks are hashed and released, so the
+   * evidence stays and only the laziness is lost. WebTorrent holds the same blocks of a piece in
+   * progress anyway, so within the limit the ledger adds references, not copies.
+   */
+  maxBufferedBytes: number
 }
 
-export const DEFAULT_LEDGER_LIMITS: LedgerLimits = { maxPieces: 4096, maxFailedPieces: 512 }
+export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
+  maxPieces: 4096,
+  maxFailedPieces: 512,
+  maxBufferedBytes: 64 * 1024 * 1024,
+}
+
+export interface LedgerOptions extends Partial<LedgerLimits> {
+  /**
+   * Evidence of a failed piece was evicted before the piece verified: its suspects can no longer be
+   * cleared or proven by it.
+   */
+  onEvidenceLost?: (piece: number, suspects: string[]) => void
+}
 
 export class BlockLedger {
   readonly #pieces = new Map<number, PieceEntries>()
   readonly #limits: LedgerLimits
+  readonly #onEvidenceLost: LedgerOptions['onEvidenceLost']
   #clock = 0
   #failedCount = 0
+  #bufferedBytes = 0
 
-  constructor(limits: Partial<LedgerLimits> = {}) {
+  constructor(options: LedgerOptions = {}) {
+    const { onEvidenceLost, ...limits } = options
     this.#limits = { ...DEFAULT_LEDGER_LIMITS, ...limits }
+    this.#onEvidenceLost = onEvidenceLost
+  }
+
+  /** Bytes of received blocks held unhashed. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes
   }
 
   /** Pieces with entries (in progress or awaiting re-verification). */
@@ -101,14 +148,25 @@ export class BlockLedger {
   }
 
   record(piece: number, entry: BlockEntry): void {
+    const data = entry.data ?? null
+    const digest = entry.digest ?? null
+    if (data === null && digest === null) throw new Error('a recorded block needs its bytes or its digest')
     let entries = this.#pieces.get(piece)
     if (!entries) {
       entries = { current: [], failed: [], suspects: new Set(), touched: 0 }
       this.#pieces.set(piece, entries)
     }
-    entries.current.push(entry)
+    entries.current.push({
+      sender: entry.sender,
+      offset: entry.offset,
+      length: entry.length,
+      digest,
+      data: digest === null ? data : null,
+    })
+    if (digest === null && data) this.#bufferedBytes += data.byteLength
     entries.touched = ++this.#clock
     if (this.#pieces.size > this.#limits.maxPieces) this.#evict(false)
+    if (this.#bufferedBytes > this.#limits.maxBufferedBytes) this.#hashOldest()
   }
 
   /** The piece failed its hash: close the current generation and say what it proves. */
@@ -116,6 +174,8 @@ export class BlockLedger {
     const entries = this.#pieces.get(piece)
     if (!entries) return { piece, contributors: [], sole: null }
     const generation = entries.current
+    // WebTorrent discards the failed piece's bytes; the blocks held here are the only copy left.
+    for (const entry of generation) this.#hash(entry)
     const contributors = [...new Set(generation.map((entry) => entry.sender.address))]
     let sole: FailureVerdict['sole'] = null
     const first = generation[0]
@@ -125,7 +185,7 @@ export class BlockLedger {
       sole = {
         sender: first.sender,
         offset: first.offset,
-        digest: first.digest,
+        digest: this.#hash(first),
         bytes: [...bytes.values()].reduce((sum, length) => sum + length, 0),
       }
     }
@@ -180,11 +240,12 @@ export class BlockLedger {
     const entries = this.#pieces.get(piece)
     if (!entries) return false
     if (entries.failed.length > 0) return true
-    const seen = new Map<number, string>()
+    if (ascending(entries.current)) return false
+    const seen = new Map<number, HeldBlock>()
     for (const entry of entries.current) {
-      const digest = seen.get(entry.offset)
-      if (digest === undefined) seen.set(entry.offset, entry.digest)
-      else if (digest !== entry.digest) return true
+      const first = seen.get(entry.offset)
+      if (first === undefined) seen.set(entry.offset, entry)
+      else if (!this.#same(first, entry)) return true
     }
     return false
   }
@@ -206,19 +267,20 @@ export class BlockLedger {
       badBytes: new Map(),
     }
     if (!entries) return verdict
-    this.drop(piece)
-    const digestOf = trueDigest ?? firstDigests(entries.current)
     const guilty = new Set<string>()
-    const judge = (entry: BlockEntry): boolean => {
-      const good = digestOf(entry.offset, entry.length)
-      if (entry.digest === good) return true
+    // Without the verified data every copy of each block is alike (needsVerifiedData), so all are true.
+    const judge = (entry: HeldBlock): boolean => {
+      if (!trueDigest) return true
+      const good = trueDigest(entry.offset, entry.length)
+      const bad = this.#hash(entry)
+      if (bad === good) return true
       if (!guilty.has(entry.sender.address)) {
         guilty.add(entry.sender.address)
         verdict.culprits.push({
           sender: entry.sender,
           offset: entry.offset,
           length: entry.length,
-          badDigest: entry.digest,
+          badDigest: bad,
           goodDigest: good,
         })
       }
@@ -226,26 +288,62 @@ export class BlockLedger {
       return false
     }
     for (const entry of entries.failed) judge(entry)
-    const credited = new Set<string>()
+    // Duplicates of one block (endgame, late arrivals) earn credit once per address and block.
+    const credited = ascending(entries.current) ? null : new Set<string>()
     for (const entry of entries.current) {
       if (!judge(entry)) continue
-      // Duplicates of one block (endgame, late arrivals) earn credit once per address and block.
-      const key = `${entry.sender.address}\u0000${entry.offset}`
-      if (credited.has(key)) continue
-      credited.add(key)
+      if (credited) {
+        const key = `${entry.sender.address}\u0000${entry.offset}`
+        if (credited.has(key)) continue
+        credited.add(key)
+      }
       addTo(verdict.credit, entry.sender.address, entry.length)
     }
+    this.drop(piece)
     for (const address of guilty) verdict.credit.delete(address)
     verdict.cleared = [...entries.suspects].filter((address) => !guilty.has(address))
     return verdict
   }
 
-  /** Forget a piece (verified, deselected, or its torrent closed). */
-  drop(piece: number): void {
+  /**
+   * Forget a piece (verified, deselected, or its torrent closed). Returns the suspects its evidence
+   * held, which it can no longer clear or prove.
+   */
+  drop(piece: number): string[] {
     const entries = this.#pieces.get(piece)
-    if (!entries) return
+    if (!entries) return []
     if (entries.failed.length > 0) this.#failedCount--
+    for (const entry of entries.current) if (entry.data) this.#bufferedBytes -= entry.data.byteLength
     this.#pieces.delete(piece)
+    return [...entries.suspects]
+  }
+
+  /** The block's digest, hashing (and releasing) its bytes the first time. */
+  #hash(entry: HeldBlock): string {
+    if (entry.digest !== null) return entry.digest
+    const data = entry.data ?? new Uint8Array(0)
+    entry.digest = createHash('sha256').update(data).digest('hex')
+    entry.data = null
+    this.#bufferedBytes -= data.byteLength
+    return entry.digest
+  }
+
+  /** Whether two copies of one block are alike: bytes compared while both are held, else digests. */
+  #same(a: HeldBlock, b: HeldBlock): boolean {
+    if (a.length !== b.length) return false
+    if (a.data && b.data) return Buffer.compare(a.data, b.data) === 0
+    return this.#hash(a) === this.#hash(b)
+  }
+
+  /** Over the byte limit: hash the blocks of the longest-held pieces until back under half of it. */
+  #hashOldest(): void {
+    const target = this.#limits.maxBufferedBytes / 2
+    for (const entries of this.#pieces.values()) {
+      for (const entry of entries.current) {
+        if (entry.data) this.#hash(entry)
+      }
+      if (this.#bufferedBytes <= target) return
+    }
   }
 
   /** Evict the least recently touched piece of one kind (with or without failed history). */
@@ -259,16 +357,22 @@ export class BlockLedger {
         oldestTouched = entries.touched
       }
     }
-    if (oldest !== undefined) this.drop(oldest)
+    if (oldest === undefined) return
+    const suspects = this.drop(oldest)
+    if (suspects.length > 0) this.#onEvidenceLost?.(oldest, suspects)
   }
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
 
-function firstDigests(entries: BlockEntry[]): (offset: number) => string {
-  const digests = new Map<number, string>()
-  for (const entry of entries) if (!digests.has(entry.offset)) digests.set(entry.offset, entry.digest)
-  return (offset) => digests.get(offset) ?? ''
+/** Offsets strictly ascending, so no block arrived twice (the usual case; saves a map per piece). */
+function ascending(blocks: HeldBlock[]): boolean {
+  let previous = -1
+  for (const block of blocks) {
+    if (block.offset <= previous) return false
+    previous = block.offset
+  }
+  return true
 }
 
 function addTo(map: Map<string, number>, key: string, amount: number): void {

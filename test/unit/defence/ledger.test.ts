@@ -156,3 +156,123 @@ describe('block ledger memory', () => {
     expect(ledger.blocks).toBeLessThanOrEqual(4 + 4)
   })
 })
+
+describe('block ledger with held bytes (hashed only when needed)', () => {
+  /** A block's bytes: `fill` repeated; honest peers send fill 1, the poisoner fill 9. */
+  const bytes = (fill: number, length = BLOCK) => new Uint8Array(length).fill(fill)
+  const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+  const verifiedPiece = (length: number) => (offset: number, blockLength: number) =>
+    sha256(bytes(1, length).subarray(offset, offset + blockLength))
+
+  it('holds the bytes of a piece in progress and releases them unhashed once it verifies', () => {
+    const ledger = new BlockLedger()
+    ledger.record(0, { sender: honest, offset: 0, length: BLOCK, data: bytes(1) })
+    ledger.record(0, { sender: other, offset: BLOCK, length: BLOCK, data: bytes(1) })
+    expect(ledger.bufferedBytes).toBe(2 * BLOCK)
+    expect(ledger.needsVerifiedData(0)).toBe(false)
+    const verdict = ledger.verify(0)
+    expect(verdict.culprits).toEqual([])
+    expect(Object.fromEntries(verdict.credit)).toEqual({ '127.0.0.2': BLOCK, '127.0.0.4': BLOCK })
+    expect(ledger.bufferedBytes).toBe(0)
+    expect(ledger.size).toBe(0)
+  })
+
+  it('hashes a failed generation from the held bytes and proves the poisoner once the piece verifies', () => {
+    const ledger = new BlockLedger()
+    ledger.record(4, { sender: honest, offset: 0, length: BLOCK, data: bytes(1) })
+    ledger.record(4, { sender: poisoner, offset: BLOCK, length: BLOCK, data: bytes(9) })
+    const failure = ledger.fail(4)
+    expect(failure.sole).toBeNull()
+    expect(ledger.bufferedBytes).toBe(0)
+    ledger.record(4, { sender: other, offset: 0, length: BLOCK, data: bytes(1) })
+    ledger.record(4, { sender: other, offset: BLOCK, length: BLOCK, data: bytes(1) })
+    const verdict = ledger.verify(4, verifiedPiece(2 * BLOCK))
+    expect(verdict.culprits).toEqual([
+      {
+        sender: poisoner,
+        offset: BLOCK,
+        length: BLOCK,
+        badDigest: sha256(bytes(9)),
+        goodDigest: sha256(bytes(1)),
+      },
+    ])
+    expect(verdict.cleared).toEqual(['127.0.0.2'])
+    expect(ledger.bufferedBytes).toBe(0)
+  })
+
+  it('gives a sole contributor digest as evidence of its failed piece', () => {
+    const ledger = new BlockLedger()
+    ledger.record(2, { sender: poisoner, offset: 0, length: BLOCK, data: bytes(9) })
+    expect(ledger.fail(2).sole).toMatchObject({ sender: poisoner, offset: 0, digest: sha256(bytes(9)) })
+  })
+
+  it('sees two copies of one block that differ by their bytes, and blames only the false one', () => {
+    const ledger = new BlockLedger()
+    ledger.record(1, { sender: honest, offset: 0, length: BLOCK, data: bytes(1) })
+    ledger.record(1, { sender: other, offset: 0, length: BLOCK, data: bytes(1) })
+    expect(ledger.needsVerifiedData(1)).toBe(false)
+    ledger.record(1, { sender: poisoner, offset: 0, length: BLOCK, data: bytes(9) })
+    expect(ledger.needsVerifiedData(1)).toBe(true)
+    const verdict = ledger.verify(1, verifiedPiece(BLOCK))
+    expect(verdict.culprits.map((culprit) => culprit.sender)).toEqual([poisoner])
+    expect(Object.fromEntries(verdict.credit)).toEqual({ '127.0.0.2': BLOCK, '127.0.0.4': BLOCK })
+  })
+
+  it('judges the last, shorter block of the last piece by its own length', () => {
+    const last = 1000
+    const ledger = new BlockLedger()
+    ledger.record(7, { sender: poisoner, offset: 0, length: last, data: bytes(9, last) })
+    ledger.record(7, { sender: honest, offset: 0, length: last, data: bytes(1, last) })
+    ledger.fail(7)
+    ledger.record(7, { sender: honest, offset: 0, length: last, data: bytes(1, last) })
+    const verdict = ledger.verify(7, verifiedPiece(last))
+    expect(verdict.culprits.map((culprit) => culprit.sender)).toEqual([poisoner])
+    expect(verdict.cleared).toEqual(['127.0.0.2'])
+  })
+
+  it('bounds the bytes it holds by hashing the oldest pieces, and keeps their evidence', () => {
+    const ledger = new BlockLedger({ maxBufferedBytes: 4 * BLOCK })
+    for (let piece = 0; piece < 20; piece++) {
+      ledger.record(piece, {
+        sender: piece === 0 ? poisoner : honest,
+        offset: 0,
+        length: BLOCK,
+        data: bytes(piece === 0 ? 9 : 1),
+      })
+      expect(ledger.bufferedBytes).toBeLessThanOrEqual(4 * BLOCK)
+    }
+    expect(ledger.bufferedBytes).toBeGreaterThan(0)
+    // Piece 0 was hashed under pressure; a copy of it still held is compared by digest.
+    ledger.record(0, { sender: honest, offset: 0, length: BLOCK, data: bytes(1) })
+    expect(ledger.needsVerifiedData(0)).toBe(true)
+    expect(ledger.verify(0, verifiedPiece(BLOCK)).culprits[0]).toMatchObject({
+      sender: poisoner,
+      badDigest: sha256(bytes(9)),
+    })
+    for (let piece = 1; piece < 20; piece++) ledger.verify(piece)
+    expect(ledger.bufferedBytes).toBe(0)
+  })
+
+  it('reports the suspects of failed evidence it evicts, and forgets nobody else', () => {
+    const lost: [number, string[]][] = []
+    const ledger = new BlockLedger({
+      maxFailedPieces: 1,
+      onEvidenceLost: (piece, suspects) => lost.push([piece, suspects]),
+    })
+    for (const piece of [0, 1]) {
+      ledger.record(piece, { sender: honest, offset: 0, length: BLOCK, data: bytes(1) })
+      ledger.record(piece, { sender: poisoner, offset: BLOCK, length: BLOCK, data: bytes(9) })
+      ledger.fail(piece)
+    }
+    expect(lost).toEqual([[0, ['127.0.0.2', '127.0.0.3']]])
+    expect(ledger.hasFailed(1)).toBe(true)
+    expect(ledger.drop(1)).toEqual(['127.0.0.2', '127.0.0.3'])
+    expect(ledger.drop(1)).toEqual([])
+  })
+
+  it('refuses a block recorded with neither its bytes nor its digest', () => {
+    expect(() => new BlockLedger().record(0, { sender: honest, offset: 0, length: BLOCK })).toThrow(
+      /bytes or its digest/,
+    )
+  })
+})

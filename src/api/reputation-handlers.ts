@@ -97,11 +97,11 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       const bytes = decodeUpload(contentBase64)
       const parsed = parseBlocklist(blocklistText(bytes))
       const malformed = parsed.malformed.slice(0, MAX_MALFORMED_LISTED)
-      if (parsed.entries.length === 0 && parsed.malformed.length > 0) {
+      if (parsed.entries.length === 0 && parsed.malformedLines > 0) {
         throw new VouchError(
           'bad-input',
-          `${fileName}: no valid entries; ${parsed.malformed.length} malformed lines`,
-          { fileName, malformedLines: parsed.malformed.length, malformed },
+          `${fileName}: no valid entries; ${parsed.malformedLines} malformed lines`,
+          { fileName, malformedLines: parsed.malformedLines, malformed },
         )
       }
       // Connections open now to addresses no ban covers yet: the import closes those it lists.
@@ -111,7 +111,7 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         details: {
           sha256: createHash('sha256').update(bytes).digest('hex'),
           entries: parsed.entries.length,
-          malformedLines: parsed.malformed.length,
+          malformedLines: parsed.malformedLines,
           allowed: parsed.allowed,
           via: 'ui',
         },
@@ -123,7 +123,7 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         imported: added.length,
         alreadyBanned: parsed.entries.length - added.length,
         allowed: parsed.allowed,
-        malformedLines: parsed.malformed.length,
+        malformedLines: parsed.malformedLines,
         malformed,
         connectionsClosed,
       }

@@ -13,6 +13,13 @@ import type { BlocklistEntry } from './store.ts'
 export const MAX_LINE_LENGTH = 1024
 /** A gzip file may not inflate beyond this. */
 export const MAX_BLOCKLIST_BYTES = 256 * 1024 * 1024
+/**
+ * Most lines read from one list (real ones, e.g. level1, have under a million). Without it a small
+ * gzip file inflating to millions of lines would exhaust memory in the entries it yields.
+ */
+export const MAX_BLOCKLIST_LINES = 2_000_000
+/** Malformed lines kept with their text; beyond these they are only counted. */
+export const MAX_MALFORMED_KEPT = 1000
 /** eMule and qBittorrent block DAT entries whose access level is at most this. */
 export const DAT_BLOCK_LEVEL = 127
 
@@ -25,7 +32,10 @@ export interface MalformedLine {
 
 export interface ParsedBlocklist {
   entries: BlocklistEntry[]
+  /** The first MAX_MALFORMED_KEPT malformed lines. */
   malformed: MalformedLine[]
+  /** How many lines were malformed in all. */
+  malformedLines: number
   /** DAT entries with an access level above 127: listed as allowed, so not banned. */
   allowed: number
   lines: number
@@ -91,19 +101,32 @@ export function parseBlocklistLine(line: string): LineResult {
   )
 }
 
+/** Throws VouchError('bad-input') for a list of more than MAX_BLOCKLIST_LINES lines. */
 export function parseBlocklist(text: string): ParsedBlocklist {
-  const result: ParsedBlocklist = { entries: [], malformed: [], allowed: 0, lines: 0 }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/)
-  if (lines.at(-1) === '') lines.pop()
-  result.lines = lines.length
-  lines.forEach((raw, index) => {
+  const result: ParsedBlocklist = { entries: [], malformed: [], malformedLines: 0, allowed: 0, lines: 0 }
+  const body = text.replace(/^\uFEFF/, '')
+  const lineEnd = /\r\n|\n|\r/g
+  let start = 0
+  // Line by line, without splitting the whole text up front.
+  while (start < body.length) {
+    const match = lineEnd.exec(body)
+    const end = match ? match.index : body.length
+    const raw = body.slice(start, end)
+    start = match ? lineEnd.lastIndex : body.length
+    result.lines++
+    if (result.lines > MAX_BLOCKLIST_LINES)
+      throw new VouchError('bad-input', `the blocklist has more than ${MAX_BLOCKLIST_LINES} lines`)
     const line = raw.trim()
-    if (line === '' || line.startsWith('#') || line.startsWith('//')) return
+    if (line === '' || line.startsWith('#') || line.startsWith('//')) continue
     const parsed = parseBlocklistLine(line)
     if ('entry' in parsed) result.entries.push(parsed.entry)
     else if ('allowed' in parsed) result.allowed++
-    else result.malformed.push({ line: index + 1, text: raw.slice(0, 120), reason: parsed.error })
-  })
+    else {
+      result.malformedLines++
+      if (result.malformed.length < MAX_MALFORMED_KEPT)
+        result.malformed.push({ line: result.lines, text: raw.slice(0, 120), reason: parsed.error })
+    }
+  }
   return result
 }
 

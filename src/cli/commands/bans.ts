@@ -127,13 +127,13 @@ export function registerBans(program: Command): void {
       const malformedText = malformed
         .map((line) => `  line ${line.line}: ${line.reason}: ${line.text}`)
         .join('\n')
-      if (parsed.entries.length === 0 && parsed.malformed.length > 0) {
+      if (parsed.entries.length === 0 && parsed.malformedLines > 0) {
         throw new VouchError(
           'bad-input',
-          `${file}: no valid entries; ${parsed.malformed.length} malformed lines\n${malformedText}`,
+          `${file}: no valid entries; ${parsed.malformedLines} malformed lines\n${malformedText}`,
           {
             file,
-            malformedLines: parsed.malformed.length,
+            malformedLines: parsed.malformedLines,
             malformed,
           },
         )
@@ -144,7 +144,7 @@ export function registerBans(program: Command): void {
           details: {
             sha256: createHash('sha256').update(bytes).digest('hex'),
             entries: parsed.entries.length,
-            malformedLines: parsed.malformed.length,
+            malformedLines: parsed.malformedLines,
             allowed: parsed.allowed,
           },
         })
@@ -154,8 +154,8 @@ export function registerBans(program: Command): void {
           ...(parsed.allowed
             ? [`${parsed.allowed} DAT entries with access level above 127 (allowed) not banned`]
             : []),
-          ...(parsed.malformed.length
-            ? [`${parsed.malformed.length} malformed lines skipped:`, malformedText]
+          ...(parsed.malformedLines
+            ? [`${parsed.malformedLines} malformed lines skipped:`, malformedText]
             : []),
         ]
         report(global, lines.join('\n'), {
@@ -164,7 +164,7 @@ export function registerBans(program: Command): void {
           imported: added.length,
           alreadyBanned: skipped,
           allowed: parsed.allowed,
-          malformedLines: parsed.malformed.length,
+          malformedLines: parsed.malformedLines,
           malformed,
         })
       })

@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   blocklistText,
+  MAX_BLOCKLIST_LINES,
   MAX_LINE_LENGTH,
+  MAX_MALFORMED_KEPT,
   parseBlocklist,
   parseBlocklistLine,
 } from '../../../src/reputation/blocklist.ts'
@@ -66,6 +68,29 @@ describe('reading blocklists', () => {
     expect(() => blocklistText(new Uint8Array([0x1f, 0x8b, 1, 2, 3]))).toThrow(/decompress/)
     expect(() => blocklistText(new Uint8Array([65, 0, 66]))).toThrow(/binary/)
   })
+
+  it('keeps the first malformed lines and counts the rest, so junk cannot fill memory', () => {
+    const parsed = parseBlocklist('junk\n'.repeat(MAX_MALFORMED_KEPT + 500) + '1.2.3.4\n')
+    expect(parsed.malformed).toHaveLength(MAX_MALFORMED_KEPT)
+    expect(parsed.malformed[0]?.line).toBe(1)
+    expect(parsed.malformedLines).toBe(MAX_MALFORMED_KEPT + 500)
+    expect(parsed.entries).toHaveLength(1)
+  })
+
+  it(`refuses a list of more than ${MAX_BLOCKLIST_LINES} lines as bad input`, () => {
+    expect(parseBlocklist('#\n'.repeat(MAX_BLOCKLIST_LINES)).lines).toBe(MAX_BLOCKLIST_LINES)
+    expect(() => parseBlocklist('#\n'.repeat(MAX_BLOCKLIST_LINES + 1))).toThrow(
+      expect.objectContaining({ code: 'bad-input', message: expect.stringMatching(/more than .* lines/) }),
+    )
+  })
+
+  it('refuses a 250 KB gzip bomb of junk lines with a clear error instead of running out of memory', () => {
+    const bomb = gzipSync(Buffer.alloc(255 * 1024 * 1024, 'x\n'), { level: 9 })
+    expect(bomb.length).toBeLessThan(300 * 1024)
+    const started = Date.now()
+    expect(() => parseBlocklist(blocklistText(bomb))).toThrow(/more than .* lines/)
+    expect(Date.now() - started, 'ms to refuse it').toBeLessThan(20_000)
+  }, 60_000)
 
   it('never throws on arbitrary lines, and whatever it accepts is a well-ordered range', () => {
     const charset = fc.constantFrom(...'0123456789abcdef:.-/, \tx#'.split(''))

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
-import type { EventMessage } from '../../src/api/contract.ts'
+import type { EventMessage, TorrentView } from '../../src/api/contract.ts'
 import {
   addSource,
   addTorrentFile,
   changePublisher,
   exportBans,
+  importBlocklist,
   liftBan,
+  offerEnvelope,
   pinPublisher,
   refreshBans,
   refreshPeers,
@@ -14,6 +16,7 @@ import {
   type AddOptions,
 } from './actions.ts'
 import type { Api } from './api.ts'
+import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
@@ -69,6 +72,8 @@ export function App({ api }: { api: Api }) {
   const [theme, setTheme] = useState<ThemeChoice>(loadTheme)
   const [dragging, setDragging] = useState(false)
   const [peerText, setPeerText] = useState('')
+  /** The held magnet whose "add signature" dialog is open, by infohash. */
+  const [offering, setOffering] = useState<string | null>(null)
   const addOptions = useMemo((): AddOptions => {
     const peers = peerText.split(/[\s,]+/).filter((peer) => peer !== '')
     return peers.length ? { peers } : {}
@@ -130,6 +135,7 @@ export function App({ api }: { api: Api }) {
   }, [api, state.screen])
 
   const torrents = useMemo(() => [...state.torrents.values()], [state.torrents])
+  const offeredTorrent = offering ? state.torrents.get(offering) : undefined
 
   function addSourceWithRetry(source: string) {
     const attempt = () => addSource(api, dispatch, source, addOptions)
@@ -228,6 +234,7 @@ export function App({ api }: { api: Api }) {
             peers={peerText}
             onPeersChange={setPeerText}
             onRemove={(torrent) => void removeTorrent(api, dispatch, torrent.infoHash, torrent.name)}
+            onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}
         {state.screen === 'peers' ? <PeersScreen peers={state.peers} /> : null}
@@ -235,7 +242,10 @@ export function App({ api }: { api: Api }) {
           <BansScreen
             bans={state.bans}
             onLift={(ban) => liftBan(api, dispatch, ban)}
-            onExport={(format, pseudonymise) => exportBans(api, dispatch, format, pseudonymise)}
+            onExport={(format, pseudonymise, keyFile) =>
+              exportBans(api, dispatch, format, pseudonymise, keyFile)
+            }
+            onImport={(file) => importBlocklist(api, dispatch, file)}
           />
         ) : null}
         {state.screen === 'trust' ? (
@@ -267,6 +277,14 @@ export function App({ api }: { api: Api }) {
         <div className="drop-overlay" aria-hidden="true">
           Drop .torrent files or a magnet link to add them
         </div>
+      ) : null}
+      {offeredTorrent ? (
+        <OfferEnvelopeDialog
+          key={offeredTorrent.infoHash}
+          torrent={offeredTorrent}
+          onOffer={(text) => offerEnvelope(api, dispatch, offeredTorrent.infoHash, text)}
+          onClose={() => setOffering(null)}
+        />
       ) : null}
       {state.refusal ? (
         <RefusalDialog

@@ -1,5 +1,13 @@
 // What the UI asks of the back end, beyond a single call: each turns a result into state actions.
-import type { AddResult, BanView, CommandArgs, PublisherView, ReportFormat } from '../../src/api/contract.ts'
+import type {
+  AddResult,
+  BanView,
+  BlocklistImport,
+  CommandArgs,
+  OfferResult,
+  PublisherView,
+  ReportFormat,
+} from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
 import type { Action } from './state.ts'
 
@@ -128,10 +136,88 @@ export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
   await refreshBans(api, dispatch)
 }
 
-/** Build the report on the back end and hand it to the browser (or Electron) as a file download. */
-export async function exportBans(api: Api, dispatch: Dispatch, format: ReportFormat, pseudonymise: boolean) {
+/** The back end takes uploads of up to 16 MiB (the WebSocket frame limit holds the base64). */
+const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+/** A secret key file is one short line; the contract refuses anything much longer. */
+const MAX_KEY_FILE_BYTES = 12 * 1024
+
+async function upload(file: File) {
+  return { fileName: file.name, contentBase64: toBase64(new Uint8Array(await file.arrayBuffer())) }
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`
+
+/** Import a blocklist file the user picked; resolves with what the back end did, or null. */
+export async function importBlocklist(
+  api: Api,
+  dispatch: Dispatch,
+  file: File,
+): Promise<BlocklistImport | null> {
+  if (file.size > MAX_UPLOAD_BYTES) {
+    dispatch({ type: 'notice', level: 'error', message: `${file.name} is larger than 16 MiB: gzip it first` })
+    return null
+  }
   try {
-    const report = await api.call('bans.export', { format, ...(pseudonymise ? { pseudonymise } : {}) })
+    const result = await api.call('bans.import', await upload(file))
+    const closed = result.connectionsClosed
+      ? `, ${plural(result.connectionsClosed, 'connection')} closed`
+      : ''
+    dispatch({
+      type: 'notice',
+      level: result.malformedLines ? 'warning' : 'info',
+      message: `Imported ${plural(result.imported, 'ban')} from ${file.name}${closed}${result.malformedLines ? `; ${plural(result.malformedLines, 'malformed line')} skipped` : ''}`,
+    })
+    await refreshBans(api, dispatch)
+    return result
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not import ${file.name}: ${describe(error)}` })
+    return null
+  }
+}
+
+/** Offer envelope text (a sidecar, an envelope, a signed magnet) for a torrent the gate holds. */
+export async function offerEnvelope(
+  api: Api,
+  dispatch: Dispatch,
+  infoHash: string,
+  text: string,
+): Promise<OfferResult | null> {
+  try {
+    const result = await api.call('torrents.offerEnvelope', { infoHash, text })
+    if (result.status === 'accepted') {
+      const names = result.publishers.map((publisher) => `${publisher.name} ${publisher.fingerprint}`)
+      dispatch({
+        type: 'notice',
+        level: 'info',
+        message: `Signature accepted: signed by ${names.join(', ')}`,
+      })
+    }
+    return result
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not check the signature: ${describe(error)}` })
+    return null
+  }
+}
+
+/**
+ * Build the report on the back end and hand it to the browser (or Electron) as a file download.
+ * `keyFile`, when given, is read here and sent with this one request; nothing keeps it.
+ */
+export async function exportBans(
+  api: Api,
+  dispatch: Dispatch,
+  format: ReportFormat,
+  pseudonymise: boolean,
+  keyFile: File | null = null,
+) {
+  try {
+    if (keyFile && keyFile.size > MAX_KEY_FILE_BYTES)
+      throw new Error(`${keyFile.name} is too large to be a Vouch key file`)
+    const report = await api.call('bans.export', {
+      format,
+      ...(pseudonymise ? { pseudonymise } : {}),
+      ...(keyFile ? { signingKey: await upload(keyFile) } : {}),
+    })
     const url = URL.createObjectURL(new Blob([report.text], { type: report.mediaType }))
     const link = document.createElement('a')
     link.href = url
@@ -144,7 +230,7 @@ export async function exportBans(api: Api, dispatch: Dispatch, format: ReportFor
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Exported ${report.included} ban${report.included === 1 ? '' : 's'} as ${report.fileName}${omitted}`,
+      message: `Exported ${plural(report.included, 'ban')} as ${report.fileName}${report.signedBy ? `, signed by ${report.signedBy}` : ''}${omitted}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not export: ${describe(error)}` })

@@ -219,6 +219,7 @@ export class ApiService {
         const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
         await this.#engine.remove(infoHash, { deleteData: deleteData ?? false })
         this.#provenance.delete(infoHash)
+        this.#names.delete(infoHash)
         return { removed: known }
       },
       'stats.history': () => this.history.samples(),
@@ -274,16 +275,20 @@ export class ApiService {
 
   async #add(source: TorrentSource, label: string, request: AddRequest): Promise<AddResult> {
     const infoHash = source.parsed.infoHash ?? null
+    // Known before the add returns: the gate may refuse a magnet as soon as its metadata arrives.
+    const parsedName = (source.parsed as { name?: unknown }).name
+    if (infoHash) this.#names.set(infoHash, typeof parsedName === 'string' && parsedName ? parsedName : label)
     try {
       const torrent = await this.#engine.add(source, {
         ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
         ...(request.peers ? { peers: request.peers } : {}),
       })
-      this.#names.set(torrent.infoHash, torrent.name ?? label)
       if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
       this.#publishUpdate(torrent.infoHash)
       return { status: 'added', infoHash: torrent.infoHash, name: torrent.name ?? torrent.infoHash }
     } catch (error) {
+      if (infoHash && !this.#engine.stats().some((torrent) => torrent.infoHash === infoHash))
+        this.#names.delete(infoHash)
       if (isVouchError(error) && error.code === 'refused') {
         return { status: 'refused', refusal: refusalFrom(error, label, infoHash) }
       }
@@ -333,12 +338,21 @@ export class ApiService {
   async #refusedLate(infoHash: string | null, message: string, refusal: GateRefusal | undefined) {
     const fingerprint = refusal?.fingerprint ?? null
     const publicKey = refusal?.publicKey ?? null
+    const source = (infoHash ? this.#names.get(infoHash) : undefined) ?? infoHash ?? 'torrent'
+    if (infoHash) {
+      // The gate destroyed the torrent: drop it from the list (a restart must not add it again) and
+      // from the UI, where its row would otherwise stay with the badge of the accepted envelope.
+      this.#provenance.delete(infoHash)
+      this.#names.delete(infoHash)
+      await this.#engine.remove(infoHash).catch(() => undefined)
+      this.events.publish('torrent.removed', { infoHash })
+    }
     const pinned = fingerprint ? await this.#options.trust.list().catch(() => []) : []
     const name = pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ?? null
     this.events.publish('torrent.refused', {
       code: refusal?.code ?? 'refused',
       reason: message,
-      source: this.#names.get(infoHash ?? '') ?? infoHash ?? 'torrent',
+      source,
       infoHash,
       publisher: fingerprint && publicKey ? { fingerprint, publicKey, name } : null,
     })

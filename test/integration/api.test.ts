@@ -206,6 +206,12 @@ describe('the API service over a real engine', () => {
     expect(refusal.publisher?.publicKey).toMatch(/^vouch-ed25519 /)
     expect(refusal.reason).toContain('claimed-name.bin')
     expect(seeder.requestsReceived).toBe(0)
+    // Destroyed by the gate: gone from the list the UI shows and from the list a restart resumes.
+    expect(
+      api.events.some((m) => m.event === 'torrent.removed' && m.payload.infoHash === facts.infoHash),
+    ).toBe(true)
+    expect(await api.call('torrents.list', {})).toEqual([])
+    expect(api.backend.engine.remembered()).toEqual([])
   })
 
   it('releases a held magnet when the user offers an accepted envelope, and keeps it held otherwise', async () => {

@@ -50,7 +50,12 @@ export function RefusalDialog({ refusal, onClose, onPin }: Props) {
     if (pinned) onClose()
   }
 
-  const canPin = onPin !== undefined && refusal.publisher !== null
+  // Pinning answers only an unknown (or lapsed) key: a key that signed other metadata, was revoked
+  // or is out of scope is known already, and pinning it again would change nothing or undo a revocation.
+  const canPin =
+    onPin !== undefined &&
+    refusal.publisher !== null &&
+    (refusal.code === 'unknown-publisher' || refusal.code === 'key-expired')
   return (
     <dialog
       ref={dialog}
@@ -86,6 +91,12 @@ export function RefusalDialog({ refusal, onClose, onPin }: Props) {
         ) : null}
         {refusal.publisher ? (
           <>
+            {refusal.publisher.name ? (
+              <>
+                <dt>Publisher</dt>
+                <dd>{refusal.publisher.name}</dd>
+              </>
+            ) : null}
             <dt>Publisher key fingerprint</dt>
             <dd>
               <code className="fingerprint">{refusal.publisher.fingerprint}</code>

@@ -6,15 +6,23 @@ import { ProvenanceBadge } from './ProvenanceBadge.tsx'
 interface Props {
   torrents: TorrentView[]
   onRemove(torrent: TorrentView): void
+  /** Offer a signature for a magnet the provenance gate holds. */
+  onOfferEnvelope(torrent: TorrentView): void
+}
+
+function awaitsSignature(torrent: TorrentView): boolean {
+  return torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'signature'
 }
 
 function status(torrent: TorrentView): string {
+  if (torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'signature')
+    return 'Nothing downloaded until a signature is accepted'
   if (!torrent.hasMetadata) return 'Fetching metadata'
   if (torrent.done) return 'Seeding'
   return torrent.numPeers > 0 ? 'Downloading' : 'Waiting for peers'
 }
 
-export function TorrentTable({ torrents, onRemove }: Props) {
+export function TorrentTable({ torrents, onRemove, onOfferEnvelope }: Props) {
   if (torrents.length === 0) {
     return (
       <p className="empty">
@@ -70,7 +78,12 @@ export function TorrentTable({ torrents, onRemove }: Props) {
             <td className="numeric">{formatSpeed(torrent.uploadSpeed)}</td>
             <td className="numeric">{torrent.numPeers}</td>
             <td className="numeric">{torrent.done ? 'done' : formatDuration(torrent.timeRemaining)}</td>
-            <td>
+            <td className="actions">
+              {awaitsSignature(torrent) ? (
+                <button type="button" onClick={() => onOfferEnvelope(torrent)}>
+                  Add signature…<span className="visually-hidden"> for {torrent.name}</span>
+                </button>
+              ) : null}
               <button type="button" className="quiet" onClick={() => onRemove(torrent)}>
                 Remove<span className="visually-hidden"> {torrent.name}</span>
               </button>

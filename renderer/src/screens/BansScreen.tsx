@@ -1,5 +1,5 @@
-import { useId, useState } from 'react'
-import type { BanView, ReportFormat } from '../../../src/api/contract.ts'
+import { useId, useRef, useState, type FormEvent } from 'react'
+import type { BanView, BlocklistImport, ReportFormat } from '../../../src/api/contract.ts'
 import { formatDate } from '../format.ts'
 
 const REASONS: Record<BanView['reason'], string> = {
@@ -21,7 +21,65 @@ const FORMATS: { id: ReportFormat; label: string }[] = [
 interface Props {
   bans: BanView[]
   onLift(ban: BanView): Promise<void>
-  onExport(format: ReportFormat, pseudonymise: boolean): Promise<void>
+  /** `keyFile`: the user's secret key file, sent with this export only. */
+  onExport(format: ReportFormat, pseudonymise: boolean, keyFile: File | null): Promise<void>
+  onImport(file: File): Promise<BlocklistImport | null>
+}
+
+/** Pick a blocklist file; its bytes go to the back end, which bans every range and reports bad lines. */
+function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
+  const fileId = useId()
+  const input = useRef<HTMLInputElement>(null)
+  const [busy, setBusy] = useState(false)
+  const [result, setResult] = useState<{ fileName: string; outcome: BlocklistImport } | null>(null)
+
+  async function submit(event: FormEvent) {
+    event.preventDefault()
+    const file = input.current?.files?.[0]
+    if (!file) return
+    setBusy(true)
+    const outcome = await onImport(file)
+    setBusy(false)
+    if (!outcome) return
+    setResult({ fileName: file.name, outcome })
+    if (input.current) input.current.value = ''
+  }
+
+  return (
+    <form className="toolbar" aria-label="Import a blocklist" onSubmit={(event) => void submit(event)}>
+      <label htmlFor={fileId}>Blocklist file</label>
+      <input
+        id={fileId}
+        ref={input}
+        type="file"
+        accept=".p2p,.dat,.txt,.gz,.cidr,text/plain,application/gzip"
+      />
+      <button type="submit" disabled={busy}>
+        Import blocklist
+      </button>
+      <span className="subline">PeerGuardian P2P, eMule DAT, CIDR or plain addresses; gzip too</span>
+      {result ? (
+        <div className="import-result" role="status">
+          <p>
+            {result.fileName}: {result.outcome.imported} imported, {result.outcome.alreadyBanned} already
+            banned
+            {result.outcome.allowed ? `, ${result.outcome.allowed} allowed entries left out` : ''},{' '}
+            {result.outcome.connectionsClosed} connections closed, {result.outcome.malformedLines} malformed
+            lines skipped
+          </p>
+          {result.outcome.malformed.length > 0 ? (
+            <ul className="malformed">
+              {result.outcome.malformed.map((line) => (
+                <li key={line.line}>
+                  line {line.line}: {line.reason}: <code>{line.text}</code>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </form>
+  )
 }
 
 function Evidence({ ban }: { ban: BanView }) {
@@ -41,9 +99,13 @@ function Evidence({ ban }: { ban: BanView }) {
 }
 
 /** Active bans with their evidence and expiry; lift one, or export them all as a report. */
-export function BansScreen({ bans, onLift, onExport }: Props) {
+export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
   const formatId = useId()
   const pseudonymiseId = useId()
+  const keyId = useId()
+  const keyHintId = useId()
+  // The key file stays a browser File in memory: read at export, never stored anywhere.
+  const [keyFile, setKeyFile] = useState<File | null>(null)
   const [format, setFormat] = useState<ReportFormat>('json')
   const [pseudonymise, setPseudonymise] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -57,7 +119,7 @@ export function BansScreen({ bans, onLift, onExport }: Props) {
         onSubmit={(event) => {
           event.preventDefault()
           setBusy(true)
-          void onExport(format, pseudonymise).finally(() => setBusy(false))
+          void onExport(format, pseudonymise, keyFile).finally(() => setBusy(false))
         }}
       >
         <label htmlFor={formatId}>Report format</label>
@@ -82,10 +144,21 @@ export function BansScreen({ bans, onLift, onExport }: Props) {
           />
           <label htmlFor={pseudonymiseId}>Pseudonymise addresses</label>
         </span>
+        <label htmlFor={keyId}>Sign with your key file</label>
+        <input
+          id={keyId}
+          type="file"
+          aria-describedby={keyHintId}
+          onChange={(event) => setKeyFile(event.target.files?.[0] ?? null)}
+        />
         <button type="submit" disabled={busy}>
           Export report
         </button>
+        <span id={keyHintId} className="subline">
+          Optional: the secret key made by <code>vouch keygen</code>, read for each export and never stored
+        </span>
       </form>
+      <ImportForm onImport={onImport} />
       {bans.length === 0 ? (
         <p className="empty">No active bans. Peers that send poisoned pieces appear here.</p>
       ) : (

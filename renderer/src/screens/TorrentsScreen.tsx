@@ -11,6 +11,7 @@ interface Props {
   peers: string
   onPeersChange(peers: string): void
   onRemove(torrent: TorrentView): void
+  onOfferEnvelope(torrent: TorrentView): void
 }
 
 export function TorrentsScreen({
@@ -19,6 +20,7 @@ export function TorrentsScreen({
   onAddSource,
   onAddFile,
   onRemove,
+  onOfferEnvelope,
   peers,
   onPeersChange,
 }: Props) {
@@ -31,7 +33,7 @@ export function TorrentsScreen({
         peers={peers}
         onPeersChange={onPeersChange}
       />
-      <TorrentTable torrents={torrents} onRemove={onRemove} />
+      <TorrentTable torrents={torrents} onRemove={onRemove} onOfferEnvelope={onOfferEnvelope} />
       {samples.length > 0 ? <ActivityChart samples={samples} /> : null}
     </section>
   )

@@ -1,6 +1,10 @@
+import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import Wire from 'bittorrent-protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import WebTorrent from 'webtorrent'
+import { Defence, type DefenceOptions } from '../../src/defence/defence.ts'
 import type { BanEvent } from '../../src/defence/events.ts'
 import type { Engine } from '../../src/engine/engine.ts'
 import {
@@ -12,7 +16,7 @@ import {
   watchCorruption,
   type CorruptionReport,
 } from '../kit/adversaries.ts'
-import { Swarm, whenDone, type Payload, type Seeder } from '../kit/swarm.ts'
+import { QUIET_CLIENT, stopClient, Swarm, whenDone, type Payload, type Seeder } from '../kit/swarm.ts'
 
 const PIECE = 32 * 1024
 const SLOW = { client: { uploadLimit: 1024 * 1024 } }
@@ -171,5 +175,102 @@ describe('poisoned-piece defence', () => {
     engine.defence?.lift('127.0.0.78')
     expect(engine.client.blocked?.contains('127.0.0.78')).toBe(false)
     expect(await dialFrom('127.0.0.78', engine.port, seeded.infoHash)).toBe('accepted')
+  })
+})
+
+/**
+ * A defence on a real WebTorrent client and torrent, fed block by block through real (unconnected)
+ * wires, so that a sequence of arrivals and failures too rare to stage with seeders can be pinned.
+ */
+async function drivenDefence(swarm: Swarm, options: Omit<DefenceOptions, 'client'> = {}) {
+  const client = new WebTorrent({ ...QUIET_CLIENT })
+  swarm.defer(() => stopClient(client))
+  const bans: BanEvent[] = []
+  const defence = new Defence({ ...options, client, onBan: (event) => bans.push(event) })
+  const payload = await swarm.payload({ bytes: 64 * PIECE, pieceLength: PIECE })
+  const torrent = client.add(payload.torrentFile, { path: await swarm.tempDir() })
+  defence.attachTorrent(torrent)
+  await once(torrent, 'ready')
+  const wires: Wire[] = []
+  swarm.defer(async () => wires.forEach((wire) => wire.destroy()))
+  return {
+    defence,
+    bans,
+    peer(host: string, port: number): Wire {
+      const wire = new Wire()
+      wire.remoteAddress = host
+      wire.remotePort = port
+      wire.peerChoking = false
+      defence.attachWire(wire, torrent)
+      wires.push(wire)
+      return wire
+    },
+    /** `wire` is asked for a block and answers with `fill` bytes. */
+    send(wire: Wire, piece: number, offset: number, fill: number): void {
+      wire.request(piece, offset, BLOCK, () => {})
+      wire._onPiece(piece, offset, new Uint8Array(BLOCK).fill(fill))
+    },
+    /** What WebTorrent emits when the piece fails its hash. */
+    fail(piece: number): void {
+      torrent.emit('warning', new Error(`Piece ${piece} failed verification`))
+    },
+  }
+}
+
+const BLOCK = 16 * 1024
+
+describe('defence decisions, block by block', () => {
+  let swarm: Swarm
+  afterEach(async () => swarm.close())
+
+  it('bans no one for a burst of failures shared with others, before any piece could re-verify', async () => {
+    swarm = new Swarm()
+    const driven = await drivenDefence(swarm)
+    const honest = driven.peer('127.0.0.2', 6881)
+    const turned = driven.peer('127.0.0.3', 6881)
+    // A trusted peer turns bad with many pieces in flight that it shares with an honest one.
+    for (let piece = 0; piece < 12; piece++) {
+      driven.send(honest, piece, 0, 1)
+      driven.send(turned, piece, BLOCK, 9)
+      driven.fail(piece)
+    }
+    expect(driven.bans).toEqual([])
+    expect(driven.defence.ledgerSize()).toEqual({ pieces: 12, blocks: 24 })
+  })
+
+  it('strikes the suspects of evidence it had to drop, by address, whatever port or peer ID', async () => {
+    swarm = new Swarm()
+    const driven = await drivenDefence(swarm, {
+      ledgerLimits: { maxFailedPieces: 1 },
+      policy: { strikeThreshold: 3 },
+    })
+    const honest = driven.peer('127.0.0.2', 6881)
+    // Each failure comes from a fresh connection of one host, as a sybil would reconnect.
+    for (let piece = 0; piece < 4; piece++) {
+      const sybil = driven.peer('127.0.0.3', 7000 + piece)
+      driven.send(honest, piece, 0, 1)
+      driven.send(sybil, piece, BLOCK, 9)
+      driven.fail(piece)
+    }
+    // Evidence of pieces 0, 1 and 2 was evicted unresolved: three strikes for both suspects.
+    expect(driven.bans.map((ban) => [ban.address, ban.reason])).toEqual([
+      ['127.0.0.2', 'strikes'],
+      ['127.0.0.3', 'strikes'],
+    ])
+  })
+
+  it('lets a ban expire: client.blocked and incoming connections admit the address again', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024, pieceLength: PIECE })
+    const engine = await swarm.engine()
+    const seeded = await engine.seed(payload.file, { remember: false })
+    engine.defence?.ban('127.0.0.81', { reason: 'strikes', expiresAt: Date.now() + 300 })
+    expect(engine.client.blocked?.contains('127.0.0.81')).toBe(true)
+    expect(await dialFrom('127.0.0.81', engine.port, seeded.infoHash)).toBe('refused')
+    await vi.waitFor(() => expect(engine.client.blocked?.contains('127.0.0.81')).toBe(false), {
+      timeout: 2000,
+    })
+    expect(engine.defence?.isBanned('127.0.0.81')).toBe(false)
+    expect(await dialFrom('127.0.0.81', engine.port, seeded.infoHash)).toBe('accepted')
   })
 })

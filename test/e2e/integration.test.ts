@@ -8,6 +8,8 @@ import { signTorrent } from '../../src/provenance/sign.ts'
 import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { parseBlocklist } from '../../src/reputation/blocklist.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
+import { adversary, behaviours } from '../kit/adversaries.ts'
+import { whenDone } from '../kit/swarm.ts'
 import { startUi, type UiHarness } from './harness.ts'
 import { newPublisher } from './publisher.ts'
 
@@ -55,6 +57,27 @@ describe('the web UI in Chromium: imports, signed reports, offered signatures, l
     // A list imported behind the UI's back (the store itself) shows up without a reload.
     ui.backend.reputation.store.importBans(parseBlocklist('203.0.113.9\n').entries, { subject: 'elsewhere' })
     await page.locator('tr[data-address="203.0.113.9"]').waitFor({ timeout: 5_000 })
+  })
+
+  it('adds a poisoner to the open bans view the moment the defence bans it', async () => {
+    ui = await startUi()
+    const { page, swarm } = ui
+    const payload = await swarm.payload({ bytes: 1024 * 1024, pieceLength: 32 * 1024, name: 'contested.bin' })
+    const honest = await swarm.seeder(payload)
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
+    await page.goto(ui.server.url)
+    await page.getByRole('button', { name: 'Bans', exact: true }).click()
+    await page.getByText('No active bans').waitFor()
+
+    const torrent = await ui.backend.engine.add(payload.torrentPath, {
+      allowUnsigned: true,
+      peers: [honest.address, poisoner.address],
+      remember: false,
+    })
+    // Nothing but the ban.created event tells the open view: no navigation, no reload.
+    await page.locator(`tr[data-address="${poisoner.host}"]`).waitFor({ timeout: 30_000 })
+    expect(await page.locator(`tr[data-address="${honest.host}"]`).count()).toBe(0)
+    await whenDone(torrent)
   })
 
   it('signs the exported report with a key file the user picks, and the signature verifies', async () => {

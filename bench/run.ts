@@ -2,7 +2,7 @@
  * `npm run bench`: Vouch against plain WebTorrent, side by side, on one loopback swarm, then every
  * scenario module in bench/ that exists (poisoners, provenance, reputation).
  *
- *   npm run bench -- [--size MIB] [--runs N] [--piece-length BYTES] [--seeder-nodelay]
+ *   npm run bench -- [--size MIB] [--runs N] [--piece-length BYTES] [--seeder-nagle]
  *                    [--scenarios core,poison,provenance,reputation]
  *
  * The size also comes from VOUCH_BENCH_SIZE_MIB (default 256). The core comparison downloads the
@@ -10,6 +10,9 @@
  * clients (WebTorrent first on even runs, Vouch first on odd ones) so warm-up and page cache favour
  * neither, and prints every time, the medians and the ratio Vouch/WebTorrent. "Vouch" is the
  * engine exactly as `vouch get` builds it (openGetEngine: provenance, defence, reputation store).
+ * The seeder sets TCP_NODELAY on its peer sockets, as libtorrent and most desktop clients do and as
+ * bench/poison.ts's seeders do; `--seeder-nagle` leaves Nagle on (plain WebTorrent's default), and
+ * the table says which was used.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
@@ -45,6 +48,8 @@ export type BenchClient = 'webtorrent' | 'vouch'
 export interface CoreBenchResult {
   bytes: number
   pieceLength: number
+  /** Whether the seeder set TCP_NODELAY on its peer sockets. */
+  seederNoDelay: boolean
   times: Record<BenchClient, number[]>
   medians: Record<BenchClient, number>
   /** median(Vouch) / median(WebTorrent) */
@@ -121,7 +126,7 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<CoreBench
     })
     const expected = createHash('sha256').update(payload.bytes).digest('hex')
     const seeder = await swarm.seeder(payload, { noDelay: options.seederNoDelay })
-    log(`core: one WebTorrent seeder at ${seeder.address}${options.seederNoDelay ? ' (TCP_NODELAY)' : ''}`)
+    log(`core: one WebTorrent seeder at ${seeder.address}, ${seederSocketSetting(options.seederNoDelay)}`)
     const times: Record<BenchClient, number[]> = { webtorrent: [], vouch: [] }
     for (let run = 0; run < options.runs; run++) {
       const order: BenchClient[] = run % 2 === 0 ? ['webtorrent', 'vouch'] : ['vouch', 'webtorrent']
@@ -151,6 +156,7 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<CoreBench
     return {
       bytes: options.bytes,
       pieceLength: options.pieceLength,
+      seederNoDelay: options.seederNoDelay,
       times,
       medians,
       ratio: medians.vouch / medians.webtorrent,
@@ -160,6 +166,10 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<CoreBench
   }
 }
 
+export function seederSocketSetting(noDelay: boolean): string {
+  return noDelay ? 'seeder sockets TCP_NODELAY (as libtorrent)' : 'seeder sockets with Nagle (--seeder-nagle)'
+}
+
 export function formatCoreTable(result: CoreBenchResult): string {
   const mib = result.bytes / MIB
   const row = (client: BenchClient, label: string) => {
@@ -167,7 +177,7 @@ export function formatCoreTable(result: CoreBenchResult): string {
     return `| ${label} | ${result.times[client].map((t) => t.toFixed(0)).join(', ')} | ${ms.toFixed(0)} ms | ${(mib / (ms / 1000)).toFixed(1)} MiB/s |`
   }
   return [
-    `Clean download, ${mib.toFixed(0)} MiB in pieces of ${result.pieceLength / 1024} KiB, one loopback seeder:`,
+    `Clean download, ${mib.toFixed(0)} MiB in pieces of ${result.pieceLength / 1024} KiB, one loopback seeder, ${seederSocketSetting(result.seederNoDelay)}:`,
     '',
     '| client | runs (ms) | median | throughput |',
     '| --- | --- | ---: | ---: |',
@@ -238,7 +248,7 @@ function parseFlags(argv: string[]): Flags {
       throw new Error(`${name} must be a positive number, not '${text}'`)
     return number
   }
-  const known = new Set(['--size', '--runs', '--piece-length', '--seeder-nodelay', '--scenarios'])
+  const known = new Set(['--size', '--runs', '--piece-length', '--seeder-nagle', '--scenarios'])
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg))
       throw new Error(`unknown flag ${arg} (known: ${[...known].join(', ')})`)
@@ -249,7 +259,8 @@ function parseFlags(argv: string[]): Flags {
     runs: Math.round(positive('--runs', value('--runs'), 3)),
     runsGiven: value('--runs') !== undefined,
     pieceLength: Math.round(positive('--piece-length', value('--piece-length'), 256 * 1024)),
-    seederNoDelay: argv.includes('--seeder-nodelay'),
+    // Like bench/poison.ts: real clients' seeders set TCP_NODELAY, so the default does too.
+    seederNoDelay: !argv.includes('--seeder-nagle'),
     scenarios: new Set(scenarios ? scenarios.split(',') : ['core', ...SCENARIOS]),
   }
 }

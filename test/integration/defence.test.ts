@@ -240,9 +240,12 @@ describe('defence decisions, block by block', () => {
 
   it('strikes the suspects of evidence it had to drop, by address, whatever port or peer ID', async () => {
     swarm = new Swarm()
+    // One instant for all strikes: they decay, so three strikes milliseconds apart add up to 2.99….
+    const now = Date.now()
     const driven = await drivenDefence(swarm, {
       ledgerLimits: { maxFailedPieces: 1 },
       policy: { strikeThreshold: 3 },
+      now: () => now,
     })
     const honest = driven.peer('127.0.0.2', 6881)
     // Each failure comes from a fresh connection of one host, as a sybil would reconnect.

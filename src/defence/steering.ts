@@ -106,11 +106,19 @@ export class RequestSteering {
     this.#failedAt.delete(piece)
   }
 
-  /** A claim keeps others off while its holder is still working on the piece, for a bounded time. */
+  /**
+   * A claim keeps others off while its holder is still connected and working on the piece, for a
+   * bounded time. A holder that disconnected mid-piece frees it at once: its blocks stay in the
+   * ledger, so whoever completes the piece is compared with them if it fails.
+   */
   #claimHolds(claim: { address: string; since: number }, piece: number): boolean {
     const context = this.#context
     if (context.now() - claim.since >= context.preferenceWindowMs || context.isBanned(claim.address))
       return false
+    const connected = context
+      .wires()
+      .some((wire) => !wire.destroyed && context.addressOf(wire) === claim.address)
+    if (!connected) return false
     return this.#requestedBy(piece, claim.address) || context.ledger.hasBlocksFrom(piece, claim.address)
   }
 

@@ -70,6 +70,18 @@ describe('request steering', () => {
     expect(ask(trusted, 1)).toBe(true)
   })
 
+  it('frees a probation piece at once when its claimant disconnects mid-piece', () => {
+    const { ledger, wire, ask } = world()
+    const first = wire('10.0.0.1')
+    const trusted = wire('10.0.0.3', true)
+    expect(ask(first, 1)).toBe(true)
+    ledger.record(1, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
+    first.requests.length = 0
+    expect(ask(trusted, 1)).toBe(false)
+    first.destroyed = true
+    expect(ask(trusted, 1)).toBe(true)
+  })
+
   it('does not let a connection on probation join a piece a trusted peer is assembling', () => {
     const { wire, ask } = world()
     const trusted = wire('10.0.0.3', true)

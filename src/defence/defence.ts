@@ -55,8 +55,11 @@ interface TorrentInternals {
 
 interface WireState {
   sender: BlockSender
-  /** request keys asked on this wire and not answered yet (incl. timed out or cancelled ones). */
-  asked: Set<string>
+  /**
+   * Request keys asked on this wire and not answered yet (incl. timed out or cancelled ones), with
+   * how many times each was asked: a block asked again after a timeout may be answered twice.
+   */
+  asked: Map<string, number>
 }
 
 interface TorrentState {
@@ -213,13 +216,14 @@ export class Defence {
     }
     const state: WireState = {
       sender: { address, host, port: wire.remotePort ?? 0, peerId: wire.peerId ?? null },
-      asked: new Set(),
+      asked: new Map(),
     }
     this.#wires.set(wire, state)
     const request = wire.request
     wire.request = (index, offset, length, cb) => {
-      state.asked.add(`${index}:${offset}:${length}`)
-      if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.values().next().value as string)
+      const key = `${index}:${offset}:${length}`
+      state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
+      if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
       request.call(wire, index, offset, length, cb)
     }
     const onPiece = wire._onPiece
@@ -244,7 +248,11 @@ export class Defence {
     const key = `${piece}:${offset}:${buffer.length}`
     // Every request goes through the wrapped wire.request, so `asked` answers nearly always; the
     // scan of the outstanding requests is only for a key `asked` evicted.
-    if (!state.asked.delete(key) && !isOutstanding(wire, piece, offset, buffer.length)) {
+    const times = state.asked.get(key)
+    if (times !== undefined) {
+      if (times > 1) state.asked.set(key, times - 1)
+      else state.asked.delete(key)
+    } else if (!isOutstanding(wire, piece, offset, buffer.length)) {
       this.#onUnsolicited(torrent, state, piece, offset, buffer)
       return
     }

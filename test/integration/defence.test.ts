@@ -262,6 +262,22 @@ describe('defence decisions, block by block', () => {
     ])
   })
 
+  it('takes a late answer to a block asked again after a timeout as solicited', async () => {
+    swarm = new Swarm()
+    const driven = await drivenDefence(swarm)
+    const slow = driven.peer('127.0.0.2', 6881)
+    const timeOut = () => (slow as unknown as { _onTimeout(): void })._onTimeout()
+    for (let piece = 0; piece < 4; piece++) {
+      slow.request(piece, 0, BLOCK, () => {})
+      timeOut()
+      // Asked again; the peer answers both requests, the first one late.
+      driven.send(slow, piece, 0, 1)
+      slow._onPiece(piece, 0, new Uint8Array(BLOCK).fill(1))
+    }
+    expect(driven.bans).toEqual([])
+    expect(driven.defence.contribution('127.0.0.2')?.unsolicitedBlocks ?? 0).toBe(0)
+  })
+
   it('lets a ban expire: client.blocked and incoming connections admit the address again', async () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: 256 * 1024, pieceLength: PIECE })

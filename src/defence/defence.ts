@@ -206,7 +206,10 @@ export class Defence {
 
   attachWire(wire: Wire, torrent: Torrent): void {
     const host = wire.remoteAddress
-    if (host === undefined || wire.type === 'webSeed') return
+    if (host === undefined || wire.type === 'webSeed') {
+      this.#attachUnattributed(wire, torrent)
+      return
+    }
     const address = addressKey(host)
     // The raw host, not the key: imported range bans compare addresses.
     if (this.isBanned(host)) {
@@ -229,6 +232,19 @@ export class Defence {
     const onPiece = wire._onPiece
     wire._onPiece = (index, offset, buffer) => {
       this.#onBlock(wire, torrent, state, index, offset, buffer)
+      onPiece.call(wire, index, offset, buffer)
+    }
+  }
+
+  /**
+   * A web seed (or any wire without an address) has no address to blame or ban, but its blocks
+   * still go into pieces: mark them, so a failure is never pinned on the peer that shared it.
+   */
+  #attachUnattributed(wire: Wire, torrent: Torrent): void {
+    const onPiece = wire._onPiece
+    wire._onPiece = (index, offset, buffer) => {
+      const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
+      if (bitfield && !bitfield.get(index)) this.#torrents.get(torrent)?.ledger.recordUnattributed(index)
       onPiece.call(wire, index, offset, buffer)
     }
   }

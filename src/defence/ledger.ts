@@ -87,6 +87,8 @@ interface PieceEntries {
   suspects: Set<string>
   /** Monotonic counter value of the last change, for eviction. */
   touched: number
+  /** A source the ledger cannot name (a web seed) sent blocks of the current generation. */
+  unattributed: boolean
 }
 
 export interface LedgerLimits {
@@ -151,11 +153,7 @@ export class BlockLedger {
     const data = entry.data ?? null
     const digest = entry.digest ?? null
     if (data === null && digest === null) throw new Error('a recorded block needs its bytes or its digest')
-    let entries = this.#pieces.get(piece)
-    if (!entries) {
-      entries = { current: [], failed: [], suspects: new Set(), touched: 0 }
-      this.#pieces.set(piece, entries)
-    }
+    const entries = this.#entries(piece)
     entries.current.push({
       sender: entry.sender,
       offset: entry.offset,
@@ -169,6 +167,23 @@ export class BlockLedger {
     if (this.#bufferedBytes > this.#limits.maxBufferedBytes) this.#hashOldest()
   }
 
+  /**
+   * A block of `piece` came from a source with no address (a web seed): the current generation can
+   * no longer prove a sole contributor, since the bad block may have been that source's.
+   */
+  recordUnattributed(piece: number): void {
+    this.#entries(piece).unattributed = true
+  }
+
+  #entries(piece: number): PieceEntries {
+    let entries = this.#pieces.get(piece)
+    if (!entries) {
+      entries = { current: [], failed: [], suspects: new Set(), touched: 0, unattributed: false }
+      this.#pieces.set(piece, entries)
+    }
+    return entries
+  }
+
   /** The piece failed its hash: close the current generation and say what it proves. */
   fail(piece: number): FailureVerdict {
     const entries = this.#pieces.get(piece)
@@ -179,7 +194,7 @@ export class BlockLedger {
     const contributors = [...new Set(generation.map((entry) => entry.sender.address))]
     let sole: FailureVerdict['sole'] = null
     const first = generation[0]
-    if (contributors.length === 1 && first) {
+    if (contributors.length === 1 && first && !entries.unattributed) {
       const bytes = new Map<number, number>()
       for (const entry of generation) bytes.set(entry.offset, entry.length)
       sole = {
@@ -192,6 +207,7 @@ export class BlockLedger {
     if (entries.failed.length === 0 && generation.length > 0) this.#failedCount++
     entries.failed.push(...generation)
     entries.current = []
+    entries.unattributed = false
     for (const address of contributors) entries.suspects.add(address)
     entries.touched = ++this.#clock
     if (this.#failedCount > this.#limits.maxFailedPieces) this.#evict(true)

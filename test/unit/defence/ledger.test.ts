@@ -40,6 +40,18 @@ describe('block ledger attribution', () => {
     expect(verdict.sole?.bytes).toBe(2 * BLOCK)
   })
 
+  it('proves nothing by a sole recorded contributor when a web seed also sent blocks', () => {
+    const ledger = new BlockLedger()
+    ledger.record(0, { sender: honest, offset: 0, length: BLOCK, digest: good(0, 0) })
+    ledger.recordUnattributed(0)
+    const failure = ledger.fail(0)
+    expect(failure.sole).toBeNull()
+    expect(failure.contributors).toEqual(['127.0.0.2'])
+    // The next generation starts clean: its sole contributor proves itself again.
+    ledger.record(0, { sender: poisoner, offset: 0, length: BLOCK, digest: bad(0, 0) })
+    expect(ledger.fail(0).sole?.sender).toBe(poisoner)
+  })
+
   it('treats several connections from one address as one contributor', () => {
     const ledger = new BlockLedger()
     ledger.record(0, { sender: sender('127.0.0.3', 1), offset: 0, length: BLOCK, digest: bad(0, 0) })

@@ -539,7 +539,9 @@ function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, 
   if (piece._reservations < piece._chunks || (piece._cancellations?.length ?? 0) > 0) return false
   if (!hotswap) return true
   const holders = torrent._reservations?.[index]
-  return holders !== undefined && holders.every((holder) => holder === null || holder === wire)
+  if (holders === undefined) return false
+  for (const holder of holders) if (holder !== null && holder !== wire) return false
+  return true
 }
 
 function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {

@@ -114,14 +114,35 @@ function refuse(reason: RefusalReason, fingerprint: string | null, detail: strin
   }
 }
 
+/**
+ * Glob match over code points: `*` any run (newlines too), `?` one, anything else itself, case
+ * sensitive. Iterative, at most O(pattern × name) steps: a regular expression built from the
+ * pattern backtracks exponentially in the number of `*`, so a pinned publisher's crafted name
+ * could stall the gate for minutes.
+ */
 export function scopeMatches(pattern: string, name: string): boolean {
-  let expression = '^'
-  for (const character of pattern) {
-    if (character === '*') expression += '.*'
-    else if (character === '?') expression += '.'
-    else expression += character.replace(/[\\^$.+()|[\]{}]/g, '\\$&')
+  const glob = [...pattern]
+  const text = [...name]
+  let g = 0
+  let t = 0
+  // Where the last `*` was, and how much of the text it has swallowed so far.
+  let star = -1
+  let starText = 0
+  while (t < text.length) {
+    const token = glob[g]
+    if (token === '*') {
+      star = g++
+      starText = t
+    } else if (token !== undefined && (token === '?' || token === text[t])) {
+      g++
+      t++
+    } else if (star >= 0) {
+      g = star + 1
+      t = ++starText
+    } else return false
   }
-  return new RegExp(`${expression}$`, 'su').test(name)
+  while (glob[g] === '*') g++
+  return g === glob.length
 }
 
 function hex(bytes: Uint8Array): string {

@@ -1,5 +1,6 @@
 /** Every refusal reason, produced from real signed fixtures, and every tampering class. */
 import { createHash } from 'node:crypto'
+import fc from 'fast-check'
 import parseTorrent from 'parse-torrent'
 import { describe, expect, it } from 'vitest'
 import { decodeBencode, encodeBencode, entryOf } from '../../../src/provenance/bencode.ts'
@@ -293,6 +294,44 @@ describe('scope patterns', () => {
   ])('%s against %s: %s', (pattern, name, expected) => {
     expect(scopeMatches(pattern, name)).toBe(expected)
   })
+
+  it('takes linear time: a publisher cannot stall the gate with a name built against the scope', () => {
+    const started = Date.now()
+    expect(scopeMatches('*a*a*a*.iso', 'a'.repeat(4096))).toBe(false)
+    expect(scopeMatches('*-*-*-*-*.iso', '-'.repeat(4095) + 'x')).toBe(false)
+    expect(Date.now() - started, 'ms to match').toBeLessThan(200)
+  })
+
+  it.each([
+    ['*', ''],
+    ['a*b*c', 'aXbYc'],
+    ['a*b*c', 'abcabc'],
+    ['é?', 'éü'],
+    ['*\n*', 'line\nbreak'],
+  ])('%s matches %s', (pattern, name) => expect(scopeMatches(pattern, name)).toBe(true))
+
+  it('agrees with the equivalent regular expression on short inputs (fast-check)', () => {
+    const reference = (pattern: string, name: string) =>
+      new RegExp(
+        `^${[...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c)).join('')}$`,
+        'su',
+      ).test(name)
+    const chars = (alphabet: string, maxLength: number) =>
+      fc.array(fc.constantFrom(...alphabet), { maxLength }).map((list) => list.join(''))
+    fc.assert(
+      fc.property(chars('ab*?', 8), chars('ab\n', 10), (pattern, name) => {
+        expect(scopeMatches(pattern, name), `${pattern} / ${name}`).toBe(reference(pattern, name))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it.each([
+    ['a*b*c', 'aXbY'],
+    ['?', ''],
+    ['Debian-*', 'debian-12'],
+    ['??', '😀'],
+  ])('%s does not match %s', (pattern, name) => expect(scopeMatches(pattern, name)).toBe(false))
 })
 
 describe('the name a client uses is the name that was judged', () => {

@@ -1,5 +1,5 @@
 /** Key files on disk and the key and date arguments the CLI accepts. */
-import { open, readFile, stat, writeFile } from 'node:fs/promises'
+import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises'
 import { VouchError } from '../errors.ts'
 import {
   PUBLIC_KEY_PREFIX,
@@ -38,15 +38,10 @@ export async function readSecretKeyFile(file: string): Promise<SecretKey> {
   }
 }
 
-/**
- * Write a new secret key file (mode 0600, never overwriting) and its public key next to it as
- * FILE.pub. Returns the public key file's path.
- */
-export async function writeKeyFiles(file: string, key: SecretKey): Promise<string> {
-  const publicFile = `${file}.pub`
-  let handle
+/** Create `file` exclusively: O_EXCL also refuses a symbolic link planted at that name. */
+async function createExclusive(file: string, mode: number): Promise<FileHandle> {
   try {
-    handle = await open(file, 'wx', 0o600)
+    return await open(file, 'wx', mode)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new VouchError(
@@ -57,20 +52,34 @@ export async function writeKeyFiles(file: string, key: SecretKey): Promise<strin
       { file },
     )
   }
+}
+
+/**
+ * Write a new secret key file (mode 0600) and its public key next to it as FILE.pub. Neither may
+ * exist yet (nor be a link): both are claimed before either is written, and a failure leaves
+ * neither behind. Returns the public key file's path.
+ */
+export async function writeKeyFiles(file: string, key: SecretKey): Promise<string> {
+  const publicFile = `${file}.pub`
+  const secretHandle = await createExclusive(file, 0o600)
+  let publicHandle: FileHandle | undefined
   try {
-    await handle.writeFile(formatSecretKeyFile(key))
+    publicHandle = await createExclusive(publicFile, 0o644)
+    await secretHandle.writeFile(formatSecretKeyFile(key))
     // The umask cannot widen an explicit chmod.
-    await handle.chmod(0o600)
-  } finally {
-    await handle.close()
-  }
-  try {
-    await writeFile(publicFile, `${formatPublicKey(key.publicKey)} ${key.fingerprint}\n`, { mode: 0o644 })
+    await secretHandle.chmod(0o600)
+    await publicHandle.writeFile(`${formatPublicKey(key.publicKey)} ${key.fingerprint}\n`)
   } catch (error) {
-    throw new VouchError('bad-input', `cannot write ${publicFile}: ${(error as Error).message}`, {
-      file: publicFile,
-    })
+    await secretHandle.close()
+    await publicHandle?.close()
+    await rm(file, { force: true })
+    if (publicHandle) await rm(publicFile, { force: true })
+    throw error instanceof VouchError
+      ? error
+      : new VouchError('bad-input', `cannot write ${file}: ${(error as Error).message}`, { file })
   }
+  await secretHandle.close()
+  await publicHandle.close()
   return publicFile
 }
 

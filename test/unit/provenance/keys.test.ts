@@ -8,6 +8,7 @@ import {
   formatPublicKey,
   formatSecretKeyFile,
   generateKey,
+  isValidPublicKey,
   parseAnyPublicKey,
   parsePublicKey,
   parseSecretKeyFile,
@@ -166,5 +167,27 @@ describe('signatures', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('refuses a malleated signature: S + L verifies the same equation but is not canonical', () => {
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n
+    const message = new Uint8Array([1, 2, 3])
+    const signature = signBytes(message, KEY_A)
+    const s = Buffer.from(signature.subarray(32)).reverse()
+    const malleated = BigInt(`0x${s.toString('hex')}`) + L
+    const bytes = Buffer.from(malleated.toString(16).padStart(64, '0'), 'hex').reverse()
+    const forged = new Uint8Array([...signature.subarray(0, 32), ...bytes])
+    expect(forged).not.toEqual(signature)
+    expect(verifyBytes(forged, message, KEY_A.publicKey)).toBe(false)
+  })
+
+  it('refuses small-order public keys, whose signatures can verify for many messages', () => {
+    // The identity point (y = 1): with R = identity and S = 0 the equation holds for any message.
+    const identity = new Uint8Array(32)
+    identity[0] = 1
+    const signature = new Uint8Array(64)
+    signature.set(identity, 0)
+    expect(isValidPublicKey(identity)).toBe(false)
+    expect(verifyBytes(signature, new Uint8Array([1, 2, 3]), identity)).toBe(false)
   })
 })

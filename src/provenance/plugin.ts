@@ -69,8 +69,6 @@ interface Held {
   gate: StoreGate
   state: HeldState
   envelopes: EnvelopeCandidate[]
-  /** Trust as of the envelope's acceptance, so the metadata check can run synchronously. */
-  trust: TrustView
   torrent?: Torrent
   infoBytes?: Uint8Array
 }
@@ -117,10 +115,10 @@ export class ProvenancePlugin {
     const decision = verdict.decision
     if (decision.accepted) {
       await this.#accepted(verdict, infoHash)
-      return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes, trust)
+      return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes)
     }
     if (decision.reason === 'unsigned' && !allowUnsigned && this.#unsignedMagnets === 'hold')
-      return this.#hold(infoHash, 'awaiting-envelope', [], trust)
+      return this.#hold(infoHash, 'awaiting-envelope', [])
     return this.#refusedOrOverridden(verdict, decision, infoHash, allowUnsigned)
   }
 
@@ -172,7 +170,6 @@ export class ProvenancePlugin {
     }
     await this.#accepted(verdict, held.infoHash)
     held.envelopes = [...envelopes]
-    held.trust = trust
     held.state = 'awaiting-metadata'
     if (!held.infoBytes) return verdict.decision
     if (held.infoBytes === judgedInfo) {
@@ -184,14 +181,9 @@ export class ProvenancePlugin {
     return this.#checkMetadata(held, held.infoBytes)
   }
 
-  #hold(
-    infoHash: string,
-    state: HeldState,
-    envelopes: EnvelopeCandidate[],
-    trust: TrustView,
-  ): ProvenanceAdmission {
+  #hold(infoHash: string, state: HeldState, envelopes: EnvelopeCandidate[]): ProvenanceAdmission {
     const gate = new StoreGate()
-    this.#held.set(infoHash, { infoHash, gate, state, envelopes, trust })
+    this.#held.set(infoHash, { infoHash, gate, state, envelopes })
     return { admitted: true, torrentOptions: { deselect: true, store: GatedChunkStore, storeOpts: { gate } } }
   }
 
@@ -204,26 +196,44 @@ export class ProvenancePlugin {
     this.#checkMetadata(held, held.infoBytes)
   }
 
-  /** Every bound field against the metadata at hand: approve, or refuse and destroy the torrent. */
+  /**
+   * Every bound field against the metadata at hand, under the trust store as it is now (a key
+   * revoked since the envelope was accepted counts): approve, or refuse and destroy the torrent.
+   */
   #checkMetadata(held: Held, infoBytes: Uint8Array): Decision {
-    const verdict = judgeMetadata(infoBytes, held.envelopes, held.trust, this.#now())
+    let trust: TrustView
+    try {
+      trust = this.#trust.viewSync()
+    } catch (error) {
+      return this.#refuseMetadata(held, {
+        accepted: false,
+        reason: 'malformed',
+        fingerprint: null,
+        message: `the trust store could not be read: ${(error as Error).message}`,
+      })
+    }
+    const verdict = judgeMetadata(infoBytes, held.envelopes, trust, this.#now())
     if (verdict.decision.accepted) {
       this.#record('provenance.accepted', held.infoHash, verdict.decision, { stage: 'metadata' })
       this.#approve(held)
       return verdict.decision
     }
+    return this.#refuseMetadata(held, verdict.decision)
+  }
+
+  #refuseMetadata(held: Held, decision: Refused): Refused {
     held.state = 'refused'
-    this.#record('provenance.refused', held.infoHash, verdict.decision, { stage: 'metadata' })
+    this.#record('provenance.refused', held.infoHash, decision, { stage: 'metadata' })
     held.torrent?.destroy()
     this.#onRefused?.({
       infoHash: held.infoHash,
-      reason: verdict.decision.reason,
-      fingerprint: verdict.decision.fingerprint,
-      publicKey: publicKeyOf(held.envelopes, verdict.decision.fingerprint),
-      message: `refused ${held.infoHash} when its metadata arrived: ${verdict.decision.message}`,
-      detail: verdict.decision.message,
+      reason: decision.reason,
+      fingerprint: decision.fingerprint,
+      publicKey: publicKeyOf(held.envelopes, decision.fingerprint),
+      message: `refused ${held.infoHash} when its metadata arrived: ${decision.message}`,
+      detail: decision.message,
     })
-    return verdict.decision
+    return decision
   }
 
   #approve(held: Held): void {

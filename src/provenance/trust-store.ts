@@ -5,6 +5,7 @@
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
@@ -123,6 +124,33 @@ export class TrustStore {
         `cannot read the trust store ${this.file}: ${(error as Error).message}`,
       )
     }
+    return this.#parse(text)
+  }
+
+  /** What the policy function needs. */
+  async view(): Promise<TrustView> {
+    return toView(await this.load())
+  }
+
+  /**
+   * The same, read synchronously: for decisions taken inside an event handler that must finish
+   * before WebTorrent goes on (the gate's metadata check), so a revocation made meanwhile counts.
+   */
+  viewSync(): TrustView {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toView(emptyFile())
+      throw new VouchError(
+        'bad-input',
+        `cannot read the trust store ${this.file}: ${(error as Error).message}`,
+      )
+    }
+    return toView(this.#parse(text))
+  }
+
+  #parse(text: string): TrustFile {
     let data: unknown
     try {
       data = JSON.parse(text)
@@ -132,11 +160,6 @@ export class TrustStore {
       })
     }
     return validate(data, this.file)
-  }
-
-  /** What the policy function needs. */
-  async view(): Promise<TrustView> {
-    return toView(await this.load())
   }
 
   async list(): Promise<PinnedPublisher[]> {

@@ -140,6 +140,25 @@ describe('the provenance gate on a loopback swarm', () => {
     expect(provenanceOf(engine)?.stateOf(signed.infoHash)).toBe('approved')
   })
 
+  it('refuses a signed magnet whose publisher was revoked while it waited for metadata', async () => {
+    swarm = new Swarm()
+    const { seeder, signed } = await signedRelease(swarm)
+    const home = await homePinning(swarm, publisher)
+    const engine = await swarm.gatedEngine({ home })
+    const out = await swarm.tempDir('vouch-out-')
+    const magnet = magnetWithEnvelopes({ infoHash: signed.infoHash }, [signed.envelope])
+    const torrent = await engine.add(magnet, { downloadDir: out, remember: false })
+    expect(provenanceOf(engine)?.stateOf(signed.infoHash)).toBe('awaiting-metadata')
+    // The user learns the key leaked and revokes it (vouch trust revoke, another process).
+    await TrustStore.forHome(home).revoke(publisher.fingerprint)
+    const refused = engine.events.waitFor('error', (event) => event.infoHash === signed.infoHash, 20_000)
+    torrent.addPeer(seeder.address)
+    const event = await refused
+    expect(event.message).toMatch(/revoked/)
+    expect(torrent.destroyed).toBe(true)
+    await expectNothingFetched(seeder, out)
+  })
+
   it('destroys a magnet whose metadata does not match its envelope before any piece is requested', async () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.bin' })

@@ -11,6 +11,7 @@ import {
   BencodeError,
   decodeBencode,
   encodeBencode,
+  entryOf,
   concatBytes,
   type BencodeDictionary,
   type BencodeValue,
@@ -169,12 +170,8 @@ export function envelopeFromValue(value: BencodeValue): Envelope {
   return envelope
 }
 
-function field(dictionary: BencodeDictionary, name: string): BencodeValue | undefined {
-  return dictionary.entries.find((entry) => entry.name === name)?.value
-}
-
 function bytesField(dictionary: BencodeDictionary, name: string, length?: number): Uint8Array {
-  const value = field(dictionary, name)
+  const value = entryOf(dictionary, name)
   if (!value) throw new EnvelopeError(`envelope has no '${name}'`)
   if (value.type !== 'bytes') throw new EnvelopeError(`envelope '${name}' is a ${value.type}, not a string`)
   if (length !== undefined && value.value.length !== length)
@@ -183,7 +180,7 @@ function bytesField(dictionary: BencodeDictionary, name: string, length?: number
 }
 
 function integerField(dictionary: BencodeDictionary, name: string, required: boolean): number | undefined {
-  const value = field(dictionary, name)
+  const value = entryOf(dictionary, name)
   if (!value) {
     if (required) throw new EnvelopeError(`envelope has no '${name}'`)
     return undefined

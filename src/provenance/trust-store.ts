@@ -68,6 +68,7 @@ function validate(data: unknown, file: string): TrustFile {
   const record = data as Partial<TrustFile>
   if (record.version !== FORMAT_VERSION) fail(`unsupported version ${String(record.version)}`)
   if (!Array.isArray(record.publishers)) fail('publishers is not a list')
+  const seen = new Set<string>()
   for (const entry of record.publishers as unknown[]) {
     const publisher = entry as PinnedPublisher
     if (typeof publisher?.publicKey !== 'string') fail('a publisher has no public key')
@@ -78,6 +79,9 @@ function validate(data: unknown, file: string): TrustFile {
       return fail(`publisher key '${String(publisher.publicKey).slice(0, 60)}' is malformed`)
     }
     if (publisher.fingerprint !== key.fingerprint) fail(`fingerprint of ${publisher.publicKey} is wrong`)
+    // The policy takes the first entry for a key: a second one could shadow a revocation.
+    if (seen.has(key.fingerprint)) fail(`publisher ${key.fingerprint} is listed twice`)
+    seen.add(key.fingerprint)
     if (typeof publisher.name !== 'string') fail(`publisher ${publisher.fingerprint} has no name`)
     if (!isIsoTime(publisher.pinnedAt)) fail(`publisher ${publisher.fingerprint} has no pinnedAt`)
     if (publisher.expires !== null && !isIsoTime(publisher.expires))

@@ -149,6 +149,17 @@ describe('the trust store (HOME/trust.json)', () => {
     })
   })
 
+  it('reports a key listed twice as corrupt, so an unrevoked copy cannot shadow a revocation', async () => {
+    const pinned = await store.pin(KEY_A, { name: 'Alice' })
+    const file = JSON.parse(await readFile(store.file, 'utf8')) as { publishers: unknown[] }
+    file.publishers = [pinned, { ...pinned, revokedAt: new Date().toISOString() }]
+    await writeFile(store.file, JSON.stringify(file))
+    expect(await rejection(store.view())).toMatchObject({
+      code: 'bad-input',
+      message: expect.stringMatching(/listed twice/),
+    })
+  })
+
   it('validates labels and scopes', async () => {
     expect(await rejection(store.pin(KEY_A, { name: '  ' }))).toMatchObject({ code: 'usage' })
     expect(await rejection(store.pin(KEY_A, { name: 'A', scope: '' }))).toMatchObject({ code: 'usage' })

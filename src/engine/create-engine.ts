@@ -7,6 +7,7 @@ import type { AuditSink } from '../audit.ts'
 import { ProvenancePlugin, type ProvenanceOptions } from '../provenance/plugin.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { Engine, type EngineOptions } from './engine.ts'
+import { dataPaths } from './paths.ts'
 
 export interface VouchEngineOptions extends EngineOptions {
   /** Default: HOME/trust.json. */
@@ -23,6 +24,8 @@ export async function createEngine(options: VouchEngineOptions): Promise<Engine>
   // The plugin exists before the engine it reports to; the callback looks the engine up late.
   const opened: { engine?: Engine } = {}
   const provenance = new ProvenancePlugin(trust ?? TrustStore.forHome(options.home), options.audit, {
+    // Beside the engine's stored copies, so a restart re-verifies what admitted each torrent.
+    keepEnvelopesIn: dataPaths(options.home).torrentFiles,
     ...provenanceOptions,
     // A torrent already handed to WebTorrent was refused: fatal for that torrent, code 'refused'.
     onRefused: (refusal) =>

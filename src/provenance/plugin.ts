@@ -10,14 +10,18 @@
  * - magnet (or bare infohash) without an envelope: held, deselected, on a shut store, until
  *   `offerEnvelopes` supplies one that is accepted (or refused at once with `unsignedMagnets: 'refuse'`).
  * - `allowUnsigned`: per-torrent override of the overridable reasons, recorded in the audit trail.
+ * - the envelopes that admitted a torrent are kept (`keepEnvelopesIn`) and judged again when it is
+ *   added again, e.g. resumed after a restart from a stored copy that carries none.
  */
+import path from 'node:path'
 import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { VouchError } from '../errors.ts'
 import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
+import { KeptEnvelopes } from './kept-envelopes.ts'
 import { fingerprintOf, formatPublicKey } from './keys.ts'
-import { decide, isOverridable, type Decision, type TrustView } from './policy.ts'
+import { isOverridable, type Decision, type TrustView } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
 
@@ -60,6 +64,11 @@ export interface ProvenanceOptions {
   unsignedMagnets?: 'hold' | 'refuse'
   /** A torrent already handed to WebTorrent was refused (its metadata did not match). */
   onRefused?: (refusal: ProvenanceRefusal) => void
+  /**
+   * Where the envelopes that admitted each torrent are kept (the engine's HOME/torrents, as the
+   * sidecar of its stored copy), so a restart judges them again. Default: not kept.
+   */
+  keepEnvelopesIn?: string
 }
 
 export type HeldState = 'awaiting-envelope' | 'awaiting-metadata' | 'approved' | 'refused'
@@ -83,9 +92,11 @@ export class ProvenancePlugin {
   readonly #unsignedMagnets: 'hold' | 'refuse'
   readonly #onRefused: ((refusal: ProvenanceRefusal) => void) | undefined
   readonly #held = new Map<string, Held>()
+  readonly #kept: KeptEnvelopes | null
 
   constructor(trust: TrustStore, audit?: AuditSink, options: ProvenanceOptions = {}) {
     this.#trust = trust
+    this.#kept = options.keepEnvelopesIn ? new KeptEnvelopes(options.keepEnvelopesIn) : null
     this.#audit = audit
     this.#now = options.now ?? Date.now
     this.#unsignedMagnets = options.unsignedMagnets ?? 'hold'
@@ -93,12 +104,15 @@ export class ProvenancePlugin {
   }
 
   async admit({ source, allowUnsigned }: ProvenanceAdmissionRequest): Promise<ProvenanceAdmission> {
-    const trust = await this.#trust.view()
+    const keptPath = this.#kept?.torrentPathFor(source.parsed.infoHash) ?? null
+    const kept = (await this.#kept?.read(source.parsed.infoHash)) ?? []
+    const trust = forgivingRollbackIfKept(await this.#trust.view(), kept)
     const now = this.#now()
     if (source.kind === 'torrent-file') {
       const sidecar = source.origin ? await readSidecarFor(source.origin) : []
+      const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath
       const verdict = judgeTorrentFile(source.bytes, trust, now, {
-        extraEnvelopes: sidecar,
+        extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...kept],
         expectedInfoHash: source.parsed.infoHash,
       })
       if (verdict.decision.accepted) {
@@ -108,10 +122,7 @@ export class ProvenancePlugin {
       return this.#refusedOrOverridden(verdict, verdict.decision, source.parsed.infoHash, allowUnsigned)
     }
     const infoHash = source.parsed.infoHash.toLowerCase()
-    const verdict =
-      source.kind === 'magnet'
-        ? judgeMagnet(source.uri, infoHash, trust, now)
-        : { decision: decide({ facts: { infoHash }, envelopes: [], trust, now }), infoHash, envelopes: [] }
+    const verdict = judgeMagnet(source.kind === 'magnet' ? source.uri : '', infoHash, trust, now, kept)
     const decision = verdict.decision
     if (decision.accepted) {
       await this.#accepted(verdict, infoHash)
@@ -260,6 +271,10 @@ export class ProvenancePlugin {
         })),
     )
     this.#record('provenance.accepted', infoHash, decision)
+    await this.#kept?.keep(
+      infoHash,
+      decision.signers.map((signer) => signer.envelope),
+    )
   }
 
   #refusedOrOverridden(
@@ -304,6 +319,15 @@ export class ProvenancePlugin {
       : { reason: decision.reason, fingerprint: decision.fingerprint, message: decision.message }
     this.#audit?.record({ type, subject: infoHash, details: { ...details, ...extra } })
   }
+}
+
+/**
+ * Kept envelopes mean the user accepted this very torrent before: it is no replay of an old
+ * release even if the publisher has numbered a newer one since, so the sequence check (which
+ * guards against being offered an old release as new) does not apply to it.
+ */
+function forgivingRollbackIfKept(trust: TrustView, kept: readonly EnvelopeCandidate[]): TrustView {
+  return kept.some((candidate) => candidate.ok) ? { ...trust, sequences: new Map() } : trust
 }
 
 function publicKeyOf(envelopes: readonly EnvelopeCandidate[], fingerprint: string | null): string | null {

@@ -3,11 +3,14 @@
  * the EnginePlugin shape structurally, so src/defence does not import the engine).
  *
  * Seams into WebTorrent, each the narrowest available:
- * - `wire._onPiece` is wrapped per wire: every received block is checked against the wire's
- *   outstanding requests (before WebTorrent pulls it) and recorded in the torrent's ledger.
+ * - `wire._onPiece` is wrapped per wire: every received block is checked against what was asked
+ *   on the wire (before WebTorrent pulls the request) and recorded in the torrent's ledger, which
+ *   holds a reference to the bytes and hashes them only if needed. A web seed's blocks only mark
+ *   their piece as having a source the ledger cannot name.
  * - `wire.request` is wrapped per wire to remember what was asked, so a late answer to a request
  *   that timed out or was cancelled is not mistaken for an unsolicited block.
- * - `torrent._request` is wrapped per torrent with the veto of steering.ts.
+ * - `torrent._request` is wrapped per torrent with the veto of steering.ts, consulted only when
+ *   WebTorrent could reserve a block (most calls of its picker find the piece fully reserved).
  * - torrent `warning` ("Piece N failed verification") and `verified` drive attribution.
  * - `client.blocked` becomes a view that consults the ban store (so expiry and persisted bans just
  *   work) on top of whatever ip-set WebTorrent or a user blocklist puts there.

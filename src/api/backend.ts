@@ -69,6 +69,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       if (!gate) throw new VouchError('bad-input', 'this engine has no provenance gate')
       return gate.offerEnvelopes(infoHash, envelopes)
     },
+    reevaluate: async () => provenanceOf(engine)?.reevaluate(),
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })

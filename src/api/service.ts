@@ -28,6 +28,8 @@ export interface ApiServiceOptions {
   heldState?: (infoHash: string) => string | undefined
   /** Offer envelopes for a held magnet (ProvenancePlugin.offerEnvelopes); absent without the gate. */
   offerEnvelopes?: (infoHash: string, envelopes: readonly EnvelopeCandidate[]) => Promise<Decision>
+  /** Judge admitted torrents again after a key is revoked or unpinned (ProvenancePlugin.reevaluate). */
+  reevaluate?: () => Promise<unknown>
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
@@ -188,7 +190,7 @@ export class ApiService {
 
   #handlers(): Handlers {
     return {
-      ...trustHandlers(this.#options.trust, this.#options.audit, this.events),
+      ...trustHandlers(this.#options.trust, this.#options.audit, this.events, this.#options.reevaluate),
       ...reputationHandlers({
         store: this.#options.reputation,
         defence: this.#engine.defence,

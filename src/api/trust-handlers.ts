@@ -18,11 +18,14 @@ type TrustHandlers = Pick<Handlers, 'trust.list' | 'trust.pin' | 'trust.remove' 
 /**
  * The trust screen's commands, over the provenance trust store. A key comes as text only (never a
  * path: the UI must not make the engine read files). Every change is audited and announced.
+ * `reevaluate` (the gate's ProvenancePlugin.reevaluate) runs after a key is revoked or unpinned,
+ * so torrents admitted under it stop before the command answers.
  */
 export function trustHandlers(
   trust: TrustStore,
   audit: AuditSink | undefined,
   events: EventBus,
+  reevaluate: () => Promise<unknown> = async () => undefined,
 ): TrustHandlers {
   const changed = (type: 'trust.pinned' | 'trust.removed' | 'trust.revoked', publisher: PinnedPublisher) => {
     audit?.record({ type, subject: publisher.fingerprint, details: { name: publisher.name, via: 'ui' } })
@@ -40,7 +43,15 @@ export function trustHandlers(
       })
       return changed('trust.pinned', pinned)
     },
-    'trust.remove': async ({ fingerprint }) => changed('trust.removed', await trust.remove(fingerprint)),
-    'trust.revoke': async ({ fingerprint }) => changed('trust.revoked', await trust.revoke(fingerprint)),
+    'trust.remove': async ({ fingerprint }) => {
+      const removed = changed('trust.removed', await trust.remove(fingerprint))
+      await reevaluate()
+      return removed
+    },
+    'trust.revoke': async ({ fingerprint }) => {
+      const revoked = changed('trust.revoked', await trust.revoke(fingerprint))
+      await reevaluate()
+      return revoked
+    },
   }
 }

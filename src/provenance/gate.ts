@@ -10,6 +10,7 @@ import {
   factsFromInfo,
   readProvenanceTorrent,
   type EnvelopeCandidate,
+  type TorrentFacts,
 } from './torrent.ts'
 
 export interface Verdict {
@@ -17,6 +18,8 @@ export interface Verdict {
   infoHash: string
   /** Envelopes that were read, whether or not they were accepted. */
   envelopes: EnvelopeCandidate[]
+  /** The metadata judged, when it could be read (a .torrent's exact bytes, or arrived metadata). */
+  facts?: TorrentFacts
 }
 
 /** The sidecar next to a .torrent, if there is one. */
@@ -78,6 +81,7 @@ export function judgeTorrentFile(
     decision: decide({ facts: torrent.facts, envelopes, trust, now }),
     infoHash: torrent.facts.infoHash,
     envelopes,
+    facts: torrent.facts,
   }
 }
 
@@ -115,5 +119,6 @@ export function judgeMetadata(
     decision: decide({ facts, envelopes, trust, now }),
     infoHash: facts.infoHash,
     envelopes: [...envelopes],
+    facts,
   }
 }

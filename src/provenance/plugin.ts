@@ -21,7 +21,7 @@ import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verd
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
 import { KeptEnvelopes } from './kept-envelopes.ts'
 import { fingerprintOf, formatPublicKey } from './keys.ts'
-import { isOverridable, type Decision, type TrustView } from './policy.ts'
+import { isOverridable, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
 
@@ -82,6 +82,16 @@ interface Held {
   infoBytes?: Uint8Array
 }
 
+/** A torrent admitted without being held: a .torrent, or anything let in by `allowUnsigned`. */
+interface Admitted {
+  infoHash: string
+  envelopes: EnvelopeCandidate[]
+  /** What was judged: a .torrent's facts from its exact bytes, or only the infohash. */
+  facts: GateInput['facts']
+  allowUnsigned: boolean
+  torrent?: Torrent
+}
+
 type Refused = Extract<Decision, { accepted: false }>
 
 export class ProvenancePlugin {
@@ -92,6 +102,7 @@ export class ProvenancePlugin {
   readonly #unsignedMagnets: 'hold' | 'refuse'
   readonly #onRefused: ((refusal: ProvenanceRefusal) => void) | undefined
   readonly #held = new Map<string, Held>()
+  readonly #admitted = new Map<string, Admitted>()
   readonly #kept: KeptEnvelopes | null
 
   constructor(trust: TrustStore, audit?: AuditSink, options: ProvenanceOptions = {}) {
@@ -117,6 +128,7 @@ export class ProvenancePlugin {
       })
       if (verdict.decision.accepted) {
         await this.#accepted(verdict, source.parsed.infoHash)
+        this.#track(verdict, source.parsed.infoHash, allowUnsigned)
         return { admitted: true }
       }
       return this.#refusedOrOverridden(verdict, verdict.decision, source.parsed.infoHash, allowUnsigned)
@@ -135,6 +147,13 @@ export class ProvenancePlugin {
 
   attachTorrent(torrent: Torrent): void {
     const bind = () => {
+      const admitted = this.#admitted.get(torrent.infoHash)
+      if (admitted && !admitted.torrent) {
+        admitted.torrent = torrent
+        torrent.once('close', () => {
+          if (this.#admitted.get(admitted.infoHash) === admitted) this.#admitted.delete(admitted.infoHash)
+        })
+      }
       const held = this.#held.get(torrent.infoHash)
       if (!held || held.torrent) return
       held.torrent = torrent
@@ -192,6 +211,51 @@ export class ProvenancePlugin {
     return this.#checkMetadata(held, held.infoBytes)
   }
 
+  /**
+   * Judge every torrent already admitted again, under the trust store as it is now: the user
+   * revoked or unpinned a key. Those now refused (and not covered by their `allowUnsigned`) are
+   * destroyed at once, before another piece is requested or written, and reported like a refusal
+   * on metadata. Magnets still waiting for an envelope have nothing to judge and stay held. The
+   * sequence check is left out: it guards against old releases offered as new, not against one
+   * accepted while it was current.
+   */
+  async reevaluate(): Promise<ProvenanceRefusal[]> {
+    const trust = { ...(await this.#trust.view()), sequences: new Map() }
+    const now = this.#now()
+    const refusals: ProvenanceRefusal[] = []
+    const when = 'after a change to the trusted keys'
+    for (const held of [...this.#held.values()]) {
+      if (held.state !== 'awaiting-metadata' && held.state !== 'approved') continue
+      if (!held.torrent || held.torrent.destroyed) continue
+      const decision = held.infoBytes
+        ? judgeMetadata(held.infoBytes, held.envelopes, trust, now).decision
+        : judgeMagnet('', held.infoHash, trust, now, held.envelopes).decision
+      if (decision.accepted) continue
+      held.state = 'refused'
+      refusals.push(this.#refuseRunning(held, decision, 'trust-change', when))
+    }
+    for (const admitted of [...this.#admitted.values()]) {
+      if (!admitted.torrent || admitted.torrent.destroyed) continue
+      const decision = decide({ facts: admitted.facts, envelopes: admitted.envelopes, trust, now })
+      if (decision.accepted || (admitted.allowUnsigned && isOverridable(decision.reason))) continue
+      this.#admitted.delete(admitted.infoHash)
+      refusals.push(this.#refuseRunning(admitted, decision, 'trust-change', when))
+    }
+    return refusals
+  }
+
+  #track(verdict: Verdict, infoHash: string, allowUnsigned: boolean): void {
+    const running = this.#admitted.get(infoHash)?.torrent
+    // Added again while it runs: the engine keeps the running torrent, so keep its record.
+    if (running && !running.destroyed) return
+    this.#admitted.set(infoHash, {
+      infoHash,
+      envelopes: verdict.envelopes,
+      facts: verdict.facts ?? { infoHash },
+      allowUnsigned,
+    })
+  }
+
   #hold(infoHash: string, state: HeldState, envelopes: EnvelopeCandidate[]): ProvenanceAdmission {
     const gate = new StoreGate()
     this.#held.set(infoHash, { infoHash, gate, state, envelopes })
@@ -234,17 +298,29 @@ export class ProvenancePlugin {
 
   #refuseMetadata(held: Held, decision: Refused): Refused {
     held.state = 'refused'
-    this.#record('provenance.refused', held.infoHash, decision, { stage: 'metadata' })
-    held.torrent?.destroy()
-    this.#onRefused?.({
-      infoHash: held.infoHash,
+    this.#refuseRunning(held, decision, 'metadata', 'when its metadata arrived')
+    return decision
+  }
+
+  /** Refuse a torrent WebTorrent already has: destroyed first, then audited and reported. */
+  #refuseRunning(
+    running: Held | Admitted,
+    decision: Refused,
+    stage: 'metadata' | 'trust-change',
+    when: string,
+  ): ProvenanceRefusal {
+    running.torrent?.destroy()
+    this.#record('provenance.refused', running.infoHash, decision, { stage })
+    const refusal: ProvenanceRefusal = {
+      infoHash: running.infoHash,
       reason: decision.reason,
       fingerprint: decision.fingerprint,
-      publicKey: publicKeyOf(held.envelopes, decision.fingerprint),
-      message: `refused ${held.infoHash} when its metadata arrived: ${decision.message}`,
+      publicKey: publicKeyOf(running.envelopes, decision.fingerprint),
+      message: `refused ${running.infoHash} ${when}: ${decision.message}`,
       detail: decision.message,
-    })
-    return decision
+    }
+    this.#onRefused?.(refusal)
+    return refusal
   }
 
   #approve(held: Held): void {
@@ -285,6 +361,7 @@ export class ProvenancePlugin {
   ): ProvenanceAdmission {
     if (allowUnsigned && isOverridable(decision.reason)) {
       this.#record('provenance.override', infoHash, decision)
+      this.#track(verdict, infoHash, allowUnsigned)
       return { admitted: true }
     }
     this.#record('provenance.refused', infoHash, decision)

@@ -17,6 +17,7 @@ import path from 'node:path'
 import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { VouchError } from '../errors.ts'
+import { envelopesFromMagnet } from './carriers.ts'
 import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
 import { KeptEnvelopes } from './kept-envelopes.ts'
@@ -126,6 +127,8 @@ export class ProvenancePlugin {
         extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...kept],
         expectedInfoHash: source.parsed.infoHash,
       })
+      const held = this.#liveHeld(source.parsed.infoHash)
+      if (held) return this.#admitAgain(held, verdict.envelopes)
       if (verdict.decision.accepted) {
         await this.#accepted(verdict, source.parsed.infoHash)
         this.#track(verdict, source.parsed.infoHash, allowUnsigned)
@@ -134,6 +137,8 @@ export class ProvenancePlugin {
       return this.#refusedOrOverridden(verdict, verdict.decision, source.parsed.infoHash, allowUnsigned)
     }
     const infoHash = source.parsed.infoHash.toLowerCase()
+    const held = this.#liveHeld(infoHash)
+    if (held) return this.#admitAgain(held, source.kind === 'magnet' ? envelopesFromMagnet(source.uri) : [])
     const verdict = judgeMagnet(source.kind === 'magnet' ? source.uri : '', infoHash, trust, now, kept)
     const decision = verdict.decision
     if (decision.accepted) {
@@ -254,6 +259,36 @@ export class ProvenancePlugin {
       facts: verdict.facts ?? { infoHash },
       allowUnsigned,
     })
+  }
+
+  /** A held torrent WebTorrent is running (so an add of the same infohash returns it). */
+  #liveHeld(infoHash: string): Held | undefined {
+    const held = this.#held.get(infoHash.toLowerCase())
+    if (!held || held.state === 'refused' || !held.torrent || held.torrent.destroyed) return undefined
+    return held
+  }
+
+  /**
+   * The same infohash added while it is held: the engine returns the running torrent, so a new
+   * hold must not replace this one (its store would never open). Envelopes the new source carries
+   * are offered to the held torrent; refused ones refuse this add and leave the torrent held.
+   */
+  async #admitAgain(held: Held, envelopes: EnvelopeCandidate[]): Promise<ProvenanceAdmission> {
+    if (held.state !== 'awaiting-envelope' || envelopes.length === 0) return { admitted: true }
+    const decision = await this.offerEnvelopes(held.infoHash, envelopes)
+    if (decision.accepted) return { admitted: true }
+    const publicKey = publicKeyOf(envelopes, decision.fingerprint)
+    return {
+      admitted: false,
+      code: decision.reason,
+      reason: `refused ${held.infoHash}: ${decision.message}; the torrent added before is still held, waiting for an envelope`,
+      details: {
+        reason: decision.reason,
+        fingerprint: decision.fingerprint,
+        infoHash: held.infoHash,
+        ...(publicKey ? { publicKey } : {}),
+      },
+    }
   }
 
   #hold(infoHash: string, state: HeldState, envelopes: EnvelopeCandidate[]): ProvenanceAdmission {

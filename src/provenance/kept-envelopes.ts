@@ -11,6 +11,7 @@ import path from 'node:path'
 import { formatSidecar, SIDECAR_SUFFIX } from './carriers.ts'
 import type { Envelope } from './envelope.ts'
 import { readSidecarFor } from './gate.ts'
+import type { TrustView } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 
 const INFOHASH = /^[0-9a-f]{40}$/
@@ -43,4 +44,13 @@ export class KeptEnvelopes {
     await writeFile(temp, formatSidecar(envelopes))
     await rename(temp, file)
   }
+}
+
+/**
+ * Kept envelopes mean the user accepted this very torrent before: it is no replay of an old
+ * release even if the publisher has numbered a newer one since, so the sequence check (which
+ * guards against being offered an old release as new) does not apply to it.
+ */
+export function forgivingRollbackIfKept(trust: TrustView, kept: readonly EnvelopeCandidate[]): TrustView {
+  return kept.some((candidate) => candidate.ok) ? { ...trust, sequences: new Map() } : trust
 }

@@ -20,8 +20,8 @@ import { VouchError } from '../errors.ts'
 import { envelopesFromMagnet } from './carriers.ts'
 import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
-import { KeptEnvelopes } from './kept-envelopes.ts'
-import { fingerprintOf, formatPublicKey } from './keys.ts'
+import { forgivingRollbackIfKept, KeptEnvelopes } from './kept-envelopes.ts'
+import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals.ts'
 import { isOverridable, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
@@ -43,9 +43,7 @@ export interface GatedTorrentOptions {
   storeOpts: { gate: StoreGate }
 }
 
-export type ProvenanceAdmission =
-  | { admitted: true; torrentOptions?: GatedTorrentOptions }
-  | { admitted: false; code: string; reason: string; details: Record<string, unknown> }
+export type ProvenanceAdmission = { admitted: true; torrentOptions?: GatedTorrentOptions } | RefusedAdmission
 
 export interface ProvenanceRefusal {
   infoHash: string
@@ -277,18 +275,12 @@ export class ProvenancePlugin {
     if (held.state !== 'awaiting-envelope' || envelopes.length === 0) return { admitted: true }
     const decision = await this.offerEnvelopes(held.infoHash, envelopes)
     if (decision.accepted) return { admitted: true }
-    const publicKey = publicKeyOf(envelopes, decision.fingerprint)
-    return {
-      admitted: false,
-      code: decision.reason,
-      reason: `refused ${held.infoHash}: ${decision.message}; the torrent added before is still held, waiting for an envelope`,
-      details: {
-        reason: decision.reason,
-        fingerprint: decision.fingerprint,
-        infoHash: held.infoHash,
-        ...(publicKey ? { publicKey } : {}),
-      },
-    }
+    return refusedAdmission(
+      held.infoHash,
+      decision,
+      envelopes,
+      'the torrent added before is still held, waiting for an envelope',
+    )
   }
 
   #hold(infoHash: string, state: HeldState, envelopes: EnvelopeCandidate[]): ProvenanceAdmission {
@@ -400,24 +392,7 @@ export class ProvenancePlugin {
       return { admitted: true }
     }
     this.#record('provenance.refused', infoHash, decision)
-    const publicKey = publicKeyOf(verdict.envelopes, decision.fingerprint)
-    const hint =
-      decision.reason === 'unknown-publisher' && publicKey
-        ? `; to trust this publisher: vouch trust add '${publicKey}' --name LABEL`
-        : decision.reason === 'unsigned'
-          ? '; pass --allow-unsigned to download it anyway'
-          : ''
-    return {
-      admitted: false,
-      code: decision.reason,
-      reason: `refused ${infoHash}: ${decision.message}${hint}`,
-      details: {
-        reason: decision.reason,
-        fingerprint: decision.fingerprint,
-        infoHash,
-        ...(publicKey ? { publicKey } : {}),
-      },
-    }
+    return refusedAdmission(infoHash, decision, verdict.envelopes)
   }
 
   #record(
@@ -431,22 +406,4 @@ export class ProvenancePlugin {
       : { reason: decision.reason, fingerprint: decision.fingerprint, message: decision.message }
     this.#audit?.record({ type, subject: infoHash, details: { ...details, ...extra } })
   }
-}
-
-/**
- * Kept envelopes mean the user accepted this very torrent before: it is no replay of an old
- * release even if the publisher has numbered a newer one since, so the sequence check (which
- * guards against being offered an old release as new) does not apply to it.
- */
-function forgivingRollbackIfKept(trust: TrustView, kept: readonly EnvelopeCandidate[]): TrustView {
-  return kept.some((candidate) => candidate.ok) ? { ...trust, sequences: new Map() } : trust
-}
-
-function publicKeyOf(envelopes: readonly EnvelopeCandidate[], fingerprint: string | null): string | null {
-  if (!fingerprint) return null
-  for (const candidate of envelopes) {
-    if (candidate.ok && fingerprintOf(candidate.envelope.publicKey) === fingerprint)
-      return formatPublicKey(candidate.envelope.publicKey)
-  }
-  return null
 }

@@ -1,0 +1,55 @@
+/** How the gate words a refusal for the user: the reason, a hint, and the key it names. */
+import { fingerprintOf, formatPublicKey } from './keys.ts'
+import type { Decision } from './policy.ts'
+import type { EnvelopeCandidate } from './torrent.ts'
+
+export interface RefusedAdmission {
+  admitted: false
+  code: string
+  reason: string
+  details: Record<string, unknown>
+}
+
+/** The signing key (`vouch-ed25519 …`) of the envelope with this fingerprint, if one carried it. */
+export function publicKeyOf(
+  envelopes: readonly EnvelopeCandidate[],
+  fingerprint: string | null,
+): string | null {
+  if (!fingerprint) return null
+  for (const candidate of envelopes) {
+    if (candidate.ok && fingerprintOf(candidate.envelope.publicKey) === fingerprint)
+      return formatPublicKey(candidate.envelope.publicKey)
+  }
+  return null
+}
+
+/**
+ * An add refused: the policy's sentence, then `hint` or, by default, what the user can do about
+ * it (pin the key, or pass --allow-unsigned).
+ */
+export function refusedAdmission(
+  infoHash: string,
+  decision: Extract<Decision, { accepted: false }>,
+  envelopes: readonly EnvelopeCandidate[],
+  hint?: string,
+): RefusedAdmission {
+  const publicKey = publicKeyOf(envelopes, decision.fingerprint)
+  const advice =
+    hint ??
+    (decision.reason === 'unknown-publisher' && publicKey
+      ? `to trust this publisher: vouch trust add '${publicKey}' --name LABEL`
+      : decision.reason === 'unsigned'
+        ? 'pass --allow-unsigned to download it anyway'
+        : '')
+  return {
+    admitted: false,
+    code: decision.reason,
+    reason: `refused ${infoHash}: ${decision.message}${advice ? `; ${advice}` : ''}`,
+    details: {
+      reason: decision.reason,
+      fingerprint: decision.fingerprint,
+      infoHash,
+      ...(publicKey ? { publicKey } : {}),
+    },
+  }
+}

@@ -8,6 +8,7 @@ import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
+import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
@@ -131,6 +132,8 @@ export class Engine {
       utPex: options.utPex ?? true,
       tracker: options.tracker ?? true,
     }
+    // Without it every connection's encrypted handshake blocks the event loop 10–20 ms (mse-keys.ts).
+    installMseKeyPairs()
     const client = new WebTorrent(clientOptions)
     await waitForListening(client)
     const engine = new Engine(options, client)

@@ -472,16 +472,17 @@ export class Defence {
     let closed = 0
     for (const torrent of this.#client.torrents) {
       if (torrent.destroyed) continue
+      // Counted first: removing a connected peer destroys its wire too.
+      const wires = torrent.wires.filter(
+        (wire) => wire.remoteAddress !== undefined && addressKey(wire.remoteAddress) === address,
+      )
+      closed += wires.filter((wire) => !wire.destroyed).length
       const peers = (torrent as unknown as TorrentInternals)._peers
       for (const [id, peer] of peers ?? []) {
         const host = peer.addr ? hostOf(peer.addr) : peer.conn?.remoteAddress
         if (host !== undefined && addressKey(host) === address) torrent.removePeer(id)
       }
-      for (const wire of [...torrent.wires]) {
-        if (wire.remoteAddress === undefined || addressKey(wire.remoteAddress) !== address) continue
-        if (!wire.destroyed) closed++
-        wire.destroy()
-      }
+      for (const wire of wires) wire.destroy()
     }
     return closed
   }

@@ -75,6 +75,8 @@ describe('poisoned-piece defence', () => {
     expect(bannedHosts(outcome)).toEqual([poisoner.host])
     expect(outcome.bans[0]?.evidence?.badDigest).toMatch(/^[0-9a-f]{64}$/)
     expect(outcome.bans[0]?.expiresAt).toBeGreaterThan(Date.now())
+    // Its one connection was open when the failed piece proved it (it had just sent the blocks).
+    expect(outcome.bans[0]?.connectionsClosed).toBe(1)
     expect(total(outcome.report.acceptedCorruptBytes)).toBeLessThanOrEqual(PIECE)
     expect(outcome.engine.defence?.contribution(poisoner.host)?.piecesBad).toBeGreaterThan(0)
     // Every piece verified, so once the last re-verified piece is judged the ledger holds nothing.

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url'
 import WebTorrent, { type Torrent } from 'webtorrent'
 import type { BanEvent } from '../src/defence/events.ts'
 import { Engine } from '../src/engine/engine.ts'
+import { installMseKeyPairs } from '../src/engine/mse-keys.ts'
 import { behaviours, total, watchCorruption } from '../test/kit/adversaries.ts'
 import {
   QUIET_CLIENT,
@@ -81,6 +82,10 @@ export async function runPoisonBench(options: PoisonBenchOptions = {}): Promise<
   const repeats = options.repeats ?? 5
   const log = options.log ?? (() => {})
   const rows: PoisonBenchRow[] = []
+  // The seeders run in this process, so each connection's encrypted-handshake key pair on their
+  // side would be timed as the leecher's. Vouch's engine installs the cheap key pairs anyway; doing
+  // it before anything starts gives every run, plain WebTorrent's included, the same handshake cost.
+  installMseKeyPairs()
   const swarm = new Swarm()
   try {
     const payload = await swarm.payload({ bytes, pieceLength })

@@ -5,9 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type Wire from 'bittorrent-protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Torrent } from 'webtorrent'
 import { openBackend, type Backend } from '../../src/api/backend.ts'
 import type {
   CommandArgs,
@@ -23,7 +21,7 @@ import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
 import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
-import { QUIET_CLIENT, Swarm, whenDone, withTimeout } from '../kit/swarm.ts'
+import { QUIET_CLIENT, Swarm, whenDone, wireFrom, withTimeout } from '../kit/swarm.ts'
 
 const base64 = (text: string) => Buffer.from(text).toString('base64')
 
@@ -69,23 +67,6 @@ async function openApi(swarm: Swarm): Promise<Opened> {
       )
     },
   }
-}
-
-function wireFrom(torrent: Torrent, host: string): Promise<Wire> {
-  const present = torrent.wires.find((wire) => wire.remoteAddress === host)
-  if (present) return Promise.resolve(present)
-  return withTimeout(
-    new Promise<Wire>((resolve) => {
-      const onWire = (wire: Wire) => {
-        if (wire.remoteAddress !== host) return
-        torrent.off('wire', onWire)
-        resolve(wire)
-      }
-      torrent.on('wire', onWire)
-    }),
-    15_000,
-    `a wire from ${host}`,
-  )
 }
 
 describe('the API service over a real engine', () => {

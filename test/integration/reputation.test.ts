@@ -1,31 +1,20 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import type Wire from 'bittorrent-protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import WebTorrent, { type Torrent } from 'webtorrent'
+import WebTorrent from 'webtorrent'
 import { parseBlocklist } from '../../src/reputation/blocklist.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { openReputation, type Reputation } from '../../src/reputation/wiring.ts'
 import { dialFrom } from '../kit/adversaries.ts'
-import { nextLoopbackAddress, QUIET_CLIENT, stopClient, Swarm, whenDone, withTimeout } from '../kit/swarm.ts'
-
-/** Resolves with the first wire of `torrent` (present or future) from `host`. */
-function wireFrom(torrent: Torrent, host: string, ms = 15_000): Promise<Wire> {
-  const present = torrent.wires.find((wire) => wire.remoteAddress === host)
-  if (present) return Promise.resolve(present)
-  return withTimeout(
-    new Promise<Wire>((resolve) => {
-      const onWire = (wire: Wire) => {
-        if (wire.remoteAddress !== host) return
-        torrent.off('wire', onWire)
-        resolve(wire)
-      }
-      torrent.on('wire', onWire)
-    }),
-    ms,
-    `a wire from ${host}`,
-  )
-}
+import {
+  nextLoopbackAddress,
+  QUIET_CLIENT,
+  stopClient,
+  Swarm,
+  whenDone,
+  wireFrom,
+  withTimeout,
+} from '../kit/swarm.ts'
 
 describe('the reputation store attached to an engine', () => {
   let swarm: Swarm

@@ -288,3 +288,21 @@ export function whenDone(torrent: Torrent, ms = 30_000): Promise<void> {
     `download of ${torrent.name ?? torrent.infoHash}`,
   )
 }
+
+/** Resolves with the first wire of `torrent` (present or future) from `host`. */
+export function wireFrom(torrent: Torrent, host: string, ms = 15_000): Promise<Wire> {
+  const present = torrent.wires.find((wire) => wire.remoteAddress === host)
+  if (present) return Promise.resolve(present)
+  return withTimeout(
+    new Promise<Wire>((resolve) => {
+      const onWire = (wire: Wire) => {
+        if (wire.remoteAddress !== host) return
+        torrent.off('wire', onWire)
+        resolve(wire)
+      }
+      torrent.on('wire', onWire)
+    }),
+    ms,
+    `a wire from ${host}`,
+  )
+}

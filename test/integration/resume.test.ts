@@ -34,6 +34,28 @@ function whenReady(torrent: Torrent): Promise<void> {
   )
 }
 
+/** A seeder slowed so a first session can be stopped part-way, and fresh home and output dirs. */
+async function slowSeeder(swarm: Swarm) {
+  const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })
+  const seeder = await swarm.seeder(payload)
+  seeder.client.throttleUpload(1024 * 1024)
+  const home = await swarm.tempDir('vouch-resume-home-')
+  const out = await swarm.tempDir('vouch-resume-out-')
+  return { payload, seeder, home, out }
+}
+
+function untilQuarterVerified(torrent: Torrent): Promise<void> {
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      torrent.on('verified', () => {
+        if (verifiedPieces(torrent).size >= PIECES / 4) resolve()
+      })
+    }),
+    30_000,
+    'a quarter of the pieces in the first session',
+  )
+}
+
 /** Reopen the engine on `home` and finish the remembered download from `seeder`. */
 async function resumeAndFinish(
   swarm: Swarm,
@@ -65,24 +87,11 @@ describe('resuming a download after a restart', () => {
 
   it('after a clean stop, resumes from the persisted list without refetching verified pieces', async () => {
     swarm = new Swarm()
-    const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })
-    const seeder = await swarm.seeder(payload)
-    // Slow the seeder so the first session can be stopped part-way.
-    seeder.client.throttleUpload(1024 * 1024)
-    const home = await swarm.tempDir('vouch-resume-home-')
-    const out = await swarm.tempDir('vouch-resume-out-')
+    const { payload, seeder, home, out } = await slowSeeder(swarm)
 
     const first = await swarm.engine({ home, resume: true })
     const torrent = await first.add(payload.torrentPath, { downloadDir: out, peers: [seeder.address] })
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        torrent.on('verified', () => {
-          if (verifiedPieces(torrent).size >= PIECES / 4) resolve()
-        })
-      }),
-      30_000,
-      'a quarter of the pieces in the first session',
-    )
+    await untilQuarterVerified(torrent)
     await first.close()
     const verifiedBefore = verifiedPieces(torrent)
     expect(verifiedBefore.size).toBeGreaterThanOrEqual(PIECES / 4)
@@ -101,11 +110,7 @@ describe('resuming a download after a restart', () => {
 
   it('resumes a magnet from the .torrent it stored once the metadata arrived', async () => {
     swarm = new Swarm()
-    const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })
-    const seeder = await swarm.seeder(payload)
-    seeder.client.throttleUpload(1024 * 1024)
-    const home = await swarm.tempDir('vouch-resume-home-')
-    const out = await swarm.tempDir('vouch-resume-out-')
+    const { payload, seeder, home, out } = await slowSeeder(swarm)
 
     const first = await swarm.engine({ home, resume: true })
     const torrent = await first.add(seeder.torrent.magnetURI, {
@@ -113,15 +118,7 @@ describe('resuming a download after a restart', () => {
       peers: [seeder.address],
       allowUnsigned: true,
     })
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        torrent.on('verified', () => {
-          if (verifiedPieces(torrent).size >= PIECES / 4) resolve()
-        })
-      }),
-      30_000,
-      'a quarter of the pieces in the first session',
-    )
+    await untilQuarterVerified(torrent)
     await first.close()
     const verifiedBefore = verifiedPieces(torrent)
     const [remembered] = first.remembered()
@@ -135,11 +132,7 @@ describe('resuming a download after a restart', () => {
 
   it('after the process is killed (SIGKILL), resumes and completes', async () => {
     swarm = new Swarm()
-    const payload = await swarm.payload({ bytes: PIECES * PIECE, pieceLength: PIECE })
-    const seeder = await swarm.seeder(payload)
-    seeder.client.throttleUpload(1024 * 1024)
-    const home = await swarm.tempDir('vouch-resume-home-')
-    const out = await swarm.tempDir('vouch-resume-out-')
+    const { payload, seeder, home, out } = await slowSeeder(swarm)
 
     const child = new VouchProcess([home, payload.torrentPath, out, seeder.address], {
       script: path.join(PROJECT_ROOT, 'test', 'kit', 'engine-process.ts'),

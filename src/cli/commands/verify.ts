@@ -2,8 +2,8 @@ import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { resolveSource } from '../../engine/source.ts'
 import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from '../../provenance/gate.ts'
-import { fingerprintOf, formatPublicKey } from '../../provenance/keys.ts'
 import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
+import { publicKeyOf } from '../../provenance/refusals.ts'
 import { TrustStore } from '../../provenance/trust-store.ts'
 import { globalOptions, report } from '../context.ts'
 
@@ -32,10 +32,7 @@ export function registerVerify(program: Command): void {
       const verdict = await verifySource(input, TrustStore.forHome(global.home))
       const decision = verdict.decision
       if (!decision.accepted) {
-        const envelope = verdict.envelopes.find(
-          (candidate) => candidate.ok && fingerprintOf(candidate.envelope.publicKey) === decision.fingerprint,
-        )
-        const publicKey = envelope?.ok ? formatPublicKey(envelope.envelope.publicKey) : null
+        const publicKey = publicKeyOf(verdict.envelopes, decision.fingerprint)
         const hint =
           decision.reason === 'unknown-publisher' && publicKey
             ? `\nto trust this publisher: vouch trust add '${publicKey}' --name LABEL`

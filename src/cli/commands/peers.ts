@@ -2,17 +2,7 @@ import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { ReputationStore } from '../../reputation/store.ts'
 import { globalOptions, report } from '../context.ts'
-
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = n
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
+import { formatBytes } from '../progress.ts'
 
 export function registerPeers(program: Command): void {
   program
@@ -30,7 +20,7 @@ export function registerPeers(program: Command): void {
         const lines = peers.map(
           (peer) =>
             `${peer.address.padEnd(24)} score ${peer.score.toFixed(1).padStart(8)}  pieces ${peer.piecesGood} good ${peer.piecesBad} bad  ` +
-            `down ${bytes(peer.bytesDown)} up ${bytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
+            `down ${formatBytes(peer.bytesDown)} up ${formatBytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
             `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`,
         )
         report(global, peers.length ? lines.join('\n') : 'no peers recorded yet', { ok: true, peers })

@@ -25,7 +25,7 @@ import type { AuditSink } from '../audit.ts'
 import { addressKey, addressOrdinal } from './address.ts'
 import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
 import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
-import { BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
+import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
 import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
 import { RequestSteering } from './steering.ts'
@@ -292,7 +292,13 @@ export class Defence {
     const count = this.#unsolicited.add(address, 1, this.#now())
     if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
     this.#ban(address, 'unsolicited', {
-      evidence: { infoHash: torrent.infoHash, piece, offset, badDigest: digest(buffer), goodDigest: null },
+      evidence: {
+        infoHash: torrent.infoHash,
+        piece,
+        offset,
+        badDigest: blockDigest(buffer),
+        goodDigest: null,
+      },
       infoHash: torrent.infoHash,
       peer: state.sender,
       note: `${contribution.unsolicitedBlocks} blocks that were never requested`,
@@ -365,7 +371,7 @@ export class Defence {
         return
       }
       this.#judge(torrent, state.ledger, piece, (offset, length) =>
-        digest(data.subarray(offset, offset + length)),
+        blockDigest(data.subarray(offset, offset + length)),
       )
     })
   }
@@ -525,10 +531,6 @@ export class Defence {
       },
     })
   }
-}
-
-function digest(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
 }
 
 /**

@@ -338,7 +338,7 @@ export class BlockLedger {
   #hash(entry: HeldBlock): string {
     if (entry.digest !== null) return entry.digest
     const data = entry.data ?? new Uint8Array(0)
-    entry.digest = createHash('sha256').update(data).digest('hex')
+    entry.digest = blockDigest(data)
     entry.data = null
     this.#bufferedBytes -= data.byteLength
     return entry.digest
@@ -380,6 +380,14 @@ export class BlockLedger {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+
+/**
+ * The digest the ledger keeps of a block (hex SHA-256). Whoever judges recorded blocks against the
+ * verified piece, or reports a block as evidence, digests with this.
+ */
+export function blockDigest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
 
 /** Offsets strictly ascending, so no block arrived twice (the usual case; saves a map per piece). */
 function ascending(blocks: HeldBlock[]): boolean {

@@ -7,7 +7,7 @@ export function loadTheme(): ThemeChoice {
   return stored === 'light' || stored === 'dark' ? stored : 'system'
 }
 
-/** `system` follows the OS via prefers-color-scheme in styles.css; the others force a palette. */
+/** `system` follows the OS (color-scheme: light dark in styles.css); the others force a palette. */
 export function applyTheme(choice: ThemeChoice): void {
   if (choice === 'system') {
     delete document.documentElement.dataset.theme

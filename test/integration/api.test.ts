@@ -16,11 +16,10 @@ import type {
   Events,
 } from '../../src/api/contract.ts'
 import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
-import { signStatement } from '../../src/provenance/envelope.ts'
 import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
-import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
+import { misnamedEnvelope } from '../kit/provenance.ts'
 import { QUIET_CLIENT, Swarm, whenDone, wireFrom, withTimeout } from '../kit/swarm.ts'
 
 const base64 = (text: string) => Buffer.from(text).toString('base64')
@@ -160,17 +159,8 @@ describe('the API service over a real engine', () => {
     const seeder = await swarm.seeder(payload)
     const api = await openApi(swarm)
     await api.backend.trust.pin(publisher, { name: 'Example Releases' })
-    const facts = readProvenanceTorrent(payload.torrentFile).facts
     // A pinned publisher's valid signature over the right infohash but another name.
-    const envelope = signStatement(
-      {
-        ...facts,
-        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
-        name: new TextEncoder().encode('claimed-name.bin'),
-        created: Math.floor(Date.now() / 1000),
-      },
-      publisher,
-    )
+    const { facts, envelope } = misnamedEnvelope(payload.torrentFile, publisher, 'claimed-name.bin')
     const added = await api.call('torrents.add', {
       source: magnetWithEnvelopes({ infoHash: facts.infoHash, name: 'claimed-name.bin' }, [envelope]),
       peers: [seeder.address],

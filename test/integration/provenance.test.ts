@@ -9,11 +9,10 @@ import { MemoryAuditSink } from '../../src/audit.ts'
 import { provenanceOf } from '../../src/engine/create-engine.ts'
 import { isVouchError } from '../../src/errors.ts'
 import { magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
-import { signStatement } from '../../src/provenance/envelope.ts'
 import { generateKey, type SecretKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
-import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { TrustStore } from '../../src/provenance/trust-store.ts'
+import { misnamedEnvelope } from '../kit/provenance.ts'
 import { Swarm, whenDone, withTimeout, type Payload, type Seeder } from '../kit/swarm.ts'
 
 const publisher = generateKey()
@@ -163,18 +162,8 @@ describe('the provenance gate on a loopback swarm', () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.bin' })
     const seeder = await swarm.seeder(payload)
-    const facts = readProvenanceTorrent(payload.torrentFile).facts
-    // A pinned publisher's valid signature over the right infohash but another name: only the
-    // metadata, once it arrives, can show the mismatch.
-    const envelope = signStatement(
-      {
-        ...facts,
-        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
-        name: new TextEncoder().encode('claimed-name.bin'),
-        created: Math.floor(Date.now() / 1000),
-      },
-      publisher,
-    )
+    // A pinned publisher's valid signature over the right infohash but another name.
+    const { facts, envelope } = misnamedEnvelope(payload.torrentFile, publisher, 'claimed-name.bin')
     const engine = await swarm.gatedEngine({ home: await homePinning(swarm, publisher) })
     const out = await swarm.tempDir('vouch-out-')
     const refused = engine.events.waitFor('error', (event) => event.infoHash === facts.infoHash, 20_000)
@@ -195,18 +184,10 @@ describe('the provenance gate on a loopback swarm', () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.bin' })
     const seeder = await swarm.seeder(payload)
-    const facts = readProvenanceTorrent(payload.torrentFile).facts
     // Valid for the infohash, wrong for the metadata (what a SHA-1 collision would look like).
-    const envelope = signStatement(
-      {
-        ...facts,
-        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
-        name: new TextEncoder().encode('claimed-name.bin'),
-        created: Math.floor(Date.now() / 1000),
-        sequence: 5,
-      },
-      publisher,
-    )
+    const { facts, envelope } = misnamedEnvelope(payload.torrentFile, publisher, 'claimed-name.bin', {
+      sequence: 5,
+    })
     const home = await homePinning(swarm, publisher)
     const engine = await swarm.gatedEngine({ home })
     const out = await swarm.tempDir('vouch-out-')

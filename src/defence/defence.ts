@@ -443,6 +443,11 @@ export class Defence {
     this.#sessionBans.set(address, ban.expiresAt)
     this.#strikes.clear(address)
     this.#unsolicited.clear(address)
+    const peer = context.peer && {
+      host: context.peer.host,
+      port: context.peer.port,
+      peerId: context.peer.peerId,
+    }
     this.#options.audit?.record({
       type: 'ban.created',
       subject: address,
@@ -451,11 +456,7 @@ export class Defence {
         source: ban.source,
         evidence: ban.evidence,
         expiresAt: ban.expiresAt,
-        peer: context.peer && {
-          host: context.peer.host,
-          port: context.peer.port,
-          peerId: context.peer.peerId,
-        },
+        peer,
       },
     })
     const connectionsClosed = this.#enforce(address)
@@ -464,7 +465,7 @@ export class Defence {
       reason,
       source: ban.source,
       evidence: ban.evidence,
-      peer: context.peer && { host: context.peer.host, port: context.peer.port, peerId: context.peer.peerId },
+      peer,
       note: ban.note,
       createdAt: ban.createdAt,
       expiresAt: ban.expiresAt,

@@ -1,7 +1,7 @@
 /** Publishing side: build the statement for a .torrent from its exact bytes, sign it, carry it. */
 import { signStatement, type Envelope } from './envelope.ts'
 import type { SecretKey } from './keys.ts'
-import { mergeEnvelopes, readProvenanceTorrent, withTorrentEnvelopes } from './torrent.ts'
+import { mergeEnvelopes, readEnvelopes, readProvenanceTorrent, withTorrentEnvelopes } from './torrent.ts'
 
 export interface SignOptions {
   /** Seconds since 1970. Default: now. */
@@ -39,10 +39,7 @@ export function signTorrent(
     },
     key,
   )
-  const existing = torrent.envelopes
-    .filter((candidate) => candidate.ok)
-    .map((candidate) => candidate.envelope)
-  const envelopes = mergeEnvelopes(existing, [envelope])
+  const envelopes = mergeEnvelopes(readEnvelopes(torrent.envelopes), [envelope])
   return {
     bytes: withTorrentEnvelopes(torrentBytes, envelopes),
     envelope,

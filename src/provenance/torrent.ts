@@ -187,9 +187,7 @@ export function withTorrentEnvelopes(bytes: Uint8Array, envelopes: readonly Enve
   ])
 }
 
-/** Envelopes read successfully from a torrent (for re-signing: keep the other co-signers). */
-export function embeddedEnvelopes(bytes: Uint8Array): Envelope[] {
-  return readProvenanceTorrent(bytes)
-    .envelopes.filter((candidate) => candidate.ok)
-    .map((candidate) => candidate.envelope)
+/** The envelopes among `candidates` that could be read, dropping the failures. */
+export function readEnvelopes(candidates: readonly EnvelopeCandidate[]): Envelope[] {
+  return candidates.filter((candidate) => candidate.ok).map((candidate) => candidate.envelope)
 }

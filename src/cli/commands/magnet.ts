@@ -3,7 +3,7 @@ import { VouchError } from '../../errors.ts'
 import { readTorrentFile } from '../../engine/source.ts'
 import { magnetWithEnvelopes } from '../../provenance/carriers.ts'
 import { readSidecarFor } from '../../provenance/gate.ts'
-import { mergeEnvelopes, readProvenanceTorrent } from '../../provenance/torrent.ts'
+import { mergeEnvelopes, readEnvelopes, readProvenanceTorrent } from '../../provenance/torrent.ts'
 import { globalOptions, note, report } from '../context.ts'
 
 export function registerMagnet(program: Command): void {
@@ -23,10 +23,7 @@ export function registerMagnet(program: Command): void {
         throw new VouchError('bad-input', `cannot read ${torrentPath}: ${(error as Error).message}`)
       }
       const candidates = [...embedded.envelopes, ...(await readSidecarFor(torrentPath))]
-      const envelopes = mergeEnvelopes(
-        [],
-        candidates.filter((candidate) => candidate.ok).map((candidate) => candidate.envelope),
-      )
+      const envelopes = mergeEnvelopes([], readEnvelopes(candidates))
       if (envelopes.length === 0)
         note(`warning: ${torrentPath} is not signed; Vouch users will refuse this magnet`)
       const magnet = magnetWithEnvelopes(

@@ -1,13 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { readTorrentFile } from '../../engine/source.ts'
-import { SIDECAR_SUFFIX, formatSidecar, parseSidecar } from '../../provenance/carriers.ts'
-import type { Envelope } from '../../provenance/envelope.ts'
+import { SIDECAR_SUFFIX, formatSidecar } from '../../provenance/carriers.ts'
+import { readSidecarFor } from '../../provenance/gate.ts'
 import { parseDateOption, parseSequenceOption, readSecretKeyFile } from '../../provenance/files.ts'
 import type { SecretKey } from '../../provenance/keys.ts'
 import { signTorrent, type SignedTorrent } from '../../provenance/sign.ts'
-import { mergeEnvelopes } from '../../provenance/torrent.ts'
+import { mergeEnvelopes, readEnvelopes } from '../../provenance/torrent.ts'
 import { globalOptions, report } from '../context.ts'
 
 export interface SignFlags {
@@ -37,18 +37,6 @@ export function signWithFlags(
   }
 }
 
-async function readSidecarEnvelopes(file: string): Promise<Envelope[]> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch {
-    return []
-  }
-  return parseSidecar(text)
-    .filter((candidate) => candidate.ok)
-    .map((candidate) => candidate.envelope)
-}
-
 export function registerSign(program: Command): void {
   program
     .command('sign')
@@ -73,8 +61,9 @@ export function registerSign(program: Command): void {
         const signed = signWithFlags(source.bytes, key, flags, torrentPath)
         let out: string
         if (flags.sidecar) {
-          out = `${flags.out ?? torrentPath}${SIDECAR_SUFFIX}`
-          const envelopes = mergeEnvelopes(await readSidecarEnvelopes(out), [signed.envelope])
+          const torrentOut = flags.out ?? torrentPath
+          out = `${torrentOut}${SIDECAR_SUFFIX}`
+          const envelopes = mergeEnvelopes(readEnvelopes(await readSidecarFor(torrentOut)), [signed.envelope])
           await writeFile(out, formatSidecar(envelopes))
         } else {
           out = flags.out ?? torrentPath

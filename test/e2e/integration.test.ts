@@ -2,13 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
-import { signStatement } from '../../src/provenance/envelope.ts'
 import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
-import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { parseBlocklist } from '../../src/reputation/blocklist.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
 import { adversary, behaviours } from '../kit/adversaries.ts'
+import { misnamedEnvelope } from '../kit/provenance.ts'
 import { whenDone } from '../kit/swarm.ts'
 import { startUi, type UiHarness } from './harness.ts'
 import { newPublisher } from './publisher.ts'
@@ -158,17 +157,8 @@ describe('the web UI in Chromium: imports, signed reports, offered signatures, l
     await ui.call('trust.pin', { publicKey: publisher.publicKey, name: 'Example Releases' })
     const payload = await swarm.payload({ bytes: 512 * 1024, name: 'real-name.iso' })
     const seeder = await swarm.seeder(payload)
-    const facts = readProvenanceTorrent(payload.torrentFile).facts
     // The pinned publisher's valid signature over the right infohash, but for another name.
-    const envelope = signStatement(
-      {
-        ...facts,
-        infoHash: new Uint8Array(Buffer.from(facts.infoHash, 'hex')),
-        name: new TextEncoder().encode('claimed-name.iso'),
-        created: Math.floor(Date.now() / 1000),
-      },
-      publisher.key,
-    )
+    const { facts, envelope } = misnamedEnvelope(payload.torrentFile, publisher.key, 'claimed-name.iso')
     const magnet = magnetWithEnvelopes({ infoHash: facts.infoHash, name: 'claimed-name.iso' }, [envelope])
 
     await page.goto(ui.server.url)

@@ -177,15 +177,20 @@ export class ApiService {
       ? details.fingerprints.filter((value): value is string => typeof value === 'string')
       : []
     if (fingerprints.length === 0) return
-    const pinned = await this.#options.trust.list().catch(() => [])
+    const pinned = await this.#pinnedNames()
     const nameOf = (fingerprint: string) =>
-      pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ??
-      (typeof details.publisher === 'string' ? details.publisher : fingerprint)
+      pinned.get(fingerprint) ?? (typeof details.publisher === 'string' ? details.publisher : fingerprint)
     this.#provenance.set(infoHash, {
       status: 'signed',
       publishers: fingerprints.map((fingerprint) => ({ name: nameOf(fingerprint), fingerprint })),
     })
     this.#publishUpdate(infoHash)
+  }
+
+  /** Pinned publishers' names by fingerprint; none when the trust file cannot be read. */
+  async #pinnedNames(): Promise<Map<string, string>> {
+    const pinned = await this.#options.trust.list().catch(() => [])
+    return new Map(pinned.map((publisher) => [publisher.fingerprint, publisher.name]))
   }
 
   #handlers(): Handlers {
@@ -234,10 +239,10 @@ export class ApiService {
     const decision = await offer(infoHash, envelopesInText(text))
     if (decision.accepted) {
       // The gate audits the acceptance (observeAudit sets the badge); answer with the same names.
-      const pinned = await this.#options.trust.list().catch(() => [])
+      const pinned = await this.#pinnedNames()
       const publishers = decision.signers.map(({ fingerprint }) => ({
         fingerprint,
-        name: pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ?? fingerprint,
+        name: pinned.get(fingerprint) ?? fingerprint,
       }))
       this.#publishUpdate(infoHash)
       return { status: 'accepted', infoHash, publishers }
@@ -349,8 +354,7 @@ export class ApiService {
       await this.#engine.remove(infoHash).catch(() => undefined)
       this.events.publish('torrent.removed', { infoHash })
     }
-    const pinned = fingerprint ? await this.#options.trust.list().catch(() => []) : []
-    const name = pinned.find((publisher) => publisher.fingerprint === fingerprint)?.name ?? null
+    const name = fingerprint ? ((await this.#pinnedNames()).get(fingerprint) ?? null) : null
     this.events.publish('torrent.refused', {
       code: refusal?.code ?? 'refused',
       reason: message,

@@ -25,6 +25,7 @@ import {
   type Payload,
   type Seeder,
 } from '../test/kit/swarm.ts'
+import { median, type BenchClient } from './run.ts'
 
 export interface PoisonBenchOptions {
   /** Payload size in bytes. Default 64 MiB. */
@@ -41,7 +42,6 @@ export interface PoisonBenchOptions {
 }
 
 export type PoisonerKind = 'full' | '5%'
-export type BenchClient = 'vouch' | 'webtorrent'
 
 export interface PoisonBenchRow {
   client: BenchClient
@@ -205,13 +205,6 @@ async function runOnce(
     await close()
     await rm(home, { recursive: true, force: true })
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return 0
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
 
 /** The rows as a Markdown table. */

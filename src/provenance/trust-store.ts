@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
-import { fingerprintOf, formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
+import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { SequenceRecord, TrustView, TrustedPublisher } from './policy.ts'
 
 export const TRUST_FILE_NAME = 'trust.json'
@@ -217,17 +217,14 @@ export class TrustStore {
   /** Revoke a pinned key (by fingerprint), or any key given in full, which is then listed as revoked. */
   async revoke(fingerprintOrKey: string, name = 'revoked key'): Promise<PinnedPublisher> {
     return this.#update((file) => {
-      let existing = normaliseFingerprint(fingerprintOrKey)
-        ? file.publishers.find(
-            (publisher) => publisher.fingerprint === normaliseFingerprint(fingerprintOrKey),
-          )
-        : undefined
-      if (!existing && !normaliseFingerprint(fingerprintOrKey)) {
+      let existing: PinnedPublisher | undefined
+      if (normaliseFingerprint(fingerprintOrKey)) existing = findPublisher(file, fingerprintOrKey)
+      else {
         const key = parsePublicKey(fingerprintOrKey)
         existing = file.publishers.find((publisher) => publisher.fingerprint === key.fingerprint)
         if (!existing) {
           existing = {
-            fingerprint: fingerprintOf(key.publicKey),
+            fingerprint: key.fingerprint,
             publicKey: formatPublicKey(key.publicKey),
             name,
             pinnedAt: new Date().toISOString(),
@@ -238,7 +235,6 @@ export class TrustStore {
           file.publishers.push(existing)
         }
       }
-      if (!existing) throw notPinned(fingerprintOrKey)
       existing.revokedAt ??= new Date().toISOString()
       return existing
     })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { resolveHome } from '../engine/paths.ts'
+import { ReputationStore } from '../reputation/store.ts'
 
 /** Options every command understands (declared on the root program). */
 export interface GlobalOptions {
@@ -21,4 +22,15 @@ export function report(options: GlobalOptions, human: string, data: unknown): vo
 /** Progress and notes go to stderr so stdout stays clean for --json and pipes. */
 export function note(text: string): void {
   process.stderr.write(`${text}\n`)
+}
+
+/** Opens HOME's reputation store for `use` and closes it afterwards, whether `use` succeeds or throws. */
+export function withStore<T>(
+  global: GlobalOptions,
+  use: (store: ReputationStore) => T | Promise<T>,
+): Promise<T> {
+  const store = ReputationStore.openInHome(global.home)
+  return Promise.resolve()
+    .then(() => use(store))
+    .finally(() => store.close())
 }

@@ -2,8 +2,7 @@ import { createWriteStream } from 'node:fs'
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { auditExportLine, auditRows, verifyAuditLog } from '../../reputation/audit-log.ts'
-import { ReputationStore } from '../../reputation/store.ts'
-import { globalOptions, note, report } from '../context.ts'
+import { globalOptions, note, report, withStore } from '../context.ts'
 
 async function writeLines(out: string | undefined, lines: Iterable<string>): Promise<number> {
   const stream = out ? createWriteStream(out) : process.stdout
@@ -27,8 +26,7 @@ export function registerAudit(program: Command): void {
     .description('check the hash chain; exit 4 and name the first bad event when it is broken')
     .action((_flags: unknown, command: Command) => {
       const global = globalOptions(command)
-      const store = ReputationStore.openInHome(global.home)
-      try {
+      return withStore(global, (store) => {
         const result = verifyAuditLog(store.database)
         if (!result.ok) {
           throw new VouchError('integrity', `audit log broken: ${result.message}`, {
@@ -44,9 +42,7 @@ export function registerAudit(program: Command): void {
             : 'audit log intact: no events yet',
           { ok: true, events: result.events, head: result.head },
         )
-      } finally {
-        store.close()
-      }
+      })
     })
 
   audit
@@ -55,8 +51,7 @@ export function registerAudit(program: Command): void {
     .option('--out <file>', 'write to this file')
     .action(async (flags: { out?: string }, command: Command) => {
       const global = globalOptions(command)
-      const store = ReputationStore.openInHome(global.home)
-      try {
+      await withStore(global, async (store) => {
         store.flush()
         const count = await writeLines(
           flags.out,
@@ -67,8 +62,6 @@ export function registerAudit(program: Command): void {
         if (flags.out)
           report(global, `wrote ${count} events to ${flags.out}`, { ok: true, events: count, out: flags.out })
         else note(`${count} events`)
-      } finally {
-        store.close()
-      }
+      })
     })
 }

@@ -9,18 +9,10 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
-import { ReputationStore } from '../../reputation/store.ts'
-import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
+import { globalOptions, note, report, withStore } from '../context.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
 const MALFORMED_SHOWN = 50
-
-function withStore<T>(global: GlobalOptions, use: (store: ReputationStore) => T | Promise<T>): Promise<T> {
-  const store = ReputationStore.openInHome(global.home)
-  return Promise.resolve()
-    .then(() => use(store))
-    .finally(() => store.close())
-}
 
 function describeBan(ban: Ban): string {
   const target = ban.rangeEnd === null ? ban.address : `${ban.address}-${ban.rangeEnd}`

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
-import { ReputationStore } from '../../reputation/store.ts'
-import { globalOptions, report } from '../context.ts'
+import { globalOptions, report, withStore } from '../context.ts'
 import { formatBytes } from '../progress.ts'
 
 export function registerPeers(program: Command): void {
@@ -14,8 +13,7 @@ export function registerPeers(program: Command): void {
       const limit = flags.limit === undefined ? undefined : Number(flags.limit)
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
         throw new VouchError('usage', `--limit must be a positive whole number, not '${flags.limit}'`)
-      const store = ReputationStore.openInHome(global.home)
-      try {
+      return withStore(global, (store) => {
         const peers = store.peers(limit === undefined ? {} : { limit })
         const lines = peers.map(
           (peer) =>
@@ -24,8 +22,6 @@ export function registerPeers(program: Command): void {
             `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`,
         )
         report(global, peers.length ? lines.join('\n') : 'no peers recorded yet', { ok: true, peers })
-      } finally {
-        store.close()
-      }
+      })
     })
 }

@@ -122,11 +122,7 @@ export class TrustStore {
     try {
       text = await readFile(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile()
-      throw new VouchError(
-        'bad-input',
-        `cannot read the trust store ${this.file}: ${(error as Error).message}`,
-      )
+      return this.#unreadable(error)
     }
     return this.#parse(text)
   }
@@ -145,13 +141,15 @@ export class TrustStore {
     try {
       text = readFileSync(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toView(emptyFile())
-      throw new VouchError(
-        'bad-input',
-        `cannot read the trust store ${this.file}: ${(error as Error).message}`,
-      )
+      return toView(this.#unreadable(error))
     }
     return toView(this.#parse(text))
+  }
+
+  /** No file yet is an empty store; any other read error is the user's to see. */
+  #unreadable(error: unknown): TrustFile {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile()
+    throw new VouchError('bad-input', `cannot read the trust store ${this.file}: ${(error as Error).message}`)
   }
 
   #parse(text: string): TrustFile {

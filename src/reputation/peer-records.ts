@@ -41,18 +41,8 @@ export interface PeerRecord {
 /** How many distinct peer IDs and client names a record keeps (a sybil can mint millions). */
 export const MAX_NAMES_PER_PEER = 16
 
-interface PeerDelta {
-  firstSeen: number
-  lastSeen: number
-  peerIds: string[]
-  clients: string[]
-  bytesUp: number
-  bytesDown: number
-  bytesBad: number
-  piecesGood: number
-  piecesBad: number
-  strikes: number
-}
+/** What the next batch adds to a peer's row: its counters, without the key and the decayed score. */
+type PeerDelta = Omit<PeerRecord, 'address' | 'score'>
 
 function emptyDelta(now: number): PeerDelta {
   return {

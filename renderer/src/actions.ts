@@ -25,6 +25,13 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary)
 }
 
+/** A file as the back end takes it: its name and its bytes in base64. */
+async function upload(file: File) {
+  return { fileName: file.name, contentBase64: toBase64(new Uint8Array(await file.arrayBuffer())) }
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
@@ -60,9 +67,8 @@ export async function addTorrentFile(api: Api, dispatch: Dispatch, file: File, o
     return false
   }
   try {
-    const contentBase64 = toBase64(new Uint8Array(await file.arrayBuffer()))
     return handleAddResult(
-      await api.call('torrents.addFile', { fileName: file.name, contentBase64, ...options }),
+      await api.call('torrents.addFile', { ...(await upload(file)), ...options }),
       dispatch,
     )
   } catch (error) {
@@ -128,7 +134,7 @@ export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Lifted ${lifted} ban${lifted === 1 ? '' : 's'} on ${ban.address}`,
+      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: describe(error) })
@@ -140,12 +146,6 @@ export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
 const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 /** A secret key file is one short line; the contract refuses anything much longer. */
 const MAX_KEY_FILE_BYTES = 12 * 1024
-
-async function upload(file: File) {
-  return { fileName: file.name, contentBase64: toBase64(new Uint8Array(await file.arrayBuffer())) }
-}
-
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`
 
 /** Import a blocklist file the user picked; resolves with what the back end did, or null. */
 export async function importBlocklist(

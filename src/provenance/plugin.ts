@@ -93,6 +93,19 @@ interface Admitted {
 
 type Refused = Extract<Decision, { accepted: false }>
 
+/** A held torrent's envelopes against its metadata once that has arrived, until then its infohash. */
+function judgeHeld(
+  infoHash: string,
+  infoBytes: Uint8Array | undefined,
+  envelopes: readonly EnvelopeCandidate[],
+  trust: TrustView,
+  now: number,
+): Verdict {
+  return infoBytes
+    ? judgeMetadata(infoBytes, envelopes, trust, now)
+    : judgeMagnet('', infoHash, trust, now, envelopes)
+}
+
 export class ProvenancePlugin {
   readonly name = 'provenance'
   readonly #trust: TrustStore
@@ -194,9 +207,7 @@ export class ProvenancePlugin {
     }
     const trust = await this.#trust.view()
     const judgedInfo = held.infoBytes
-    const verdict = judgedInfo
-      ? judgeMetadata(judgedInfo, envelopes, trust, this.#now())
-      : judgeMagnet('', held.infoHash, trust, this.#now(), envelopes)
+    const verdict = judgeHeld(held.infoHash, judgedInfo, envelopes, trust, this.#now())
     if (!verdict.decision.accepted) {
       this.#record('provenance.refused', held.infoHash, verdict.decision)
       return verdict.decision
@@ -230,9 +241,7 @@ export class ProvenancePlugin {
     for (const held of [...this.#held.values()]) {
       if (held.state !== 'awaiting-metadata' && held.state !== 'approved') continue
       if (!held.torrent || held.torrent.destroyed) continue
-      const decision = held.infoBytes
-        ? judgeMetadata(held.infoBytes, held.envelopes, trust, now).decision
-        : judgeMagnet('', held.infoHash, trust, now, held.envelopes).decision
+      const decision = judgeHeld(held.infoHash, held.infoBytes, held.envelopes, trust, now).decision
       if (decision.accepted) continue
       held.state = 'refused'
       refusals.push(this.#refuseRunning(held, decision, 'trust-change', when))

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { chromium } from 'playwright-core'
-import { VouchProcess } from '../kit/cli.ts'
+import { QUIET_FLAGS, VouchProcess } from '../kit/cli.ts'
 import { Swarm } from '../kit/swarm.ts'
 import { CHROMIUM } from './harness.ts'
 
@@ -10,16 +10,7 @@ describe('vouch serve as a user runs it', () => {
 
   it('prints a tokened URL, serves the UI to a browser that has it, refuses one that does not, stops on SIGTERM', async () => {
     const home = await swarm.tempDir('vouch-home-')
-    const serve = new VouchProcess([
-      '--json',
-      '--home',
-      home,
-      'serve',
-      '--no-dht',
-      '--no-lsd',
-      '--no-nat',
-      '--no-tracker',
-    ])
+    const serve = new VouchProcess(['--json', '--home', home, 'serve', ...QUIET_FLAGS])
     swarm.defer(async () => void (await serve.stop('SIGKILL')))
     const serving = await serve.json<{ url: string; host: string; port: number }>(
       (line) => line.event === 'serving',

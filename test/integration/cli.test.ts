@@ -1,11 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runVouch, VouchProcess } from '../kit/cli.ts'
+import { QUIET_FLAGS, runVouch, VouchProcess } from '../kit/cli.ts'
 import { nextLoopbackAddress, Swarm } from '../kit/swarm.ts'
-
-/** Discovery off: the tests name their peers with --peer. */
-const QUIET_FLAGS = ['--no-dht', '--no-lsd', '--no-nat', '--no-tracker']
 
 function parseJsonLine(text: string): Record<string, unknown> {
   const lines = text.trim().split('\n')

@@ -7,10 +7,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runVouch, type CliResult } from '../kit/cli.ts'
+import { QUIET_FLAGS, runVouch, type CliResult } from '../kit/cli.ts'
 import { Swarm } from '../kit/swarm.ts'
-
-const QUIET_FLAGS = ['--no-dht', '--no-lsd', '--no-nat', '--no-tracker']
 
 function json(result: CliResult): Record<string, unknown> {
   const line = result.stdout.trim().split('\n').at(-1) ?? ''

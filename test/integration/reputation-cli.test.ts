@@ -3,7 +3,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
+import { QUIET_FLAGS, runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
 import { makePayload, nextLoopbackAddress, tempDir as kitTempDir } from '../kit/swarm.ts'
 
 const LIST = [
@@ -185,12 +185,18 @@ describe('vouch peers, bans, audit and verify-report', () => {
   })
 
   it('seed and get remember each other in their stores, and an imported ban keeps the next get away from the seeder', async () => {
-    const quiet = ['--no-dht', '--no-lsd', '--no-nat', '--no-tracker']
     const payload = await makePayload({ bytes: 512 * 1024, pieceLength: 32 * 1024 })
     scratch.push(payload.dir)
     const seederHome = await tempDir('vouch-seeder-home-')
     const leecherHome = await tempDir('vouch-leecher-home-')
-    const seed = new VouchProcess(['--json', '--home', seederHome, 'seed', payload.torrentPath, ...quiet])
+    const seed = new VouchProcess([
+      '--json',
+      '--home',
+      seederHome,
+      'seed',
+      payload.torrentPath,
+      ...QUIET_FLAGS,
+    ])
     try {
       const seeding = await seed.json<{ port: number }>((line) => line.event === 'seeding')
       const host = nextLoopbackAddress()
@@ -207,7 +213,7 @@ describe('vouch peers, bans, audit and verify-report', () => {
           '--allow-unsigned',
           '--timeout',
           '20',
-          ...quiet,
+          ...QUIET_FLAGS,
         ],
         { timeoutMs: 45_000 },
       )
@@ -240,7 +246,7 @@ describe('vouch peers, bans, audit and verify-report', () => {
           '--allow-unsigned',
           '--timeout',
           '3',
-          ...quiet,
+          ...QUIET_FLAGS,
         ],
         { timeoutMs: 45_000 },
       )

@@ -13,6 +13,9 @@ const BIN = path.join(PROJECT_ROOT, 'bin', 'vouch.js')
 /** The tests themselves run on the pinned Node 24, so the same binary runs the CLI. */
 const NODE = process.execPath
 
+/** Discovery off (DHT, LSD, NAT traversal, trackers): the tests name their peers with --peer. */
+export const QUIET_FLAGS = ['--no-dht', '--no-lsd', '--no-nat', '--no-tracker']
+
 export interface CliResult {
   code: number | null
   signal: NodeJS.Signals | null

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
 import { VouchError } from '../../errors.ts'
+import { banSubject } from '../../reputation/batch-writer.ts'
 import { blocklistText, parseBlocklist } from '../../reputation/blocklist.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
@@ -15,9 +16,8 @@ import { globalOptions, note, report, withStore } from '../context.ts'
 const MALFORMED_SHOWN = 50
 
 function describeBan(ban: Ban): string {
-  const target = ban.rangeEnd === null ? ban.address : `${ban.address}-${ban.rangeEnd}`
   const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
-  return `${target.padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
 }
 
 async function readInput(file: string): Promise<Uint8Array> {

@@ -23,6 +23,11 @@ export function publicKeyOf(
   return null
 }
 
+/** What to run to pin the publisher of a refused envelope. */
+export function trustAdvice(publicKey: string): string {
+  return `to trust this publisher: vouch trust add '${publicKey}' --name LABEL`
+}
+
 /**
  * An add refused: the policy's sentence, then `hint` or, by default, what the user can do about
  * it (pin the key, or pass --allow-unsigned).
@@ -37,7 +42,7 @@ export function refusedAdmission(
   const advice =
     hint ??
     (decision.reason === 'unknown-publisher' && publicKey
-      ? `to trust this publisher: vouch trust add '${publicKey}' --name LABEL`
+      ? trustAdvice(publicKey)
       : decision.reason === 'unsigned'
         ? 'pass --allow-unsigned to download it anyway'
         : '')

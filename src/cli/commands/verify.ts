@@ -3,7 +3,7 @@ import { VouchError } from '../../errors.ts'
 import { resolveSource } from '../../engine/source.ts'
 import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from '../../provenance/gate.ts'
 import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
-import { publicKeyOf } from '../../provenance/refusals.ts'
+import { publicKeyOf, trustAdvice } from '../../provenance/refusals.ts'
 import { TrustStore } from '../../provenance/trust-store.ts'
 import { globalOptions, report } from '../context.ts'
 
@@ -33,10 +33,7 @@ export function registerVerify(program: Command): void {
       const decision = verdict.decision
       if (!decision.accepted) {
         const publicKey = publicKeyOf(verdict.envelopes, decision.fingerprint)
-        const hint =
-          decision.reason === 'unknown-publisher' && publicKey
-            ? `\nto trust this publisher: vouch trust add '${publicKey}' --name LABEL`
-            : ''
+        const hint = decision.reason === 'unknown-publisher' && publicKey ? `\n${trustAdvice(publicKey)}` : ''
         throw new VouchError(
           isIntegrityFailure(decision.reason) ? 'integrity' : 'refused',
           `${decision.reason}: ${decision.message}${decision.fingerprint ? ` [publisher ${decision.fingerprint}]` : ''}${hint}`,

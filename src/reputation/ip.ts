@@ -14,7 +14,8 @@ export interface IpAddress {
 
 const IPV4_OCTET = /^\d{1,3}$/
 const IPV6_GROUP = /^[0-9a-f]{1,4}$/i
-const IPV4_MAPPED_PREFIX = 0xffffn << 32n
+/** Where IPv4 sits on the ordinal line: the IPv4-mapped IPv6 space `::ffff:0:0/96`. */
+export const IPV4_MAPPED_PREFIX = 0xffffn << 32n
 
 export function parseIPv4(text: string): bigint | null {
   const parts = text.split('.')

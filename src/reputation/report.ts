@@ -5,7 +5,7 @@
  */
 import type { Ban } from '../defence/ban-store.ts'
 import { banInterval } from './ban-index.ts'
-import { formatIPv4 } from './ip.ts'
+import { formatIPv4, IPV4_MAPPED_PREFIX } from './ip.ts'
 
 export const REPORT_FORMATS = ['json', 'csv', 'p2p', 'dat'] as const
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
@@ -30,8 +30,7 @@ export interface Report {
 }
 
 export const JSON_REPORT_FORMAT = 'vouch-bans'
-const IPV4_MAPPED_LOW = 0xffffn << 32n
-const IPV4_MAPPED_HIGH = IPV4_MAPPED_LOW | 0xffffffffn
+const IPV4_MAPPED_HIGH = IPV4_MAPPED_PREFIX | 0xffffffffn
 
 /** The label other clients show for a ban: reason and note, without separators or line breaks. */
 export function banLabel(ban: Ban): string {
@@ -93,8 +92,8 @@ export const CSV_HEADER = 'address,range_end,reason,source,note,created_at,expir
 /** IPv4 first and last address of a ban, or null when it is IPv6 (or not an address). */
 function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   const interval = banInterval(ban)
-  if (!interval || interval.first < IPV4_MAPPED_LOW || interval.last > IPV4_MAPPED_HIGH) return null
-  return { first: interval.first - IPV4_MAPPED_LOW, last: interval.last - IPV4_MAPPED_LOW }
+  if (!interval || interval.first < IPV4_MAPPED_PREFIX || interval.last > IPV4_MAPPED_HIGH) return null
+  return { first: interval.first - IPV4_MAPPED_PREFIX, last: interval.last - IPV4_MAPPED_PREFIX }
 }
 
 export function buildReport(bans: readonly Ban[], format: ReportFormat, options: ReportOptions): Report {

@@ -200,23 +200,26 @@ describe('vouch peers, bans, audit and verify-report', () => {
     try {
       const seeding = await seed.json<{ port: number }>((line) => line.event === 'seeding')
       const host = nextLoopbackAddress()
-      const got = await runVouch(
-        [
-          '--home',
-          leecherHome,
-          'get',
-          payload.torrentPath,
-          '--out',
-          await tempDir(),
-          '--peer',
-          `${host}:${seeding.port}`,
-          '--allow-unsigned',
-          '--timeout',
-          '20',
-          ...QUIET_FLAGS,
-        ],
-        { timeoutMs: 45_000 },
-      )
+      // `vouch get` from the seeder into a fresh directory, with `--timeout` seconds.
+      const getFromSeeder = async (timeout: string) =>
+        runVouch(
+          [
+            '--home',
+            leecherHome,
+            'get',
+            payload.torrentPath,
+            '--out',
+            await tempDir(),
+            '--peer',
+            `${host}:${seeding.port}`,
+            '--allow-unsigned',
+            '--timeout',
+            timeout,
+            ...QUIET_FLAGS,
+          ],
+          { timeoutMs: 45_000 },
+        )
+      const got = await getFromSeeder('20')
       expect(got.code, got.stderr).toBe(0)
 
       const leecherPeers = json(await runVouch(['--json', '--home', leecherHome, 'peers'])).peers as {
@@ -233,23 +236,7 @@ describe('vouch peers, bans, audit and verify-report', () => {
       expect(
         (await runVouch(['--home', leecherHome, 'bans', 'import', path.join(work, 'seeder.p2p')])).code,
       ).toBe(0)
-      const refused = await runVouch(
-        [
-          '--home',
-          leecherHome,
-          'get',
-          payload.torrentPath,
-          '--out',
-          await tempDir(),
-          '--peer',
-          `${host}:${seeding.port}`,
-          '--allow-unsigned',
-          '--timeout',
-          '3',
-          ...QUIET_FLAGS,
-        ],
-        { timeoutMs: 45_000 },
-      )
+      const refused = await getFromSeeder('3')
       expect(refused.code, refused.stderr).toBe(5)
       expect(refused.stderr).toMatch(/0 peers connected/)
     } finally {

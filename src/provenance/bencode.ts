@@ -99,7 +99,7 @@ export function decodeBencode(input: Uint8Array, limits: Partial<BencodeLimits> 
         throw new BencodeError(`${what} has more than ${maxIntegerDigits} digits`, start)
     }
     if (position === start) throw new BencodeError(`expected digits for ${what}`, start)
-    const digits = new TextDecoder().decode(input.subarray(start, position))
+    const digits = binaryString(input.subarray(start, position))
     if (digits.length > 1 && digits.startsWith('0'))
       throw new BencodeError(`${what} has a leading zero`, start)
     return digits

@@ -41,7 +41,9 @@ export async function parseMagnet(uri: string): Promise<ParsedTorrent> {
   return parsed
 }
 
-export async function readTorrentFile(file: string): Promise<TorrentSource> {
+export async function readTorrentFile(
+  file: string,
+): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
   let info
   try {
     info = await stat(file)

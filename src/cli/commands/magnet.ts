@@ -14,8 +14,6 @@ export function registerMagnet(program: Command): void {
     .action(async (torrentPath: string, _flags: unknown, command: Command) => {
       const global = globalOptions(command)
       const source = await readTorrentFile(torrentPath)
-      if (source.kind !== 'torrent-file')
-        throw new VouchError('bad-input', `${torrentPath} is not a .torrent file`)
       let embedded
       try {
         embedded = readProvenanceTorrent(source.bytes)

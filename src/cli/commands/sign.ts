@@ -56,8 +56,6 @@ export function registerSign(program: Command): void {
         const global = globalOptions(command)
         const key = await readSecretKeyFile(flags.key)
         const source = await readTorrentFile(torrentPath)
-        if (source.kind !== 'torrent-file')
-          throw new VouchError('bad-input', `${torrentPath} is not a .torrent file`)
         const signed = signWithFlags(source.bytes, key, flags, torrentPath)
         let out: string
         if (flags.sidecar) {

@@ -58,3 +58,34 @@ export function reputationFor(store: ReputationStore): Reputation {
 export function openReputation(home: string, options: ReputationStoreOptions = {}): Reputation {
   return reputationFor(ReputationStore.openInHome(home, options))
 }
+
+/**
+ * Open HOME/vouch.db, then the engine with `open` (given the store to merge into its options),
+ * and connect them; if the engine fails to open, the store is closed again. `close` shuts the
+ * engine, then the store.
+ */
+export async function openWithReputation<E extends Pick<Engine, 'events' | 'close'>>(
+  home: string,
+  open: (reputation: Reputation) => Promise<E>,
+): Promise<{ engine: E; close: () => Promise<void> }> {
+  const reputation = openReputation(home)
+  let engine: E
+  try {
+    engine = await open(reputation)
+  } catch (error) {
+    reputation.close()
+    throw error
+  }
+  const disconnect = reputation.connect(engine)
+  return {
+    engine,
+    close: async () => {
+      try {
+        await engine.close()
+      } finally {
+        disconnect()
+        reputation.close()
+      }
+    },
+  }
+}

@@ -5,7 +5,7 @@ import { createEngine } from '../../engine/create-engine.ts'
 import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
 import { parseTorrentBytes, resolveSource } from '../../engine/source.ts'
 import { verifyOnDisk } from '../../engine/verify.ts'
-import { openReputation } from '../../reputation/wiring.ts'
+import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 import { progressView } from '../progress.ts'
@@ -77,30 +77,13 @@ export async function openGetEngine(
   flags: NetworkFlags,
 ): Promise<{ engine: Engine; close: () => Promise<void> }> {
   const engineOptions = engineOptionsFrom(global, flags)
-  const reputation = openReputation(global.home)
-  let engine: Engine
-  try {
-    engine = await createEngine({
+  return openWithReputation(global.home, (reputation) =>
+    createEngine({
       ...engineOptions,
       ...reputation.engineOptions(),
       provenance: { unsignedMagnets: 'refuse' },
-    })
-  } catch (error) {
-    reputation.close()
-    throw error
-  }
-  const disconnect = reputation.connect(engine)
-  return {
-    engine,
-    close: async () => {
-      try {
-        await engine.close()
-      } finally {
-        disconnect()
-        reputation.close()
-      }
-    },
-  }
+    }),
+  )
 }
 
 export function registerGet(program: Command): void {

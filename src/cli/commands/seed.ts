@@ -5,7 +5,7 @@ import type { Torrent } from 'webtorrent'
 import { VouchError } from '../../errors.ts'
 import { Engine } from '../../engine/engine.ts'
 import { readTorrentFile } from '../../engine/source.ts'
-import { openReputation } from '../../reputation/wiring.ts'
+import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 
@@ -48,15 +48,9 @@ export function registerSeed(program: Command): void {
     }
     const isTorrentFile = info.isFile() && input.toLowerCase().endsWith('.torrent')
     // The reputation store (HOME/vouch.db): bans hold for incoming peers, and every peer is remembered.
-    const reputation = openReputation(global.home)
-    let engine: Engine
-    try {
-      engine = await Engine.open({ ...engineOptionsFrom(global, flags), ...reputation.engineOptions() })
-    } catch (error) {
-      reputation.close()
-      throw error
-    }
-    const disconnect = reputation.connect(engine)
+    const { engine, close } = await openWithReputation(global.home, (reputation) =>
+      Engine.open({ ...engineOptionsFrom(global, flags), ...reputation.engineOptions() }),
+    )
     try {
       let torrent: Torrent
       if (isTorrentFile) {
@@ -92,9 +86,7 @@ export function registerSeed(program: Command): void {
       const signal = await untilStopped()
       note(`stopping (${signal})`)
     } finally {
-      disconnect()
-      await engine.close()
-      reputation.close()
+      await close()
     }
   })
 }

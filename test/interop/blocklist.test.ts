@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { ReputationStore } from '../../src/reputation/store.ts'
@@ -14,7 +13,7 @@ import { parseIp } from '../../src/reputation/ip.ts'
 import { runVouch } from '../kit/cli.ts'
 import { LineProcess } from '../kit/process.ts'
 import { tempDir, withTimeout } from '../kit/swarm.ts'
-import { describeWith, type ExternalClient } from './clients.ts'
+import { describeWith, freePort, type ExternalClient } from './clients.ts'
 
 function probe(name: string, apt: string, command: string): ExternalClient {
   const result = spawnSync(command, ['--version'], { encoding: 'utf8', timeout: 10_000 })
@@ -87,14 +86,6 @@ async function exportBans(home: string, key: string, format: 'p2p' | 'dat', out:
   expect(result.code, result.stderr).toBe(0)
   const verified = await runVouch(['--home', home, 'verify-report', out, '--key', `${key}.pub`])
   expect(verified.code, verified.stderr).toBe(0)
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return typeof address === 'object' && address ? address.port : 0
 }
 
 /** Poll `probe` until it returns a value, for at most `ms`. */

@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import type { Engine } from '../../src/engine/engine.ts'
 import { LineProcess } from '../kit/process.ts'
 import { Swarm, withTimeout, type Payload } from '../kit/swarm.ts'
-import { aria2, describeWith, sha256, sha256File, transmission } from './clients.ts'
+import { aria2, describeWith, freePort, sha256, sha256File, transmission } from './clients.ts'
 
 /**
  * A Vouch engine seeding random data. aria2 cannot be handed a peer address on the command line,
@@ -66,15 +65,6 @@ describeWith(aria2, 'interop with aria2', () => {
     expect(await sha256File(path.join(out, payload.name))).toBe(sha256(payload.bytes))
   })
 })
-
-/** A port nothing listens on right now (bound, read, released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return typeof address === 'object' && address ? address.port : 0
-}
 
 describeWith(transmission, 'interop with Transmission', () => {
   let swarm: Swarm

@@ -1,10 +1,10 @@
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { QUIET_FLAGS, runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
-import { makePayload, nextLoopbackAddress, tempDir as kitTempDir } from '../kit/swarm.ts'
+import { makePayload, nextLoopbackAddress, tempDir } from '../kit/swarm.ts'
 
 const LIST = [
   '# a blocklist mixing every form vouch bans import reads',
@@ -19,14 +19,6 @@ const LIST = [
   '',
 ].join('\n')
 
-const scratch: string[] = []
-/** A temporary directory removed when the file's tests end. */
-async function tempDir(prefix?: string): Promise<string> {
-  const dir = await kitTempDir(prefix)
-  scratch.push(dir)
-  return dir
-}
-
 function json(result: CliResult): Record<string, unknown> {
   return JSON.parse(result.stdout) as Record<string, unknown>
 }
@@ -36,9 +28,6 @@ describe('vouch peers, bans, audit and verify-report', () => {
   let work: string
   const vouch = (...args: string[]) => runVouch(['--home', home, ...args])
 
-  afterAll(async () => {
-    for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true })
-  })
   beforeAll(async () => {
     home = await tempDir('vouch-cli-home-')
     work = await tempDir('vouch-cli-work-')
@@ -186,7 +175,6 @@ describe('vouch peers, bans, audit and verify-report', () => {
 
   it('seed and get remember each other in their stores, and an imported ban keeps the next get away from the seeder', async () => {
     const payload = await makePayload({ bytes: 512 * 1024, pieceLength: 32 * 1024 })
-    scratch.push(payload.dir)
     const seederHome = await tempDir('vouch-seeder-home-')
     const leecherHome = await tempDir('vouch-leecher-home-')
     const seed = new VouchProcess([

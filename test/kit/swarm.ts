@@ -235,14 +235,7 @@ export class Swarm {
 
   /** A Vouch engine with its own temporary home and discovery off. */
   async engine(options: Partial<EngineOptions> = {}): Promise<Engine> {
-    const home = options.home ?? (await tempDir('vouch-home-'))
-    await mkdir(home, { recursive: true })
-    const engine = await Engine.open({ ...QUIET_CLIENT, resume: false, ...options, home })
-    this.defer(async () => {
-      await engine.close()
-      if (!options.home) await rm(home, { recursive: true, force: true })
-    })
-    return engine
+    return this.openEngine(options, (full) => Engine.open(full))
   }
 
   /**
@@ -250,9 +243,17 @@ export class Swarm {
    * unsigned torrents are refused unless added with `allowUnsigned`.
    */
   async gatedEngine(options: Partial<VouchEngineOptions> = {}): Promise<Engine> {
+    return this.openEngine(options, (full) => createEngine(full))
+  }
+
+  /** Discovery off and no resume unless asked; a temporary home, removed on close, unless given. */
+  private async openEngine<O extends Partial<EngineOptions>>(
+    options: O,
+    open: (options: O & EngineOptions) => Promise<Engine>,
+  ): Promise<Engine> {
     const home = options.home ?? (await tempDir('vouch-home-'))
     await mkdir(home, { recursive: true })
-    const engine = await createEngine({ ...QUIET_CLIENT, resume: false, ...options, home })
+    const engine = await open({ ...QUIET_CLIENT, resume: false, ...options, home })
     this.defer(async () => {
       await engine.close()
       if (!options.home) await rm(home, { recursive: true, force: true })

@@ -16,6 +16,13 @@ export const COMMAND_CHANNEL = 'vouch:command'
 export const EVENT_CHANNEL = 'vouch:event'
 /** Path of the WebSocket endpoint of the headless server. */
 export const WEBSOCKET_PATH = '/api'
+/**
+ * WebSocket subprotocols of the headless API. A browser page offers both; the second carries the
+ * token (a browser cannot set Authorization on a WebSocket, and a cookie would reach every other
+ * server on the same host, whatever its port). The server answers with the first, never the token.
+ */
+export const WEBSOCKET_PROTOCOL = 'vouch.v1'
+export const WEBSOCKET_TOKEN_PROTOCOL_PREFIX = 'vouch-token.'
 
 /** A .torrent file sent by the UI, base64 encoded; matches MAX_TORRENT_FILE_BYTES (16 MiB). */
 export const MAX_TORRENT_FILE_BASE64 = Math.ceil((16 * 1024 * 1024) / 3) * 4

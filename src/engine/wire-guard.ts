@@ -94,8 +94,8 @@ interface WireInternals {
   destroy(): void
 }
 
-/** webtorrent/lib/peer.js internals. */
-interface PeerInternals {
+/** webtorrent/lib/peer.js internals (the shell around a wire: its socket and torrent). */
+export interface PeerInternals {
   wire: Wire | null
   conn: { remoteAddress?: string; remotePort?: number } | null
   swarm: Torrent | null
@@ -141,9 +141,15 @@ function installPeerHook(): void {
   }
 }
 
-function guardWire(wire: Wire, peer: PeerInternals, guard: ClientGuard): void {
+/** Guard one wire (exported for tests; engines get it for every wire through guardClient). */
+export function guardWire(
+  wire: Wire,
+  peer: Pick<PeerInternals, 'conn' | 'swarm' | 'destroy'>,
+  guard: { hooks: WireGuardHooks; options: WireGuardOptions },
+): void {
   const internals = wire as unknown as WireInternals
   const onMessage = internals._onMessage
+  const onMessageLength = (internals as unknown as { _onMessageLength: unknown })._onMessageLength
   const { hooks, options } = guard
   const context: LimitContext = { largestRequest: 0, pieces: null }
   /** The id of the message being waited for has been checked against its declared length. */
@@ -197,6 +203,21 @@ function guardWire(wire: Wire, peer: PeerInternals, guard: ClientGuard): void {
         continue
       }
       if (this._pePending || !this._parser) return
+      // bittorrent-protocol reads the prefix as a signed 32-bit number: from 2 GiB on it would
+      // take the message for a keep-alive and parse its body as the next prefix.
+      if (
+        this._parser === onMessageLength &&
+        this._bufferSize >= 4 &&
+        (byteAt(this._buffer, 0) & 0x80) !== 0
+      ) {
+        if (this._bufferSize < 5) return
+        const length =
+          ((byteAt(this._buffer, 0) << 24) >>> 0) +
+          (byteAt(this._buffer, 1) << 16) +
+          (byteAt(this._buffer, 2) << 8) +
+          byteAt(this._buffer, 3)
+        return violate(byteAt(this._buffer, 4), length)
+      }
       if (this._parser === onMessage && !checked) {
         const first = this._buffer[0]
         if (first === undefined) return
@@ -239,7 +260,7 @@ function guardWire(wire: Wire, peer: PeerInternals, guard: ClientGuard): void {
   internals.extendedHandshake.reqq = options.maxPeerRequests
 }
 
-function refresh(context: LimitContext, peer: PeerInternals): LimitContext {
+function refresh(context: LimitContext, peer: Pick<PeerInternals, 'swarm'>): LimitContext {
   const torrent = peer.swarm
   context.pieces = torrent?.info ? torrent.pieces.length : null
   return context
@@ -297,6 +318,15 @@ function take(wire: WireInternals, size: number): Uint8Array {
   }
   chunks.splice(0, used)
   return out
+}
+
+/** The byte at `index` of the buffered chunks (index < their total length). */
+function byteAt(chunks: Uint8Array[], index: number): number {
+  for (const chunk of chunks) {
+    if (index < chunk.length) return chunk[index] as number
+    index -= chunk.length
+  }
+  return 0
 }
 
 function join(chunks: Uint8Array[], size: number): Uint8Array {

@@ -12,6 +12,7 @@ import type { Engine, EngineOptions } from '../../src/engine/engine.ts'
 import { MAX_PEER_REQUESTS } from '../../src/engine/wire-guard.ts'
 import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { openReputation, type Reputation } from '../../src/reputation/wiring.ts'
+import { runVouch } from '../kit/cli.ts'
 import { frame, HostilePeer, MESSAGE_ID, requestPayload } from '../kit/hostile-wire.ts'
 import { Swarm, whenDone, type Payload } from '../kit/swarm.ts'
 
@@ -28,7 +29,7 @@ afterEach(async () => swarm.close())
 /** A Vouch engine (no provenance gate) whose bans go to a real SQLite reputation store. */
 async function vouchWithStore(
   options: Partial<EngineOptions> & { gated?: boolean } = {},
-): Promise<{ engine: Engine; reputation: Reputation }> {
+): Promise<{ engine: Engine; reputation: Reputation; home: string }> {
   const { gated, ...engineOptions } = options
   const home = await swarm.tempDir('vouch-home-')
   const reputation = openReputation(home)
@@ -37,7 +38,7 @@ async function vouchWithStore(
   const full = { home, ...reputation.engineOptions(), ...engineOptions }
   const engine = gated ? await swarm.gatedEngine(full) : await swarm.engine(full)
   reputation.connect(engine)
-  return { engine, reputation }
+  return { engine, reputation, home }
 }
 
 async function vouchSeeder(payload: Payload, options?: Partial<EngineOptions>) {
@@ -234,7 +235,7 @@ describe('messages longer or shorter than their type allows', () => {
 
   it('protects a torrent merely held by the provenance gate (a magnet without an envelope)', async () => {
     swarm = new Swarm()
-    const { engine, reputation } = await vouchWithStore({ gated: true })
+    const { engine, reputation, home } = await vouchWithStore({ gated: true })
     const infoHash = randomBytes(20).toString('hex')
     await engine.add(`magnet:?xt=urn:btih:${infoHash}`, { remember: false })
     const hostile = await HostilePeer.connect({ port: engine.port, infoHash })
@@ -250,6 +251,24 @@ describe('messages longer or shorter than their type allows', () => {
       reason: 'protocol-violation',
       evidence: { infoHash, messageId: MESSAGE_ID.bitfield, declaredLength: 1024 * MiB },
     })
+
+    // The ban and its evidence reach the CLI's listing and exports once the engine has stopped.
+    await engine.close()
+    reputation.close()
+    const listed = await runVouch(['--home', home, 'bans', 'list', '--json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(JSON.parse(listed.stdout)).toMatchObject({
+      bans: [
+        { address: hostile.host, reason: 'protocol-violation', evidence: { messageId: MESSAGE_ID.bitfield } },
+      ],
+    })
+    const human = await runVouch(['--home', home, 'bans', 'list'])
+    expect(human.stdout).toMatch(
+      new RegExp(`^${hostile.host.replaceAll('.', '\\.')}\\s+protocol-violation`, 'm'),
+    )
+    const csv = await runVouch(['--home', home, 'bans', 'export', '--format', 'csv'])
+    expect(csv.stdout).toContain('protocol-violation')
+    expect(csv.stdout).toContain('""declaredLength"":1073741824')
   })
 })
 

@@ -182,7 +182,7 @@ export const PeerViewSchema = z.object({
   banned: z.boolean(),
 })
 
-export const BanEvidenceSchema = z.object({
+export const BlockEvidenceSchema = z.object({
   infoHash: z.string(),
   piece: z.number().int().nonnegative(),
   offset: z.number().int().nonnegative(),
@@ -190,11 +190,31 @@ export const BanEvidenceSchema = z.object({
   goodDigest: z.string().nullable(),
 })
 
+/** A `protocol-violation`: the wire message (id, declared length) and the most its type allows. */
+export const WireEvidenceSchema = z.object({
+  violation: z.enum(['length', 'request-flood']),
+  infoHash: z.string().nullable(),
+  messageId: z.number().int().nonnegative(),
+  message: z.string(),
+  declaredLength: z.number().int().nonnegative(),
+  limit: z.number().int().nonnegative(),
+})
+
+export const BanEvidenceSchema = z.union([BlockEvidenceSchema, WireEvidenceSchema])
+
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */
   address: z.string(),
   rangeEnd: z.string().nullable(),
-  reason: z.enum(['poisoned-block', 'sole-contributor', 'strikes', 'unsolicited', 'manual', 'imported']),
+  reason: z.enum([
+    'poisoned-block',
+    'sole-contributor',
+    'strikes',
+    'unsolicited',
+    'protocol-violation',
+    'manual',
+    'imported',
+  ]),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
   note: z.string(),

@@ -28,6 +28,7 @@ import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
 import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
+import { ProtocolDiscipline } from './protocol.ts'
 import { RequestSteering } from './steering.ts'
 
 export interface DefenceOptions {
@@ -87,6 +88,8 @@ export class Defence {
   readonly #contributions = new Map<string, PeerContribution>()
   readonly #strikes: DecayingCounter
   readonly #unsolicited: DecayingCounter
+  /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
+  readonly protocol: ProtocolDiscipline
 
   constructor(options: DefenceOptions) {
     this.#options = options
@@ -96,6 +99,13 @@ export class Defence {
     this.banStore = options.banStore ?? new MemoryBanStore()
     this.#strikes = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.#unsolicited = new DecayingCounter(this.policy.strikeHalfLifeMs)
+    this.protocol = new ProtocolDiscipline({
+      policy: this.policy,
+      now: this.#now,
+      isBanned: (address) => this.isBanned(address),
+      ban: (address, reason, context) => void this.#ban(address, reason, context),
+      warn: (infoHash, message) => this.#options.onWarning?.(infoHash, message),
+    })
     this.#installBlocklistView()
   }
 

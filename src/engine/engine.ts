@@ -3,6 +3,7 @@ import path from 'node:path'
 import type Wire from 'bittorrent-protocol'
 import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
+import { addressKey } from '../defence/address.ts'
 import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
@@ -18,6 +19,7 @@ import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 import { unchokeEarlyInterest } from './wire-fixes.ts'
+import { guardClient, type RequestFlood, type WireGuardOptions, type WireViolation } from './wire-guard.ts'
 
 export interface EngineOptions {
   /** Data directory (see resolveHome). */
@@ -39,6 +41,11 @@ export interface EngineOptions {
   plugins?: EnginePlugin[]
   /** Poisoned-piece defence policy overrides; `false` turns the defence off (benchmarks only). */
   defence?: Partial<DefencePolicy> | false
+  /**
+   * Bounds on every peer wire's messages and request queue (wire-guard.ts); `false` turns the guard
+   * off (benchmarks only: the before figure of the hostile-wire scenario).
+   */
+  wireGuard?: Partial<WireGuardOptions> | false
   /** Where the defence records bans. Default: in memory. */
   banStore?: BanStore
   /** Where bans and lifts are audited. */
@@ -141,8 +148,25 @@ export class Engine {
     // Without it every connection's encrypted handshake blocks the event loop 10–20 ms (mse-keys.ts).
     installMseKeyPairs()
     const client = new WebTorrent(clientOptions)
+    // Guarded before it can connect to anyone; reports reach the engine once it exists.
+    const opened: { engine?: Engine } = {}
+    if (options.wireGuard !== false) {
+      guardClient(
+        client,
+        {
+          onViolation: (violation) => {
+            if (opened.engine) opened.engine.#onWireViolation(violation)
+          },
+          onFlood: (flood) => {
+            if (opened.engine) opened.engine.#onRequestFlood(flood)
+          },
+        },
+        options.wireGuard,
+      )
+    }
     await waitForListening(client)
     const engine = new Engine(options, client)
+    opened.engine = engine
     engine.#progressTimer = setInterval(() => engine.#emitProgress(), options.progressIntervalMs ?? 1000)
     engine.#progressTimer.unref()
     if (options.resume !== false) await engine.#resume()
@@ -462,6 +486,33 @@ export class Engine {
 
   #attach(plugin: EnginePlugin, torrent: Torrent): void {
     plugin.attachTorrent?.(torrent)
+  }
+
+  /** The guard has already closed the wire; the defence bans its address with the evidence. */
+  #onWireViolation(violation: WireViolation): void {
+    const { host, port, peerId, infoHash, messageId, message, declaredLength, limit } = violation
+    if (!this.defence || !host) {
+      this.events.emit('warning', {
+        infoHash,
+        message: `closed ${host}:${port}: ${message} message of ${declaredLength} bytes (at most ${limit})`,
+      })
+      return
+    }
+    this.defence.protocol.violation({
+      peer: { address: addressKey(host), host, port, peerId },
+      evidence: { violation: 'length', infoHash, messageId, message, declaredLength, limit },
+    })
+  }
+
+  #onRequestFlood(flood: RequestFlood): void {
+    const { host, port, peerId, infoHash, dropped, allowed } = flood
+    if (!this.defence || !host) return
+    this.defence.protocol.flood({
+      peer: { address: addressKey(host), host, port, peerId },
+      infoHash,
+      dropped,
+      allowed,
+    })
   }
 
   #emitProgress(): void {

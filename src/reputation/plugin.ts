@@ -13,6 +13,7 @@
 import type Wire from 'bittorrent-protocol'
 import type WebTorrent from 'webtorrent'
 import type { IpSet, Torrent } from 'webtorrent'
+import { isWireEvidence } from '../defence/ban-store.ts'
 import type { BanEvent, CreditEvent } from '../defence/events.ts'
 import type { ReputationStore } from './store.ts'
 
@@ -126,7 +127,9 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
     },
 
     banFromDefence(event) {
-      if (!store.closed && event.evidence) store.recordContribution(event.address, { piecesBad: 1 })
+      // Only block evidence means a spoiled piece; a protocol violation spoils none.
+      if (!store.closed && event.evidence && !isWireEvidence(event.evidence))
+        store.recordContribution(event.address, { piecesBad: 1 })
     },
   }
 }

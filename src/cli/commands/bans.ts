@@ -17,7 +17,7 @@ const MALFORMED_SHOWN = 50
 
 function describeBan(ban: Ban): string {
   const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
-  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
 }
 
 async function readInput(file: string): Promise<Uint8Array> {

@@ -264,6 +264,21 @@ export const BlocklistImportSchema = z.object({
     .max(MAX_MALFORMED_LISTED),
   /** Open connections to newly listed addresses that the import closed. */
   connectionsClosed: z.number().int().nonnegative(),
+  /**
+   * Entries refused without `force`: wider than an IPv4 /8 or IPv6 /32, or covering loopback or
+   * this machine's addresses (src/reputation/blocklist-import.ts). All are counted, the first listed.
+   */
+  refusedCount: z.number().int().nonnegative(),
+  refused: z
+    .array(
+      z.object({
+        range: z.string(),
+        label: z.string(),
+        reason: z.enum(['too-wide', 'loopback', 'own-address']),
+        message: z.string(),
+      }),
+    )
+    .max(MAX_MALFORMED_LISTED),
 })
 
 /** The answer to envelopes offered for a magnet the gate holds. */
@@ -347,7 +362,11 @@ export const COMMANDS = {
   'bans.list': { args: noArgs, result: z.array(BanViewSchema) },
   'bans.lift': {
     args: z.strictObject({ address: z.string().min(1).max(100) }),
-    result: z.object({ lifted: z.number() }),
+    result: z.object({
+      lifted: z.number(),
+      /** Ranges lifted because they covered the address (`first-last (source: label)`). */
+      ranges: z.array(z.string()),
+    }),
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
@@ -363,7 +382,13 @@ export const COMMANDS = {
    * Ban every range of a blocklist file the user picked (P2P, DAT, CIDR, plain addresses, gzip
    * too); open connections to listed addresses close at once. Malformed lines are counted.
    */
-  'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
+  'bans.import': {
+    args: uploadedFile(MAX_TORRENT_FILE_BASE64).extend({
+      /** Import the entries that would otherwise be refused (too wide, loopback, own address). */
+      force: z.boolean().optional(),
+    }),
+    result: BlocklistImportSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */

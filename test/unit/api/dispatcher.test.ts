@@ -73,6 +73,21 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.addPeer': () => {
       throw new Error('not in this test')
     },
+    'torrents.details': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.setFiles': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.reannounce': () => {
+      throw new Error('not in this test')
+    },
+    'settings.get': () => {
+      throw new Error('not in this test')
+    },
+    'settings.set': () => {
+      throw new Error('not in this test')
+    },
   }
   return { handlers: { ...base, ...overrides }, calls }
 }
@@ -143,6 +158,21 @@ describe('the API dispatcher', () => {
     ['a resume with a path for an infohash', 'torrents.resume', { infoHash: '../..' }],
     ['deleteData that is not a boolean', 'torrents.remove', { infoHash: INFOHASH, deleteData: 'yes' }],
     ['a peer without an address', 'torrents.addPeer', { infoHash: INFOHASH, address: '' }],
+    [
+      'a file priority nobody defined',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: 0, priority: 'max' }] },
+    ],
+    [
+      'a negative file index',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
+    ],
+    ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
+    ['a relative download folder', 'settings.set', { downloadDir: 'downloads' }],
+    ['a negative download limit', 'settings.set', { downloadLimit: -5 }],
+    ['a theme nobody made', 'settings.set', { theme: 'neon' }],
+    ['a setting that does not exist', 'settings.set', { allowUnsignedByDefault: true }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

@@ -77,11 +77,21 @@ export async function addTorrentFile(api: Api, dispatch: Dispatch, file: File, o
   }
 }
 
-export async function removeTorrent(api: Api, dispatch: Dispatch, infoHash: string, name: string) {
+export async function removeTorrent(
+  api: Api,
+  dispatch: Dispatch,
+  infoHash: string,
+  name: string,
+  deleteData = false,
+) {
   try {
-    await api.call('torrents.remove', { infoHash })
+    await api.call('torrents.remove', { infoHash, ...(deleteData ? { deleteData } : {}) })
     dispatch({ type: 'torrent-removed', infoHash })
-    dispatch({ type: 'notice', level: 'info', message: `Removed ${name}` })
+    dispatch({
+      type: 'notice',
+      level: 'info',
+      message: deleteData ? `Removed ${name} and deleted its data` : `Removed ${name}`,
+    })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not remove ${name}: ${describe(error)}` })
   }

@@ -53,6 +53,20 @@ export const ProvenanceSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed'), publishers: z.array(PublisherSchema).min(1) }),
 ])
 
+export const TORRENT_STATES = [
+  'downloading',
+  'seeding',
+  'paused',
+  'queued',
+  /** A magnet the provenance gate holds: nothing selected or written until a signature is accepted. */
+  'held',
+  'refused',
+  /** Stopped by an error (see `error`). */
+  'error',
+  /** Metadata known, existing data being hashed. */
+  'checking',
+] as const
+
 export const TorrentViewSchema = z.object({
   infoHash,
   name: z.string(),
@@ -62,16 +76,27 @@ export const TorrentViewSchema = z.object({
   uploaded: nonNegative,
   /** 0..1 */
   progress: z.number().min(0).max(1),
-  /** Bytes per second. */
+  /** Bytes per second; 0 when held, paused, queued, done (download) or no peer is sending. */
   downloadSpeed: nonNegative,
   uploadSpeed: nonNegative,
   numPeers: z.number().int().nonnegative(),
-  /** Milliseconds; null when unknown. */
+  /** Milliseconds; null when unknown, and for held, paused, queued, idle and done torrents. */
   timeRemaining: nonNegative.nullable(),
   done: z.boolean(),
   /** False for a magnet until a peer sends the metadata. */
   hasMetadata: z.boolean(),
   provenance: ProvenanceSchema,
+  state: z.enum(TORRENT_STATES),
+  /** Paused by the user (a queued torrent is not paused). */
+  paused: z.boolean(),
+  /** The folder the torrent's files are saved under. */
+  savePath: z.string(),
+  /** ms since epoch */
+  addedAt: nonNegative,
+  /** Uploaded over downloaded bytes. */
+  ratio: nonNegative,
+  /** Why the torrent stopped, for state `error`. */
+  error: z.string().nullable(),
 })
 
 /** Why the provenance policy refused a torrent, with what the user needs to decide to pin. */
@@ -90,7 +115,8 @@ export const RefusalSchema = z.object({
 })
 
 export const AddResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('added'), infoHash, name: z.string() }),
+  /** `duplicate`: the torrent was already in the list (peers given were added to it). */
+  z.object({ status: z.literal('added'), infoHash, name: z.string(), duplicate: z.boolean() }),
   z.object({ status: z.literal('refused'), refusal: RefusalSchema }),
 ])
 
@@ -254,9 +280,18 @@ export const COMMANDS = {
     args: z.strictObject({ infoHash, text: z.string().trim().min(1).max(MAX_ENVELOPE_TEXT) }),
     result: OfferResultSchema,
   },
+  /** `deleteData`: also delete the torrent's files (only those, only under its save path). */
   'torrents.remove': {
     args: z.strictObject({ infoHash, deleteData: z.boolean().optional() }),
     result: z.object({ removed: z.boolean() }),
+  },
+  /** Close every connection of a torrent and make no new ones until resumed (kept across restarts). */
+  'torrents.pause': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  'torrents.resume': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  /** Dial a peer for this torrent; it is remembered and dialled again after a resume or restart. */
+  'torrents.addPeer': {
+    args: z.strictObject({ infoHash, address: peerAddress }),
+    result: z.object({ added: z.boolean() }),
   },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
@@ -345,6 +380,7 @@ export type Events = { [K in EventName]: z.output<(typeof EVENTS)[K]> }
 
 export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
+export type TorrentState = (typeof TORRENT_STATES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>
 export type AddResult = z.output<typeof AddResultSchema>

@@ -12,6 +12,10 @@ export interface RememberedTorrent {
   seeding: boolean
   allowUnsigned: boolean
   addedAt: string
+  /** Paused by the user; resumed paused. Absent in lists written before pausing existed. */
+  paused?: boolean
+  /** Peers the user added by address (HOST:PORT), dialled again after a restart. */
+  peers?: string[]
 }
 
 const FORMAT_VERSION = 1
@@ -55,6 +59,12 @@ export class TorrentList {
   async put(entry: RememberedTorrent): Promise<void> {
     this.#entries.set(entry.infoHash, entry)
     await this.#save()
+  }
+
+  /** Change some fields of a remembered torrent; nothing happens for one not in the list. */
+  async update(infoHash: string, changes: Partial<Omit<RememberedTorrent, 'infoHash'>>): Promise<void> {
+    const entry = this.#entries.get(infoHash)
+    if (entry) await this.put({ ...entry, ...changes })
   }
 
   async delete(infoHash: string): Promise<void> {

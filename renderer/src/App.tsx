@@ -10,6 +10,7 @@ import {
   offerEnvelope,
   pinPublisher,
   removeTorrent,
+  setPaused,
   type AddOptions,
 } from './actions.ts'
 import type { Api } from './api.ts'
@@ -169,6 +170,7 @@ export function App({ api }: { api: Api }) {
             peers={peerText}
             onPeersChange={setPeerText}
             onRemove={(torrent) => setRemoving(torrent.infoHash)}
+            onPause={(torrent, paused) => void setPaused(api, dispatch, torrent, paused)}
             onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}

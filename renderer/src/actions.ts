@@ -7,6 +7,7 @@ import type {
   OfferResult,
   PublisherView,
   ReportFormat,
+  TorrentView,
 } from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
 import type { Action } from './state.ts'
@@ -41,7 +42,11 @@ function handleAddResult(result: AddResult, dispatch: Dispatch): boolean {
     dispatch({ type: 'refused', refusal: result.refusal })
     return false
   }
-  dispatch({ type: 'notice', level: 'info', message: `Added ${result.name}` })
+  dispatch({
+    type: 'notice',
+    level: 'info',
+    message: result.duplicate ? `${result.name} is already there` : `Added ${result.name}`,
+  })
   return true
 }
 
@@ -94,6 +99,21 @@ export async function removeTorrent(
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not remove ${name}: ${describe(error)}` })
+  }
+}
+
+/** Pause or resume a torrent; the view that comes back replaces the row at once. */
+export async function setPaused(api: Api, dispatch: Dispatch, torrent: TorrentView, paused: boolean) {
+  try {
+    const view = await api.call(paused ? 'torrents.pause' : 'torrents.resume', { infoHash: torrent.infoHash })
+    dispatch({ type: 'torrent-updated', torrent: view })
+  } catch (error) {
+    const verb = paused ? 'pause' : 'resume'
+    dispatch({
+      type: 'notice',
+      level: 'error',
+      message: `Could not ${verb} ${torrent.name}: ${describe(error)}`,
+    })
   }
 }
 

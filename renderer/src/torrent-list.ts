@@ -1,16 +1,7 @@
 // What the torrent list shows of a TorrentView: its state, whether speeds mean anything, and the
 // search, filter and sort the user chose. Pure functions, so the reducer and the tests share them.
-import type { TorrentView } from '../../src/api/contract.ts'
+import type { TorrentState, TorrentView } from '../../src/api/contract.ts'
 import { formatDuration, formatSpeed } from './format.ts'
-
-export type TorrentState =
-  'downloading' | 'seeding' | 'paused' | 'queued' | 'held' | 'refused' | 'error' | 'checking'
-
-/** The engine's state of a torrent, as far as this contract version says it. */
-export function stateOf(torrent: TorrentView): TorrentState {
-  if (torrent.provenance.status === 'held') return 'held'
-  return torrent.done ? 'seeding' : 'downloading'
-}
 
 export const STATE_LABELS: Record<TorrentState, string> = {
   downloading: 'Downloading',
@@ -41,12 +32,12 @@ export const FILTER_STATES: TorrentState[] = [
  * must not show "4.6 KiB/s" on a held magnet either).
  */
 export function isTransferring(torrent: TorrentView): boolean {
-  return stateOf(torrent) === 'downloading' && torrent.numPeers > 0 && torrent.downloadSpeed > 0
+  return torrent.state === 'downloading' && torrent.numPeers > 0 && torrent.downloadSpeed > 0
 }
 
 /** Upload speed means something while a peer is taking data (a seed, or a download sharing back). */
 export function isUploading(torrent: TorrentView): boolean {
-  const state = stateOf(torrent)
+  const state = torrent.state
   return (state === 'seeding' || state === 'downloading') && torrent.numPeers > 0 && torrent.uploadSpeed > 0
 }
 
@@ -62,8 +53,7 @@ export function speedText(torrent: TorrentView): { down: string; up: string; eta
 
 /** A short sentence under the name: what the torrent is doing now. */
 export function describeState(torrent: TorrentView): string {
-  const state = stateOf(torrent)
-  switch (state) {
+  switch (torrent.state) {
     case 'held':
       return torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'metadata'
         ? 'Signed: checking the metadata before anything is downloaded'
@@ -80,11 +70,11 @@ export function describeState(torrent: TorrentView): string {
     case 'refused':
       return 'Refused'
     case 'error':
-      return 'Error'
+      return torrent.error ? `Error: ${torrent.error}` : 'Error'
     case 'checking':
       return 'Checking the data on disk'
     default:
-      return assertNever(state)
+      return assertNever(torrent.state)
   }
 }
 
@@ -96,7 +86,8 @@ export type SortKey =
   | 'uploadSpeed'
   | 'numPeers'
   | 'timeRemaining'
-  | 'added'
+  | 'ratio'
+  | 'addedAt'
   | 'state'
 
 export const SORT_LABELS: Record<SortKey, string> = {
@@ -107,7 +98,8 @@ export const SORT_LABELS: Record<SortKey, string> = {
   uploadSpeed: 'Upload speed',
   numPeers: 'Peers',
   timeRemaining: 'Time left',
-  added: 'Added',
+  ratio: 'Ratio',
+  addedAt: 'Added',
   state: 'State',
 }
 
@@ -119,14 +111,14 @@ export interface ListView {
   descending: boolean
 }
 
-export const DEFAULT_VIEW: ListView = { search: '', state: null, sort: 'added', descending: false }
+export const DEFAULT_VIEW: ListView = { search: '', state: null, sort: 'addedAt', descending: false }
 
 function sortValue(torrent: TorrentView, key: SortKey): number | string {
   switch (key) {
     case 'name':
       return torrent.name.toLocaleLowerCase()
     case 'state':
-      return FILTER_STATES.indexOf(stateOf(torrent))
+      return FILTER_STATES.indexOf(torrent.state)
     case 'downloadSpeed':
       return isTransferring(torrent) ? torrent.downloadSpeed : 0
     case 'uploadSpeed':
@@ -136,8 +128,6 @@ function sortValue(torrent: TorrentView, key: SortKey): number | string {
       return isTransferring(torrent) && torrent.timeRemaining !== null
         ? torrent.timeRemaining
         : Number.MAX_SAFE_INTEGER
-    case 'added':
-      return 0
     default:
       return torrent[key]
   }
@@ -148,7 +138,7 @@ export function visibleTorrents(torrents: TorrentView[], view: ListView): Torren
   const words = view.search.toLocaleLowerCase().split(/\s+/).filter(Boolean)
   const matching = torrents.filter(
     (torrent) =>
-      (view.state === null || stateOf(torrent) === view.state) &&
+      (view.state === null || torrent.state === view.state) &&
       words.every((word) => torrent.name.toLocaleLowerCase().includes(word) || torrent.infoHash === word),
   )
   const direction = view.descending ? -1 : 1

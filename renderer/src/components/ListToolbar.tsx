@@ -1,12 +1,6 @@
 import { useId } from 'react'
-import {
-  FILTER_STATES,
-  SORT_LABELS,
-  STATE_LABELS,
-  type ListView,
-  type SortKey,
-  type TorrentState,
-} from '../torrent-list.ts'
+import type { TorrentState } from '../../../src/api/contract.ts'
+import { FILTER_STATES, SORT_LABELS, STATE_LABELS, type ListView, type SortKey } from '../torrent-list.ts'
 
 /** The search field's id: the `/` shortcut focuses it. */
 export const SEARCH_ID = 'torrent-search'

@@ -1,11 +1,12 @@
 import type { TorrentView } from '../../../src/api/contract.ts'
 import { formatBytes } from '../format.ts'
-import { describeState, speedText, stateOf } from '../torrent-list.ts'
+import { describeState, speedText } from '../torrent-list.ts'
 import { ProgressBar } from './ProgressBar.tsx'
 import { ProvenanceBadge } from './ProvenanceBadge.tsx'
 
 export interface RowActions {
   onRemove(torrent: TorrentView): void
+  onPause(torrent: TorrentView, paused: boolean): void
   /** Offer a signature for a magnet the provenance gate holds. */
   onOfferEnvelope(torrent: TorrentView): void
 }
@@ -14,10 +15,14 @@ function awaitsSignature(torrent: TorrentView): boolean {
   return torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'signature'
 }
 
+/** Held and refused torrents have nothing to pause: the gate decides when they may run. */
+const PAUSABLE = new Set<TorrentView['state']>(['downloading', 'seeding', 'queued', 'checking', 'error'])
+
 export function TorrentRow({
   torrent,
   selected,
   onRemove,
+  onPause,
   onOfferEnvelope,
 }: RowActions & {
   torrent: TorrentView
@@ -28,7 +33,7 @@ export function TorrentRow({
     <tr
       data-infohash={torrent.infoHash}
       data-done={torrent.done}
-      data-state={stateOf(torrent)}
+      data-state={torrent.state}
       aria-selected={selected || undefined}
     >
       <th scope="row" className="torrent-name">
@@ -56,6 +61,15 @@ export function TorrentRow({
         {awaitsSignature(torrent) ? (
           <button type="button" onClick={() => onOfferEnvelope(torrent)}>
             Add signature…<span className="visually-hidden"> for {torrent.name}</span>
+          </button>
+        ) : null}
+        {torrent.paused ? (
+          <button type="button" onClick={() => onPause(torrent, false)}>
+            Resume<span className="visually-hidden"> {torrent.name}</span>
+          </button>
+        ) : PAUSABLE.has(torrent.state) ? (
+          <button type="button" onClick={() => onPause(torrent, true)}>
+            Pause<span className="visually-hidden"> {torrent.name}</span>
           </button>
         ) : null}
         <button type="button" className="quiet danger" onClick={() => onRemove(torrent)}>

@@ -99,6 +99,66 @@ export const TorrentViewSchema = z.object({
   error: z.string().nullable(),
 })
 
+export const FILE_PRIORITIES = ['skip', 'low', 'normal', 'high'] as const
+
+export const TorrentFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the save path, as in the metadata. */
+  path: z.string(),
+  length: nonNegative,
+  downloaded: nonNegative,
+  progress: z.number().min(0).max(1),
+  /** `skip`: deselected, its pieces are never requested (unless a wanted file shares them). */
+  priority: z.enum(FILE_PRIORITIES),
+})
+
+export const TorrentPeerSchema = z.object({
+  address: z.string(),
+  port: z.number().int().nonnegative(),
+  /** From the extended handshake's `v`, else from the peer ID; `unknown` when neither says. */
+  client: z.string(),
+  flags: z.object({
+    incoming: z.boolean(),
+    encrypted: z.boolean(),
+    /** We choke the peer. */
+    choked: z.boolean(),
+    /** We are interested in the peer's pieces. */
+    interested: z.boolean(),
+    peerChoking: z.boolean(),
+    peerInterested: z.boolean(),
+  }),
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** The share of pieces the peer has, 0..1. */
+  progress: z.number().min(0).max(1),
+  downloaded: nonNegative,
+  uploaded: nonNegative,
+  /** Reputation of the address, decayed to now; null when Vouch has no record of it. */
+  score: z.number().nullable(),
+  banned: z.boolean(),
+})
+
+export const TrackerViewSchema = z.object({
+  url: z.string(),
+  status: z.enum(['working', 'updating', 'error', 'disabled']),
+  peers: z.number().int().nonnegative().nullable(),
+  /** ms since epoch */
+  lastAnnounce: z.number().nullable(),
+  error: z.string().nullable(),
+})
+
+export const TorrentDetailsSchema = z.object({
+  infoHash,
+  savePath: z.string(),
+  pieceLength: nonNegative,
+  pieceCount: z.number().int().nonnegative(),
+  /** Verified pieces as a BitTorrent bitfield (most significant bit first), base64. */
+  pieces: z.string(),
+  files: z.array(TorrentFileSchema),
+  peers: z.array(TorrentPeerSchema),
+  trackers: z.array(TrackerViewSchema),
+})
+
 /** Why the provenance policy refused a torrent, with what the user needs to decide to pin. */
 export const RefusalSchema = z.object({
   /** The gate's reason code (unsigned, unknown-publisher, bad-signature, expired, ...). */
@@ -293,6 +353,26 @@ export const COMMANDS = {
     args: z.strictObject({ infoHash, address: peerAddress }),
     result: z.object({ added: z.boolean() }),
   },
+  /** Files, peers, trackers and the pieces map of one torrent. */
+  'torrents.details': { args: z.strictObject({ infoHash }), result: TorrentDetailsSchema },
+  /** Change file priorities (by index); kept across restarts. */
+  'torrents.setFiles': {
+    args: z.strictObject({
+      infoHash,
+      files: z
+        .array(
+          z.strictObject({
+            index: z.number().int().nonnegative().max(1_000_000),
+            priority: z.enum(FILE_PRIORITIES),
+          }),
+        )
+        .min(1)
+        .max(100_000),
+    }),
+    result: TorrentDetailsSchema,
+  },
+  /** Announce to the torrent's trackers and the DHT now. */
+  'torrents.reannounce': { args: z.strictObject({ infoHash }), result: z.object({ ok: z.literal(true) }) },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
 
@@ -381,6 +461,8 @@ export type Events = { [K in EventName]: z.output<(typeof EVENTS)[K]> }
 export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
+export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>
 export type AddResult = z.output<typeof AddResultSchema>

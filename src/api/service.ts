@@ -15,6 +15,7 @@ import type {
   OfferResult,
   Provenance,
   Refusal,
+  TorrentDetailsView,
   TorrentState,
   TorrentView,
 } from './contract.ts'
@@ -270,7 +271,42 @@ export class ApiService {
       'torrents.addPeer': async ({ infoHash, address }) => ({
         added: await this.#engine.addPeer(infoHash, address),
       }),
+      'torrents.details': ({ infoHash }) => this.#details(infoHash),
+      'torrents.setFiles': async ({ infoHash, files }) => {
+        await this.#engine.setFilePriorities(infoHash, files)
+        return this.#details(infoHash)
+      },
+      'torrents.reannounce': async ({ infoHash }) => {
+        if (!(await this.#engine.reannounce(infoHash))) {
+          throw new VouchError(
+            'bad-input',
+            'this torrent has no tracker and the DHT is off: nothing to announce to',
+            {
+              infoHash,
+            },
+          )
+        }
+        return { ok: true as const }
+      },
       'stats.history': () => this.history.samples(),
+    }
+  }
+
+  /** The engine's details, with what the reputation store knows of each connected address. */
+  async #details(infoHash: string): Promise<TorrentDetailsView> {
+    const details = await this.#engine.details(infoHash)
+    const store = this.#options.reputation
+    return {
+      ...details,
+      peers: details.peers.map((peer) => {
+        const key = peer.address ? addressKey(peer.address) : ''
+        const record = key ? store.peers({ address: key, limit: 1 })[0] : undefined
+        return {
+          ...peer,
+          score: record?.score ?? null,
+          banned: key !== '' && store.banFor(key) !== undefined,
+        }
+      }),
     }
   }
 

@@ -13,6 +13,9 @@ import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
 import { deleteTorrentData } from './data-removal.ts'
+import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
+import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import { TrackerWatch } from './tracker-status.ts'
 import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { ActivityTracker, statsOf } from './torrent-state.ts'
@@ -59,6 +62,8 @@ export interface AddOptions {
   paused?: boolean
   /** When it was first added (ms since epoch); default now. */
   addedAt?: number
+  /** Per-file priorities (by file index) to apply once the metadata is known. */
+  files?: FilePriority[]
 }
 
 /** What the engine knows of a torrent beyond WebTorrent's numbers. */
@@ -67,6 +72,8 @@ interface Held {
   paused: boolean
   /** Peers added by hand (HOST:PORT): dialled again on resume and after a restart. */
   peers: Set<string>
+  /** By file index; missing entries are 'normal'. */
+  priorities: FilePriority[]
 }
 
 export interface SeedOptions {
@@ -94,6 +101,7 @@ export class Engine {
   /** Torrents WebTorrent destroyed with an error: listed, with the error, until removed. */
   readonly #failed = new Map<string, TorrentStats>()
   readonly #activity = new ActivityTracker()
+  readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   /** Metadata of magnets being written for resuming (see add). */
@@ -192,9 +200,15 @@ export class Engine {
       source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
     const paused = options.paused ?? false
     const addedAt = options.addedAt ?? Date.now()
-    this.#held.set(infoHash, { addedAt, paused, peers: new Set(peers) })
+    const priorities = options.files ?? []
+    this.#held.set(infoHash, { addedAt, paused, peers: new Set(peers), priorities })
     const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir, paused })
     this.#track(torrent, false)
+    if (priorities.some((priority) => priority !== 'normal')) {
+      torrent.once('ready', () => {
+        if (!isHeldByGate(torrent)) applyFilePriorities(torrent, priorities)
+      })
+    }
     if (!paused) addPeers(torrent, peers)
     if (options.remember !== false) {
       const torrentFile =
@@ -259,7 +273,12 @@ export class Engine {
       this.#track(seeded, true)
     })
     if (!this.#held.has(torrent.infoHash)) {
-      this.#held.set(torrent.infoHash, { addedAt: Date.now(), paused: false, peers: new Set() })
+      this.#held.set(torrent.infoHash, {
+        addedAt: Date.now(),
+        paused: false,
+        peers: new Set(),
+        priorities: [],
+      })
     }
     if (options.remember !== false) {
       const torrentFile = await this.#storeTorrentFile(torrent.infoHash, torrent.torrentFile)
@@ -326,6 +345,56 @@ export class Engine {
     return torrent.paused ? true : torrent.addPeer(peer)
   }
 
+  /** Files, peers, trackers and pieces of one torrent. */
+  async details(infoHash: string): Promise<TorrentDetails> {
+    const torrent = await this.#torrent(infoHash)
+    const trackers = this.#trackers.get(torrent)?.statuses() ?? []
+    return detailsOf(torrent, this.#heldOf(torrent).priorities, trackers)
+  }
+
+  /**
+   * Set the priority of some files; a 'skip' file's pieces are never requested (unless another
+   * wanted file shares them). Kept across restarts.
+   */
+  async setFilePriorities(
+    infoHash: string,
+    changes: readonly { index: number; priority: FilePriority }[],
+  ): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    if (!torrent.ready) {
+      throw new VouchError('bad-input', 'the torrent has no metadata yet: its files are not known', {
+        infoHash,
+      })
+    }
+    if (isHeldByGate(torrent)) {
+      throw new VouchError(
+        'bad-input',
+        'the torrent is held by the provenance gate: nothing is selected until a signature is accepted',
+        { infoHash },
+      )
+    }
+    const held = this.#heldOf(torrent)
+    const priorities = torrent.files.map((_, index) => held.priorities[index] ?? 'normal')
+    for (const { index, priority } of changes) {
+      if (index >= priorities.length) {
+        throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
+          infoHash,
+          index,
+        })
+      }
+      priorities[index] = priority
+    }
+    held.priorities = priorities
+    applyFilePriorities(torrent, priorities)
+    await this.#list.update(infoHash, { files: priorities })
+  }
+
+  /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */
+  async reannounce(infoHash: string): Promise<boolean> {
+    const torrent = await this.#torrent(infoHash)
+    return this.#trackers.get(torrent)?.reannounce() ?? false
+  }
+
   /** The engine's numbers for every torrent, including those stopped by an error. */
   stats(): TorrentStats[] {
     return [...this.client.torrents.map((torrent) => this.#statsOf(torrent)), ...this.#failed.values()]
@@ -361,7 +430,7 @@ export class Engine {
   #heldOf(torrent: Torrent): Held {
     let held = this.#held.get(torrent.infoHash)
     if (!held) {
-      held = { addedAt: Date.now(), paused: torrent.paused, peers: new Set() }
+      held = { addedAt: Date.now(), paused: torrent.paused, peers: new Set(), priorities: [] }
       this.#held.set(torrent.infoHash, held)
     }
     return held
@@ -406,6 +475,7 @@ export class Engine {
           remember: false,
           paused: entry.paused ?? false,
           peers: entry.peers ?? [],
+          ...(entry.files ? { files: entry.files } : {}),
           ...(Number.isFinite(addedAt) ? { addedAt } : {}),
         })
       } catch (error) {
@@ -418,6 +488,7 @@ export class Engine {
   }
 
   #track(torrent: Torrent, seeding: boolean): void {
+    this.#trackers.set(torrent, new TrackerWatch(torrent, this.#options.tracker ?? true))
     torrent.once('infoHash', () => {
       this.events.emit('added', { infoHash: torrent.infoHash, name: torrent.name ?? null, seeding })
     })
@@ -483,6 +554,11 @@ function setNoDelay(torrent: Torrent, wire: Wire): void {
     conn?.setNoDelay?.(true)
     return
   }
+}
+
+/** A torrent the provenance gate started deselected and has not yet released (plugin.ts). */
+function isHeldByGate(torrent: Torrent): boolean {
+  return (torrent as unknown as { _startAsDeselected?: boolean })._startAsDeselected === true
 }
 
 function waitForListening(client: WebTorrent): Promise<void> {

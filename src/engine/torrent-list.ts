@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { FilePriority } from './file-priorities.ts'
 
 /** One torrent the engine should bring back after a restart. */
 export interface RememberedTorrent {
@@ -16,6 +17,8 @@ export interface RememberedTorrent {
   paused?: boolean
   /** Peers the user added by address (HOST:PORT), dialled again after a restart. */
   peers?: string[]
+  /** File priorities by index ('skip', 'low', 'normal', 'high'), when the user changed any. */
+  files?: FilePriority[]
 }
 
 const FORMAT_VERSION = 1

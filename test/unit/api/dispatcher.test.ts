@@ -73,6 +73,15 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.addPeer': () => {
       throw new Error('not in this test')
     },
+    'torrents.details': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.setFiles': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.reannounce': () => {
+      throw new Error('not in this test')
+    },
   }
   return { handlers: { ...base, ...overrides }, calls }
 }
@@ -143,6 +152,17 @@ describe('the API dispatcher', () => {
     ['a resume with a path for an infohash', 'torrents.resume', { infoHash: '../..' }],
     ['deleteData that is not a boolean', 'torrents.remove', { infoHash: INFOHASH, deleteData: 'yes' }],
     ['a peer without an address', 'torrents.addPeer', { infoHash: INFOHASH, address: '' }],
+    [
+      'a file priority nobody defined',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: 0, priority: 'max' }] },
+    ],
+    [
+      'a negative file index',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
+    ],
+    ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

@@ -14,6 +14,7 @@ import {
   type AddOptions,
 } from './actions.ts'
 import type { Api } from './api.ts'
+import { DetailsPane } from './components/details/DetailsPane.tsx'
 import { Notices } from './components/Notices.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
@@ -48,6 +49,8 @@ export function App({ api }: { api: Api }) {
   const [offering, setOffering] = useState<string | null>(null)
   /** The torrent whose "remove?" dialog is open, by infohash. */
   const [removing, setRemoving] = useState<string | null>(null)
+  /** The torrent whose details pane is open, by infohash. */
+  const [selected, setSelected] = useState<string | null>(null)
   const addOptions = useMemo((): AddOptions => {
     const peers = peerText.split(/[\s,]+/).filter((peer) => peer !== '')
     return peers.length ? { peers } : {}
@@ -65,6 +68,7 @@ export function App({ api }: { api: Api }) {
   const torrents = useMemo(() => [...state.torrents.values()], [state.torrents])
   const offeredTorrent = offering ? state.torrents.get(offering) : undefined
   const removedTorrent = removing ? state.torrents.get(removing) : undefined
+  const selectedTorrent = selected ? state.torrents.get(selected) : undefined
 
   function addSourceWithRetry(source: string) {
     const attempt: RetryAdd = (extra) => addSource(api, dispatch, source, { ...addOptions, ...extra })
@@ -171,6 +175,19 @@ export function App({ api }: { api: Api }) {
             onPeersChange={setPeerText}
             onRemove={(torrent) => setRemoving(torrent.infoHash)}
             onPause={(torrent, paused) => void setPaused(api, dispatch, torrent, paused)}
+            onSelect={(torrent) => setSelected(selected === torrent.infoHash ? null : torrent.infoHash)}
+            selected={selectedTorrent ? selected : null}
+            details={
+              selectedTorrent ? (
+                <DetailsPane
+                  key={selectedTorrent.infoHash}
+                  api={api}
+                  dispatch={dispatch}
+                  torrent={selectedTorrent}
+                  onClose={() => setSelected(null)}
+                />
+              ) : null
+            }
             onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}

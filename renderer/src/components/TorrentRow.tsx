@@ -7,6 +7,8 @@ import { ProvenanceBadge } from './ProvenanceBadge.tsx'
 export interface RowActions {
   onRemove(torrent: TorrentView): void
   onPause(torrent: TorrentView, paused: boolean): void
+  /** Open (or close) the details of a torrent. */
+  onSelect(torrent: TorrentView): void
   /** Offer a signature for a magnet the provenance gate holds. */
   onOfferEnvelope(torrent: TorrentView): void
 }
@@ -23,6 +25,7 @@ export function TorrentRow({
   selected,
   onRemove,
   onPause,
+  onSelect,
   onOfferEnvelope,
 }: RowActions & {
   torrent: TorrentView
@@ -37,9 +40,15 @@ export function TorrentRow({
       aria-selected={selected || undefined}
     >
       <th scope="row" className="torrent-name">
-        <span className="name" title={torrent.infoHash}>
+        <button
+          type="button"
+          className="name link-button"
+          title={`Details of ${torrent.name}`}
+          aria-expanded={selected}
+          onClick={() => onSelect(torrent)}
+        >
           {torrent.name}
-        </span>
+        </button>
         <span className="subline">
           {describeState(torrent)}
           {torrent.hasMetadata ? ` · ${formatBytes(torrent.length)}` : ''}

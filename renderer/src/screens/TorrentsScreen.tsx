@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useMemo, useState, type ReactNode } from 'react'
 import type { StatsSample, TorrentView } from '../../../src/api/contract.ts'
 import { ActivityChart } from '../components/ActivityChart.tsx'
 import { AddTorrent } from '../components/AddTorrent.tsx'
@@ -14,6 +14,9 @@ interface Props extends RowActions {
   onAddFile(file: File): Promise<boolean>
   peers: string
   onPeersChange(peers: string): void
+  /** The infohash whose details are open, and the pane showing them. */
+  selected: string | null
+  details: ReactNode
 }
 
 export function TorrentsScreen({
@@ -23,6 +26,8 @@ export function TorrentsScreen({
   onAddFile,
   peers,
   onPeersChange,
+  selected,
+  details,
   ...actions
 }: Props) {
   const [view, setView] = useState<ListView>(DEFAULT_VIEW)
@@ -50,7 +55,12 @@ export function TorrentsScreen({
           {shown.length === 0 ? (
             <p className="empty">No torrent matches the search and filter.</p>
           ) : (
-            <TorrentTable torrents={shown} view={view} onSort={sortBy} selected={null} {...actions} />
+            <div className={`torrents-layout${details ? ' with-details' : ''}`}>
+              <div className="torrent-list">
+                <TorrentTable torrents={shown} view={view} onSort={sortBy} selected={selected} {...actions} />
+              </div>
+              {details}
+            </div>
           )}
         </>
       )}

@@ -193,42 +193,46 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
       {bans.length === 0 ? (
         <p className="empty">No active bans. Peers that send poisoned pieces appear here.</p>
       ) : (
-        <table>
-          <caption className="visually-hidden">Active bans</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Reason and evidence</th>
-              <th scope="col">Source</th>
-              <th scope="col">Since</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {bans.map((ban) => (
-              <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
-                <th scope="row">
-                  <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>
+        <div className="table-container">
+          <table className="responsive">
+            <caption className="visually-hidden">Active bans</caption>
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Reason and evidence</th>
+                <th scope="col">Source</th>
+                <th scope="col">Since</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
                 </th>
-                <td>
-                  <span className="name">{REASONS[ban.reason]}</span>
-                  <Evidence ban={ban} />
-                </td>
-                <td>{ban.source}</td>
-                <td>{formatDate(ban.createdAt)}</td>
-                <td>{ban.expiresAt === null ? 'permanent' : formatDate(ban.expiresAt)}</td>
-                <td>
-                  <button type="button" className="quiet" onClick={() => void onLift(ban)}>
-                    Lift<span className="visually-hidden"> the ban on {ban.address}</span>
-                  </button>
-                </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {bans.map((ban) => (
+                <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
+                  <th scope="row">
+                    <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>
+                  </th>
+                  <td>
+                    <span className="name">{REASONS[ban.reason]}</span>
+                    <Evidence ban={ban} />
+                  </td>
+                  <td data-label="Source">{ban.source}</td>
+                  <td data-label="Since">{formatDate(ban.createdAt)}</td>
+                  <td data-label="Expires">
+                    {ban.expiresAt === null ? 'permanent' : formatDate(ban.expiresAt)}
+                  </td>
+                  <td className="actions">
+                    <button type="button" className="quiet" onClick={() => void onLift(ban)}>
+                      Lift<span className="visually-hidden"> the ban on {ban.address}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   )

@@ -4,6 +4,8 @@ import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
+import { FeedDaemon } from '../feeds/daemon.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
 import { ApiService } from './service.ts'
 
@@ -13,6 +15,8 @@ export interface BackendOptions {
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** How often followed feeds are polled, ms (default 10 minutes). */
+  feedPollIntervalMs?: number
 }
 
 /** The engine with every feature module attached, and the API service over it. */
@@ -21,6 +25,8 @@ export interface Backend {
   service: ApiService
   reputation: Reputation
   trust: TrustStore
+  /** Polls followed feeds and re-puts kept items; null with the DHT off. */
+  feedDaemon: FeedDaemon | null
   close(): Promise<void>
 }
 
@@ -57,6 +63,24 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     throw error
   }
   const disconnect = reputation.connect(engine)
+  const feeds = FeedStore.forHome(home)
+  // Feeds ride on the engine's DHT node; with the DHT off there is nothing to poll or re-put.
+  const dht = engine.dht
+  const feedDaemon = dht
+    ? new FeedDaemon({
+        dht,
+        feeds,
+        trust,
+        audit,
+        follow: true,
+        ...(options.feedPollIntervalMs ? { pollIntervalMs: options.feedPollIntervalMs } : {}),
+        startRelease: async (release) => {
+          await engine.add(release.magnet, release.outDir ? { downloadDir: release.outDir } : {})
+        },
+        onChange: () => late.service?.events.publish('feeds.changed', {}),
+        ...(options.logInternal ? { onError: (message) => options.logInternal?.('feeds', message) } : {}),
+      })
+    : null
   const created = new ApiService({
     engine,
     version: options.version,
@@ -72,15 +96,19 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
+    feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },
   })
   late.service = created
+  feedDaemon?.start()
   for (const event of early.splice(0)) created.observeAudit(event)
   return {
     engine,
     service: created,
     reputation,
     trust,
+    feedDaemon,
     async close() {
+      await feedDaemon?.close()
       created.close()
       await engine.close()
       disconnect()

@@ -3,7 +3,7 @@ import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
 import { globalOptions, note, report } from '../context.ts'
-import { parsePort } from '../engine-options.ts'
+import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
 interface ServeFlags {
   host: string
@@ -13,6 +13,8 @@ interface ServeFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  dhtBootstrap?: string[]
+  feedPoll?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -34,6 +36,8 @@ export function registerServe(program: Command): void {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option(...dhtBootstrapOption)
+    .option('--feed-poll <seconds>', 'how often followed feeds are polled (default 600)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -42,6 +46,7 @@ export function registerServe(program: Command): void {
           home: global.home,
           torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
           dht: flags.dht,
+          ...(flags.dhtBootstrap ? { dhtBootstrap: flags.dhtBootstrap } : {}),
           lsd: flags.lsd,
           natUpnp: flags.nat,
           natPmp: flags.nat,
@@ -50,6 +55,9 @@ export function registerServe(program: Command): void {
           resume: true,
         },
         version: vouchVersion(),
+        ...(flags.feedPoll !== undefined
+          ? { feedPollIntervalMs: parseSeconds(flags.feedPoll, '--feed-poll') * 1000 }
+          : {}),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {

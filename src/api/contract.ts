@@ -259,6 +259,42 @@ export const PublisherViewSchema = z.object({
   status: z.enum(['pinned', 'expired', 'revoked']),
 })
 
+/** A followed publisher feed (BEP 46), as the Feeds screen shows it. */
+export const FeedViewSchema = z.object({
+  /** The BEP 44 target, hex. */
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  outDir: z.string().nullable(),
+  notifyOnly: z.boolean(),
+  lastSeq: z.number().nullable(),
+  lastInfoHash: z.string().nullable(),
+  /** ISO 8601: when the last release was accepted. */
+  lastUpdate: z.string().nullable(),
+  lastPollAt: z.string().nullable(),
+  nextPollAt: z.string().nullable(),
+  state: z.enum(['waiting', 'ok', 'stale', 'refused', 'error']),
+  stale: z.boolean(),
+  lastError: z.string().nullable(),
+  /** With notify-only: the newest release, announced but not started. */
+  available: z.object({ seq: z.number(), infoHash: z.string() }).nullable(),
+})
+
+/** A feed magnet read before subscribing: whose key it is and whether it is pinned. */
+export const FeedDescriptionSchema = z.object({
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  publicKey: z.string(),
+  /** The pinned name of the key; null when it must be pinned first. */
+  pinnedAs: z.string().nullable(),
+  revoked: z.boolean(),
+})
+
+const feedMagnet = z.string().trim().min(1).max(2048)
+
 /** What Vouch remembers about one address (IPv4, or an IPv6 /64). */
 export const PeerViewSchema = z.object({
   address: z.string(),
@@ -512,6 +548,19 @@ export const COMMANDS = {
     }),
     result: BlocklistImportSchema,
   },
+
+  'feeds.list': { args: noArgs, result: z.array(FeedViewSchema) },
+  /** Read a pasted feed magnet: its key's fingerprint, and whether that key is pinned yet. */
+  'feeds.describe': { args: z.strictObject({ magnet: feedMagnet }), result: FeedDescriptionSchema },
+  /** Follow a feed; refused (with the key) until its key is pinned. */
+  'feeds.follow': {
+    args: z.strictObject({ magnet: feedMagnet, notifyOnly: z.boolean().optional() }),
+    result: FeedViewSchema,
+  },
+  'feeds.remove': {
+    args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{40}$/) }),
+    result: FeedViewSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -535,6 +584,8 @@ export const EVENTS = {
   'bans.changed': z.object({}),
   'trust.changed': z.object({}),
   'settings.changed': SettingsSchema,
+  /** A followed feed was polled, changed, added or removed: the Feeds screen fetches again. */
+  'feeds.changed': z.object({}),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -571,6 +622,8 @@ export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
 export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
+export type FeedView = z.output<typeof FeedViewSchema>
+export type FeedDescription = z.output<typeof FeedDescriptionSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

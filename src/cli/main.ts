@@ -78,6 +78,21 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'check the signature of a ban report; exit 0 when it holds, 4 when it does not',
     load: async () => (await import('./commands/report.ts')).registerVerifyReport,
   },
+  {
+    name: 'publish',
+    summary: 'put a signed release on your feed (BEP 46) and print the feed magnet followers use',
+    load: async () => (await import('./commands/feeds.ts')).registerPublish,
+  },
+  {
+    name: 'follow',
+    summary: 'follow a publisher feed: vouch serve fetches, verifies and starts each new release',
+    load: async () => (await import('./commands/feeds.ts')).registerFollow,
+  },
+  {
+    name: 'feeds',
+    summary: 'the feeds you follow',
+    load: async () => (await import('./commands/feeds.ts')).registerFeeds,
+  },
 ]
 
 /** Root options that take a value, so the word after them is not the command's name. */

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type Dht from 'bittorrent-dht'
 import type Wire from 'bittorrent-protocol'
 import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
@@ -8,6 +9,7 @@ import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
+import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
@@ -33,6 +35,8 @@ export interface EngineOptions {
   /** TCP/uTP listening port; 0 picks a free one. */
   torrentPort?: number
   dht?: boolean
+  /** HOST:PORT of DHT nodes to join through instead of the public routers (a loopback DHT). */
+  dhtBootstrap?: string[]
   lsd?: boolean
   natUpnp?: boolean
   natPmp?: boolean
@@ -147,7 +151,14 @@ export class Engine {
     await mkdir(paths.torrentFiles, { recursive: true })
     const clientOptions: ClientOptions = {
       torrentPort: options.torrentPort ?? 0,
-      dht: options.dht ?? true,
+      // A synchronous verify, or bittorrent-dht neither stores nor returns BEP 44 mutable items.
+      dht:
+        options.dht === false
+          ? false
+          : {
+              verify: verifyBytes,
+              ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
+            },
       lsd: options.lsd ?? true,
       natUpnp: options.natUpnp ?? true,
       natPmp: options.natPmp ?? true,
@@ -182,6 +193,12 @@ export class Engine {
     engine.#progressTimer.unref()
     if (options.resume !== false) await engine.#resume()
     return engine
+  }
+
+  /** The client's Mainline DHT node (for feeds), or null with the DHT off. */
+  get dht(): Dht | null {
+    const dht = (this.client as { dht?: Dht | false | null }).dht
+    return dht || null
   }
 
   /** The port peers reach this engine on. */

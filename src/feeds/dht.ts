@@ -29,20 +29,12 @@ export function verifyForDht(signature: Uint8Array, message: Uint8Array, publicK
   }
 }
 
-const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/i
-
-/** `--dht-bootstrap HOST:PORT`, checked. */
-export function parseBootstrap(text: string): string {
-  const match = HOST_PORT.exec(text.trim())
-  const port = match ? Number(match[2]) : 0
-  if (!match || port < 1 || port > 65535)
-    throw new VouchError('usage', `--dht-bootstrap must be HOST:PORT, e.g. 127.0.0.2:6881, not '${text}'`)
-  return `${match[1]}:${port}`
-}
-
 export interface DhtNodeOptions {
-  /** HOST:PORT of nodes to join through; empty for a first node of a loopback DHT. */
-  bootstrap: readonly string[]
+  /**
+   * HOST:PORT of nodes to join through; empty for the first node of a loopback DHT; undefined for
+   * the public Mainline routers.
+   */
+  bootstrap?: readonly string[] | undefined
   host?: string
   port?: number
 }
@@ -50,7 +42,9 @@ export interface DhtNodeOptions {
 /** A standalone DHT node (for commands that run no engine), listening and bootstrapped. */
 export async function openDhtNode(options: DhtNodeOptions): Promise<DHT> {
   const dht = new DHT({
-    bootstrap: options.bootstrap.length > 0 ? [...options.bootstrap] : false,
+    ...(options.bootstrap
+      ? { bootstrap: options.bootstrap.length > 0 ? [...options.bootstrap] : false }
+      : {}),
     verify: verifyForDht,
     ...(options.host ? { host: options.host } : {}),
   })
@@ -61,7 +55,7 @@ export async function openDhtNode(options: DhtNodeOptions): Promise<DHT> {
       resolve()
     })
   })
-  if (options.bootstrap.length > 0) await whenReady(dht)
+  if (options.bootstrap?.length !== 0) await whenReady(dht)
   return dht
 }
 

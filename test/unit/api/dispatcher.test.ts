@@ -37,6 +37,16 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       return []
     },
     'trust.list': () => [],
+    'feeds.list': () => [],
+    'feeds.describe': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.follow': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.remove': () => {
+      throw new Error('not in this test')
+    },
     'trust.pin': () => {
       throw new Error('not in this test')
     },

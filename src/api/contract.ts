@@ -213,6 +213,18 @@ export const BlocklistImportSchema = z.object({
   connectionsClosed: z.number().int().nonnegative(),
 })
 
+/** One row of the audit log, as it was committed. */
+export const AuditEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  /** ms since epoch */
+  at: z.number(),
+  /** ban.created, ban.lifted, ban.imported, provenance.accepted|refused|override, trust.* */
+  type: z.string(),
+  /** What it is about: an infohash, an address, a key fingerprint, a file name. */
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+})
+
 /** The answer to envelopes offered for a magnet the gate holds. */
 export const OfferResultSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted'), infoHash, publishers: z.array(PublisherSchema).min(1) }),
@@ -324,6 +336,14 @@ export const EVENTS = {
   /** Bans were lifted or imported, or the trust store changed: lists should be fetched again. */
   'bans.changed': z.object({}),
   'trust.changed': z.object({}),
+  /** A piece failed its hash check; `bytes` (the piece's length) were thrown away. */
+  'torrent.hashFailed': z.object({
+    infoHash,
+    piece: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
+  /** An entry was committed to the hash-chained audit log (bans, lifts, imports, provenance, trust). */
+  'audit.recorded': AuditEntrySchema,
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -356,6 +376,7 @@ export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
 export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
+export type AuditEntry = z.output<typeof AuditEntrySchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

@@ -2,10 +2,11 @@ import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
+import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
 
-interface ServeFlags {
+interface ServeFlags extends OperatorFlags {
   host: string
   port?: string
   torrentPort?: string
@@ -34,6 +35,10 @@ export function registerServe(program: Command): void {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    // Operators (issue 13): Prometheus metrics and Transmission RPC listeners; see serve-operator.ts.
+    .option('--metrics-port <n>', 'serve Prometheus metrics at /metrics on this port')
+    .option('--metrics-host <address>', 'address for the metrics listener', '127.0.0.1')
+    .option('--metrics-token-file <file>', 'require this bearer token (first line of FILE) on /metrics')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -54,14 +59,16 @@ export function registerServe(program: Command): void {
       })
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
+        const operator = await startOperatorListeners(flags, { backend, server, home: global.home })
         try {
-          report(global, `Vouch is running. Open ${server.url}`, {
+          report(global, [`Vouch is running. Open ${server.url}`, ...operator.lines].join('\n'), {
             ok: true,
             event: 'serving',
             url: server.url,
             host: server.host,
             port: server.port,
             torrentPort: backend.engine.port,
+            ...operator.json,
           })
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
@@ -70,6 +77,7 @@ export function registerServe(program: Command): void {
           }
           note(`stopping (${await untilStopped()})`)
         } finally {
+          await operator.close()
           await server.close()
         }
       } finally {

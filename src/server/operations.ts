@@ -1,0 +1,65 @@
+/**
+ * The operator listeners `vouch serve` starts next to the web UI: Prometheus `/metrics` and
+ * (with its own module) Transmission RPC, plus HOME/serve.json for `vouch events --follow`. Each is
+ * a thin adapter over the backend's API service and engine events; serve.ts only passes flags.
+ */
+import type { Backend } from '../api/backend.ts'
+import { advertise, apiAddress } from './advertisement.ts'
+import { createMetrics } from './metrics.ts'
+import { readMetricsToken, startMetricsServer } from './metrics-server.ts'
+import type { RunningServer } from './server.ts'
+
+export interface OperationsOptions {
+  backend: Backend
+  server: RunningServer
+  home: string
+  version: string
+  metrics?: { port: number; host: string; tokenFile?: string }
+}
+
+export interface RunningOperations {
+  /** http://HOST:PORT/metrics, when the metrics listener runs. */
+  metricsUrl: string | null
+  close(): Promise<void>
+}
+
+export async function startOperations(options: OperationsOptions): Promise<RunningOperations> {
+  const closers: (() => Promise<void> | void)[] = []
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer()
+  }
+  try {
+    let metricsUrl: string | null = null
+    if (options.metrics) {
+      const token = options.metrics.tokenFile ? await readMetricsToken(options.metrics.tokenFile) : undefined
+      const metrics = createMetrics({
+        engine: options.backend.engine,
+        service: options.backend.service,
+        reputation: options.backend.reputation.store,
+        version: options.version,
+      })
+      closers.push(() => metrics.close())
+      const listener = await startMetricsServer({
+        metrics,
+        host: options.metrics.host,
+        port: options.metrics.port,
+        ...(token ? { token } : {}),
+      })
+      closers.push(() => listener.close())
+      metricsUrl = listener.url
+    }
+    const unadvertise = await advertise(options.home, {
+      pid: process.pid,
+      url: options.server.url,
+      api: apiAddress(options.server.host, options.server.port),
+      token: options.server.token,
+      metrics: metricsUrl,
+      rpc: null,
+    })
+    closers.push(unadvertise)
+    return { metricsUrl, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}

@@ -13,6 +13,7 @@ import { registerBans } from './commands/bans.ts'
 import { registerPeers } from './commands/peers.ts'
 import { registerVerifyReport } from './commands/report.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerEvents } from './commands/events.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     registerBans,
     registerAudit,
     registerVerifyReport,
+    registerEvents,
   ])
     register(program)
   return program

@@ -1,15 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { adversary, behaviours } from '../kit/adversaries.ts'
+import { addPoisonedRelease, POISONED_PIECE_LENGTH as PIECE, poisonedSwarm } from '../kit/poisoned-swarm.ts'
 import { PROMTOOL, startPrometheus } from '../kit/prometheus.ts'
 import { startServe } from '../kit/serve.ts'
 import { Swarm, withTimeout } from '../kit/swarm.ts'
-import { newPublisher, signedPayload } from '../e2e/publisher.ts'
-
-const PIECE = 32 * 1024
 
 function value(result: { value: [number, string] }[]): number {
   return result.reduce((sum, sample) => sum + Number(sample.value[1]), 0)
@@ -25,26 +22,16 @@ describe('vouch serve --metrics-port, scraped by a real Prometheus during a pois
     const tokenFile = path.join(work, 'metrics.token')
     const token = randomBytes(24).toString('base64url')
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 })
-    const publisher = newPublisher()
-    const payload = await signedPayload(swarm, publisher, { bytes: 1024 * 1024, pieceLength: PIECE })
-    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
-    const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
-
+    const poisoned = await poisonedSwarm(swarm)
     const serve = await startServe(swarm, home, ['--metrics-port', '0', '--metrics-token-file', tokenFile])
     const metricsUrl = new URL(String(serve.serving.metricsUrl))
     expect(metricsUrl.hostname).toBe('127.0.0.1')
     const prometheus = await startPrometheus(swarm, metricsUrl.host, { bearerTokenFile: tokenFile })
 
-    await serve.api.call('trust.pin', { publicKey: publisher.publicKey, name: 'Example Releases' })
     const done = new Promise<void>((resolve) =>
       serve.api.onEvent((message) => message.event === 'torrent.done' && resolve()),
     )
-    const added = await serve.api.call('torrents.addFile', {
-      fileName: path.basename(payload.signedTorrentPath),
-      contentBase64: (await readFile(payload.signedTorrentPath)).toString('base64'),
-      peers: [...honest, poisoner].map((seeder) => seeder.address),
-    })
-    expect(added.status).toBe('added')
+    await addPoisonedRelease(serve.api, poisoned)
     await withTimeout(done, 60_000, 'the poisoned download to finish')
 
     // The scrape with the bearer token works (up == 1) and sees what happened.
@@ -66,7 +53,7 @@ describe('vouch serve --metrics-port, scraped by a real Prometheus during a pois
       (r) => value(r) === 1,
     )
     await prometheus.until('vouch_torrents{state="seeding"}', (r) => value(r) === 1)
-    await prometheus.until('vouch_downloaded_bytes_total', (r) => value(r) >= payload.bytes.length)
+    await prometheus.until('vouch_downloaded_bytes_total', (r) => value(r) >= poisoned.payload.bytes.length)
 
     // The exposition as served passes promtool's own checks.
     const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } })

@@ -75,16 +75,21 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   })
   late.service = created
   for (const event of early.splice(0)) created.observeAudit(event)
+  let closing: Promise<void> | undefined
   return {
     engine,
     service: created,
     reputation,
     trust,
-    async close() {
-      created.close()
-      await engine.close()
-      disconnect()
-      reputation.close()
+    /** Idempotent: a shell and its shutdown hook may both close it. */
+    close() {
+      closing ??= (async () => {
+        created.close()
+        await engine.close()
+        disconnect()
+        reputation.close()
+      })()
+      return closing
     },
   }
 }

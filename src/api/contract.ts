@@ -53,6 +53,20 @@ export const ProvenanceSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed'), publishers: z.array(PublisherSchema).min(1) }),
 ])
 
+export const TORRENT_STATES = [
+  'downloading',
+  'seeding',
+  'paused',
+  'queued',
+  /** A magnet the provenance gate holds: nothing selected or written until a signature is accepted. */
+  'held',
+  'refused',
+  /** Stopped by an error (see `error`). */
+  'error',
+  /** Metadata known, existing data being hashed. */
+  'checking',
+] as const
+
 export const TorrentViewSchema = z.object({
   infoHash,
   name: z.string(),
@@ -62,16 +76,87 @@ export const TorrentViewSchema = z.object({
   uploaded: nonNegative,
   /** 0..1 */
   progress: z.number().min(0).max(1),
-  /** Bytes per second. */
+  /** Bytes per second; 0 when held, paused, queued, done (download) or no peer is sending. */
   downloadSpeed: nonNegative,
   uploadSpeed: nonNegative,
   numPeers: z.number().int().nonnegative(),
-  /** Milliseconds; null when unknown. */
+  /** Milliseconds; null when unknown, and for held, paused, queued, idle and done torrents. */
   timeRemaining: nonNegative.nullable(),
   done: z.boolean(),
   /** False for a magnet until a peer sends the metadata. */
   hasMetadata: z.boolean(),
   provenance: ProvenanceSchema,
+  state: z.enum(TORRENT_STATES),
+  /** Paused by the user (a queued torrent is not paused). */
+  paused: z.boolean(),
+  /** The folder the torrent's files are saved under. */
+  savePath: z.string(),
+  /** ms since epoch */
+  addedAt: nonNegative,
+  /** Uploaded over downloaded bytes. */
+  ratio: nonNegative,
+  /** Why the torrent stopped, for state `error`. */
+  error: z.string().nullable(),
+})
+
+export const FILE_PRIORITIES = ['skip', 'low', 'normal', 'high'] as const
+
+export const TorrentFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the save path, as in the metadata. */
+  path: z.string(),
+  length: nonNegative,
+  downloaded: nonNegative,
+  progress: z.number().min(0).max(1),
+  /** `skip`: deselected, its pieces are never requested (unless a wanted file shares them). */
+  priority: z.enum(FILE_PRIORITIES),
+})
+
+export const TorrentPeerSchema = z.object({
+  address: z.string(),
+  port: z.number().int().nonnegative(),
+  /** From the extended handshake's `v`, else from the peer ID; `unknown` when neither says. */
+  client: z.string(),
+  flags: z.object({
+    incoming: z.boolean(),
+    encrypted: z.boolean(),
+    /** We choke the peer. */
+    choked: z.boolean(),
+    /** We are interested in the peer's pieces. */
+    interested: z.boolean(),
+    peerChoking: z.boolean(),
+    peerInterested: z.boolean(),
+  }),
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** The share of pieces the peer has, 0..1. */
+  progress: z.number().min(0).max(1),
+  downloaded: nonNegative,
+  uploaded: nonNegative,
+  /** Reputation of the address, decayed to now; null when Vouch has no record of it. */
+  score: z.number().nullable(),
+  banned: z.boolean(),
+})
+
+export const TrackerViewSchema = z.object({
+  url: z.string(),
+  status: z.enum(['working', 'updating', 'error', 'disabled']),
+  peers: z.number().int().nonnegative().nullable(),
+  /** ms since epoch */
+  lastAnnounce: z.number().nullable(),
+  error: z.string().nullable(),
+})
+
+export const TorrentDetailsSchema = z.object({
+  infoHash,
+  savePath: z.string(),
+  pieceLength: nonNegative,
+  pieceCount: z.number().int().nonnegative(),
+  /** Verified pieces as a BitTorrent bitfield (most significant bit first), base64. */
+  pieces: z.string(),
+  files: z.array(TorrentFileSchema),
+  peers: z.array(TorrentPeerSchema),
+  trackers: z.array(TrackerViewSchema),
 })
 
 /** Why the provenance policy refused a torrent, with what the user needs to decide to pin. */
@@ -90,7 +175,8 @@ export const RefusalSchema = z.object({
 })
 
 export const AddResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('added'), infoHash, name: z.string() }),
+  /** `duplicate`: the torrent was already in the list (peers given were added to it). */
+  z.object({ status: z.literal('added'), infoHash, name: z.string(), duplicate: z.boolean() }),
   z.object({ status: z.literal('refused'), refusal: RefusalSchema }),
 ])
 
@@ -266,10 +352,39 @@ export const COMMANDS = {
     args: z.strictObject({ infoHash, text: z.string().trim().min(1).max(MAX_ENVELOPE_TEXT) }),
     result: OfferResultSchema,
   },
+  /** `deleteData`: also delete the torrent's files (only those, only under its save path). */
   'torrents.remove': {
     args: z.strictObject({ infoHash, deleteData: z.boolean().optional() }),
     result: z.object({ removed: z.boolean() }),
   },
+  /** Close every connection of a torrent and make no new ones until resumed (kept across restarts). */
+  'torrents.pause': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  'torrents.resume': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  /** Dial a peer for this torrent; it is remembered and dialled again after a resume or restart. */
+  'torrents.addPeer': {
+    args: z.strictObject({ infoHash, address: peerAddress }),
+    result: z.object({ added: z.boolean() }),
+  },
+  /** Files, peers, trackers and the pieces map of one torrent. */
+  'torrents.details': { args: z.strictObject({ infoHash }), result: TorrentDetailsSchema },
+  /** Change file priorities (by index); kept across restarts. */
+  'torrents.setFiles': {
+    args: z.strictObject({
+      infoHash,
+      files: z
+        .array(
+          z.strictObject({
+            index: z.number().int().nonnegative().max(1_000_000),
+            priority: z.enum(FILE_PRIORITIES),
+          }),
+        )
+        .min(1)
+        .max(100_000),
+    }),
+    result: TorrentDetailsSchema,
+  },
+  /** Announce to the torrent's trackers and the DHT now. */
+  'torrents.reannounce': { args: z.strictObject({ infoHash }), result: z.object({ ok: z.literal(true) }) },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
 
@@ -365,6 +480,9 @@ export type Events = { [K in EventName]: z.output<(typeof EVENTS)[K]> }
 
 export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
+export type TorrentState = (typeof TORRENT_STATES)[number]
+export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>
 export type AddResult = z.output<typeof AddResultSchema>

@@ -12,7 +12,13 @@ import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
+import { deleteTorrentData } from './data-removal.ts'
+import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
+import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import { TrackerWatch } from './tracker-status.ts'
+import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
+import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 import { unchokeEarlyInterest } from './wire-fixes.ts'
 
@@ -52,6 +58,22 @@ export interface AddOptions {
   allowUnsigned?: boolean
   /** Keep this torrent in the persisted list so a restart resumes it. Default true. */
   remember?: boolean
+  /** Start paused (a torrent the user paused before a restart). */
+  paused?: boolean
+  /** When it was first added (ms since epoch); default now. */
+  addedAt?: number
+  /** Per-file priorities (by file index) to apply once the metadata is known. */
+  files?: FilePriority[]
+}
+
+/** What the engine knows of a torrent beyond WebTorrent's numbers. */
+interface Held {
+  addedAt: number
+  paused: boolean
+  /** Peers added by hand (HOST:PORT): dialled again on resume and after a restart. */
+  peers: Set<string>
+  /** By file index; missing entries are 'normal'. */
+  priorities: FilePriority[]
 }
 
 export interface SeedOptions {
@@ -60,20 +82,7 @@ export interface SeedOptions {
   remember?: boolean
 }
 
-const PEER_ADDRESS = /^(\[[0-9a-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/i
-
-/** Validate HOST:PORT peer strings before they reach WebTorrent (which would throw or ignore them). */
-export function parsePeerAddress(text: string): string {
-  const match = PEER_ADDRESS.exec(text.trim())
-  const port = match ? Number(match[2]) : 0
-  if (!match || port < 1 || port > 65535) {
-    throw new VouchError(
-      'bad-input',
-      `malformed peer address '${text}': expected HOST:PORT, e.g. 127.0.0.2:6881`,
-    )
-  }
-  return `${match[1]}:${port}`
-}
+export { parsePeerAddress } from './torrent-control.ts'
 
 /**
  * The one object that owns the WebTorrent client. The CLI, the headless server and the Electron
@@ -88,6 +97,11 @@ export class Engine {
   readonly #options: EngineOptions
   readonly #plugins: EnginePlugin[]
   readonly #list: TorrentList
+  readonly #held = new Map<string, Held>()
+  /** Torrents WebTorrent destroyed with an error: listed, with the error, until removed. */
+  readonly #failed = new Map<string, TorrentStats>()
+  readonly #activity = new ActivityTracker()
+  readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   /** Metadata of magnets being written for resuming (see add). */
@@ -176,16 +190,27 @@ export class Engine {
     const infoHash = source.parsed.infoHash
     const existing = await this.client.get(infoHash)
     if (existing) {
-      addPeers(existing, peers)
+      await this.#rememberPeers(infoHash, peers)
+      if (!existing.paused) addPeers(existing, peers)
       return existing
     }
+    this.#failed.delete(infoHash)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
     const torrentId =
       source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
-    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir })
+    const paused = options.paused ?? false
+    const addedAt = options.addedAt ?? Date.now()
+    const priorities = options.files ?? []
+    this.#held.set(infoHash, { addedAt, paused, peers: new Set(peers), priorities })
+    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir, paused })
     this.#track(torrent, false)
-    addPeers(torrent, peers)
+    if (priorities.some((priority) => priority !== 'normal')) {
+      torrent.once('ready', () => {
+        if (!isHeldByGate(torrent)) applyFilePriorities(torrent, priorities)
+      })
+    }
+    if (!paused) addPeers(torrent, peers)
     if (options.remember !== false) {
       const torrentFile =
         source.kind === 'torrent-file' ? await this.#storeTorrentFile(infoHash, source.bytes) : null
@@ -201,7 +226,9 @@ export class Engine {
         downloadDir,
         seeding: false,
         allowUnsigned,
-        addedAt: new Date().toISOString(),
+        addedAt: new Date(addedAt).toISOString(),
+        paused,
+        peers,
       })
       if (!torrentFile) {
         torrent.once('metadata', () => {
@@ -246,6 +273,14 @@ export class Engine {
       )
       this.#track(seeded, true)
     })
+    if (!this.#held.has(torrent.infoHash)) {
+      this.#held.set(torrent.infoHash, {
+        addedAt: Date.now(),
+        paused: false,
+        peers: new Set(),
+        priorities: [],
+      })
+    }
     if (options.remember !== false) {
       const torrentFile = await this.#storeTorrentFile(torrent.infoHash, torrent.torrentFile)
       await this.#list.put({
@@ -261,18 +296,114 @@ export class Engine {
     return torrent
   }
 
+  /**
+   * Stop a torrent and forget it. With `deleteData`, its files are deleted too (only files of the
+   * torrent, only under its save path; see data-removal.ts), after WebTorrent has closed them.
+   */
   async remove(infoHash: string, options: { deleteData?: boolean } = {}): Promise<void> {
     const torrent = await this.client.get(infoHash)
     await this.#list.delete(infoHash)
-    if (!torrent) return
+    this.#held.delete(infoHash)
+    this.#activity.forget(infoHash)
+    const failed = this.#failed.delete(infoHash)
+    if (!torrent) {
+      if (failed) this.events.emit('removed', { infoHash })
+      return
+    }
+    const savePath = torrent.path
+    const files = torrent.files.map((file) => ({ path: file.path }))
     await new Promise<void>((resolve) => {
-      void this.client.remove(torrent, { destroyStore: options.deleteData ?? false }, () => resolve())
+      void this.client.remove(torrent, { destroyStore: false }, () => resolve())
     })
+    if (options.deleteData) await deleteTorrentData(savePath, files)
     this.events.emit('removed', { infoHash })
   }
 
+  /** Close every connection and make no new ones until resumed; remembered across restarts. */
+  async pause(infoHash: string): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    const held = this.#heldOf(torrent)
+    held.paused = true
+    torrent.pause()
+    disconnectAll(torrent)
+    await this.#list.update(infoHash, { paused: true })
+  }
+
+  async resume(infoHash: string): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    const held = this.#heldOf(torrent)
+    held.paused = false
+    torrent.resume()
+    addPeers(torrent, [...held.peers])
+    await this.#list.update(infoHash, { paused: false })
+  }
+
+  /** Dial a peer by address for this torrent, now and after every resume and restart. */
+  async addPeer(infoHash: string, address: string): Promise<boolean> {
+    const peer = parsePeerAddress(address)
+    const torrent = await this.#torrent(infoHash)
+    await this.#rememberPeers(infoHash, [peer])
+    return torrent.paused ? true : torrent.addPeer(peer)
+  }
+
+  /** Files, peers, trackers and pieces of one torrent. */
+  async details(infoHash: string): Promise<TorrentDetails> {
+    const torrent = await this.#torrent(infoHash)
+    const trackers = this.#trackers.get(torrent)?.statuses() ?? []
+    return detailsOf(torrent, this.#heldOf(torrent).priorities, trackers)
+  }
+
+  /**
+   * Set the priority of some files; a 'skip' file's pieces are never requested (unless another
+   * wanted file shares them). Kept across restarts.
+   */
+  async setFilePriorities(
+    infoHash: string,
+    changes: readonly { index: number; priority: FilePriority }[],
+  ): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    if (!torrent.ready) {
+      throw new VouchError('bad-input', 'the torrent has no metadata yet: its files are not known', {
+        infoHash,
+      })
+    }
+    if (isHeldByGate(torrent)) {
+      throw new VouchError(
+        'bad-input',
+        'the torrent is held by the provenance gate: nothing is selected until a signature is accepted',
+        { infoHash },
+      )
+    }
+    const held = this.#heldOf(torrent)
+    const priorities = torrent.files.map((_, index) => held.priorities[index] ?? 'normal')
+    for (const { index, priority } of changes) {
+      if (index >= priorities.length) {
+        throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
+          infoHash,
+          index,
+        })
+      }
+      priorities[index] = priority
+    }
+    held.priorities = priorities
+    applyFilePriorities(torrent, priorities)
+    await this.#list.update(infoHash, { files: priorities })
+  }
+
+  /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */
+  async reannounce(infoHash: string): Promise<boolean> {
+    const torrent = await this.#torrent(infoHash)
+    return this.#trackers.get(torrent)?.reannounce() ?? false
+  }
+
+  /** The engine's numbers for every torrent, including those stopped by an error. */
   stats(): TorrentStats[] {
-    return this.client.torrents.map(statsOf)
+    return [...this.client.torrents.map((torrent) => this.#statsOf(torrent)), ...this.#failed.values()]
+  }
+
+  /** Peers added by hand to a torrent. */
+  manualPeers(infoHash: string): string[] {
+    return [...(this.#held.get(infoHash)?.peers ?? [])]
   }
 
   remembered(): RememberedTorrent[] {
@@ -287,6 +418,39 @@ export class Engine {
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()))
     await this.#persisting
     await this.#list.flush()
+  }
+
+  async #torrent(infoHash: string): Promise<Torrent> {
+    const torrent = await this.client.get(infoHash)
+    if (!torrent) {
+      throw new VouchError('bad-input', `no torrent ${infoHash} in the list`, { infoHash })
+    }
+    return torrent
+  }
+
+  #heldOf(torrent: Torrent): Held {
+    let held = this.#held.get(torrent.infoHash)
+    if (!held) {
+      held = { addedAt: Date.now(), paused: torrent.paused, peers: new Set(), priorities: [] }
+      this.#held.set(torrent.infoHash, held)
+    }
+    return held
+  }
+
+  async #rememberPeers(infoHash: string, peers: readonly string[]): Promise<void> {
+    const held = this.#held.get(infoHash)
+    if (!held || peers.every((peer) => held.peers.has(peer))) return
+    for (const peer of peers) held.peers.add(peer)
+    await this.#list.update(infoHash, { peers: [...held.peers] })
+  }
+
+  #statsOf(torrent: Torrent): TorrentStats {
+    const held = this.#held.get(torrent.infoHash)
+    return statsOf(
+      torrent,
+      { addedAt: held?.addedAt ?? Date.now(), paused: held?.paused ?? torrent.paused, queued: false },
+      this.#activity,
+    )
   }
 
   #assertOpen(): void {
@@ -305,10 +469,15 @@ export class Engine {
         const source = entry.torrentFile
           ? await readTorrentFile(entry.torrentFile)
           : await resolveSource(entry.magnet ?? entry.infoHash)
+        const addedAt = Date.parse(entry.addedAt)
         await this.add(source, {
           downloadDir: entry.downloadDir,
           allowUnsigned: entry.allowUnsigned,
           remember: false,
+          paused: entry.paused ?? false,
+          peers: entry.peers ?? [],
+          ...(entry.files ? { files: entry.files } : {}),
+          ...(Number.isFinite(addedAt) ? { addedAt } : {}),
         })
       } catch (error) {
         this.events.emit('warning', {
@@ -320,6 +489,7 @@ export class Engine {
   }
 
   #track(torrent: Torrent, seeding: boolean): void {
+    this.#trackers.set(torrent, new TrackerWatch(torrent, this.#options.tracker ?? true))
     torrent.once('infoHash', () => {
       this.events.emit('added', { infoHash: torrent.infoHash, name: torrent.name ?? null, seeding })
     })
@@ -335,13 +505,17 @@ export class Engine {
     torrent.on('warning', (error: Error) =>
       this.events.emit('warning', { infoHash: torrent.infoHash ?? null, message: error.message }),
     )
-    torrent.on('error', (error: Error) =>
+    torrent.on('error', (error: Error) => {
+      // WebTorrent destroys a torrent on error: keep its row, with the error, until it is removed.
+      if (torrent.infoHash && this.#held.has(torrent.infoHash)) {
+        this.#failed.set(torrent.infoHash, { ...this.#statsOf(torrent), error: error.message })
+      }
       this.events.emit('error', {
         infoHash: torrent.infoHash ?? null,
         code: 'internal',
         message: error.message,
-      }),
-    )
+      })
+    })
     torrent.on('wire', (wire: Wire) => {
       unchokeEarlyInterest(wire, torrent)
       setNoDelay(torrent, wire)
@@ -364,7 +538,7 @@ export class Engine {
 
   #emitProgress(): void {
     for (const torrent of this.client.torrents) {
-      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', statsOf(torrent))
+      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', this.#statsOf(torrent))
     }
   }
 }
@@ -383,30 +557,9 @@ function setNoDelay(torrent: Torrent, wire: Wire): void {
   }
 }
 
-function addPeers(torrent: Torrent, peers: string[]): void {
-  if (peers.length === 0) return
-  const add = () => {
-    for (const peer of peers) torrent.addPeer(peer)
-  }
-  if (torrent.infoHash) add()
-  else torrent.once('infoHash', add)
-}
-
-function statsOf(torrent: Torrent): TorrentStats {
-  return {
-    infoHash: torrent.infoHash,
-    name: torrent.name ?? torrent.infoHash,
-    length: torrent.length ?? 0,
-    downloaded: torrent.downloaded,
-    uploaded: torrent.uploaded,
-    progress: torrent.progress,
-    downloadSpeed: torrent.downloadSpeed,
-    uploadSpeed: torrent.uploadSpeed,
-    numPeers: torrent.numPeers,
-    timeRemaining: torrent.timeRemaining,
-    done: torrent.done,
-    paused: torrent.paused,
-  }
+/** A torrent the provenance gate started deselected and has not yet released (plugin.ts). */
+function isHeldByGate(torrent: Torrent): boolean {
+  return (torrent as unknown as { _startAsDeselected?: boolean })._startAsDeselected === true
 }
 
 function waitForListening(client: WebTorrent): Promise<void> {

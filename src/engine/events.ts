@@ -11,10 +11,24 @@ export interface TorrentStats {
   downloadSpeed: number
   uploadSpeed: number
   numPeers: number
-  /** Milliseconds; Infinity when unknown. */
-  timeRemaining: number
+  /** Milliseconds; null when unknown (no data flowing, paused, queued or done). */
+  timeRemaining: number | null
   done: boolean
+  /** Paused by the user: no connections, nothing sent or fetched. */
   paused: boolean
+  /** Waiting for a free slot in the download or seed queue. */
+  queued: boolean
+  hasMetadata: boolean
+  /** Metadata known, existing data still being hashed. */
+  checking: boolean
+  /** The directory the torrent's files are saved under. */
+  savePath: string
+  /** ms since epoch */
+  addedAt: number
+  /** Uploaded over verified downloaded bytes; 0 when nothing is downloaded yet. */
+  ratio: number
+  /** Why the torrent stopped for good (WebTorrent destroyed it); null otherwise. */
+  error: string | null
 }
 
 /** Why the provenance gate refused a torrent already handed to WebTorrent. */

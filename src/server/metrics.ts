@@ -5,7 +5,7 @@
  * step). Nothing here names an address or a torrent: labels are only small fixed sets of values.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { EventMessage, TorrentView } from '../api/contract.ts'
+import { TORRENT_STATES, type EventMessage, type TorrentView } from '../api/contract.ts'
 import type { ApiService } from '../api/service.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
@@ -25,23 +25,11 @@ export interface VouchMetrics {
   close(): void
 }
 
-/** The states `vouch_torrents` reports, each always present (0 when none). */
-export const TORRENT_STATES = ['downloading', 'seeding', 'paused', 'held', 'error'] as const
-type TorrentState = (typeof TORRENT_STATES)[number]
-
 /** Seconds: detection on loopback takes milliseconds, over the Internet seconds to minutes. */
 const TIME_TO_BAN_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900]
 const TIME_TO_CONTAIN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 /** How often transfer totals are folded into the byte counters between scrapes. */
 const TRANSFER_SAMPLE_MS = 1000
-
-function stateOf(torrent: TorrentView): TorrentState {
-  if (torrent.provenance.status === 'held') return 'held'
-  const extended = torrent as TorrentView & { paused?: boolean; error?: string | null }
-  if (extended.error) return 'error'
-  if (extended.paused) return 'paused'
-  return torrent.done ? 'seeding' : 'downloading'
-}
 
 /** Open connections per address key; when the last one to a banned address closes, it is contained. */
 class Containment {
@@ -159,10 +147,9 @@ export function createMetrics(options: MetricsOptions): VouchMetrics {
     labelNames: ['state'],
     registers,
     async collect() {
-      const counts = new Map<TorrentState, number>(TORRENT_STATES.map((state) => [state, 0]))
+      const counts = new Map<string, number>(TORRENT_STATES.map((state) => [state, 0]))
       const response = await service.dispatcher.dispatch({ command: 'torrents.list' })
-      for (const torrent of response.ok ? (response.result as TorrentView[]) : []) {
-        const state = stateOf(torrent)
+      for (const { state } of response.ok ? (response.result as TorrentView[]) : []) {
         counts.set(state, (counts.get(state) ?? 0) + 1)
       }
       for (const [state, count] of counts) this.set({ state }, count)

@@ -6,67 +6,15 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openBackend, type Backend } from '../../src/api/backend.ts'
-import type {
-  CommandArgs,
-  CommandName,
-  CommandResult,
-  EventMessage,
-  EventName,
-  Events,
-} from '../../src/api/contract.ts'
 import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
 import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
+import { openApi } from '../kit/api.ts'
 import { misnamedEnvelope } from '../kit/provenance.ts'
-import { QUIET_CLIENT, Swarm, whenDone, wireFrom, withTimeout } from '../kit/swarm.ts'
+import { Swarm, whenDone, wireFrom, withTimeout } from '../kit/swarm.ts'
 
 const base64 = (text: string) => Buffer.from(text).toString('base64')
-
-interface Opened {
-  backend: Backend
-  events: EventMessage[]
-  call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
-  /** The first event of that name (already seen or still to come). */
-  nextEvent<K extends EventName>(event: K, ms?: number): Promise<Events[K]>
-}
-
-async function openApi(swarm: Swarm): Promise<Opened> {
-  const backend = await openBackend({
-    engine: { ...QUIET_CLIENT, home: await swarm.tempDir('vouch-home-'), resume: false },
-    version: 'test',
-  })
-  swarm.defer(() => backend.close())
-  const events: EventMessage[] = []
-  const service = backend.service
-  service.events.subscribe((message) => events.push(message))
-  return {
-    backend,
-    events,
-    async call(command, args) {
-      const response = await service.dispatcher.dispatch({ command, args })
-      if (!response.ok) throw new Error(`${command}: ${response.error.code}: ${response.error.message}`)
-      return response.result as never
-    },
-    nextEvent<K extends EventName>(event: K, ms = 20_000): Promise<Events[K]> {
-      const payloadOf = (message: EventMessage) => message.payload as Events[K]
-      const seen = events.find((message) => message.event === event)
-      if (seen) return Promise.resolve(payloadOf(seen))
-      return withTimeout(
-        new Promise<Events[K]>((resolve) => {
-          const off = service.events.subscribe((message) => {
-            if (message.event !== event) return
-            off()
-            resolve(payloadOf(message))
-          })
-        }),
-        ms,
-        `the ${event} event`,
-      )
-    },
-  }
-}
 
 describe('the API service over a real engine', () => {
   let swarm: Swarm

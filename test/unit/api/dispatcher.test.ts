@@ -22,11 +22,11 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     },
     'torrents.add': (args) => {
       calls.push(`torrents.add ${args.source}`)
-      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+      return { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false }
     },
     'torrents.addFile': () => {
       calls.push('torrents.addFile')
-      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+      return { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false }
     },
     'torrents.remove': () => {
       calls.push('torrents.remove')
@@ -64,6 +64,24 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.offerEnvelope': () => {
       throw new Error('not in this test')
     },
+    'torrents.pause': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.resume': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.addPeer': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.details': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.setFiles': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.reannounce': () => {
+      throw new Error('not in this test')
+    },
   }
   return { handlers: { ...base, ...overrides }, calls }
 }
@@ -76,7 +94,11 @@ describe('the API dispatcher', () => {
       command: 'torrents.add',
       args: { source: ' magnet:?x ' },
     })
-    expect(response).toEqual({ id: 7, ok: true, result: { status: 'added', infoHash: INFOHASH, name: 'x' } })
+    expect(response).toEqual({
+      id: 7,
+      ok: true,
+      result: { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false },
+    })
     expect(calls).toEqual(['torrents.add magnet:?x'])
   })
 
@@ -126,6 +148,21 @@ describe('the API dispatcher', () => {
     ],
     ['a publisher without a name', 'trust.pin', { publicKey: 'vouch-ed25519 x', name: '  ' }],
     ['a peer limit that is not a count', 'peers.list', { limit: -1 }],
+    ['a pause without an infohash', 'torrents.pause', {}],
+    ['a resume with a path for an infohash', 'torrents.resume', { infoHash: '../..' }],
+    ['deleteData that is not a boolean', 'torrents.remove', { infoHash: INFOHASH, deleteData: 'yes' }],
+    ['a peer without an address', 'torrents.addPeer', { infoHash: INFOHASH, address: '' }],
+    [
+      'a file priority nobody defined',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: 0, priority: 'max' }] },
+    ],
+    [
+      'a negative file index',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
+    ],
+    ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

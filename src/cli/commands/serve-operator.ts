@@ -1,4 +1,5 @@
 /** `vouch serve`'s operator flags (metrics, Transmission RPC) turned into the listeners of src/server. */
+import path from 'node:path'
 import type { Backend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { VouchError } from '../../errors.ts'
@@ -10,6 +11,9 @@ export interface OperatorFlags {
   metricsPort?: string
   metricsHost: string
   metricsTokenFile?: string
+  rpcPort?: string
+  rpcHost: string
+  rpcCredentials?: string
 }
 
 export interface OperatorListeners {
@@ -27,6 +31,9 @@ export async function startOperatorListeners(
   if (flags.metricsTokenFile !== undefined && flags.metricsPort === undefined) {
     throw new VouchError('usage', '--metrics-token-file needs --metrics-port')
   }
+  if ((flags.rpcPort === undefined) !== (flags.rpcCredentials === undefined)) {
+    throw new VouchError('usage', '--rpc-port and --rpc-credentials go together')
+  }
   const operations = await startOperations({
     ...context,
     version: vouchVersion(),
@@ -39,10 +46,32 @@ export async function startOperatorListeners(
           },
         }
       : {}),
+    ...(flags.rpcPort !== undefined && flags.rpcCredentials !== undefined
+      ? {
+          rpc: {
+            port: parsePort(flags.rpcPort, '--rpc-port'),
+            host: flags.rpcHost,
+            credentialsFile: path.resolve(flags.rpcCredentials),
+          },
+        }
+      : {}),
   })
+  const lines: string[] = []
+  if (operations.metricsUrl) lines.push(`Prometheus metrics at ${operations.metricsUrl}`)
+  if (operations.rpcUrl) lines.push(`Transmission RPC at ${operations.rpcUrl}`)
+  const credentials = operations.rpcCredentials
+  if (credentials?.generated) {
+    lines.push(`RPC credentials (user ${credentials.user}, random password) written to ${credentials.file}`)
+  }
   return {
-    lines: operations.metricsUrl ? [`Prometheus metrics at ${operations.metricsUrl}`] : [],
-    json: { metricsUrl: operations.metricsUrl },
+    lines,
+    json: {
+      metricsUrl: operations.metricsUrl,
+      rpcUrl: operations.rpcUrl,
+      ...(credentials
+        ? { rpcCredentials: credentials.file, rpcCredentialsGenerated: credentials.generated }
+        : {}),
+    },
     close: () => operations.close(),
   }
 }

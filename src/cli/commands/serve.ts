@@ -39,6 +39,9 @@ export function registerServe(program: Command): void {
     .option('--metrics-port <n>', 'serve Prometheus metrics at /metrics on this port')
     .option('--metrics-host <address>', 'address for the metrics listener', '127.0.0.1')
     .option('--metrics-token-file <file>', 'require this bearer token (first line of FILE) on /metrics')
+    .option('--rpc-port <n>', 'serve Transmission RPC at /transmission/rpc on this port')
+    .option('--rpc-host <address>', 'address for the Transmission RPC listener', '127.0.0.1')
+    .option('--rpc-credentials <file>', 'user:password for the RPC (mode 0600; made if missing)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)

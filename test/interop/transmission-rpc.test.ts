@@ -94,6 +94,18 @@ describeWith(transmission, "Transmission's transmission-remote drives vouch serv
     expect(listed(await remote(port, auth, '-l'))[0]).not.toMatch(/Stopped/)
     expect((await serve.api.call('torrents.list', {}))[0]).toMatchObject({ paused: false })
 
+    // Files: listed with -f, deselected with -G and selected again with -g (torrent-set).
+    expect((await remote(port, auth, '-t', '1', '-f')).output).toMatch(
+      /0: 100% Normal\s+Yes\s+524\.3 kB\s+release\.iso/,
+    )
+    expect((await remote(port, auth, '-t', '1', '-G', '0')).output).toMatch(/responded: "success"/)
+    expect((await serve.api.call('torrents.details', { infoHash })).files[0]?.priority).toBe('skip')
+    expect((await remote(port, auth, '-t', '1', '-f')).output).toMatch(/0: 100% Normal\s+No\s/)
+    expect((await remote(port, auth, '-t', '1', '-g', '0', '-ph', '0')).output).toMatch(
+      /responded: "success"/,
+    )
+    expect((await serve.api.call('torrents.details', { infoHash })).files[0]?.priority).toBe('high')
+
     const file = path.join(home, 'downloads', 'release.iso')
     expect((await stat(file)).size).toBe(512 * 1024)
     const removed = await remote(port, auth, '-t', '1', '--remove-and-delete')

@@ -92,6 +92,7 @@ export class RpcMethods {
             deleteData: args['delete-local-data'] === true,
           }),
         ),
+      'torrent-set': (args) => this.#torrentSet(args),
       'blocklist-update': async () => ({ 'blocklist-size': this.#context.activeBans() }),
       'free-space': (args) => this.#freeSpace(args),
       'port-test': () => this.#portTest(),
@@ -189,6 +190,26 @@ export class RpcMethods {
     throw new RpcFailure(
       'filename must be a magnet link, an infohash or an http(s) URL; send a local .torrent as metainfo',
     )
+  }
+
+  async #torrentSet(args: Arguments): Promise<Arguments> {
+    const unsupported = Object.keys(args).filter((key) => key !== 'ids' && !TORRENT_SET_KEYS.has(key))
+    if (unsupported.length > 0) {
+      throw new RpcFailure(`torrent-set: Vouch does not support ${unsupported.join(', ')}`)
+    }
+    for (const torrent of await this.#select(args.ids)) {
+      const files = fileChanges(args)
+      if (files.size === 0) continue
+      const details = await this.#call('torrents.details', { infoHash: torrent.infoHash })
+      const changes = [...files].map(([index, change]) => {
+        const current = details.files[index]?.priority ?? 'normal'
+        const wanted = change.wanted ?? current !== 'skip'
+        const priority = change.priority ?? (current === 'skip' ? 'normal' : current)
+        return { index, priority: wanted ? priority : ('skip' as const) }
+      })
+      await this.#call('torrents.setFiles', { infoHash: torrent.infoHash, files: changes })
+    }
+    return {}
   }
 
   async #sessionGet(args: Arguments): Promise<Arguments> {
@@ -298,6 +319,36 @@ export class RpcMethods {
     })
     return { 'port-is-open': open, ipProtocol: 'ipv4' }
   }
+}
+
+/** torrent-set arguments Vouch applies. */
+const TORRENT_SET_KEYS = new Set([
+  'files-wanted',
+  'files-unwanted',
+  'priority-high',
+  'priority-low',
+  'priority-normal',
+])
+
+type FileChange = { wanted?: boolean; priority?: 'low' | 'normal' | 'high' }
+
+/** File index → what torrent-set changes about it (an empty list means none, not all). */
+function fileChanges(args: Arguments): Map<number, FileChange> {
+  const changes = new Map<number, FileChange>()
+  const apply = (key: string, change: FileChange) => {
+    const indices = args[key]
+    if (indices === undefined) return
+    if (!Array.isArray(indices) || !indices.every((index) => Number.isInteger(index) && index >= 0)) {
+      throw new RpcFailure(`torrent-set: ${key} must be a list of file indices`)
+    }
+    for (const index of indices as number[]) changes.set(index, { ...changes.get(index), ...change })
+  }
+  apply('files-wanted', { wanted: true })
+  apply('files-unwanted', { wanted: false })
+  apply('priority-high', { priority: 'high' })
+  apply('priority-low', { priority: 'low' })
+  apply('priority-normal', { priority: 'normal' })
+  return changes
 }
 
 async function freeBytes(dir: string): Promise<number | null> {

@@ -417,6 +417,18 @@ export const BlocklistImportSchema = z.object({
     .max(MAX_MALFORMED_LISTED),
 })
 
+/** One row of the audit log, as it was committed. */
+export const AuditEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  /** ms since epoch */
+  at: z.number(),
+  /** ban.created, ban.lifted, ban.imported, provenance.accepted|refused|override, trust.* */
+  type: z.string(),
+  /** What it is about: an infohash, an address, a key fingerprint, a file name. */
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+})
+
 /** The answer to envelopes offered for a magnet the gate holds. */
 export const OfferResultSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted'), infoHash, publishers: z.array(PublisherSchema).min(1) }),
@@ -586,6 +598,14 @@ export const EVENTS = {
   'settings.changed': SettingsSchema,
   /** A followed feed was polled, changed, added or removed: the Feeds screen fetches again. */
   'feeds.changed': z.object({}),
+  /** A piece failed its hash check; `bytes` (the piece's length) were thrown away. */
+  'torrent.hashFailed': z.object({
+    infoHash,
+    piece: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
+  /** An entry was committed to the hash-chained audit log (bans, lifts, imports, provenance, trust). */
+  'audit.recorded': AuditEntrySchema,
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -624,6 +644,7 @@ export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
 export type FeedView = z.output<typeof FeedViewSchema>
 export type FeedDescription = z.output<typeof FeedDescriptionSchema>
+export type AuditEntry = z.output<typeof AuditEntrySchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

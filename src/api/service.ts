@@ -10,6 +10,7 @@ import type { Decision } from '../provenance/policy.ts'
 import type { EnvelopeCandidate } from '../provenance/torrent.ts'
 import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
+import { feedAuditEntries } from './audit-feed.ts'
 import type {
   AddResult,
   AppInfo,
@@ -178,6 +179,7 @@ export class ApiService {
       if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
     }
     this.#forwardEngineEvents()
+    this.#unsubscribe.push(feedAuditEntries(options.reputation, this.events))
     // Bans that do not come from the defence's ban event (an import, the user): lists refetch.
     this.#unsubscribe.push(
       options.reputation.onBansAdded((bans) => {
@@ -459,6 +461,9 @@ export class ApiService {
         this.#published.delete(infoHash)
         this.events.publish('torrent.removed', { infoHash })
       }),
+      engineEvents.on('hash-failure', ({ infoHash, piece, bytes }) =>
+        this.events.publish('torrent.hashFailed', { infoHash, piece, bytes }),
+      ),
       engineEvents.on('warning', ({ infoHash, message }) => {
         if (isHashFailureWarning(message)) this.history.countHashFailure()
         this.events.publish('notice', { level: 'warning', infoHash, message })

@@ -93,6 +93,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'the feeds you follow',
     load: async () => (await import('./commands/feeds.ts')).registerFeeds,
   },
+  {
+    name: 'events',
+    summary: 'print every event as NDJSON: the audit log, and with --follow the live events of vouch serve',
+    load: async () => (await import('./commands/events.ts')).registerEvents,
+  },
 ]
 
 /** Root options that take a value, so the word after them is not the command's name. */

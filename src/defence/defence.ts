@@ -24,7 +24,7 @@ import type { IpSet, Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { addressKey, addressOrdinal } from './address.ts'
 import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
-import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
+import type { BanEvent, CreditEvent, HashFailureEvent, PeerContribution } from './events.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
@@ -41,6 +41,8 @@ export interface DefenceOptions {
   ledgerLimits?: Partial<LedgerLimits>
   onBan?: (event: BanEvent) => void
   onCredit?: (event: CreditEvent) => void
+  /** A piece failed its hash check (whoever sent it). */
+  onHashFailure?: (event: HashFailureEvent) => void
   onWarning?: (infoHash: string | null, message: string) => void
   now?: () => number
 }
@@ -93,6 +95,8 @@ export class Defence {
   readonly #unsolicited: DecayingCounter
   /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
   readonly protocol: ProtocolDiscipline
+  /** When each address's first unsolicited block (since its last ban) arrived. */
+  readonly #firstUnsolicitedAt = new Map<string, number>()
 
   constructor(options: DefenceOptions) {
     this.#options = options
@@ -316,16 +320,22 @@ export class Defence {
     const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
     if (!bitfield || bitfield.get(piece)) return
     // The ledger keeps a reference and hashes only if the piece fails or copies disagree.
-    this.#torrents
-      .get(torrent)
-      ?.ledger.record(piece, { sender: state.sender, offset, length: buffer.length, data: buffer })
+    this.#torrents.get(torrent)?.ledger.record(piece, {
+      sender: state.sender,
+      offset,
+      length: buffer.length,
+      data: buffer,
+      receivedAt: this.#now(),
+    })
   }
 
   #onUnsolicited(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
     const address = state.sender.address
     const contribution = this.#contribution(address)
     contribution.unsolicitedBlocks++
-    const count = this.#unsolicited.add(address, 1, this.#now())
+    const now = this.#now()
+    if (!this.#firstUnsolicitedAt.has(address)) this.#firstUnsolicitedAt.set(address, now)
+    const count = this.#unsolicited.add(address, 1, now)
     if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
     this.#ban(address, 'unsolicited', {
       evidence: {
@@ -338,6 +348,7 @@ export class Defence {
       infoHash: torrent.infoHash,
       peer: state.sender,
       note: `${contribution.unsolicitedBlocks} blocks that were never requested`,
+      firstBadBlockAt: this.#firstUnsolicitedAt.get(address) ?? now,
     })
   }
 
@@ -346,8 +357,14 @@ export class Defence {
     if (!state) return
     const verdict = state.ledger.fail(piece)
     state.steering.failed(piece)
+    this.#options.onHashFailure?.({
+      infoHash: torrent.infoHash,
+      piece,
+      bytes: piece === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength,
+      contributors: verdict.contributors,
+    })
     if (verdict.sole) {
-      const { sender, offset, digest: badDigest, bytes } = verdict.sole
+      const { sender, offset, digest: badDigest, bytes, firstReceivedAt } = verdict.sole
       const contribution = this.#contribution(sender.address)
       contribution.piecesBad++
       contribution.bytesBad += bytes
@@ -356,6 +373,7 @@ export class Defence {
         infoHash: torrent.infoHash,
         peer: sender,
         note: `sent every block of piece ${piece}, which failed its hash`,
+        firstBadBlockAt: firstReceivedAt,
       })
       return
     }
@@ -434,6 +452,7 @@ export class Defence {
         infoHash: torrent.infoHash,
         peer: culprit.sender,
         note: `block at offset ${culprit.offset} of piece ${piece} differed from the verified piece`,
+        firstBadBlockAt: culprit.receivedAt,
       })
     }
     for (const [address, bytes] of verdict.credit) {
@@ -453,6 +472,8 @@ export class Defence {
       peer: BlockSender | null
       note: string
       expiresAt?: number | null
+      /** When the first bad block behind this ban arrived; null without block evidence. */
+      firstBadBlockAt?: number | null
     },
   ): Ban {
     const now = this.#now()
@@ -479,6 +500,7 @@ export class Defence {
     this.#sessionBans.set(address, ban.expiresAt)
     this.#strikes.clear(address)
     this.#unsolicited.clear(address)
+    this.#firstUnsolicitedAt.delete(address)
     const peer = context.peer && {
       host: context.peer.host,
       port: context.peer.port,
@@ -505,6 +527,7 @@ export class Defence {
       note: ban.note,
       createdAt: ban.createdAt,
       expiresAt: ban.expiresAt,
+      firstBadBlockAt: context.firstBadBlockAt ?? null,
       connectionsClosed,
     })
     return ban

@@ -14,8 +14,24 @@ export interface BanEvent {
   createdAt: number
   /** ms since epoch; null = permanent */
   expiresAt: number | null
+  /**
+   * When the first bad block behind the ban arrived (ms since epoch): the poisoned block that
+   * differed, the earliest block of a failed piece it alone sent, or its first unsolicited block.
+   * Null for bans without block evidence (strikes, manual, imported).
+   */
+  firstBadBlockAt: number | null
   /** Open connections to the address that the ban closed, across all torrents. */
   connectionsClosed: number
+}
+
+/** A piece failed its hash check. */
+export interface HashFailureEvent {
+  infoHash: string
+  piece: number
+  /** The piece's length: bytes received that had to be thrown away. */
+  bytes: number
+  /** Address keys that sent blocks of the failed piece. */
+  contributors: string[]
 }
 
 /** An address contributed blocks of a piece that verified. */

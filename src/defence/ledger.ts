@@ -40,6 +40,8 @@ export interface BlockEntry {
   digest?: string
   /** The block's bytes, referenced (not copied) until they are hashed or the piece resolves. */
   data?: Uint8Array
+  /** When the block arrived (ms since epoch), for the time from a bad block to its sender's ban. */
+  receivedAt?: number
 }
 
 /** A recorded block: its bytes until they are hashed, then its digest. */
@@ -49,6 +51,7 @@ interface HeldBlock {
   length: number
   digest: string | null
   data: Uint8Array | null
+  receivedAt: number | null
 }
 
 export interface FailureVerdict {
@@ -56,7 +59,17 @@ export interface FailureVerdict {
   /** Distinct address keys that sent blocks in the failed generation. */
   contributors: string[]
   /** Set when a single address sent every block of the failed generation: proof on its own. */
-  sole: { sender: BlockSender; offset: number; digest: string; bytes: number } | null
+  sole: {
+    sender: BlockSender
+    offset: number
+    digest: string
+    bytes: number
+    /**
+     * When the generation's first block arrived: which block was false is unknown, so the earliest
+     * one bounds when the bad data first came in.
+     */
+    firstReceivedAt: number | null
+  } | null
 }
 
 export interface Culprit {
@@ -65,6 +78,8 @@ export interface Culprit {
   length: number
   badDigest: string
   goodDigest: string
+  /** When this culprit's first differing block arrived (blocks are judged in arrival order). */
+  receivedAt: number | null
 }
 
 export interface VerificationVerdict {
@@ -174,6 +189,7 @@ export class BlockLedger {
       length: entry.length,
       digest,
       data: digest === null ? data : null,
+      receivedAt: entry.receivedAt ?? null,
     })
     if (digest === null && data) this.#bufferedBytes += data.byteLength
     entries.touched = ++this.#clock
@@ -223,6 +239,7 @@ export class BlockLedger {
         offset: first.offset,
         digest: this.#hash(first),
         bytes: [...bytes.values()].reduce((sum, length) => sum + length, 0),
+        firstReceivedAt: first.receivedAt,
       }
     }
     if (entries.failed.length === 0 && generation.length > 0) this.#failedCount++
@@ -327,6 +344,7 @@ export class BlockLedger {
           length: entry.length,
           badDigest: bad,
           goodDigest: good,
+          receivedAt: entry.receivedAt,
         })
       }
       addTo(verdict.badBytes, entry.sender.address, entry.length)

@@ -125,6 +125,7 @@ export class Engine {
             ...(options.audit ? { audit: options.audit } : {}),
             onBan: (event) => this.events.emit('ban', event),
             onCredit: (event) => this.events.emit('peer-credit', event),
+            onHashFailure: (event) => this.events.emit('hash-failure', event),
             onWarning: (infoHash, message) => this.events.emit('warning', { infoHash, message }),
           })
     this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]

@@ -1,5 +1,5 @@
 /** The engine's event stream. The API contract (src/api) forwards these to the UI unchanged. */
-import type { BanEvent, CreditEvent } from '../defence/events.ts'
+import type { BanEvent, CreditEvent, HashFailureEvent } from '../defence/events.ts'
 
 export interface TorrentStats {
   infoHash: string
@@ -76,4 +76,6 @@ export interface EngineEvents {
   ban: BanEvent
   /** An address contributed true blocks to a piece that verified. */
   'peer-credit': CreditEvent
+  /** A piece failed its hash check (the defence then attributes it). */
+  'hash-failure': HashFailureEvent
 }

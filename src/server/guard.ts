@@ -38,7 +38,8 @@ export interface GuardConfig {
 
 export type GuardVerdict = { allowed: true } | { allowed: false; status: 400 | 401 | 403; reason: string }
 
-function sameToken(given: string, expected: string): boolean {
+/** Constant-time comparison of two secrets of any length (both hashed first). */
+export function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest()
   const b = createHash('sha256').update(expected).digest()
   return timingSafeEqual(a, b)

@@ -3,10 +3,11 @@ import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
+import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
-interface ServeFlags {
+interface ServeFlags extends OperatorFlags {
   host: string
   port?: string
   torrentPort?: string
@@ -41,6 +42,13 @@ export function registerServe(program: Command): void {
     .option('--no-tracker', 'do not announce to trackers')
     .option(...dhtBootstrapOption)
     .option('--feed-poll <seconds>', 'how often followed feeds are polled (default 600)')
+    // Operators (issue 13): Prometheus metrics and Transmission RPC listeners; see serve-operator.ts.
+    .option('--metrics-port <n>', 'serve Prometheus metrics at /metrics on this port')
+    .option('--metrics-host <address>', 'address for the metrics listener', '127.0.0.1')
+    .option('--metrics-token-file <file>', 'require this bearer token (first line of FILE) on /metrics')
+    .option('--rpc-port <n>', 'serve Transmission RPC at /transmission/rpc on this port')
+    .option('--rpc-host <address>', 'address for the Transmission RPC listener', '127.0.0.1')
+    .option('--rpc-credentials <file>', 'user:password for the RPC (mode 0600; made if missing)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -66,14 +74,16 @@ export function registerServe(program: Command): void {
       })
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
+        const operator = await startOperatorListeners(flags, { backend, server, home: global.home })
         try {
-          report(global, `Vouch is running. Open ${server.url}`, {
+          report(global, [`Vouch is running. Open ${server.url}`, ...operator.lines].join('\n'), {
             ok: true,
             event: 'serving',
             url: server.url,
             host: server.host,
             port: server.port,
             torrentPort: backend.engine.port,
+            ...operator.json,
           })
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
@@ -82,6 +92,7 @@ export function registerServe(program: Command): void {
           }
           note(`stopping (${await untilStopped()})`)
         } finally {
+          await operator.close()
           await server.close()
         }
       } finally {

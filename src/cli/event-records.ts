@@ -82,8 +82,7 @@ export function liveRecord(message: EventMessage, at: number): EventRecord | nul
     case 'bans.changed':
     case 'trust.changed':
     case 'settings.changed':
-    // Feed updates (followed, release seen, refused items) reach the stream as audit entries.
-    case 'feeds.changed':
+    case 'feeds.changed': // feed updates (followed, new release, refused item) arrive as audit entries
       return null
     default: {
       // A new API event must be placed in the stream or left out here, on purpose.

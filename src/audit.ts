@@ -14,6 +14,8 @@ export type AuditEventType =
   | 'ban.created'
   | 'ban.lifted'
   | 'ban.imported'
+  /** A rule (src/rules) shadow-banned a peer: it stays connected and is never uploaded to. */
+  | 'rule.shadowed'
 
 export interface AuditEvent {
   type: AuditEventType

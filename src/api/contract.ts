@@ -157,13 +157,46 @@ export const BanEvidenceSchema = z.object({
   goodDigest: z.string().nullable(),
 })
 
+/** What a rule of rules.json saw (src/rules): the evidence of a ban no block proves. */
+export const RuleEvidenceSchema = z.object({
+  rule: z.string(),
+  kind: z.enum([
+    'client',
+    'progress-ahead',
+    'progress-rewind',
+    'claims-then-requests',
+    'over-download',
+    'multi-dial',
+    'idle',
+    'strikes',
+  ]),
+  infoHash: z.string().nullable(),
+  facts: z.record(z.string(), z.union([z.string(), z.number()])),
+})
+
+export const BAN_REASONS = [
+  'poisoned-block',
+  'sole-contributor',
+  'strikes',
+  'unsolicited',
+  'manual',
+  'imported',
+  'client-rule',
+  'progress-cheat',
+  'multi-dial',
+  'idle',
+  'rule-strikes',
+] as const
+
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */
   address: z.string(),
   rangeEnd: z.string().nullable(),
-  reason: z.enum(['poisoned-block', 'sole-contributor', 'strikes', 'unsolicited', 'manual', 'imported']),
+  reason: z.enum(BAN_REASONS),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
+  /** Set when a rule made the ban: which rule, and what it measured. */
+  rule: RuleEvidenceSchema.optional(),
   note: z.string(),
   /** ms since epoch */
   createdAt: z.number(),

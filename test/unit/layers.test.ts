@@ -96,6 +96,13 @@ export function layerViolations(file: string, imports: ImportRecord[]): string[]
       if (within(record.target, 'src/engine'))
         violations.push(`${where}: provenance and defence must not import the engine`)
     }
+    // The rules feed the defence's ban path; they see wires through the EnginePlugin shape only.
+    if (within(file, 'src/rules')) {
+      if (within(record.target, 'src/engine'))
+        violations.push(`${where}: src/rules must not import the engine`)
+      if (within(record.target, 'src/reputation'))
+        violations.push(`${where}: src/rules must not import src/reputation (it hands records to a sink)`)
+    }
     if (within(file, 'renderer')) {
       if (within(record.target, 'src') && record.target !== CONTRACT) {
         violations.push(`${where}: renderer/ may import only ${CONTRACT} from src/`)
@@ -172,6 +179,16 @@ describe('layers', () => {
       'src/ must not import renderer/',
     ],
     ['src/defence/x.ts', "import { Engine } from '../engine/engine.ts'", 'must not import the engine'],
+    [
+      'src/rules/x.ts',
+      "import type { Torrent } from '../engine/engine.ts'",
+      'src/rules must not import the engine',
+    ],
+    [
+      'src/rules/x.ts',
+      "import { ReputationStore } from '../reputation/store.ts'",
+      'must not import src/reputation',
+    ],
     [
       'src/provenance/x.ts',
       "import type { Engine } from '../engine/engine.ts'",

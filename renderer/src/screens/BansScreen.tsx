@@ -9,6 +9,11 @@ const REASONS: Record<BanView['reason'], string> = {
   unsolicited: 'Sent blocks nobody asked for',
   manual: 'Banned by you',
   imported: 'From an imported blocklist',
+  'client-rule': 'Matched a peer ID or client rule',
+  'progress-cheat': 'Reported progress it cannot have',
+  'multi-dial': 'Too many connections from one network',
+  idle: 'Held connections open without asking for anything',
+  'rule-strikes': 'Too many rule strikes',
 }
 
 const FORMATS: { id: ReportFormat; label: string }[] = [
@@ -84,6 +89,16 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
 
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
+  if (ban.rule)
+    return (
+      <span className="subline" data-rule={ban.rule.rule}>
+        {ban.note} (rule <code>{ban.rule.rule}</code>:{' '}
+        {Object.entries(ban.rule.facts)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ')}
+        )
+      </span>
+    )
   if (!evidence) return <span className="subline">{ban.note || '—'}</span>
   return (
     <span className="subline">

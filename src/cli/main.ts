@@ -13,6 +13,7 @@ import { registerBans } from './commands/bans.ts'
 import { registerPeers } from './commands/peers.ts'
 import { registerVerifyReport } from './commands/report.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerRules } from './commands/rules.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     registerBans,
     registerAudit,
     registerVerifyReport,
+    registerRules,
   ])
     register(program)
   return program

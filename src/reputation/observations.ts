@@ -151,3 +151,15 @@ export class ObservationLog {
     for (const row of rows) yield fromRow(row as unknown as ObservationRow)
   }
 }
+
+/** Every peer record's address, peer IDs and client names (a cursor), for the rules' dry run. */
+export function* recordedPeers(
+  db: DatabaseSync,
+): Generator<{ address: string; peerIds: string[]; clients: string[] }> {
+  for (const row of db
+    .prepare('SELECT address, peer_ids, clients FROM peers ORDER BY first_seen')
+    .iterate()) {
+    const { address, peer_ids, clients } = row as { address: string; peer_ids: string; clients: string }
+    yield { address, peerIds: JSON.parse(peer_ids) as string[], clients: JSON.parse(clients) as string[] }
+  }
+}

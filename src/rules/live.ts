@@ -267,7 +267,8 @@ export class RulesPlugin {
 
   #countGroup(watch: TorrentWatch, state: WireWatch): void {
     const multiDial = this.rules.multiDial
-    if (!multiDial.enabled || insideAny(state.peer.host, this.#exempt)) return
+    // Counted even when the rule is off, so a dry run can show what enabling it would do.
+    if (insideAny(state.peer.host, this.#exempt)) return
     const network = networkOf(state.peer.host, multiDial.ipv4Prefix, multiDial.ipv6Prefix)
     if (!network) return
     const group = networkText(network)

@@ -2,17 +2,25 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Torrent } from 'webtorrent'
+import { buildReport } from '../../src/reputation/report.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { openReputation, type Reputation } from '../../src/reputation/wiring.ts'
 import { RULES_FILE } from '../../src/rules/config.ts'
 import { leecher, multiDial, reportsCompleteAfter, type Leecher } from '../kit/adversaries.ts'
-import { Swarm, whenDone, wireFrom, withTimeout, type Payload } from '../kit/swarm.ts'
+import { runVouch } from '../kit/cli.ts'
+import { Swarm, tempDir, whenDone, wireFrom, withTimeout, type Payload } from '../kit/swarm.ts'
 
 const PIECE = 32 * 1024
 
 /** Vouch seeding `payload` with the reputation store and the rules of `rules` (none: the defaults). */
-async function vouchSeed(swarm: Swarm, payload: Payload, opened: Reputation[], rules?: object) {
-  const home = await swarm.tempDir('vouch-home-')
+async function vouchSeed(
+  swarm: Swarm,
+  payload: Payload,
+  opened: Reputation[],
+  rules?: object,
+  home?: string,
+) {
+  home ??= await swarm.tempDir('vouch-home-')
   if (rules) await writeFile(path.join(home, RULES_FILE), JSON.stringify(rules))
   const reputation = openReputation(home)
   opened.push(reputation)
@@ -137,5 +145,46 @@ describe('ban rules on a real loopback swarm', () => {
     expect(bans[0]?.reason).toBe('multi-dial')
     expect(bans[0]?.rule?.facts).toMatchObject({ group: '127.0.200.0/24', connections: 9, maxConnections: 8 })
     expect(new Set(dialer.ports).size).toBe(dialer.ports.length)
+    // The JSON export carries the rule and what it measured.
+    const exported = buildReport(bans, 'json', { now: Date.now() }).text
+    expect(JSON.parse(exported).bans[0].rule).toMatchObject({ rule: 'multiDial', kind: 'multi-dial' })
+  })
+
+  it('vouch rules test replays the recorded history: the multi-dialer a disabled rule let through would be banned', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024, pieceLength: PIECE })
+    // Outlives the swarm: the CLI reads the store after the engine has closed.
+    const home = await tempDir('vouch-home-')
+    const vouch = await vouchSeed(swarm, payload, opened, { version: 1, multiDial: { enabled: false } }, home)
+    const honest = [await leecher(swarm, payload), await leecher(swarm, payload)]
+    dial(vouch.torrent, honest)
+    const dialer = await multiDial(vouch.engine.port, vouch.torrent.infoHash, {
+      connections: 10,
+      host: '127.0.201.9',
+    })
+    swarm.defer(async () => dialer.close())
+    await allDone(honest, payload)
+    expect(vouch.reputation.store.list()).toEqual([])
+    dialer.close()
+    await swarm.close()
+    opened.splice(0).forEach((reputation) => reputation.close())
+
+    const strict = path.join(home, 'strict.json')
+    await writeFile(strict, JSON.stringify({ version: 1 }))
+    const result = await runVouch(['--home', home, '--json', 'rules', 'test', strict])
+    expect(result.code, result.stderr).toBe(0)
+    const output = JSON.parse(result.stdout) as {
+      observations: number
+      findings: { address: string; outcome: string; reason: string }[]
+    }
+    expect(output.observations).toBeGreaterThanOrEqual(3)
+    expect(output.findings).toEqual([
+      expect.objectContaining({ address: dialer.host, outcome: 'ban', reason: 'multi-dial' }),
+    ])
+    const human = await runVouch(['--home', home, 'rules', 'test', strict])
+    expect(human.stdout).toMatch(/127\.0\.201\.9\s+would ban \(multi-dial\)/)
+    expect(human.stdout).toContain('10 connections to one torrent from 127.0.201.0/24')
+    const broken = await runVouch(['--home', home, 'rules', 'test', payload.torrentPath])
+    expect(broken.code).toBe(2)
   })
 })

@@ -17,7 +17,12 @@ const MALFORMED_SHOWN = 50
 
 function describeBan(ban: Ban): string {
   const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
-  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+  const rule = ban.rule
+    ? `  [rule ${ban.rule.rule}: ${Object.entries(ban.rule.facts)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}]`
+    : ''
+  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}${rule}`
 }
 
 async function readInput(file: string): Promise<Uint8Array> {

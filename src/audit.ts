@@ -16,6 +16,8 @@ export type AuditEventType =
   | 'ban.imported'
   /** A rule (src/rules) shadow-banned a peer: it stays connected and is never uploaded to. */
   | 'rule.shadowed'
+  /** rules.json was replaced (from the UI). */
+  | 'rules.changed'
 
 export interface AuditEvent {
   type: AuditEventType

@@ -21,6 +21,7 @@ import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
+import { RulesScreen } from './screens/RulesScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
 import { initialState, reduce, type Action, type Screen } from './state.ts'
@@ -32,6 +33,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
   { id: 'activity', label: 'Activity' },
+  { id: 'rules', label: 'Rules' },
 ]
 
 const NOTICE_MS = 6000
@@ -257,6 +259,7 @@ export function App({ api }: { api: Api }) {
           />
         ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
+        {state.screen === 'rules' ? <RulesScreen api={api} /> : null}
       </main>
       <div className="notices" role="log" aria-live="polite" aria-label="Notifications">
         {state.notices.map((notice) => (

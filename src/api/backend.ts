@@ -62,6 +62,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     version: options.version,
     trust,
     reputation: reputation.store,
+    rules: reputation.rules,
     audit,
     heldState: (infoHash) => provenanceOf(engine)?.stateOf(infoHash),
     offerEnvelopes: async (infoHash, envelopes) => {

@@ -246,6 +246,39 @@ export const BlocklistImportSchema = z.object({
   connectionsClosed: z.number().int().nonnegative(),
 })
 
+/** HOME/rules.json as the Rules screen edits it. */
+export const RulesViewSchema = z.object({
+  file: z.string(),
+  /** The file's text, or the defaults written out when there is no file. */
+  text: z.string(),
+  /** True when no rules.json exists and the defaults apply. */
+  isDefault: z.boolean(),
+})
+
+/** The largest rules.json the API accepts. */
+export const MAX_RULES_TEXT = 256 * 1024
+
+export const DryRunSchema = z.object({
+  peers: z.number().int().nonnegative(),
+  observations: z.number().int().nonnegative(),
+  findings: z.array(
+    z.object({
+      address: z.string(),
+      outcome: z.enum(['ban', 'shadow', 'strikes']),
+      reason: z.enum(BAN_REASONS),
+      strikes: z.number().int().nonnegative(),
+      verdicts: z.array(
+        z.object({
+          action: z.enum(['ban', 'strike', 'shadow']),
+          reason: z.enum(BAN_REASONS),
+          note: z.string(),
+          evidence: RuleEvidenceSchema,
+        }),
+      ),
+    }),
+  ),
+})
+
 /** The answer to envelopes offered for a magnet the gate holds. */
 export const OfferResultSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted'), infoHash, publishers: z.array(PublisherSchema).min(1) }),
@@ -335,6 +368,19 @@ export const COMMANDS = {
    * too); open connections to listed addresses close at once. Malformed lines are counted.
    */
   'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
+
+  /** The ban rules file (HOME/rules.json), or the defaults. */
+  'rules.get': { args: noArgs, result: RulesViewSchema },
+  /** Validate and save rules.json; the running engine applies it to new connections at once. */
+  'rules.set': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT) }),
+    result: RulesViewSchema,
+  },
+  /** Dry run: which recorded peers these rules (default: the saved ones) would have banned, and why. */
+  'rules.test': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT).optional() }),
+    result: DryRunSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -389,6 +435,8 @@ export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
 export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
+export type RulesView = z.output<typeof RulesViewSchema>
+export type DryRun = z.output<typeof DryRunSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

@@ -96,29 +96,48 @@ interface TorrentWatch {
 }
 
 const SWEEP_MAX_MS = 30_000
+
+function exemptNetworks(rules: Rules): Network[] {
+  return rules.multiDial.exempt.map(parseNetwork).filter((network): network is Network => network !== null)
+}
 const MAX_ADDRESSES_PER_TORRENT = 50_000
 
 export class RulesPlugin {
   readonly name = 'rules'
-  readonly rules: Rules
+  #rules: Rules
   readonly #options: RulesPluginOptions
   readonly #now: () => number
-  readonly #actions: RuleActions
-  readonly #match: ClientMatcher
-  readonly #exempt: Network[]
+  #actions: RuleActions
+  #match: ClientMatcher
+  #exempt: Network[]
   readonly #torrents = new Map<Torrent, TorrentWatch>()
   readonly #sweep: NodeJS.Timeout
 
   constructor(options: RulesPluginOptions) {
     this.#options = options
-    this.rules = options.rules
     this.#now = options.now ?? Date.now
+    this.#rules = options.rules
     this.#actions = new RuleActions(options.rules, options.banPath, options, this.#now)
     this.#match = clientMatcher(options.rules)
-    this.#exempt = options.rules.multiDial.exempt.map(parseNetwork).filter((n): n is Network => n !== null)
+    this.#exempt = exemptNetworks(options.rules)
     const every = Math.min(SWEEP_MAX_MS, Math.max(250, Math.floor(options.rules.idle.idleMs / 4)))
     this.#sweep = setInterval(() => this.sweep(), every)
     this.#sweep.unref()
+  }
+
+  get rules(): Rules {
+    return this.#rules
+  }
+
+  /**
+   * Apply edited rules: new events are judged by them at once (the sweep keeps its interval until
+   * a restart); what was counted so far is kept, and a rule that already fired does not fire again.
+   */
+  reload(rules: Rules): void {
+    this.#rules = rules
+    this.#actions = new RuleActions(rules, this.#options.banPath, this.#options, this.#now)
+    this.#match = clientMatcher(rules)
+    this.#exempt = exemptNetworks(rules)
   }
 
   attachTorrent(torrent: Torrent): void {

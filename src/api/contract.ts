@@ -16,6 +16,13 @@ export const COMMAND_CHANNEL = 'vouch:command'
 export const EVENT_CHANNEL = 'vouch:event'
 /** Path of the WebSocket endpoint of the headless server. */
 export const WEBSOCKET_PATH = '/api'
+/**
+ * WebSocket subprotocols of the headless API. A browser page offers both; the second carries the
+ * token (a browser cannot set Authorization on a WebSocket, and a cookie would reach every other
+ * server on the same host, whatever its port). The server answers with the first, never the token.
+ */
+export const WEBSOCKET_PROTOCOL = 'vouch.v1'
+export const WEBSOCKET_TOKEN_PROTOCOL_PREFIX = 'vouch-token.'
 
 /** A .torrent file sent by the UI, base64 encoded; matches MAX_TORRENT_FILE_BYTES (16 MiB). */
 export const MAX_TORRENT_FILE_BASE64 = Math.ceil((16 * 1024 * 1024) / 3) * 4
@@ -244,6 +251,21 @@ export const BlocklistImportSchema = z.object({
     .max(MAX_MALFORMED_LISTED),
   /** Open connections to newly listed addresses that the import closed. */
   connectionsClosed: z.number().int().nonnegative(),
+  /**
+   * Entries refused without `force`: wider than an IPv4 /8 or IPv6 /32, or covering loopback or
+   * this machine's addresses (src/reputation/blocklist-import.ts). All are counted, the first listed.
+   */
+  refusedCount: z.number().int().nonnegative(),
+  refused: z
+    .array(
+      z.object({
+        range: z.string(),
+        label: z.string(),
+        reason: z.enum(['too-wide', 'loopback', 'own-address']),
+        message: z.string(),
+      }),
+    )
+    .max(MAX_MALFORMED_LISTED),
 })
 
 /** HOME/rules.json as the Rules screen edits it. */
@@ -351,7 +373,11 @@ export const COMMANDS = {
   'bans.list': { args: noArgs, result: z.array(BanViewSchema) },
   'bans.lift': {
     args: z.strictObject({ address: z.string().min(1).max(100) }),
-    result: z.object({ lifted: z.number() }),
+    result: z.object({
+      lifted: z.number(),
+      /** Ranges lifted because they covered the address (`first-last (source: label)`). */
+      ranges: z.array(z.string()),
+    }),
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
@@ -367,7 +393,13 @@ export const COMMANDS = {
    * Ban every range of a blocklist file the user picked (P2P, DAT, CIDR, plain addresses, gzip
    * too); open connections to listed addresses close at once. Malformed lines are counted.
    */
-  'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
+  'bans.import': {
+    args: uploadedFile(MAX_TORRENT_FILE_BASE64).extend({
+      /** Import the entries that would otherwise be refused (too wide, loopback, own address). */
+      force: z.boolean().optional(),
+    }),
+    result: BlocklistImportSchema,
+  },
 
   /** The ban rules file (HOME/rules.json), or the defaults. */
   'rules.get': { args: noArgs, result: RulesViewSchema },

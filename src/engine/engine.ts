@@ -152,6 +152,23 @@ export class Engine {
     return this.#options.downloadDir ?? this.paths.downloads
   }
 
+  /** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
+  #warnBlockedPeers(infoHash: string, peers: string[]): void {
+    for (const peer of peers) {
+      const host = peer.slice(0, peer.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')
+      for (const plugin of this.#plugins) {
+        const why = plugin.explainBlocked?.(host)
+        if (!why) continue
+        this.events.emit('warning', {
+          infoHash,
+          code: 'peer-banned',
+          message: `peer ${peer} will not be contacted: ${why}`,
+        })
+        break
+      }
+    }
+  }
+
   use(plugin: EnginePlugin): void {
     this.#plugins.push(plugin)
     for (const torrent of this.client.torrents) this.#attach(plugin, torrent)
@@ -173,6 +190,7 @@ export class Engine {
       }
     }
     const infoHash = source.parsed.infoHash
+    this.#warnBlockedPeers(infoHash, peers)
     const existing = await this.client.get(infoHash)
     if (existing) {
       addPeers(existing, peers)

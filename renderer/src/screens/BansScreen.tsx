@@ -81,6 +81,21 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
               ))}
             </ul>
           ) : null}
+          {result.outcome.refusedCount > 0 ? (
+            <>
+              <p>
+                {result.outcome.refusedCount} entries refused (too wide, or they would ban this machine); the
+                command line imports them with <code>vouch bans import --force</code>
+              </p>
+              <ul className="malformed refused">
+                {result.outcome.refused.map((entry) => (
+                  <li key={entry.range}>
+                    <code>{entry.range}</code> {entry.label}: {entry.message}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </div>
       ) : null}
     </form>

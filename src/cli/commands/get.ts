@@ -108,6 +108,13 @@ export function registerGet(program: Command): void {
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
+    // A --peer that is banned is never dialled: say so now, and again if nothing arrives.
+    const bannedPeers: string[] = []
+    const offWarning = engine.events.on('warning', (warning) => {
+      if (warning.code !== 'peer-banned') return
+      bannedPeers.push(warning.message)
+      note(`warning: ${warning.message}`)
+    })
     try {
       const started = Date.now()
       const torrent = await engine.add(parsedSource, {
@@ -116,7 +123,14 @@ export function registerGet(program: Command): void {
         allowUnsigned: flags.allowUnsigned ?? false,
         remember: false,
       })
-      await waitUntilDone(engine, torrent, stallMs)
+      await waitUntilDone(engine, torrent, stallMs).catch((error: unknown) => {
+        if (!(error instanceof VouchError) || error.code !== 'network' || bannedPeers.length === 0)
+          throw error
+        throw new VouchError('network', `${error.message}; ${bannedPeers.join('; ')}`, {
+          ...error.details,
+          bannedPeers,
+        })
+      })
       const finalStats = engine.stats().find((s) => s.infoHash === torrent.infoHash)
       if (finalStats) view.update({ ...finalStats, progress: 1 })
       view.stop()
@@ -149,6 +163,7 @@ export function registerGet(program: Command): void {
     } finally {
       view.stop()
       offProgress()
+      offWarning()
       await close()
     }
   })

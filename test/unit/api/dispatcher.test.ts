@@ -48,7 +48,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     },
     'peers.list': () => [],
     'bans.list': () => [],
-    'bans.lift': () => ({ lifted: 0 }),
+    'bans.lift': () => ({ lifted: 0, ranges: [] }),
     'bans.export': ({ format }) => ({
       format,
       fileName: 'x',

@@ -3,6 +3,7 @@ import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
+import { SubscriptionScheduler, Subscriptions } from '../reputation/subscriptions.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
 import { ApiService } from './service.ts'
@@ -12,6 +13,8 @@ export interface BackendOptions {
   version: string
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
+  /** How often blocklist subscriptions are checked for being due, ms (default a minute). */
+  subscriptionCheckMs?: number
   logInternal?: InternalErrorLog
 }
 
@@ -75,6 +78,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })
   late.service = created
+  // Blocklist subscriptions (vouch bans subscribe) are fetched again when due.
+  const scheduler = new SubscriptionScheduler(new Subscriptions(home), reputation.store, {
+    ...(options.subscriptionCheckMs ? { checkEveryMs: options.subscriptionCheckMs } : {}),
+    onError: (error) => options.logInternal?.('blocklist subscriptions', error),
+  })
   for (const event of early.splice(0)) created.observeAudit(event)
   return {
     engine,
@@ -82,6 +90,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     reputation,
     trust,
     async close() {
+      await scheduler.close()
       created.close()
       await engine.close()
       disconnect()

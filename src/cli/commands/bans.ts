@@ -15,6 +15,7 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
@@ -196,4 +197,6 @@ export function registerBans(program: Command): void {
         )
       })
     })
+
+  registerSubscriptions(bans)
 }

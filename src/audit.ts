@@ -21,6 +21,10 @@ export type AuditEventType =
   | 'feed.release-refused'
   | 'feed.rolled-back'
   | 'feed.item-ignored'
+  /** A rule (src/rules) shadow-banned a peer: it stays connected and is never uploaded to. */
+  | 'rule.shadowed'
+  /** rules.json was replaced (from the UI). */
+  | 'rules.changed'
 
 export interface AuditEvent {
   type: AuditEventType

@@ -23,6 +23,7 @@ import { useBackend } from './hooks/useBackend.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
+import { RulesScreen } from './screens/RulesScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
 import { initialState, reduce, type Screen } from './state.ts'
@@ -35,6 +36,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
   { id: 'activity', label: 'Activity' },
+  { id: 'rules', label: 'Rules' },
 ]
 
 /** Re-runs the add that led to the refusal dialog, with extra options (a pin, or allowUnsigned). */
@@ -211,6 +213,7 @@ export function App({ api }: { api: Api }) {
           />
         ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
+        {state.screen === 'rules' ? <RulesScreen api={api} /> : null}
       </main>
       <footer className="bottombar">
         <Notices notices={state.notices} dispatch={dispatch} />

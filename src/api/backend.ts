@@ -4,6 +4,7 @@ import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
+import { SubscriptionScheduler, Subscriptions } from '../reputation/subscriptions.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import { FeedDaemon } from '../feeds/daemon.ts'
 import { FeedStore } from '../feeds/feed-store.ts'
@@ -21,6 +22,8 @@ export interface BackendOptions {
   version: string
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
+  /** How often blocklist subscriptions are checked for being due, ms (default a minute). */
+  subscriptionCheckMs?: number
   logInternal?: InternalErrorLog
   /** How often followed feeds are polled, ms (default 10 minutes). */
   feedPollIntervalMs?: number
@@ -111,6 +114,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     version: options.version,
     trust,
     reputation: reputation.store,
+    rules: reputation.rules,
     audit,
     heldState: (infoHash) => provenanceOf(engine)?.stateOf(infoHash),
     offerEnvelopes: async (infoHash, envelopes) => {
@@ -126,6 +130,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   })
   late.service = created
   feedDaemon?.start()
+  // Blocklist subscriptions (vouch bans subscribe) are fetched again when due.
+  const scheduler = new SubscriptionScheduler(new Subscriptions(home), reputation.store, {
+    ...(options.subscriptionCheckMs ? { checkEveryMs: options.subscriptionCheckMs } : {}),
+    onError: (error) => options.logInternal?.('blocklist subscriptions', error),
+  })
   for (const event of early.splice(0)) created.observeAudit(event)
   let closing: Promise<void> | undefined
   return {
@@ -138,6 +147,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     close() {
       closing ??= (async () => {
         await feedDaemon?.close()
+        await scheduler.close()
         created.close()
         await engine.close()
         disconnect()

@@ -337,22 +337,47 @@ export const WireEvidenceSchema = z.object({
 })
 
 export const BanEvidenceSchema = z.union([BlockEvidenceSchema, WireEvidenceSchema])
+/** What a rule of rules.json saw (src/rules): the evidence of a ban no block proves. */
+export const RuleEvidenceSchema = z.object({
+  rule: z.string(),
+  kind: z.enum([
+    'client',
+    'progress-ahead',
+    'progress-rewind',
+    'claims-then-requests',
+    'over-download',
+    'multi-dial',
+    'idle',
+    'strikes',
+  ]),
+  infoHash: z.string().nullable(),
+  facts: z.record(z.string(), z.union([z.string(), z.number()])),
+})
+
+export const BAN_REASONS = [
+  'poisoned-block',
+  'sole-contributor',
+  'strikes',
+  'unsolicited',
+  'protocol-violation',
+  'manual',
+  'imported',
+  'client-rule',
+  'progress-cheat',
+  'multi-dial',
+  'idle',
+  'rule-strikes',
+] as const
 
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */
   address: z.string(),
   rangeEnd: z.string().nullable(),
-  reason: z.enum([
-    'poisoned-block',
-    'sole-contributor',
-    'strikes',
-    'unsolicited',
-    'protocol-violation',
-    'manual',
-    'imported',
-  ]),
+  reason: z.enum(BAN_REASONS),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
+  /** Set when a rule made the ban: which rule, and what it measured. */
+  rule: RuleEvidenceSchema.optional(),
   note: z.string(),
   /** ms since epoch */
   createdAt: z.number(),
@@ -427,6 +452,39 @@ export const AuditEntrySchema = z.object({
   /** What it is about: an infohash, an address, a key fingerprint, a file name. */
   subject: z.string(),
   details: z.record(z.string(), z.unknown()),
+})
+
+/** HOME/rules.json as the Rules screen edits it. */
+export const RulesViewSchema = z.object({
+  file: z.string(),
+  /** The file's text, or the defaults written out when there is no file. */
+  text: z.string(),
+  /** True when no rules.json exists and the defaults apply. */
+  isDefault: z.boolean(),
+})
+
+/** The largest rules.json the API accepts. */
+export const MAX_RULES_TEXT = 256 * 1024
+
+export const DryRunSchema = z.object({
+  peers: z.number().int().nonnegative(),
+  observations: z.number().int().nonnegative(),
+  findings: z.array(
+    z.object({
+      address: z.string(),
+      outcome: z.enum(['ban', 'shadow', 'strikes']),
+      reason: z.enum(BAN_REASONS),
+      strikes: z.number().int().nonnegative(),
+      verdicts: z.array(
+        z.object({
+          action: z.enum(['ban', 'strike', 'shadow']),
+          reason: z.enum(BAN_REASONS),
+          note: z.string(),
+          evidence: RuleEvidenceSchema,
+        }),
+      ),
+    }),
+  ),
 })
 
 /** The answer to envelopes offered for a magnet the gate holds. */
@@ -573,6 +631,18 @@ export const COMMANDS = {
     args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{40}$/) }),
     result: FeedViewSchema,
   },
+  /** The ban rules file (HOME/rules.json), or the defaults. */
+  'rules.get': { args: noArgs, result: RulesViewSchema },
+  /** Validate and save rules.json; the running engine applies it to new connections at once. */
+  'rules.set': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT) }),
+    result: RulesViewSchema,
+  },
+  /** Dry run: which recorded peers these rules (default: the saved ones) would have banned, and why. */
+  'rules.test': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT).optional() }),
+    result: DryRunSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -645,6 +715,8 @@ export type OfferResult = z.output<typeof OfferResultSchema>
 export type FeedView = z.output<typeof FeedViewSchema>
 export type FeedDescription = z.output<typeof FeedDescriptionSchema>
 export type AuditEntry = z.output<typeof AuditEntrySchema>
+export type RulesView = z.output<typeof RulesViewSchema>
+export type DryRun = z.output<typeof DryRunSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

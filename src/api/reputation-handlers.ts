@@ -16,6 +16,7 @@ export function banView(ban: Ban): BanView {
     reason: ban.reason,
     source: ban.source,
     evidence: ban.evidence,
+    ...(ban.rule ? { rule: ban.rule } : {}),
     note: ban.note,
     createdAt: ban.createdAt,
     expiresAt: ban.expiresAt,

@@ -10,6 +10,7 @@ import type { Decision } from '../provenance/policy.ts'
 import type { EnvelopeCandidate } from '../provenance/torrent.ts'
 import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
+import type { RulesPlugin } from '../rules/live.ts'
 import { feedAuditEntries } from './audit-feed.ts'
 import type {
   AddResult,
@@ -24,6 +25,7 @@ import type {
 } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
+import { rulesHandlers } from './rules-handlers.ts'
 import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
@@ -37,6 +39,8 @@ export interface ApiServiceOptions {
   trust: TrustStore
   /** Peers, bans and the audit log (reputation). */
   reputation: ReputationStore
+  /** The engine's live ban rules (reloaded when the Rules screen saves); null or absent without. */
+  rules?: RulesPlugin | null
   /** Where UI actions (pin, revoke, …) are audited; normally the reputation store. */
   audit?: AuditSink
   /** Where a magnet held by the provenance gate stands (see ProvenancePlugin.stateOf). */
@@ -263,6 +267,11 @@ export class ApiService {
         audit: this.#options.audit,
         events: this.events,
         nextPollAt: this.#options.feeds?.nextPollAt ?? (() => null),
+      }),
+      ...rulesHandlers({
+        home: this.#engine.paths.home,
+        store: this.#options.reputation,
+        live: this.#options.rules ?? null,
       }),
       'app.info': () => this.#info(),
       'torrents.list': () => this.#list(),

@@ -98,6 +98,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'print every event as NDJSON: the audit log, and with --follow the live events of vouch serve',
     load: async () => (await import('./commands/events.ts')).registerEvents,
   },
+  {
+    name: 'rules',
+    summary: 'ban rules beyond hash failures (HOME/rules.json)',
+    load: async () => (await import('./commands/rules.ts')).registerRules,
+  },
 ]
 
 /** Root options that take a value, so the word after them is not the command's name. */

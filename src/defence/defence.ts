@@ -23,7 +23,7 @@ import type WebTorrent from 'webtorrent'
 import type { IpSet, Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { addressKey, addressOrdinal } from './address.ts'
-import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
+import type { Ban, BanEvidence, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
 import type { BanEvent, CreditEvent, HashFailureEvent, PeerContribution } from './events.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { InFlight } from './in-flight.ts'
@@ -152,14 +152,27 @@ export class Defence {
     return entry && { ...entry }
   }
 
-  /** Ban by hand (or from an import): enforced exactly like an automatic ban. */
-  ban(address: string, options: { reason?: BanReason; note?: string; expiresAt?: number | null } = {}): Ban {
+  /**
+   * Ban by hand, from an import, or for a rule (src/rules, which passes its evidence and the
+   * connection that showed it): enforced exactly like an automatic ban.
+   */
+  ban(
+    address: string,
+    options: {
+      reason?: BanReason
+      note?: string
+      expiresAt?: number | null
+      rule?: RuleEvidence
+      peer?: BlockSender
+    } = {},
+  ): Ban {
     const reason = options.reason ?? 'manual'
     return this.#ban(addressKey(address), reason, {
       evidence: null,
-      infoHash: null,
-      peer: null,
+      infoHash: options.rule?.infoHash ?? null,
+      peer: options.peer ?? null,
       note: options.note ?? '',
+      ...(options.rule ? { rule: options.rule } : {}),
       ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
     })
   }
@@ -474,6 +487,7 @@ export class Defence {
       expiresAt?: number | null
       /** When the first bad block behind this ban arrived; null without block evidence. */
       firstBadBlockAt?: number | null
+      rule?: RuleEvidence
     },
   ): Ban {
     const now = this.#now()
@@ -489,6 +503,7 @@ export class Defence {
       reason,
       source: reason === 'manual' || reason === 'imported' ? reason : 'automatic',
       evidence: context.evidence,
+      ...(context.rule ? { rule: context.rule } : {}),
       note: context.note,
       createdAt: now,
       expiresAt:
@@ -513,6 +528,7 @@ export class Defence {
         reason,
         source: ban.source,
         evidence: ban.evidence,
+        ...(ban.rule ? { rule: ban.rule } : {}),
         expiresAt: ban.expiresAt,
         peer,
       },
@@ -523,6 +539,7 @@ export class Defence {
       reason,
       source: ban.source,
       evidence: ban.evidence,
+      ...(ban.rule ? { rule: ban.rule } : {}),
       peer,
       note: ban.note,
       createdAt: ban.createdAt,

@@ -1,5 +1,5 @@
 /** What the defence reports. The engine forwards these as its `ban` and `peer-credit` events. */
-import type { BanEvidence, BanReason, BanSource } from './ban-store.ts'
+import type { BanEvidence, BanReason, BanSource, RuleEvidence } from './ban-store.ts'
 
 export interface BanEvent {
   /** The address key banned: an IPv4 address or an IPv6 /64. */
@@ -7,6 +7,8 @@ export interface BanEvent {
   reason: BanReason
   source: BanSource
   evidence: BanEvidence | null
+  /** Set when a rule (src/rules) made the ban. */
+  rule?: RuleEvidence
   /** The connection that gave the evidence, when there was one. */
   peer: { host: string; port: number; peerId: string | null } | null
   note: string

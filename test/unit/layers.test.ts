@@ -105,6 +105,13 @@ export function layerViolations(file: string, imports: ImportRecord[]): string[]
       violations.push(`${where}: feeds sit above provenance and the engine, which must not import them`)
     if (within(file, 'src/feeds') && FEED_USERS.some((dir) => within(record.target, dir)))
       violations.push(`${where}: feeds must not import the API, the CLI or the server`)
+    // The rules feed the defence's ban path; they see wires through the EnginePlugin shape only.
+    if (within(file, 'src/rules')) {
+      if (within(record.target, 'src/engine'))
+        violations.push(`${where}: src/rules must not import the engine`)
+      if (within(record.target, 'src/reputation'))
+        violations.push(`${where}: src/rules must not import src/reputation (it hands records to a sink)`)
+    }
     if (within(file, 'renderer')) {
       if (within(record.target, 'src') && record.target !== CONTRACT) {
         violations.push(`${where}: renderer/ may import only ${CONTRACT} from src/`)
@@ -181,6 +188,16 @@ describe('layers', () => {
       'src/ must not import renderer/',
     ],
     ['src/defence/x.ts', "import { Engine } from '../engine/engine.ts'", 'must not import the engine'],
+    [
+      'src/rules/x.ts',
+      "import type { Torrent } from '../engine/engine.ts'",
+      'src/rules must not import the engine',
+    ],
+    [
+      'src/rules/x.ts',
+      "import { ReputationStore } from '../reputation/store.ts'",
+      'must not import src/reputation',
+    ],
     [
       'src/provenance/x.ts',
       "import type { Engine } from '../engine/engine.ts'",

@@ -10,6 +10,11 @@ const REASONS: Record<BanView['reason'], string> = {
   'protocol-violation': 'Sent a wire message its type does not allow, or flooded requests',
   manual: 'Banned by you',
   imported: 'From an imported blocklist',
+  'client-rule': 'Matched a peer ID or client rule',
+  'progress-cheat': 'Reported progress it cannot have',
+  'multi-dial': 'Too many connections from one network',
+  idle: 'Held connections open without asking for anything',
+  'rule-strikes': 'Too many rule strikes',
 }
 
 const FORMATS: { id: ReportFormat; label: string }[] = [
@@ -100,6 +105,16 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
 
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
+  if (ban.rule)
+    return (
+      <span className="subline" data-rule={ban.rule.rule}>
+        {ban.note} (rule <code>{ban.rule.rule}</code>:{' '}
+        {Object.entries(ban.rule.facts)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ')}
+        )
+      </span>
+    )
   if (!evidence) return <span className="subline">{ban.note || '—'}</span>
   if ('messageId' in evidence) {
     return (

@@ -15,6 +15,7 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
@@ -22,7 +23,12 @@ const MALFORMED_SHOWN = 50
 
 function describeBan(ban: Ban): string {
   const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
-  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+  const rule = ban.rule
+    ? `  [rule ${ban.rule.rule}: ${Object.entries(ban.rule.facts)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}]`
+    : ''
+  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}${rule}`
 }
 
 async function readInput(file: string): Promise<Uint8Array> {
@@ -191,4 +197,6 @@ export function registerBans(program: Command): void {
         )
       })
     })
+
+  registerSubscriptions(bans)
 }

@@ -71,6 +71,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'bans.import': () => {
       throw new Error('not in this test')
     },
+    'rules.get': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: true }),
+    'rules.set': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: false }),
+    'rules.test': () => ({ peers: 0, observations: 0, findings: [] }),
     'torrents.offerEnvelope': () => {
       throw new Error('not in this test')
     },

@@ -201,7 +201,11 @@ const SCENARIOS = ['poison', 'provenance', 'reputation', 'hostile-wire'] as cons
 
 type ScenarioModule = Record<string, unknown>
 
-async function runScenario(name: string, runs: number | undefined): Promise<boolean> {
+async function runScenario(
+  name: string,
+  runs: number | undefined,
+  sizeMib: number | undefined,
+): Promise<boolean> {
   const file = path.join(BENCH_DIR, `${name}.ts`)
   if (!existsSync(file)) {
     console.log(`\n## ${name}: bench/${name}.ts does not exist yet, skipped`)
@@ -222,7 +226,12 @@ async function runScenario(name: string, runs: number | undefined): Promise<bool
   const run = module[runName] as (options: Record<string, unknown>) => Promise<unknown>
   const log = formatName ? (line: string) => console.error(line) : (line: string) => console.log(line)
   try {
-    const result = await run({ log, ...(runs !== undefined ? { repeats: runs } : {}) })
+    const result = await run({
+      log,
+      ...(runs !== undefined ? { repeats: runs } : {}),
+      // Only scenarios that read `sizeMib` (hostile-wire) use it.
+      ...(sizeMib !== undefined ? { sizeMib } : {}),
+    })
     if (formatName) console.log((module[formatName] as (value: unknown) => string)(result))
     return true
   } catch (error) {
@@ -235,6 +244,7 @@ interface Flags {
   sizeMib: number
   runs: number
   runsGiven: boolean
+  sizeGiven: boolean
   pieceLength: number
   seederNoDelay: boolean
   scenarios: Set<string>
@@ -262,6 +272,7 @@ function parseFlags(argv: string[]): Flags {
     sizeMib: positive('--size', value('--size') ?? process.env.VOUCH_BENCH_SIZE_MIB, 256),
     runs: Math.round(positive('--runs', value('--runs'), 3)),
     runsGiven: value('--runs') !== undefined,
+    sizeGiven: value('--size') !== undefined || process.env.VOUCH_BENCH_SIZE_MIB !== undefined,
     pieceLength: Math.round(positive('--piece-length', value('--piece-length'), 256 * 1024)),
     // Like bench/poison.ts: real clients' seeders set TCP_NODELAY, so the default does too.
     seederNoDelay: !argv.includes('--seeder-nagle'),
@@ -285,7 +296,12 @@ async function main(): Promise<number> {
   }
   for (const name of SCENARIOS) {
     if (flags.scenarios.has(name))
-      ok = (await runScenario(name, flags.runsGiven ? flags.runs : undefined)) && ok
+      ok =
+        (await runScenario(
+          name,
+          flags.runsGiven ? flags.runs : undefined,
+          flags.sizeGiven ? flags.sizeMib : undefined,
+        )) && ok
   }
   return ok ? 0 : 1
 }

@@ -14,6 +14,17 @@ export type AuditEventType =
   | 'ban.created'
   | 'ban.lifted'
   | 'ban.imported'
+  | 'feed.followed'
+  | 'feed.removed'
+  | 'feed.published'
+  | 'feed.release'
+  | 'feed.release-refused'
+  | 'feed.rolled-back'
+  | 'feed.item-ignored'
+  /** A rule (src/rules) shadow-banned a peer: it stays connected and is never uploaded to. */
+  | 'rule.shadowed'
+  /** rules.json was replaced (from the UI). */
+  | 'rules.changed'
 
 export interface AuditEvent {
   type: AuditEventType

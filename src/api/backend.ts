@@ -1,18 +1,32 @@
+import path from 'node:path'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
+import { SubscriptionScheduler, Subscriptions } from '../reputation/subscriptions.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
+import { FeedDaemon } from '../feeds/daemon.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
-import { ApiService } from './service.ts'
+import { dataPaths } from '../engine/paths.ts'
+import { ApiService, runtimeSettingsOf } from './service.ts'
+import { defaultSettings, SettingsStore } from './settings-store.ts'
 
 export interface BackendOptions {
+  /**
+   * Options given here win over HOME/settings.json for this run: a `downloadDir` is saved as the
+   * new setting; a network switch given as false (`--no-dht`) turns it off for this run only.
+   */
   engine: EngineOptions
   version: string
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
+  /** How often blocklist subscriptions are checked for being due, ms (default a minute). */
+  subscriptionCheckMs?: number
   logInternal?: InternalErrorLog
+  /** How often followed feeds are polled, ms (default 10 minutes). */
+  feedPollIntervalMs?: number
 }
 
 /** The engine with every feature module attached, and the API service over it. */
@@ -21,6 +35,8 @@ export interface Backend {
   service: ApiService
   reputation: Reputation
   trust: TrustStore
+  /** Polls followed feeds and re-puts kept items; null with the DHT off. */
+  feedDaemon: FeedDaemon | null
   close(): Promise<void>
 }
 
@@ -31,6 +47,23 @@ export interface Backend {
  */
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   const home = options.engine.home
+  const settings = await SettingsStore.open(home, defaultSettings(dataPaths(home).downloads), (message) =>
+    options.logInternal?.(message, null),
+  )
+  if (options.engine.downloadDir !== undefined) {
+    await settings.update({ downloadDir: path.resolve(options.engine.downloadDir) })
+  }
+  const saved = settings.current
+  const engineOptions: EngineOptions = {
+    ...options.engine,
+    downloadDir: saved.downloadDir,
+    torrentPort: options.engine.torrentPort || (saved.listenPort ?? 0),
+    dht: options.engine.dht ?? saved.dht,
+    lsd: options.engine.lsd ?? saved.lsd,
+    natUpnp: options.engine.natUpnp ?? saved.upnp,
+    natPmp: options.engine.natPmp ?? saved.natPmp,
+    utPex: options.engine.utPex ?? saved.pex,
+  }
   const reputation = openReputation(home)
   const trust = TrustStore.forHome(home)
   // The service is created after the engine, but the gate reports acceptances from the first add
@@ -47,8 +80,8 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   let engine: Engine
   try {
     engine = await createEngine({
-      ...options.engine,
-      ...reputation.engineOptions(options.engine),
+      ...engineOptions,
+      ...reputation.engineOptions(engineOptions),
       audit,
       trust,
     })
@@ -57,11 +90,31 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     throw error
   }
   const disconnect = reputation.connect(engine)
+  engine.configure(runtimeSettingsOf(saved))
+  const feeds = FeedStore.forHome(home)
+  // Feeds ride on the engine's DHT node; with the DHT off there is nothing to poll or re-put.
+  const dht = engine.dht
+  const feedDaemon = dht
+    ? new FeedDaemon({
+        dht,
+        feeds,
+        trust,
+        audit,
+        follow: true,
+        ...(options.feedPollIntervalMs ? { pollIntervalMs: options.feedPollIntervalMs } : {}),
+        startRelease: async (release) => {
+          await engine.add(release.magnet, release.outDir ? { downloadDir: release.outDir } : {})
+        },
+        onChange: () => late.service?.events.publish('feeds.changed', {}),
+        ...(options.logInternal ? { onError: (message) => options.logInternal?.('feeds', message) } : {}),
+      })
+    : null
   const created = new ApiService({
     engine,
     version: options.version,
     trust,
     reputation: reputation.store,
+    rules: reputation.rules,
     audit,
     heldState: (infoHash) => provenanceOf(engine)?.stateOf(infoHash),
     offerEnvelopes: async (infoHash, envelopes) => {
@@ -70,21 +123,37 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       return gate.offerEnvelopes(infoHash, envelopes)
     },
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
+    settings,
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
+    feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },
   })
   late.service = created
+  feedDaemon?.start()
+  // Blocklist subscriptions (vouch bans subscribe) are fetched again when due.
+  const scheduler = new SubscriptionScheduler(new Subscriptions(home), reputation.store, {
+    ...(options.subscriptionCheckMs ? { checkEveryMs: options.subscriptionCheckMs } : {}),
+    onError: (error) => options.logInternal?.('blocklist subscriptions', error),
+  })
   for (const event of early.splice(0)) created.observeAudit(event)
+  let closing: Promise<void> | undefined
   return {
     engine,
     service: created,
     reputation,
     trust,
-    async close() {
-      created.close()
-      await engine.close()
-      disconnect()
-      reputation.close()
+    feedDaemon,
+    /** Idempotent: a shell and its shutdown hook may both close it. */
+    close() {
+      closing ??= (async () => {
+        await feedDaemon?.close()
+        await scheduler.close()
+        created.close()
+        await engine.close()
+        disconnect()
+        reputation.close()
+      })()
+      return closing
     },
   }
 }

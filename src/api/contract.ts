@@ -16,6 +16,13 @@ export const COMMAND_CHANNEL = 'vouch:command'
 export const EVENT_CHANNEL = 'vouch:event'
 /** Path of the WebSocket endpoint of the headless server. */
 export const WEBSOCKET_PATH = '/api'
+/**
+ * WebSocket subprotocols of the headless API. A browser page offers both; the second carries the
+ * token (a browser cannot set Authorization on a WebSocket, and a cookie would reach every other
+ * server on the same host, whatever its port). The server answers with the first, never the token.
+ */
+export const WEBSOCKET_PROTOCOL = 'vouch.v1'
+export const WEBSOCKET_TOKEN_PROTOCOL_PREFIX = 'vouch-token.'
 
 /** A .torrent file sent by the UI, base64 encoded; matches MAX_TORRENT_FILE_BYTES (16 MiB). */
 export const MAX_TORRENT_FILE_BASE64 = Math.ceil((16 * 1024 * 1024) / 3) * 4
@@ -53,6 +60,20 @@ export const ProvenanceSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed'), publishers: z.array(PublisherSchema).min(1) }),
 ])
 
+export const TORRENT_STATES = [
+  'downloading',
+  'seeding',
+  'paused',
+  'queued',
+  /** A magnet the provenance gate holds: nothing selected or written until a signature is accepted. */
+  'held',
+  'refused',
+  /** Stopped by an error (see `error`). */
+  'error',
+  /** Metadata known, existing data being hashed. */
+  'checking',
+] as const
+
 export const TorrentViewSchema = z.object({
   infoHash,
   name: z.string(),
@@ -62,16 +83,127 @@ export const TorrentViewSchema = z.object({
   uploaded: nonNegative,
   /** 0..1 */
   progress: z.number().min(0).max(1),
-  /** Bytes per second. */
+  /** Bytes per second; 0 when held, paused, queued, done (download) or no peer is sending. */
   downloadSpeed: nonNegative,
   uploadSpeed: nonNegative,
   numPeers: z.number().int().nonnegative(),
-  /** Milliseconds; null when unknown. */
+  /** Milliseconds; null when unknown, and for held, paused, queued, idle and done torrents. */
   timeRemaining: nonNegative.nullable(),
   done: z.boolean(),
   /** False for a magnet until a peer sends the metadata. */
   hasMetadata: z.boolean(),
   provenance: ProvenanceSchema,
+  state: z.enum(TORRENT_STATES),
+  /** Paused by the user (a queued torrent is not paused). */
+  paused: z.boolean(),
+  /** The folder the torrent's files are saved under. */
+  savePath: z.string(),
+  /** ms since epoch */
+  addedAt: nonNegative,
+  /** Uploaded over downloaded bytes. */
+  ratio: nonNegative,
+  /** Why the torrent stopped, for state `error`. */
+  error: z.string().nullable(),
+})
+
+export const FILE_PRIORITIES = ['skip', 'low', 'normal', 'high'] as const
+
+export const TorrentFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the save path, as in the metadata. */
+  path: z.string(),
+  length: nonNegative,
+  downloaded: nonNegative,
+  progress: z.number().min(0).max(1),
+  /** `skip`: deselected, its pieces are never requested (unless a wanted file shares them). */
+  priority: z.enum(FILE_PRIORITIES),
+})
+
+export const TorrentPeerSchema = z.object({
+  address: z.string(),
+  port: z.number().int().nonnegative(),
+  /** From the extended handshake's `v`, else from the peer ID; `unknown` when neither says. */
+  client: z.string(),
+  flags: z.object({
+    incoming: z.boolean(),
+    encrypted: z.boolean(),
+    /** We choke the peer. */
+    choked: z.boolean(),
+    /** We are interested in the peer's pieces. */
+    interested: z.boolean(),
+    peerChoking: z.boolean(),
+    peerInterested: z.boolean(),
+  }),
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** The share of pieces the peer has, 0..1. */
+  progress: z.number().min(0).max(1),
+  downloaded: nonNegative,
+  uploaded: nonNegative,
+  /** Reputation of the address, decayed to now; null when Vouch has no record of it. */
+  score: z.number().nullable(),
+  banned: z.boolean(),
+})
+
+export const TrackerViewSchema = z.object({
+  url: z.string(),
+  status: z.enum(['working', 'updating', 'error', 'disabled']),
+  peers: z.number().int().nonnegative().nullable(),
+  /** ms since epoch */
+  lastAnnounce: z.number().nullable(),
+  error: z.string().nullable(),
+})
+
+export const TorrentDetailsSchema = z.object({
+  infoHash,
+  savePath: z.string(),
+  pieceLength: nonNegative,
+  pieceCount: z.number().int().nonnegative(),
+  /** Verified pieces as a BitTorrent bitfield (most significant bit first), base64. */
+  pieces: z.string(),
+  files: z.array(TorrentFileSchema),
+  peers: z.array(TorrentPeerSchema),
+  trackers: z.array(TrackerViewSchema),
+})
+
+/** Bytes per second, or null for no limit. */
+const rateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 1024 ** 3)
+  .nullable()
+
+/**
+ * The settings screen, persisted in HOME/settings.json and applied at once (the listening port
+ * and the DHT/LSD/UPnP/NAT-PMP/PEX switches when the engine next starts: WebTorrent fixes them
+ * when the client is created). No setting makes unsigned torrents acceptable.
+ */
+export const SettingsSchema = z.strictObject({
+  /** Absolute path where new torrents are saved. */
+  downloadDir: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((dir) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(dir), 'expected an absolute path'),
+  downloadLimit: rateLimit,
+  uploadLimit: rateLimit,
+  /** Pause a seeding torrent once uploaded ÷ downloaded reaches this. */
+  seedRatioLimit: z.number().positive().max(1000).nullable(),
+  /** Pause a torrent once it has seeded this long. */
+  seedTimeLimitMinutes: z.number().int().positive().max(525_600).nullable(),
+  /** Downloads running at once; the rest wait, `queued`. */
+  maxActiveDownloads: z.number().int().positive().max(10_000).nullable(),
+  maxActiveSeeds: z.number().int().positive().max(10_000).nullable(),
+  /** Port for peers; null = any free port. */
+  listenPort: z.number().int().min(1).max(65535).nullable(),
+  dht: z.boolean(),
+  lsd: z.boolean(),
+  upnp: z.boolean(),
+  natPmp: z.boolean(),
+  pex: z.boolean(),
+  notifications: z.boolean(),
+  theme: z.enum(['system', 'light', 'dark']),
 })
 
 /** Why the provenance policy refused a torrent, with what the user needs to decide to pin. */
@@ -90,7 +222,8 @@ export const RefusalSchema = z.object({
 })
 
 export const AddResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('added'), infoHash, name: z.string() }),
+  /** `duplicate`: the torrent was already in the list (peers given were added to it). */
+  z.object({ status: z.literal('added'), infoHash, name: z.string(), duplicate: z.boolean() }),
   z.object({ status: z.literal('refused'), refusal: RefusalSchema }),
 ])
 
@@ -125,6 +258,42 @@ export const PublisherViewSchema = z.object({
   revokedAt: z.string().nullable(),
   status: z.enum(['pinned', 'expired', 'revoked']),
 })
+
+/** A followed publisher feed (BEP 46), as the Feeds screen shows it. */
+export const FeedViewSchema = z.object({
+  /** The BEP 44 target, hex. */
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  outDir: z.string().nullable(),
+  notifyOnly: z.boolean(),
+  lastSeq: z.number().nullable(),
+  lastInfoHash: z.string().nullable(),
+  /** ISO 8601: when the last release was accepted. */
+  lastUpdate: z.string().nullable(),
+  lastPollAt: z.string().nullable(),
+  nextPollAt: z.string().nullable(),
+  state: z.enum(['waiting', 'ok', 'stale', 'refused', 'error']),
+  stale: z.boolean(),
+  lastError: z.string().nullable(),
+  /** With notify-only: the newest release, announced but not started. */
+  available: z.object({ seq: z.number(), infoHash: z.string() }).nullable(),
+})
+
+/** A feed magnet read before subscribing: whose key it is and whether it is pinned. */
+export const FeedDescriptionSchema = z.object({
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  publicKey: z.string(),
+  /** The pinned name of the key; null when it must be pinned first. */
+  pinnedAs: z.string().nullable(),
+  revoked: z.boolean(),
+})
+
+const feedMagnet = z.string().trim().min(1).max(2048)
 
 /** What Vouch remembers about one address (IPv4, or an IPv6 /64). */
 export const PeerViewSchema = z.object({
@@ -168,22 +337,47 @@ export const WireEvidenceSchema = z.object({
 })
 
 export const BanEvidenceSchema = z.union([BlockEvidenceSchema, WireEvidenceSchema])
+/** What a rule of rules.json saw (src/rules): the evidence of a ban no block proves. */
+export const RuleEvidenceSchema = z.object({
+  rule: z.string(),
+  kind: z.enum([
+    'client',
+    'progress-ahead',
+    'progress-rewind',
+    'claims-then-requests',
+    'over-download',
+    'multi-dial',
+    'idle',
+    'strikes',
+  ]),
+  infoHash: z.string().nullable(),
+  facts: z.record(z.string(), z.union([z.string(), z.number()])),
+})
+
+export const BAN_REASONS = [
+  'poisoned-block',
+  'sole-contributor',
+  'strikes',
+  'unsolicited',
+  'protocol-violation',
+  'manual',
+  'imported',
+  'client-rule',
+  'progress-cheat',
+  'multi-dial',
+  'idle',
+  'rule-strikes',
+] as const
 
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */
   address: z.string(),
   rangeEnd: z.string().nullable(),
-  reason: z.enum([
-    'poisoned-block',
-    'sole-contributor',
-    'strikes',
-    'unsolicited',
-    'protocol-violation',
-    'manual',
-    'imported',
-  ]),
+  reason: z.enum(BAN_REASONS),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
+  /** Set when a rule made the ban: which rule, and what it measured. */
+  rule: RuleEvidenceSchema.optional(),
   note: z.string(),
   /** ms since epoch */
   createdAt: z.number(),
@@ -231,6 +425,66 @@ export const BlocklistImportSchema = z.object({
     .max(MAX_MALFORMED_LISTED),
   /** Open connections to newly listed addresses that the import closed. */
   connectionsClosed: z.number().int().nonnegative(),
+  /**
+   * Entries refused without `force`: wider than an IPv4 /8 or IPv6 /32, or covering loopback or
+   * this machine's addresses (src/reputation/blocklist-import.ts). All are counted, the first listed.
+   */
+  refusedCount: z.number().int().nonnegative(),
+  refused: z
+    .array(
+      z.object({
+        range: z.string(),
+        label: z.string(),
+        reason: z.enum(['too-wide', 'loopback', 'own-address']),
+        message: z.string(),
+      }),
+    )
+    .max(MAX_MALFORMED_LISTED),
+})
+
+/** One row of the audit log, as it was committed. */
+export const AuditEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  /** ms since epoch */
+  at: z.number(),
+  /** ban.created, ban.lifted, ban.imported, provenance.accepted|refused|override, trust.* */
+  type: z.string(),
+  /** What it is about: an infohash, an address, a key fingerprint, a file name. */
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+})
+
+/** HOME/rules.json as the Rules screen edits it. */
+export const RulesViewSchema = z.object({
+  file: z.string(),
+  /** The file's text, or the defaults written out when there is no file. */
+  text: z.string(),
+  /** True when no rules.json exists and the defaults apply. */
+  isDefault: z.boolean(),
+})
+
+/** The largest rules.json the API accepts. */
+export const MAX_RULES_TEXT = 256 * 1024
+
+export const DryRunSchema = z.object({
+  peers: z.number().int().nonnegative(),
+  observations: z.number().int().nonnegative(),
+  findings: z.array(
+    z.object({
+      address: z.string(),
+      outcome: z.enum(['ban', 'shadow', 'strikes']),
+      reason: z.enum(BAN_REASONS),
+      strikes: z.number().int().nonnegative(),
+      verdicts: z.array(
+        z.object({
+          action: z.enum(['ban', 'strike', 'shadow']),
+          reason: z.enum(BAN_REASONS),
+          note: z.string(),
+          evidence: RuleEvidenceSchema,
+        }),
+      ),
+    }),
+  ),
 })
 
 /** The answer to envelopes offered for a magnet the gate holds. */
@@ -274,10 +528,42 @@ export const COMMANDS = {
     args: z.strictObject({ infoHash, text: z.string().trim().min(1).max(MAX_ENVELOPE_TEXT) }),
     result: OfferResultSchema,
   },
+  /** `deleteData`: also delete the torrent's files (only those, only under its save path). */
   'torrents.remove': {
     args: z.strictObject({ infoHash, deleteData: z.boolean().optional() }),
     result: z.object({ removed: z.boolean() }),
   },
+  /** Close every connection of a torrent and make no new ones until resumed (kept across restarts). */
+  'torrents.pause': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  'torrents.resume': { args: z.strictObject({ infoHash }), result: TorrentViewSchema },
+  /** Dial a peer for this torrent; it is remembered and dialled again after a resume or restart. */
+  'torrents.addPeer': {
+    args: z.strictObject({ infoHash, address: peerAddress }),
+    result: z.object({ added: z.boolean() }),
+  },
+  /** Files, peers, trackers and the pieces map of one torrent. */
+  'torrents.details': { args: z.strictObject({ infoHash }), result: TorrentDetailsSchema },
+  /** Change file priorities (by index); kept across restarts. */
+  'torrents.setFiles': {
+    args: z.strictObject({
+      infoHash,
+      files: z
+        .array(
+          z.strictObject({
+            index: z.number().int().nonnegative().max(1_000_000),
+            priority: z.enum(FILE_PRIORITIES),
+          }),
+        )
+        .min(1)
+        .max(100_000),
+    }),
+    result: TorrentDetailsSchema,
+  },
+  /** Announce to the torrent's trackers and the DHT now. */
+  'torrents.reannounce': { args: z.strictObject({ infoHash }), result: z.object({ ok: z.literal(true) }) },
+  'settings.get': { args: noArgs, result: SettingsSchema },
+  /** Change some settings; the answer is all of them as now saved and applied. */
+  'settings.set': { args: SettingsSchema.partial(), result: SettingsSchema },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
 
@@ -305,7 +591,11 @@ export const COMMANDS = {
   'bans.list': { args: noArgs, result: z.array(BanViewSchema) },
   'bans.lift': {
     args: z.strictObject({ address: z.string().min(1).max(100) }),
-    result: z.object({ lifted: z.number() }),
+    result: z.object({
+      lifted: z.number(),
+      /** Ranges lifted because they covered the address (`first-last (source: label)`). */
+      ranges: z.array(z.string()),
+    }),
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
@@ -321,7 +611,38 @@ export const COMMANDS = {
    * Ban every range of a blocklist file the user picked (P2P, DAT, CIDR, plain addresses, gzip
    * too); open connections to listed addresses close at once. Malformed lines are counted.
    */
-  'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
+  'bans.import': {
+    args: uploadedFile(MAX_TORRENT_FILE_BASE64).extend({
+      /** Import the entries that would otherwise be refused (too wide, loopback, own address). */
+      force: z.boolean().optional(),
+    }),
+    result: BlocklistImportSchema,
+  },
+
+  'feeds.list': { args: noArgs, result: z.array(FeedViewSchema) },
+  /** Read a pasted feed magnet: its key's fingerprint, and whether that key is pinned yet. */
+  'feeds.describe': { args: z.strictObject({ magnet: feedMagnet }), result: FeedDescriptionSchema },
+  /** Follow a feed; refused (with the key) until its key is pinned. */
+  'feeds.follow': {
+    args: z.strictObject({ magnet: feedMagnet, notifyOnly: z.boolean().optional() }),
+    result: FeedViewSchema,
+  },
+  'feeds.remove': {
+    args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{40}$/) }),
+    result: FeedViewSchema,
+  },
+  /** The ban rules file (HOME/rules.json), or the defaults. */
+  'rules.get': { args: noArgs, result: RulesViewSchema },
+  /** Validate and save rules.json; the running engine applies it to new connections at once. */
+  'rules.set': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT) }),
+    result: RulesViewSchema,
+  },
+  /** Dry run: which recorded peers these rules (default: the saved ones) would have banned, and why. */
+  'rules.test': {
+    args: z.strictObject({ text: z.string().min(1).max(MAX_RULES_TEXT).optional() }),
+    result: DryRunSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -344,6 +665,17 @@ export const EVENTS = {
   /** Bans were lifted or imported, or the trust store changed: lists should be fetched again. */
   'bans.changed': z.object({}),
   'trust.changed': z.object({}),
+  'settings.changed': SettingsSchema,
+  /** A followed feed was polled, changed, added or removed: the Feeds screen fetches again. */
+  'feeds.changed': z.object({}),
+  /** A piece failed its hash check; `bytes` (the piece's length) were thrown away. */
+  'torrent.hashFailed': z.object({
+    infoHash,
+    piece: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
+  /** An entry was committed to the hash-chained audit log (bans, lifts, imports, provenance, trust). */
+  'audit.recorded': AuditEntrySchema,
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -365,6 +697,10 @@ export type Events = { [K in EventName]: z.output<(typeof EVENTS)[K]> }
 
 export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
+export type TorrentState = (typeof TORRENT_STATES)[number]
+export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type Settings = z.output<typeof SettingsSchema>
+export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>
 export type AddResult = z.output<typeof AddResultSchema>
@@ -376,6 +712,11 @@ export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
 export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
+export type FeedView = z.output<typeof FeedViewSchema>
+export type FeedDescription = z.output<typeof FeedDescriptionSchema>
+export type AuditEntry = z.output<typeof AuditEntrySchema>
+export type RulesView = z.output<typeof RulesViewSchema>
+export type DryRun = z.output<typeof DryRunSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

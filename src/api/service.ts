@@ -2,6 +2,7 @@ import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { GateRefusal, TorrentStats } from '../engine/events.ts'
+import type { RuntimeSettings } from '../engine/scheduler.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
 import { envelopesFromMagnet, parseSidecar } from '../provenance/carriers.ts'
@@ -9,11 +10,27 @@ import type { Decision } from '../provenance/policy.ts'
 import type { EnvelopeCandidate } from '../provenance/torrent.ts'
 import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
-import type { AddResult, AppInfo, OfferResult, Provenance, Refusal, TorrentView } from './contract.ts'
+import type { RulesPlugin } from '../rules/live.ts'
+import { feedAuditEntries } from './audit-feed.ts'
+import type {
+  AddResult,
+  AppInfo,
+  OfferResult,
+  Provenance,
+  Refusal,
+  Settings,
+  TorrentDetailsView,
+  TorrentState,
+  TorrentView,
+} from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
+import { rulesHandlers } from './rules-handlers.ts'
+import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
+import { feedHandlers } from './feed-handlers.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
@@ -22,6 +39,8 @@ export interface ApiServiceOptions {
   trust: TrustStore
   /** Peers, bans and the audit log (reputation). */
   reputation: ReputationStore
+  /** The engine's live ban rules (reloaded when the Rules screen saves); null or absent without. */
+  rules?: RulesPlugin | null
   /** Where UI actions (pin, revoke, …) are audited; normally the reputation store. */
   audit?: AuditSink
   /** Where a magnet held by the provenance gate stands (see ProvenancePlugin.stateOf). */
@@ -30,9 +49,25 @@ export interface ApiServiceOptions {
   offerEnvelopes?: (infoHash: string, envelopes: readonly EnvelopeCandidate[]) => Promise<Decision>
   /** Judge admitted torrents again after a key is revoked or unpinned (ProvenancePlugin.reevaluate). */
   reevaluate?: () => Promise<unknown>
+  /** HOME/settings.json, already applied to the engine by the backend. */
+  settings: SettingsStore
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
+  feeds?: { store: FeedStore; nextPollAt: () => number | null }
+}
+
+/** The settings the engine applies to running torrents. */
+export function runtimeSettingsOf(settings: Settings): RuntimeSettings {
+  return {
+    downloadLimit: settings.downloadLimit,
+    uploadLimit: settings.uploadLimit,
+    seedRatioLimit: settings.seedRatioLimit,
+    seedTimeLimitMinutes: settings.seedTimeLimitMinutes,
+    maxActiveDownloads: settings.maxActiveDownloads,
+    maxActiveSeeds: settings.maxActiveSeeds,
+  }
 }
 
 export interface AddRequest {
@@ -76,8 +111,26 @@ export function envelopesInText(text: string): EnvelopeCandidate[] {
   return candidates
 }
 
-function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
+/** What the UI shows for a torrent: the engine's numbers, its provenance and one state. */
+export function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
   const finite = (value: number) => (Number.isFinite(value) && value >= 0 ? value : 0)
+  const held = provenance.status === 'held'
+  const state: TorrentState =
+    stats.error !== null
+      ? 'error'
+      : stats.paused
+        ? 'paused'
+        : held
+          ? 'held'
+          : stats.queued
+            ? 'queued'
+            : stats.checking
+              ? 'checking'
+              : stats.done
+                ? 'seeding'
+                : 'downloading'
+  // A held magnet exchanges only metadata; the engine already zeroes paused, queued and idle ones.
+  const moving = !held && state !== 'error'
   return {
     infoHash: stats.infoHash,
     name: stats.name,
@@ -85,17 +138,19 @@ function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
     downloaded: finite(stats.downloaded),
     uploaded: finite(stats.uploaded),
     progress: Math.min(1, finite(stats.progress)),
-    downloadSpeed: finite(stats.downloadSpeed),
-    uploadSpeed: finite(stats.uploadSpeed),
+    downloadSpeed: moving ? finite(stats.downloadSpeed) : 0,
+    uploadSpeed: moving ? finite(stats.uploadSpeed) : 0,
     numPeers: finite(stats.numPeers),
-    timeRemaining: stats.done
-      ? 0
-      : Number.isFinite(stats.timeRemaining) && stats.timeRemaining >= 0
-        ? stats.timeRemaining
-        : null,
+    timeRemaining: moving && stats.timeRemaining !== null ? finite(stats.timeRemaining) : null,
     done: stats.done,
-    hasMetadata: stats.length > 0,
+    hasMetadata: stats.hasMetadata,
     provenance,
+    state,
+    paused: stats.paused,
+    savePath: stats.savePath,
+    addedAt: finite(stats.addedAt),
+    ratio: finite(stats.ratio),
+    error: stats.error,
   }
 }
 
@@ -115,6 +170,8 @@ export class ApiService {
   /** What the user added, by infohash: named in a refusal that comes after the add returned. */
   readonly #names = new Map<string, string>()
   readonly #unsubscribe: (() => void)[] = []
+  /** The last `torrent.updated` sent per torrent, as JSON: unchanged torrents send nothing. */
+  readonly #published = new Map<string, string>()
   readonly #sampler: NodeJS.Timeout
 
   constructor(options: ApiServiceOptions) {
@@ -126,6 +183,7 @@ export class ApiService {
       if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
     }
     this.#forwardEngineEvents()
+    this.#unsubscribe.push(feedAuditEntries(options.reputation, this.events))
     // Bans that do not come from the defence's ban event (an import, the user): lists refetch.
     this.#unsubscribe.push(
       options.reputation.onBansAdded((bans) => {
@@ -161,7 +219,7 @@ export class ApiService {
     if (event.type === 'provenance.accepted') void this.#signed(event.subject, event.details)
     else if (event.type === 'provenance.override') {
       this.#provenance.set(event.subject, { status: 'unsigned-allowed' })
-      this.#publishUpdate(event.subject)
+      this.#publishQuietly(event.subject)
     } else if (event.type === 'ban.lifted' || event.type === 'ban.imported') {
       this.events.publish('bans.changed', {})
     }
@@ -184,7 +242,7 @@ export class ApiService {
       status: 'signed',
       publishers: fingerprints.map((fingerprint) => ({ name: nameOf(fingerprint), fingerprint })),
     })
-    this.#publishUpdate(infoHash)
+    this.#publishQuietly(infoHash)
   }
 
   /** Pinned publishers' names by fingerprint; none when the trust file cannot be read. */
@@ -202,6 +260,18 @@ export class ApiService {
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
         events: this.events,
+      }),
+      ...feedHandlers({
+        feeds: this.#options.feeds?.store ?? FeedStore.forHome(this.#engine.paths.home),
+        trust: this.#options.trust,
+        audit: this.#options.audit,
+        events: this.events,
+        nextPollAt: this.#options.feeds?.nextPollAt ?? (() => null),
+      }),
+      ...rulesHandlers({
+        home: this.#engine.paths.home,
+        store: this.#options.reputation,
+        live: this.#options.rules ?? null,
       }),
       'app.info': () => this.#info(),
       'torrents.list': () => this.#list(),
@@ -229,7 +299,67 @@ export class ApiService {
         this.#names.delete(infoHash)
         return { removed: known }
       },
+      'torrents.pause': async ({ infoHash }) => {
+        await this.#engine.pause(infoHash)
+        return this.#publishUpdate(infoHash)
+      },
+      'torrents.resume': async ({ infoHash }) => {
+        await this.#engine.resume(infoHash)
+        return this.#publishUpdate(infoHash)
+      },
+      'torrents.addPeer': async ({ infoHash, address }) => ({
+        added: await this.#engine.addPeer(infoHash, address),
+      }),
+      'torrents.details': ({ infoHash }) => this.#details(infoHash),
+      'torrents.setFiles': async ({ infoHash, files }) => {
+        await this.#engine.setFilePriorities(infoHash, files)
+        return this.#details(infoHash)
+      },
+      'torrents.reannounce': async ({ infoHash }) => {
+        if (!(await this.#engine.reannounce(infoHash))) {
+          throw new VouchError(
+            'bad-input',
+            'this torrent has no tracker and the DHT is off: nothing to announce to',
+            {
+              infoHash,
+            },
+          )
+        }
+        return { ok: true as const }
+      },
+      'settings.get': () => this.#options.settings.current,
+      'settings.set': (changes) => this.#setSettings(changes),
       'stats.history': () => this.history.samples(),
+    }
+  }
+
+  async #setSettings(changes: Partial<Settings>): Promise<Settings> {
+    const store = this.#options.settings
+    // The folder first: one that cannot be created is refused before anything is saved.
+    if (changes.downloadDir !== undefined && changes.downloadDir !== store.current.downloadDir) {
+      await this.#engine.setDownloadDir(changes.downloadDir)
+    }
+    const saved = await store.update(changes)
+    this.#engine.configure(runtimeSettingsOf(saved))
+    this.events.publish('settings.changed', saved)
+    return saved
+  }
+
+  /** The engine's details, with what the reputation store knows of each connected address. */
+  async #details(infoHash: string): Promise<TorrentDetailsView> {
+    const details = await this.#engine.details(infoHash)
+    const store = this.#options.reputation
+    return {
+      ...details,
+      peers: details.peers.map((peer) => {
+        const key = peer.address ? addressKey(peer.address) : ''
+        const record = key ? store.peers({ address: key, limit: 1 })[0] : undefined
+        return {
+          ...peer,
+          score: record?.score ?? null,
+          banned: key !== '' && store.banFor(key) !== undefined,
+        }
+      }),
     }
   }
 
@@ -244,7 +374,7 @@ export class ApiService {
         fingerprint,
         name: pinned.get(fingerprint) ?? fingerprint,
       }))
-      this.#publishUpdate(infoHash)
+      this.#publishQuietly(infoHash)
       return { status: 'accepted', infoHash, publishers }
     }
     return {
@@ -285,17 +415,23 @@ export class ApiService {
     // Known before the add returns: the gate may refuse a magnet as soon as its metadata arrives.
     const parsedName = (source.parsed as { name?: unknown }).name
     if (infoHash) this.#names.set(infoHash, typeof parsedName === 'string' && parsedName ? parsedName : label)
+    const duplicate =
+      infoHash !== null && this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
     try {
       const torrent = await this.#engine.add(source, {
         ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
         ...(request.peers ? { peers: request.peers } : {}),
       })
       if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
-      this.#publishUpdate(torrent.infoHash)
-      return { status: 'added', infoHash: torrent.infoHash, name: torrent.name ?? torrent.infoHash }
+      this.#publishQuietly(torrent.infoHash)
+      return {
+        status: 'added',
+        infoHash: torrent.infoHash,
+        name: torrent.name ?? torrent.infoHash,
+        duplicate,
+      }
     } catch (error) {
-      if (infoHash && !this.#engine.stats().some((torrent) => torrent.infoHash === infoHash))
-        this.#names.delete(infoHash)
+      if (infoHash && !duplicate) this.#names.delete(infoHash)
       if (isVouchError(error) && error.code === 'refused') {
         return { status: 'refused', refusal: refusalFrom(error, label, infoHash) }
       }
@@ -303,24 +439,40 @@ export class ApiService {
     }
   }
 
-  #publishUpdate(infoHash: string): void {
+  /** The torrent's view now, published when it differs from the last one sent. */
+  #publishUpdate(infoHash: string): TorrentView {
     const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
-    if (stats) this.events.publish('torrent.updated', viewOf(stats, this.#provenanceOf(infoHash)))
+    if (!stats) throw new VouchError('bad-input', `no torrent ${infoHash} in the list`, { infoHash })
+    return this.#publishIfChanged(stats)
+  }
+
+  #publishIfChanged(stats: TorrentStats): TorrentView {
+    const view = viewOf(stats, this.#provenanceOf(stats.infoHash))
+    const text = JSON.stringify(view)
+    if (this.#published.get(view.infoHash) !== text) {
+      this.#published.set(view.infoHash, text)
+      this.events.publish('torrent.updated', view)
+    }
+    return view
   }
 
   #forwardEngineEvents(): void {
     const engineEvents = this.#engine.events
     this.#unsubscribe.push(
-      engineEvents.on('progress', (stats) =>
-        this.events.publish('torrent.updated', viewOf(stats, this.#provenanceOf(stats.infoHash))),
-      ),
-      engineEvents.on('added', ({ infoHash }) => this.#publishUpdate(infoHash)),
-      engineEvents.on('metadata', ({ infoHash }) => this.#publishUpdate(infoHash)),
+      engineEvents.on('progress', (stats) => void this.#publishIfChanged(stats)),
+      engineEvents.on('added', ({ infoHash }) => this.#publishQuietly(infoHash)),
+      engineEvents.on('metadata', ({ infoHash }) => this.#publishQuietly(infoHash)),
       engineEvents.on('done', ({ infoHash, name }) => {
-        this.#publishUpdate(infoHash)
+        this.#publishQuietly(infoHash)
         this.events.publish('torrent.done', { infoHash, name })
       }),
-      engineEvents.on('removed', ({ infoHash }) => this.events.publish('torrent.removed', { infoHash })),
+      engineEvents.on('removed', ({ infoHash }) => {
+        this.#published.delete(infoHash)
+        this.events.publish('torrent.removed', { infoHash })
+      }),
+      engineEvents.on('hash-failure', ({ infoHash, piece, bytes }) =>
+        this.events.publish('torrent.hashFailed', { infoHash, piece, bytes }),
+      ),
       engineEvents.on('warning', ({ infoHash, message }) => {
         if (isHashFailureWarning(message)) this.history.countHashFailure()
         this.events.publish('notice', { level: 'warning', infoHash, message })
@@ -339,6 +491,12 @@ export class ApiService {
       engineEvents.on('peer-connected', ({ address }) => this.#countConnection(address, +1)),
       engineEvents.on('peer-disconnected', ({ address }) => this.#countConnection(address, -1)),
     )
+  }
+
+  /** Publish a torrent's view if it is still in the list (events may race a removal). */
+  #publishQuietly(infoHash: string): void {
+    const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
+    if (stats) this.#publishIfChanged(stats)
   }
 
   /** The gate's reason code, sentence and key, as the refusal dialog shows them for an add. */

@@ -17,13 +17,19 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
-function formatEta(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '--'
+export function formatEta(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return '--'
   const seconds = Math.round(ms / 1000)
   return seconds >= 3600
     ? `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`
     : `${Math.floor(seconds / 60)}m${seconds % 60}s`
 }
+
+/**
+ * The bar's line. cli-progress fills `{total}`, `{eta}`, `{value}`, `{percentage}`, `{duration}` and
+ * their `_formatted` forms itself, over whatever a payload says: our own fields need other names.
+ */
+export const BAR_FORMAT = '{bar} {percentage}% | {got}/{size} | {speed}/s | {peers} peers | ETA {remaining}'
 
 /** A progress bar with speed and peers on a terminal; plain lines (at most one per 5%) otherwise. */
 export function progressView(stream: NodeJS.WriteStream, enabled: boolean): ProgressView {
@@ -32,7 +38,7 @@ export function progressView(stream: NodeJS.WriteStream, enabled: boolean): Prog
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: '{bar} {percentage}% | {done}/{total} | {speed}/s | {peers} peers | ETA {eta}',
+        format: BAR_FORMAT,
         hideCursor: true,
         clearOnComplete: false,
       },
@@ -42,11 +48,11 @@ export function progressView(stream: NodeJS.WriteStream, enabled: boolean): Prog
     return {
       update(stats) {
         const payload = {
-          done: formatBytes(stats.downloaded),
-          total: formatBytes(stats.length),
+          got: formatBytes(stats.downloaded),
+          size: formatBytes(stats.length),
           speed: formatBytes(stats.downloadSpeed),
           peers: stats.numPeers,
-          eta: formatEta(stats.timeRemaining),
+          remaining: formatEta(stats.timeRemaining),
         }
         if (!started) {
           bar.start(1000, 0, payload)

@@ -56,8 +56,37 @@ export type BanReason =
   | 'manual'
   /** Imported from a blocklist. */
   | 'imported'
+  /** A peer ID or client-name rule of rules.json matched (src/rules). */
+  | 'client-rule'
+  /** The peer reported progress it cannot have, rewound it, or downloaded far more than the torrent. */
+  | 'progress-cheat'
+  /** One host (IPv4 /24, IPv6 /56) held more connections to one torrent than the rules allow. */
+  | 'multi-dial'
+  /** The peer held connections open without asking for anything. */
+  | 'idle'
+  /** Strikes from rules (src/rules) passed the rules' threshold. */
+  | 'rule-strikes'
 
 export type BanSource = 'automatic' | 'manual' | 'imported'
+
+/** What a rule of rules.json saw (src/rules): the ban's evidence when no block proves it. */
+export interface RuleEvidence {
+  /** The rule's id in rules.json, e.g. `progress` or a client rule's own id. */
+  rule: string
+  kind:
+    | 'client'
+    | 'progress-ahead'
+    | 'progress-rewind'
+    | 'claims-then-requests'
+    | 'over-download'
+    | 'multi-dial'
+    | 'idle'
+    | 'strikes'
+  /** The torrent the rule watched; null for rules about the peer itself (client names). */
+  infoHash: string | null
+  /** What was measured, named and in units a person can check (bytes, pieces, ms, counts). */
+  facts: Record<string, string | number>
+}
 
 export interface Ban {
   /** The address key: an IPv4 address, or an IPv6 /64 prefix written as `2001:db8:1:2::/64`. */
@@ -67,6 +96,8 @@ export interface Ban {
   reason: BanReason
   source: BanSource
   evidence: BanEvidence | null
+  /** Set when a rule (src/rules) made the ban. */
+  rule?: RuleEvidence
   /** Free text for people (label of a blocklist entry, a note). */
   note: string
   /** ms since epoch */

@@ -23,9 +23,10 @@ import type WebTorrent from 'webtorrent'
 import type { IpSet, Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { addressKey, addressOrdinal } from './address.ts'
-import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
-import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
+import type { Ban, BanEvidence, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
+import type { BanEvent, CreditEvent, HashFailureEvent, PeerContribution } from './events.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
+import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
 import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
 import { ProtocolDiscipline } from './protocol.ts'
@@ -40,6 +41,8 @@ export interface DefenceOptions {
   ledgerLimits?: Partial<LedgerLimits>
   onBan?: (event: BanEvent) => void
   onCredit?: (event: CreditEvent) => void
+  /** A piece failed its hash check (whoever sent it). */
+  onHashFailure?: (event: HashFailureEvent) => void
   onWarning?: (infoHash: string | null, message: string) => void
   now?: () => number
 }
@@ -49,6 +52,7 @@ interface TorrentInternals {
   _request(wire: Wire, index: number, hotswap: boolean): boolean
   _addPeer(peer: unknown, type: string, source?: string): unknown
   _update(): void
+  _updateWire(wire: Wire): unknown
   _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
   /** torrent-piece's Piece per index, null once verified. */
   pieces?: ({ _chunks?: number; _reservations?: number; _cancellations?: number[] | null } | null)[]
@@ -69,6 +73,7 @@ interface WireState {
 interface TorrentState {
   ledger: BlockLedger
   steering: RequestSteering
+  inFlight: InFlight
 }
 
 const FAILED_PIECE = /^Piece (\d+) failed verification$/
@@ -90,6 +95,8 @@ export class Defence {
   readonly #unsolicited: DecayingCounter
   /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
   readonly protocol: ProtocolDiscipline
+  /** When each address's first unsolicited block (since its last ban) arrived. */
+  readonly #firstUnsolicitedAt = new Map<string, number>()
 
   constructor(options: DefenceOptions) {
     this.#options = options
@@ -145,14 +152,27 @@ export class Defence {
     return entry && { ...entry }
   }
 
-  /** Ban by hand (or from an import): enforced exactly like an automatic ban. */
-  ban(address: string, options: { reason?: BanReason; note?: string; expiresAt?: number | null } = {}): Ban {
+  /**
+   * Ban by hand, from an import, or for a rule (src/rules, which passes its evidence and the
+   * connection that showed it): enforced exactly like an automatic ban.
+   */
+  ban(
+    address: string,
+    options: {
+      reason?: BanReason
+      note?: string
+      expiresAt?: number | null
+      rule?: RuleEvidence
+      peer?: BlockSender
+    } = {},
+  ): Ban {
     const reason = options.reason ?? 'manual'
     return this.#ban(addressKey(address), reason, {
       evidence: null,
-      infoHash: null,
-      peer: null,
+      infoHash: options.rule?.infoHash ?? null,
+      peer: options.peer ?? null,
       note: options.note ?? '',
+      ...(options.rule ? { rule: options.rule } : {}),
       ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
     })
   }
@@ -175,8 +195,10 @@ export class Defence {
       onEvidenceLost: (piece, suspects) => this.#strike(torrent, piece, suspects),
     })
     const internals = torrent as unknown as TorrentInternals
+    const inFlight = new InFlight()
     const steering = new RequestSteering({
       ledger,
+      inFlight,
       wires: () => torrent.wires,
       addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
       // The hot path: wires to a banned address are destroyed at the ban, so the steering only
@@ -187,7 +209,7 @@ export class Defence {
       preferenceWindowMs: 2000,
       now: this.#now,
     })
-    this.#torrents.set(torrent, { ledger, steering })
+    this.#torrents.set(torrent, { ledger, steering, inFlight })
     const request = internals._request
     let retry: NodeJS.Timeout | undefined
     internals._request = function (this: TorrentInternals, wire, index, hotswap) {
@@ -201,6 +223,18 @@ export class Defence {
         if (!torrent.destroyed) internals._update()
       }, VETO_RETRY_MS).unref()
       return false
+    }
+    // A connection on probation held to one piece gets the rest of that piece and nothing else: the
+    // picker's scan of every piece (and its speed ranking of every other wire per piece) would find
+    // each one vetoed.
+    const updateWire = internals._updateWire
+    internals._updateWire = function (this: TorrentInternals, wire) {
+      const pinned = wire.peerChoking || !wire.downloaded ? undefined : steering.pinnedPiece(wire)
+      if (pinned === undefined || !wire.peerPieces.get(pinned)) return updateWire.call(this, wire)
+      while (!wire.destroyed && this._request(wire, pinned, false)) {
+        // request every block of the piece this wire may have, as far as its pipeline allows
+      }
+      return undefined
     }
     // Every dial goes through _addPeer, including WebTorrent's own redials after a connection
     // closes (which skip the blocklist check in addPeer).
@@ -235,12 +269,21 @@ export class Defence {
       asked: new Map(),
     }
     this.#wires.set(wire, state)
+    const inFlight = this.#torrents.get(torrent)?.inFlight
+    inFlight?.connected(address)
+    wire.once('close', () => inFlight?.disconnected(address))
     const request = wire.request
     wire.request = (index, offset, length, cb) => {
       const key = `${index}:${offset}:${length}`
       state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
       if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
-      request.call(wire, index, offset, length, cb)
+      if (!inFlight) return request.call(wire, index, offset, length, cb)
+      // bittorrent-protocol calls every request back exactly once, however it ends.
+      inFlight.requested(address, index)
+      request.call(wire, index, offset, length, (error, block) => {
+        inFlight.answered(address, index)
+        cb?.(error, block)
+      })
     }
     const onPiece = wire._onPiece
     wire._onPiece = (index, offset, buffer) => {
@@ -290,16 +333,22 @@ export class Defence {
     const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
     if (!bitfield || bitfield.get(piece)) return
     // The ledger keeps a reference and hashes only if the piece fails or copies disagree.
-    this.#torrents
-      .get(torrent)
-      ?.ledger.record(piece, { sender: state.sender, offset, length: buffer.length, data: buffer })
+    this.#torrents.get(torrent)?.ledger.record(piece, {
+      sender: state.sender,
+      offset,
+      length: buffer.length,
+      data: buffer,
+      receivedAt: this.#now(),
+    })
   }
 
   #onUnsolicited(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
     const address = state.sender.address
     const contribution = this.#contribution(address)
     contribution.unsolicitedBlocks++
-    const count = this.#unsolicited.add(address, 1, this.#now())
+    const now = this.#now()
+    if (!this.#firstUnsolicitedAt.has(address)) this.#firstUnsolicitedAt.set(address, now)
+    const count = this.#unsolicited.add(address, 1, now)
     if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
     this.#ban(address, 'unsolicited', {
       evidence: {
@@ -312,6 +361,7 @@ export class Defence {
       infoHash: torrent.infoHash,
       peer: state.sender,
       note: `${contribution.unsolicitedBlocks} blocks that were never requested`,
+      firstBadBlockAt: this.#firstUnsolicitedAt.get(address) ?? now,
     })
   }
 
@@ -320,8 +370,14 @@ export class Defence {
     if (!state) return
     const verdict = state.ledger.fail(piece)
     state.steering.failed(piece)
+    this.#options.onHashFailure?.({
+      infoHash: torrent.infoHash,
+      piece,
+      bytes: piece === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength,
+      contributors: verdict.contributors,
+    })
     if (verdict.sole) {
-      const { sender, offset, digest: badDigest, bytes } = verdict.sole
+      const { sender, offset, digest: badDigest, bytes, firstReceivedAt } = verdict.sole
       const contribution = this.#contribution(sender.address)
       contribution.piecesBad++
       contribution.bytesBad += bytes
@@ -330,6 +386,7 @@ export class Defence {
         infoHash: torrent.infoHash,
         peer: sender,
         note: `sent every block of piece ${piece}, which failed its hash`,
+        firstBadBlockAt: firstReceivedAt,
       })
       return
     }
@@ -408,6 +465,7 @@ export class Defence {
         infoHash: torrent.infoHash,
         peer: culprit.sender,
         note: `block at offset ${culprit.offset} of piece ${piece} differed from the verified piece`,
+        firstBadBlockAt: culprit.receivedAt,
       })
     }
     for (const [address, bytes] of verdict.credit) {
@@ -427,6 +485,9 @@ export class Defence {
       peer: BlockSender | null
       note: string
       expiresAt?: number | null
+      /** When the first bad block behind this ban arrived; null without block evidence. */
+      firstBadBlockAt?: number | null
+      rule?: RuleEvidence
     },
   ): Ban {
     const now = this.#now()
@@ -442,6 +503,7 @@ export class Defence {
       reason,
       source: reason === 'manual' || reason === 'imported' ? reason : 'automatic',
       evidence: context.evidence,
+      ...(context.rule ? { rule: context.rule } : {}),
       note: context.note,
       createdAt: now,
       expiresAt:
@@ -453,6 +515,7 @@ export class Defence {
     this.#sessionBans.set(address, ban.expiresAt)
     this.#strikes.clear(address)
     this.#unsolicited.clear(address)
+    this.#firstUnsolicitedAt.delete(address)
     const peer = context.peer && {
       host: context.peer.host,
       port: context.peer.port,
@@ -465,6 +528,7 @@ export class Defence {
         reason,
         source: ban.source,
         evidence: ban.evidence,
+        ...(ban.rule ? { rule: ban.rule } : {}),
         expiresAt: ban.expiresAt,
         peer,
       },
@@ -475,10 +539,12 @@ export class Defence {
       reason,
       source: ban.source,
       evidence: ban.evidence,
+      ...(ban.rule ? { rule: ban.rule } : {}),
       peer,
       note: ban.note,
       createdAt: ban.createdAt,
       expiresAt: ban.expiresAt,
+      firstBadBlockAt: context.firstBadBlockAt ?? null,
       connectionsClosed,
     })
     return ban

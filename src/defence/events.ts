@@ -1,5 +1,5 @@
 /** What the defence reports. The engine forwards these as its `ban` and `peer-credit` events. */
-import type { BanEvidence, BanReason, BanSource } from './ban-store.ts'
+import type { BanEvidence, BanReason, BanSource, RuleEvidence } from './ban-store.ts'
 
 export interface BanEvent {
   /** The address key banned: an IPv4 address or an IPv6 /64. */
@@ -7,6 +7,8 @@ export interface BanEvent {
   reason: BanReason
   source: BanSource
   evidence: BanEvidence | null
+  /** Set when a rule (src/rules) made the ban. */
+  rule?: RuleEvidence
   /** The connection that gave the evidence, when there was one. */
   peer: { host: string; port: number; peerId: string | null } | null
   note: string
@@ -14,8 +16,24 @@ export interface BanEvent {
   createdAt: number
   /** ms since epoch; null = permanent */
   expiresAt: number | null
+  /**
+   * When the first bad block behind the ban arrived (ms since epoch): the poisoned block that
+   * differed, the earliest block of a failed piece it alone sent, or its first unsolicited block.
+   * Null for bans without block evidence (strikes, manual, imported).
+   */
+  firstBadBlockAt: number | null
   /** Open connections to the address that the ban closed, across all torrents. */
   connectionsClosed: number
+}
+
+/** A piece failed its hash check. */
+export interface HashFailureEvent {
+  infoHash: string
+  piece: number
+  /** The piece's length: bytes received that had to be thrown away. */
+  bytes: number
+  /** Address keys that sent blocks of the failed piece. */
+  contributors: string[]
 }
 
 /** An address contributed blocks of a piece that verified. */

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type Dht from 'bittorrent-dht'
 import type Wire from 'bittorrent-protocol'
 import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
@@ -8,12 +9,20 @@ import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
+import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
+import { deleteTorrentData } from './data-removal.ts'
+import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
+import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import { NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
+import { TrackerWatch } from './tracker-status.ts'
+import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
+import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 import { unchokeEarlyInterest } from './wire-fixes.ts'
 import { guardClient, type RequestFlood, type WireGuardOptions, type WireViolation } from './wire-guard.ts'
@@ -26,6 +35,8 @@ export interface EngineOptions {
   /** TCP/uTP listening port; 0 picks a free one. */
   torrentPort?: number
   dht?: boolean
+  /** HOST:PORT of DHT nodes to join through instead of the public routers (a loopback DHT). */
+  dhtBootstrap?: string[]
   lsd?: boolean
   natUpnp?: boolean
   natPmp?: boolean
@@ -59,6 +70,12 @@ export interface AddOptions {
   allowUnsigned?: boolean
   /** Keep this torrent in the persisted list so a restart resumes it. Default true. */
   remember?: boolean
+  /** Start paused (a torrent the user paused before a restart). */
+  paused?: boolean
+  /** When it was first added (ms since epoch); default now. */
+  addedAt?: number
+  /** Per-file priorities (by file index) to apply once the metadata is known. */
+  files?: FilePriority[]
 }
 
 export interface SeedOptions {
@@ -67,20 +84,7 @@ export interface SeedOptions {
   remember?: boolean
 }
 
-const PEER_ADDRESS = /^(\[[0-9a-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/i
-
-/** Validate HOST:PORT peer strings before they reach WebTorrent (which would throw or ignore them). */
-export function parsePeerAddress(text: string): string {
-  const match = PEER_ADDRESS.exec(text.trim())
-  const port = match ? Number(match[2]) : 0
-  if (!match || port < 1 || port > 65535) {
-    throw new VouchError(
-      'bad-input',
-      `malformed peer address '${text}': expected HOST:PORT, e.g. 127.0.0.2:6881`,
-    )
-  }
-  return `${match[1]}:${port}`
-}
+export { parsePeerAddress } from './torrent-control.ts'
 
 /**
  * The one object that owns the WebTorrent client. The CLI, the headless server and the Electron
@@ -95,6 +99,13 @@ export class Engine {
   readonly #options: EngineOptions
   readonly #plugins: EnginePlugin[]
   readonly #list: TorrentList
+  readonly #tracked = new Map<string, Tracked>()
+  /** Torrents WebTorrent destroyed with an error: listed, with the error, until removed. */
+  readonly #failed = new Map<string, TorrentStats>()
+  readonly #activity = new ActivityTracker()
+  readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
+  readonly #scheduler: Scheduler
+  #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   /** Metadata of magnets being written for resuming (see add). */
@@ -114,10 +125,21 @@ export class Engine {
             ...(options.audit ? { audit: options.audit } : {}),
             onBan: (event) => this.events.emit('ban', event),
             onCredit: (event) => this.events.emit('peer-credit', event),
+            onHashFailure: (event) => this.events.emit('hash-failure', event),
             onWarning: (infoHash, message) => this.events.emit('warning', { infoHash, message }),
           })
     this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]
     this.#list = new TorrentList(this.paths.torrentList)
+    this.#downloadDir = path.resolve(options.downloadDir ?? this.paths.downloads)
+    this.#scheduler = new Scheduler({
+      client,
+      tracked: (torrent) => this.#tracked.get(torrent.infoHash),
+      isHeld: (torrent) => isHeldByGate(torrent) || this.#failed.has(torrent.infoHash),
+      pauseForLimit: (infoHash, limit) => {
+        this.events.emit('warning', { infoHash, message: `reached the seed ${limit} limit: paused` })
+        this.pause(infoHash).catch(() => undefined)
+      },
+    })
     client.on('error', (error: Error) => {
       this.events.emit('error', { infoHash: null, code: 'internal', message: error.message })
     })
@@ -130,7 +152,14 @@ export class Engine {
     await mkdir(paths.torrentFiles, { recursive: true })
     const clientOptions: ClientOptions = {
       torrentPort: options.torrentPort ?? 0,
-      dht: options.dht ?? true,
+      // A synchronous verify, or bittorrent-dht neither stores nor returns BEP 44 mutable items.
+      dht:
+        options.dht === false
+          ? false
+          : {
+              verify: verifyBytes,
+              ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
+            },
       lsd: options.lsd ?? true,
       natUpnp: options.natUpnp ?? true,
       natPmp: options.natPmp ?? true,
@@ -167,13 +196,54 @@ export class Engine {
     return engine
   }
 
+  /** The client's Mainline DHT node (for feeds), or null with the DHT off. */
+  get dht(): Dht | null {
+    const dht = (this.client as { dht?: Dht | false | null }).dht
+    return dht || null
+  }
+
   /** The port peers reach this engine on. */
   get port(): number {
     return this.client.address()?.port ?? 0
   }
 
   get downloadDir(): string {
-    return this.#options.downloadDir ?? this.paths.downloads
+    return this.#downloadDir
+  }
+
+  /** Where new torrents go from now on (existing ones stay where they are). */
+  async setDownloadDir(dir: string): Promise<void> {
+    const resolved = path.resolve(dir)
+    await mkdir(resolved, { recursive: true }).catch((error: Error) => {
+      throw new VouchError('bad-input', `cannot use ${resolved} as the download folder: ${error.message}`)
+    })
+    this.#downloadDir = resolved
+  }
+
+  /** Rate limits, queue and seed limits, applied at once to every torrent. */
+  configure(settings: RuntimeSettings): void {
+    this.#scheduler.configure(settings)
+  }
+
+  get runtimeSettings(): RuntimeSettings {
+    return this.#scheduler.settings ?? NO_LIMITS
+  }
+
+  /** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
+  #warnBlockedPeers(infoHash: string, peers: string[]): void {
+    for (const peer of peers) {
+      const host = peer.slice(0, peer.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')
+      for (const plugin of this.#plugins) {
+        const why = plugin.explainBlocked?.(host)
+        if (!why) continue
+        this.events.emit('warning', {
+          infoHash,
+          code: 'peer-banned',
+          message: `peer ${peer} will not be contacted: ${why}`,
+        })
+        break
+      }
+    }
   }
 
   use(plugin: EnginePlugin): void {
@@ -197,18 +267,43 @@ export class Engine {
       }
     }
     const infoHash = source.parsed.infoHash
+    this.#warnBlockedPeers(infoHash, peers)
     const existing = await this.client.get(infoHash)
     if (existing) {
-      addPeers(existing, peers)
+      await this.#rememberPeers(infoHash, peers)
+      if (!existing.paused) addPeers(existing, peers)
       return existing
     }
+    this.#failed.delete(infoHash)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
     const torrentId =
       source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
-    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir })
+    const paused = options.paused ?? false
+    const addedAt = options.addedAt ?? Date.now()
+    const priorities = options.files ?? []
+    // Queued from the start when the download slots are taken: not one request before its turn.
+    const queued = !paused && this.#scheduler.mustQueueNewDownload()
+    this.#tracked.set(infoHash, {
+      addedAt,
+      paused,
+      queued,
+      doneAt: null,
+      peers: new Set(peers),
+      priorities,
+    })
+    const torrent = this.client.add(torrentId, {
+      ...torrentOptions,
+      path: downloadDir,
+      paused: paused || queued,
+    })
     this.#track(torrent, false)
-    addPeers(torrent, peers)
+    if (priorities.some((priority) => priority !== 'normal')) {
+      torrent.once('ready', () => {
+        if (!isHeldByGate(torrent)) applyFilePriorities(torrent, priorities)
+      })
+    }
+    if (!paused && !queued) addPeers(torrent, peers)
     if (options.remember !== false) {
       const torrentFile =
         source.kind === 'torrent-file' ? await this.#storeTorrentFile(infoHash, source.bytes) : null
@@ -224,7 +319,9 @@ export class Engine {
         downloadDir,
         seeding: false,
         allowUnsigned,
-        addedAt: new Date().toISOString(),
+        addedAt: new Date(addedAt).toISOString(),
+        paused,
+        peers,
       })
       if (!torrentFile) {
         torrent.once('metadata', () => {
@@ -269,6 +366,16 @@ export class Engine {
       )
       this.#track(seeded, true)
     })
+    if (!this.#tracked.has(torrent.infoHash)) {
+      this.#tracked.set(torrent.infoHash, {
+        addedAt: Date.now(),
+        paused: false,
+        queued: false,
+        doneAt: null,
+        peers: new Set(),
+        priorities: [],
+      })
+    }
     if (options.remember !== false) {
       const torrentFile = await this.#storeTorrentFile(torrent.infoHash, torrent.torrentFile)
       await this.#list.put({
@@ -284,18 +391,118 @@ export class Engine {
     return torrent
   }
 
+  /**
+   * Stop a torrent and forget it. With `deleteData`, its files are deleted too (only files of the
+   * torrent, only under its save path; see data-removal.ts), after WebTorrent has closed them.
+   */
   async remove(infoHash: string, options: { deleteData?: boolean } = {}): Promise<void> {
     const torrent = await this.client.get(infoHash)
     await this.#list.delete(infoHash)
-    if (!torrent) return
+    this.#tracked.delete(infoHash)
+    this.#activity.forget(infoHash)
+    const failed = this.#failed.delete(infoHash)
+    if (!torrent) {
+      if (failed) this.events.emit('removed', { infoHash })
+      return
+    }
+    const savePath = torrent.path
+    const files = torrent.files.map((file) => ({ path: file.path }))
     await new Promise<void>((resolve) => {
-      void this.client.remove(torrent, { destroyStore: options.deleteData ?? false }, () => resolve())
+      void this.client.remove(torrent, { destroyStore: false }, () => resolve())
     })
+    if (options.deleteData) await deleteTorrentData(savePath, files)
     this.events.emit('removed', { infoHash })
   }
 
+  /** Close every connection and make no new ones until resumed; remembered across restarts. */
+  async pause(infoHash: string): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    const tracked = this.#trackedOf(torrent)
+    tracked.paused = true
+    tracked.queued = false
+    torrent.pause()
+    disconnectAll(torrent)
+    this.#scheduler.enforce()
+    await this.#list.update(infoHash, { paused: true })
+  }
+
+  async resume(infoHash: string): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    const tracked = this.#trackedOf(torrent)
+    tracked.paused = false
+    // The queue may hold it back at once when its slots are taken.
+    torrent.resume()
+    addPeers(torrent, [...tracked.peers])
+    this.#scheduler.enforce()
+    await this.#list.update(infoHash, { paused: false })
+  }
+
+  /** Dial a peer by address for this torrent, now and after every resume and restart. */
+  async addPeer(infoHash: string, address: string): Promise<boolean> {
+    const peer = parsePeerAddress(address)
+    const torrent = await this.#torrent(infoHash)
+    await this.#rememberPeers(infoHash, [peer])
+    return torrent.paused ? true : torrent.addPeer(peer)
+  }
+
+  /** Files, peers, trackers and pieces of one torrent. */
+  async details(infoHash: string): Promise<TorrentDetails> {
+    const torrent = await this.#torrent(infoHash)
+    const trackers = this.#trackers.get(torrent)?.statuses() ?? []
+    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers)
+  }
+
+  /**
+   * Set the priority of some files; a 'skip' file's pieces are never requested (unless another
+   * wanted file shares them). Kept across restarts.
+   */
+  async setFilePriorities(
+    infoHash: string,
+    changes: readonly { index: number; priority: FilePriority }[],
+  ): Promise<void> {
+    const torrent = await this.#torrent(infoHash)
+    if (!torrent.ready) {
+      throw new VouchError('bad-input', 'the torrent has no metadata yet: its files are not known', {
+        infoHash,
+      })
+    }
+    if (isHeldByGate(torrent)) {
+      throw new VouchError(
+        'bad-input',
+        'the torrent is held by the provenance gate: nothing is selected until a signature is accepted',
+        { infoHash },
+      )
+    }
+    const tracked = this.#trackedOf(torrent)
+    const priorities = torrent.files.map((_, index) => tracked.priorities[index] ?? 'normal')
+    for (const { index, priority } of changes) {
+      if (index >= priorities.length) {
+        throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
+          infoHash,
+          index,
+        })
+      }
+      priorities[index] = priority
+    }
+    tracked.priorities = priorities
+    applyFilePriorities(torrent, priorities)
+    await this.#list.update(infoHash, { files: priorities })
+  }
+
+  /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */
+  async reannounce(infoHash: string): Promise<boolean> {
+    const torrent = await this.#torrent(infoHash)
+    return this.#trackers.get(torrent)?.reannounce() ?? false
+  }
+
+  /** The engine's numbers for every torrent, including those stopped by an error. */
   stats(): TorrentStats[] {
-    return this.client.torrents.map(statsOf)
+    return [...this.client.torrents.map((torrent) => this.#statsOf(torrent)), ...this.#failed.values()]
+  }
+
+  /** Peers added by hand to a torrent. */
+  manualPeers(infoHash: string): string[] {
+    return [...(this.#tracked.get(infoHash)?.peers ?? [])]
   }
 
   remembered(): RememberedTorrent[] {
@@ -310,6 +517,50 @@ export class Engine {
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()))
     await this.#persisting
     await this.#list.flush()
+  }
+
+  async #torrent(infoHash: string): Promise<Torrent> {
+    const torrent = await this.client.get(infoHash)
+    if (!torrent) {
+      throw new VouchError('bad-input', `no torrent ${infoHash} in the list`, { infoHash })
+    }
+    return torrent
+  }
+
+  #trackedOf(torrent: Torrent): Tracked {
+    let tracked = this.#tracked.get(torrent.infoHash)
+    if (!tracked) {
+      tracked = {
+        addedAt: Date.now(),
+        paused: torrent.paused,
+        queued: false,
+        doneAt: null,
+        peers: new Set(),
+        priorities: [],
+      }
+      this.#tracked.set(torrent.infoHash, tracked)
+    }
+    return tracked
+  }
+
+  async #rememberPeers(infoHash: string, peers: readonly string[]): Promise<void> {
+    const tracked = this.#tracked.get(infoHash)
+    if (!tracked || peers.every((peer) => tracked.peers.has(peer))) return
+    for (const peer of peers) tracked.peers.add(peer)
+    await this.#list.update(infoHash, { peers: [...tracked.peers] })
+  }
+
+  #statsOf(torrent: Torrent): TorrentStats {
+    const tracked = this.#tracked.get(torrent.infoHash)
+    return statsOf(
+      torrent,
+      {
+        addedAt: tracked?.addedAt ?? Date.now(),
+        paused: tracked?.paused ?? torrent.paused,
+        queued: tracked?.queued ?? false,
+      },
+      this.#activity,
+    )
   }
 
   #assertOpen(): void {
@@ -328,10 +579,15 @@ export class Engine {
         const source = entry.torrentFile
           ? await readTorrentFile(entry.torrentFile)
           : await resolveSource(entry.magnet ?? entry.infoHash)
+        const addedAt = Date.parse(entry.addedAt)
         await this.add(source, {
           downloadDir: entry.downloadDir,
           allowUnsigned: entry.allowUnsigned,
           remember: false,
+          paused: entry.paused ?? false,
+          peers: entry.peers ?? [],
+          ...(entry.files ? { files: entry.files } : {}),
+          ...(Number.isFinite(addedAt) ? { addedAt } : {}),
         })
       } catch (error) {
         this.events.emit('warning', {
@@ -343,6 +599,7 @@ export class Engine {
   }
 
   #track(torrent: Torrent, seeding: boolean): void {
+    this.#trackers.set(torrent, new TrackerWatch(torrent, this.#options.tracker ?? true))
     torrent.once('infoHash', () => {
       this.events.emit('added', { infoHash: torrent.infoHash, name: torrent.name ?? null, seeding })
     })
@@ -354,17 +611,26 @@ export class Engine {
         files: torrent.files.map((file) => ({ path: file.path, length: file.length })),
       })
     })
-    torrent.once('done', () => this.events.emit('done', { infoHash: torrent.infoHash, name: torrent.name }))
+    torrent.once('done', () => {
+      const tracked = this.#tracked.get(torrent.infoHash)
+      if (tracked) tracked.doneAt ??= Date.now()
+      this.events.emit('done', { infoHash: torrent.infoHash, name: torrent.name })
+      this.#scheduler.enforce()
+    })
     torrent.on('warning', (error: Error) =>
       this.events.emit('warning', { infoHash: torrent.infoHash ?? null, message: error.message }),
     )
-    torrent.on('error', (error: Error) =>
+    torrent.on('error', (error: Error) => {
+      // WebTorrent destroys a torrent on error: keep its row, with the error, until it is removed.
+      if (torrent.infoHash && this.#tracked.has(torrent.infoHash)) {
+        this.#failed.set(torrent.infoHash, { ...this.#statsOf(torrent), error: error.message })
+      }
       this.events.emit('error', {
         infoHash: torrent.infoHash ?? null,
         code: 'internal',
         message: error.message,
-      }),
-    )
+      })
+    })
     torrent.on('wire', (wire: Wire) => {
       unchokeEarlyInterest(wire, torrent)
       setNoDelay(torrent, wire)
@@ -413,8 +679,9 @@ export class Engine {
   }
 
   #emitProgress(): void {
+    this.#scheduler.enforce()
     for (const torrent of this.client.torrents) {
-      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', statsOf(torrent))
+      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', this.#statsOf(torrent))
     }
   }
 }
@@ -433,30 +700,9 @@ function setNoDelay(torrent: Torrent, wire: Wire): void {
   }
 }
 
-function addPeers(torrent: Torrent, peers: string[]): void {
-  if (peers.length === 0) return
-  const add = () => {
-    for (const peer of peers) torrent.addPeer(peer)
-  }
-  if (torrent.infoHash) add()
-  else torrent.once('infoHash', add)
-}
-
-function statsOf(torrent: Torrent): TorrentStats {
-  return {
-    infoHash: torrent.infoHash,
-    name: torrent.name ?? torrent.infoHash,
-    length: torrent.length ?? 0,
-    downloaded: torrent.downloaded,
-    uploaded: torrent.uploaded,
-    progress: torrent.progress,
-    downloadSpeed: torrent.downloadSpeed,
-    uploadSpeed: torrent.uploadSpeed,
-    numPeers: torrent.numPeers,
-    timeRemaining: torrent.timeRemaining,
-    done: torrent.done,
-    paused: torrent.paused,
-  }
+/** A torrent the provenance gate started deselected and has not yet released (plugin.ts). */
+function isHeldByGate(torrent: Torrent): boolean {
+  return (torrent as unknown as { _startAsDeselected?: boolean })._startAsDeselected === true
 }
 
 function waitForListening(client: WebTorrent): Promise<void> {

@@ -1,5 +1,5 @@
 /** The engine's event stream. The API contract (src/api) forwards these to the UI unchanged. */
-import type { BanEvent, CreditEvent } from '../defence/events.ts'
+import type { BanEvent, CreditEvent, HashFailureEvent } from '../defence/events.ts'
 
 export interface TorrentStats {
   infoHash: string
@@ -11,10 +11,24 @@ export interface TorrentStats {
   downloadSpeed: number
   uploadSpeed: number
   numPeers: number
-  /** Milliseconds; Infinity when unknown. */
-  timeRemaining: number
+  /** Milliseconds; null when unknown (no data flowing, paused, queued or done). */
+  timeRemaining: number | null
   done: boolean
+  /** Paused by the user: no connections, nothing sent or fetched. */
   paused: boolean
+  /** Waiting for a free slot in the download or seed queue. */
+  queued: boolean
+  hasMetadata: boolean
+  /** Metadata known, existing data still being hashed. */
+  checking: boolean
+  /** The directory the torrent's files are saved under. */
+  savePath: string
+  /** ms since epoch */
+  addedAt: number
+  /** Uploaded over verified downloaded bytes; 0 when nothing is downloaded yet. */
+  ratio: number
+  /** Why the torrent stopped for good (WebTorrent destroyed it); null otherwise. */
+  error: string | null
 }
 
 /** Why the provenance gate refused a torrent already handed to WebTorrent. */
@@ -41,7 +55,12 @@ export interface EngineEvents {
   progress: TorrentStats
   done: { infoHash: string; name: string }
   /** Recoverable: a piece failed its hash, a tracker was unreachable, a peer misbehaved. */
-  warning: { infoHash: string | null; message: string }
+  warning: {
+    infoHash: string | null
+    message: string
+    /** 'peer-banned': a peer the user asked for is banned, so it will not be contacted. */
+    code?: 'peer-banned'
+  }
   /** Fatal for the torrent named (or for the engine when infoHash is null). */
   error: {
     infoHash: string | null
@@ -57,4 +76,6 @@ export interface EngineEvents {
   ban: BanEvent
   /** An address contributed true blocks to a piece that verified. */
   'peer-credit': CreditEvent
+  /** A piece failed its hash check (the defence then attributes it). */
+  'hash-failure': HashFailureEvent
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { FilePriority } from './file-priorities.ts'
 
 /** One torrent the engine should bring back after a restart. */
 export interface RememberedTorrent {
@@ -12,6 +13,12 @@ export interface RememberedTorrent {
   seeding: boolean
   allowUnsigned: boolean
   addedAt: string
+  /** Paused by the user; resumed paused. Absent in lists written before pausing existed. */
+  paused?: boolean
+  /** Peers the user added by address (HOST:PORT), dialled again after a restart. */
+  peers?: string[]
+  /** File priorities by index ('skip', 'low', 'normal', 'high'), when the user changed any. */
+  files?: FilePriority[]
 }
 
 const FORMAT_VERSION = 1
@@ -55,6 +62,12 @@ export class TorrentList {
   async put(entry: RememberedTorrent): Promise<void> {
     this.#entries.set(entry.infoHash, entry)
     await this.#save()
+  }
+
+  /** Change some fields of a remembered torrent; nothing happens for one not in the list. */
+  async update(infoHash: string, changes: Partial<Omit<RememberedTorrent, 'infoHash'>>): Promise<void> {
+    const entry = this.#entries.get(infoHash)
+    if (entry) await this.put({ ...entry, ...changes })
   }
 
   async delete(infoHash: string): Promise<void> {

@@ -22,6 +22,8 @@ export interface BanRow {
   reason: Ban['reason']
   source: Ban['source']
   evidence: string | null
+  /** Since migration 3. */
+  rule_evidence?: string | null
   note: string
   created_at: number
   expires_at: number | null
@@ -34,6 +36,7 @@ export function banFromRow(row: BanRow): Ban {
     reason: row.reason,
     source: row.source,
     evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as Ban['evidence']),
+    ...(row.rule_evidence ? { rule: JSON.parse(row.rule_evidence) as NonNullable<Ban['rule']> } : {}),
     note: row.note,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
@@ -58,8 +61,8 @@ export class BatchWriter {
   constructor(db: DatabaseSync) {
     this.#db = db
     this.#insertBan = db.prepare(
-      `INSERT INTO bans (address, range_end, reason, source, evidence, note, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO bans (address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.#liftBans = db.prepare(
       'UPDATE bans SET lifted_at = ? WHERE lifted_at IS NULL AND (address = ? OR address = ?)',
@@ -121,6 +124,7 @@ export class BatchWriter {
       ban.reason,
       ban.source,
       ban.evidence === null ? null : JSON.stringify(ban.evidence),
+      ban.rule ? JSON.stringify(ban.rule) : null,
       ban.note,
       ban.createdAt,
       ban.expiresAt,

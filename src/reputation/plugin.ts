@@ -15,12 +15,14 @@ import type WebTorrent from 'webtorrent'
 import type { IpSet, Torrent } from 'webtorrent'
 import { isWireEvidence } from '../defence/ban-store.ts'
 import type { BanEvent, CreditEvent } from '../defence/events.ts'
+import { describeCover } from './lift-covering.ts'
 import type { ReputationStore } from './store.ts'
 
 export interface ReputationPlugin {
   readonly name: 'reputation'
   attachTorrent(torrent: Torrent): void
   attachWire(wire: Wire, torrent: Torrent): void
+  explainBlocked(host: string): string | null
   close(): void
   /** Close every open wire whose address is banned now; returns how many were closed. */
   enforce(): number
@@ -86,6 +88,11 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
           isBanned(address) || askPrevious((set) => set.contains(address), false),
         add: (start: string, end?: string) => askPrevious((set) => set.add(start, end), undefined),
       }
+    },
+
+    explainBlocked(host) {
+      const ban = store.closed ? undefined : store.banFor(host)
+      return ban ? `it is banned by ${describeCover(ban)}; lift it with \`vouch bans lift ${host}\`` : null
     },
 
     attachWire(wire, _torrent) {

@@ -55,6 +55,8 @@ interface ReportBan {
   createdAt: string | null
   expiresAt: string | null
   evidence: Ban['evidence']
+  /** Only on bans a rule made (src/rules): which rule and what it measured. */
+  rule?: NonNullable<Ban['rule']>
 }
 
 function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
@@ -68,6 +70,7 @@ function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
     createdAt: iso(ban.createdAt),
     expiresAt: iso(ban.expiresAt),
     evidence: ban.evidence,
+    ...(ban.rule ? { rule: ban.rule } : {}),
   }))
 }
 
@@ -114,7 +117,11 @@ export function buildReport(bans: readonly Ban[], format: ReportFormat, options:
           ban.note,
           ban.createdAt,
           ban.expiresAt,
-          ban.evidence === null ? null : JSON.stringify(ban.evidence),
+          ban.evidence !== null
+            ? JSON.stringify(ban.evidence)
+            : ban.rule
+              ? JSON.stringify({ rule: ban.rule })
+              : null,
         ]
           .map(csvField)
           .join(','),

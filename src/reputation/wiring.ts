@@ -13,33 +13,64 @@
  * records. Only types come from src/engine.
  */
 import type { Engine, EngineOptions } from '../engine/engine.ts'
+import type { BanPath } from '../rules/actions.ts'
+import { loadRulesSync, type Rules } from '../rules/config.ts'
+import { RulesPlugin } from '../rules/live.ts'
+import { ObservationLog } from './observations.ts'
 import { reputationPlugin, type ReputationPlugin } from './plugin.ts'
 import { ReputationStore, type ReputationStoreOptions } from './store.ts'
 
 export interface Reputation {
   store: ReputationStore
   plugin: ReputationPlugin
+  /** The ban rules of HOME/rules.json (src/rules); null when opened without rules. */
+  rules: RulesPlugin | null
   /** Options to merge into EngineOptions: ban store, audit sink, and the plugin added to `plugins`. */
   engineOptions(
     options?: Pick<EngineOptions, 'plugins'>,
   ): Pick<EngineOptions, 'banStore' | 'audit' | 'plugins'>
-  /** Persist the engine's defence credits and bans as peer records. Returns a disconnect function. */
-  connect(engine: Pick<Engine, 'events'>): () => void
+  /**
+   * Persist the engine's defence credits and bans as peer records, and give the rules the
+   * defence's ban path. Returns a disconnect function.
+   */
+  connect(engine: Pick<Engine, 'events'> & { defence?: BanPath | null }): () => void
   /** Flush and close the store (after the engine has closed). */
   close(): void
 }
 
-export function reputationFor(store: ReputationStore): Reputation {
+export function reputationFor(store: ReputationStore, options: { rules?: Rules } = {}): Reputation {
   const plugin = reputationPlugin(store)
+  const banPath: { current: BanPath | null } = { current: null }
+  const observations = options.rules ? new ObservationLog(store.database) : null
+  const rules = options.rules
+    ? new RulesPlugin({
+        rules: options.rules,
+        banPath: () => (store.closed ? null : banPath.current),
+        ...(observations ? { observations } : {}),
+        onStrike: (address) => {
+          if (!store.closed) store.recordContribution(address, { strikes: 1 })
+        },
+        onShadow: (address, verdict) => {
+          if (!store.closed)
+            store.record({
+              type: 'rule.shadowed',
+              subject: address,
+              details: { reason: verdict.reason, rule: verdict.evidence, note: verdict.note },
+            })
+        },
+      })
+    : null
   return {
     store,
     plugin,
-    engineOptions: (options = {}) => ({
+    rules,
+    engineOptions: (engineOptions = {}) => ({
       banStore: store,
       audit: store,
-      plugins: [...(options.plugins ?? []), plugin],
+      plugins: [...(engineOptions.plugins ?? []), plugin, ...(rules ? [rules] : [])],
     }),
     connect(engine) {
+      banPath.current = engine.defence ?? null
       const offCredit = engine.events.on('peer-credit', (event) => plugin.creditFromDefence(event))
       const offBan = engine.events.on('ban', (event) => plugin.banFromDefence(event))
       return () => {
@@ -48,15 +79,19 @@ export function reputationFor(store: ReputationStore): Reputation {
       }
     },
     close() {
+      rules?.close()
+      if (!store.closed) observations?.flush()
       plugin.close()
       store.close()
     },
   }
 }
 
-/** Open HOME/vouch.db and wire it as above. */
+/** Open HOME/vouch.db and wire it as above, with the rules of HOME/rules.json (or the defaults). */
 export function openReputation(home: string, options: ReputationStoreOptions = {}): Reputation {
-  return reputationFor(ReputationStore.openInHome(home, options))
+  // Read first: a malformed rules.json is refused before the store is opened.
+  const rules = loadRulesSync(home)
+  return reputationFor(ReputationStore.openInHome(home, options), { rules })
 }
 
 /**

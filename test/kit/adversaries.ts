@@ -9,9 +9,11 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
 import Wire from 'bittorrent-protocol'
-import type { Torrent } from 'webtorrent'
+import WebTorrent, { type ClientOptions, type Torrent } from 'webtorrent'
 import {
   nextLoopbackAddress,
+  QUIET_CLIENT,
+  stopClient,
   withTimeout,
   type Payload,
   type Seeder,
@@ -187,4 +189,102 @@ export async function dialFrom(
   } finally {
     socket.destroy()
   }
+}
+
+/** A WebTorrent leecher (no data yet) reachable on its own loopback address; Vouch dials it. */
+export interface Leecher {
+  client: WebTorrent
+  torrent: Torrent
+  host: string
+  /** HOST:PORT */
+  address: string
+}
+
+/** A leecher for `payload` whose wires get `behaviour` (none: an honest leecher). */
+export async function leecher(
+  swarm: Swarm,
+  payload: Payload,
+  options: { behaviour?: WireBehaviour; client?: Partial<ClientOptions> } = {},
+): Promise<Leecher> {
+  const client = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0, ...options.client })
+  swarm.defer(() => stopClient(client))
+  const dir = await swarm.tempDir('vouch-leecher-')
+  const torrent = await withTimeout(
+    new Promise<Torrent>((resolve) => client.add(payload.torrentFile, { path: dir }, resolve)),
+    10_000,
+    'leecher ready',
+  )
+  torrent.on('wire', (wire: Wire) => options.behaviour?.(wire, torrent))
+  const host = nextLoopbackAddress()
+  return { client, torrent, host, address: `${host}:${client.address()?.port ?? 0}` }
+}
+
+/**
+ * A progress cheater: downloads honestly until it holds `fraction` of the torrent's bytes from a
+ * connection, then tells that peer it has every piece (one `have` each) and keeps downloading.
+ */
+export function reportsCompleteAfter(fraction: number): WireBehaviour {
+  return (wire, torrent) => {
+    let received = 0
+    let lied = false
+    wire.on('download', (bytes: number) => {
+      received += bytes
+      if (lied || received < fraction * torrent.length) return
+      lied = true
+      for (let index = 0; index < torrent.pieces.length; index++) wire.have(index)
+    })
+  }
+}
+
+export interface MultiDialer {
+  host: string
+  /** Connections whose handshake the remote answered. */
+  accepted: number
+  /** Local ports used, one per connection. */
+  ports: number[]
+  /** Connections still open. */
+  open(): number
+  close(): void
+}
+
+/**
+ * One host dialing in many times: `connections` BitTorrent connections from the loopback address
+ * `host` to `port` on 127.0.0.1, each its own port and random peer ID, kept open until `close()`.
+ */
+export async function multiDial(
+  port: number,
+  infoHash: string,
+  options: { connections: number; host: string },
+): Promise<MultiDialer> {
+  const sockets: net.Socket[] = []
+  const dialer: MultiDialer = {
+    host: options.host,
+    accepted: 0,
+    ports: [],
+    open: () => sockets.filter((socket) => !socket.destroyed).length,
+    close: () => sockets.forEach((socket) => socket.destroy()),
+  }
+  for (let i = 0; i < options.connections; i++) {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: options.host })
+    sockets.push(socket)
+    const wire = new Wire()
+    socket.pipe(wire as unknown as Duplex).pipe(socket)
+    socket.on('error', () => socket.destroy())
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        socket.once('connect', () => {
+          dialer.ports.push(socket.localPort ?? 0)
+          wire.handshake(infoHash, randomBytes(20).toString('hex'))
+        })
+        wire.once('handshake', () => {
+          dialer.accepted++
+          resolve()
+        })
+        socket.once('close', () => resolve())
+      }),
+      10_000,
+      `connection ${i + 1} from ${options.host}`,
+    )
+  }
+  return dialer
 }

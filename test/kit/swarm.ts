@@ -98,6 +98,31 @@ export async function makePayload(
   return { dir, file, name, bytes, torrentFile, torrentPath }
 }
 
+/**
+ * A folder of files (name → size in bytes) and a multi-file .torrent for it; `bytes` is the
+ * files' contents in torrent order, `file` the folder.
+ */
+export async function makeFolderPayload(
+  files: Record<string, number>,
+  options: { pieceLength?: number; name?: string } = {},
+): Promise<Payload & { files: { path: string; bytes: Buffer }[] }> {
+  const dir = await tempDir('vouch-payload-')
+  const name = options.name ?? 'folder'
+  const folder = path.join(dir, name)
+  await mkdir(folder, { recursive: true })
+  const written: { path: string; bytes: Buffer }[] = []
+  for (const [fileName, size] of Object.entries(files)) {
+    const bytes = randomBytes(size)
+    await writeFile(path.join(folder, fileName), bytes)
+    written.push({ path: path.join(name, fileName), bytes })
+  }
+  const torrentFile = await createTorrentFile(folder, { pieceLength: options.pieceLength ?? 32 * 1024 })
+  const torrentPath = path.join(dir, `${name}.torrent`)
+  await writeFile(torrentPath, torrentFile)
+  const bytes = Buffer.concat(written.map((file) => file.bytes))
+  return { dir, file: folder, name, bytes, torrentFile, torrentPath, files: written }
+}
+
 /** Applied to every wire of a seeder: lets adversarial peers tamper with what they send. */
 export type WireBehaviour = (wire: Wire, torrent: Torrent) => void
 

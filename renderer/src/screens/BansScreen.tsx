@@ -10,6 +10,11 @@ const REASONS: Record<BanView['reason'], string> = {
   'protocol-violation': 'Sent a wire message its type does not allow, or flooded requests',
   manual: 'Banned by you',
   imported: 'From an imported blocklist',
+  'client-rule': 'Matched a peer ID or client rule',
+  'progress-cheat': 'Reported progress it cannot have',
+  'multi-dial': 'Too many connections from one network',
+  idle: 'Held connections open without asking for anything',
+  'rule-strikes': 'Too many rule strikes',
 }
 
 const FORMATS: { id: ReportFormat; label: string }[] = [
@@ -77,6 +82,21 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
               ))}
             </ul>
           ) : null}
+          {result.outcome.refusedCount > 0 ? (
+            <>
+              <p>
+                {result.outcome.refusedCount} entries refused (too wide, or they would ban this machine); the
+                command line imports them with <code>vouch bans import --force</code>
+              </p>
+              <ul className="malformed refused">
+                {result.outcome.refused.map((entry) => (
+                  <li key={entry.range}>
+                    <code>{entry.range}</code> {entry.label}: {entry.message}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </div>
       ) : null}
     </form>
@@ -85,6 +105,16 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
 
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
+  if (ban.rule)
+    return (
+      <span className="subline" data-rule={ban.rule.rule}>
+        {ban.note} (rule <code>{ban.rule.rule}</code>:{' '}
+        {Object.entries(ban.rule.facts)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ')}
+        )
+      </span>
+    )
   if (!evidence) return <span className="subline">{ban.note || '—'}</span>
   if ('messageId' in evidence) {
     return (
@@ -178,42 +208,46 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
       {bans.length === 0 ? (
         <p className="empty">No active bans. Peers that send poisoned pieces appear here.</p>
       ) : (
-        <table>
-          <caption className="visually-hidden">Active bans</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Reason and evidence</th>
-              <th scope="col">Source</th>
-              <th scope="col">Since</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {bans.map((ban) => (
-              <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
-                <th scope="row">
-                  <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>
+        <div className="table-container">
+          <table className="responsive">
+            <caption className="visually-hidden">Active bans</caption>
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Reason and evidence</th>
+                <th scope="col">Source</th>
+                <th scope="col">Since</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
                 </th>
-                <td>
-                  <span className="name">{REASONS[ban.reason]}</span>
-                  <Evidence ban={ban} />
-                </td>
-                <td>{ban.source}</td>
-                <td>{formatDate(ban.createdAt)}</td>
-                <td>{ban.expiresAt === null ? 'permanent' : formatDate(ban.expiresAt)}</td>
-                <td>
-                  <button type="button" className="quiet" onClick={() => void onLift(ban)}>
-                    Lift<span className="visually-hidden"> the ban on {ban.address}</span>
-                  </button>
-                </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {bans.map((ban) => (
+                <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
+                  <th scope="row">
+                    <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>
+                  </th>
+                  <td>
+                    <span className="name">{REASONS[ban.reason]}</span>
+                    <Evidence ban={ban} />
+                  </td>
+                  <td data-label="Source">{ban.source}</td>
+                  <td data-label="Since">{formatDate(ban.createdAt)}</td>
+                  <td data-label="Expires">
+                    {ban.expiresAt === null ? 'permanent' : formatDate(ban.expiresAt)}
+                  </td>
+                  <td className="actions">
+                    <button type="button" className="quiet" onClick={() => void onLift(ban)}>
+                      Lift<span className="visually-hidden"> the ban on {ban.address}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   )

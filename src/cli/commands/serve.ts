@@ -1,18 +1,23 @@
+import path from 'node:path'
 import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
+import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
 import { globalOptions, note, report } from '../context.ts'
-import { parsePort } from '../engine-options.ts'
+import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
-interface ServeFlags {
+interface ServeFlags extends OperatorFlags {
   host: string
   port?: string
   torrentPort?: string
+  downloadDir?: string
   dht: boolean
   lsd: boolean
   nat: boolean
   tracker: boolean
+  dhtBootstrap?: string[]
+  feedPoll?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -29,11 +34,21 @@ export function registerServe(program: Command): void {
     .description('run the engine headless with the web UI; prints the address to open, token included')
     .option('--host <address>', 'address to listen on for the web UI', '127.0.0.1')
     .option('--port <n>', 'port for the web UI (default: any free port)')
-    .option('--torrent-port <n>', 'listening port for peers (default: any free port)')
+    .option('--torrent-port <n>', 'listening port for peers (default: the saved setting, else any free port)')
+    .option('--download-dir <dir>', 'save downloads here (kept as the download folder setting)')
     .option('--no-dht', 'do not use the DHT')
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option(...dhtBootstrapOption)
+    .option('--feed-poll <seconds>', 'how often followed feeds are polled (default 600)')
+    // Operators (issue 13): Prometheus metrics and Transmission RPC listeners; see serve-operator.ts.
+    .option('--metrics-port <n>', 'serve Prometheus metrics at /metrics on this port')
+    .option('--metrics-host <address>', 'address for the metrics listener', '127.0.0.1')
+    .option('--metrics-token-file <file>', 'require this bearer token (first line of FILE) on /metrics')
+    .option('--rpc-port <n>', 'serve Transmission RPC at /transmission/rpc on this port')
+    .option('--rpc-host <address>', 'address for the Transmission RPC listener', '127.0.0.1')
+    .option('--rpc-credentials <file>', 'user:password for the RPC (mode 0600; made if missing)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -41,27 +56,34 @@ export function registerServe(program: Command): void {
         engine: {
           home: global.home,
           torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
-          dht: flags.dht,
-          lsd: flags.lsd,
-          natUpnp: flags.nat,
-          natPmp: flags.nat,
+          ...(flags.downloadDir ? { downloadDir: path.resolve(flags.downloadDir) } : {}),
+          // A --no-… flag turns a switch off for this run; otherwise HOME/settings.json decides.
+          ...(flags.dht ? {} : { dht: false }),
+          ...(flags.lsd ? {} : { lsd: false }),
+          ...(flags.nat ? {} : { natUpnp: false, natPmp: false }),
+          ...(flags.dhtBootstrap ? { dhtBootstrap: flags.dhtBootstrap } : {}),
           tracker: flags.tracker,
           // Like the desktop app: the torrent list survives restarts.
           resume: true,
         },
         version: vouchVersion(),
+        ...(flags.feedPoll !== undefined
+          ? { feedPollIntervalMs: parseSeconds(flags.feedPoll, '--feed-poll') * 1000 }
+          : {}),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
+        const operator = await startOperatorListeners(flags, { backend, server, home: global.home })
         try {
-          report(global, `Vouch is running. Open ${server.url}`, {
+          report(global, [`Vouch is running. Open ${server.url}`, ...operator.lines].join('\n'), {
             ok: true,
             event: 'serving',
             url: server.url,
             host: server.host,
             port: server.port,
             torrentPort: backend.engine.port,
+            ...operator.json,
           })
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
@@ -70,6 +92,7 @@ export function registerServe(program: Command): void {
           }
           note(`stopping (${await untilStopped()})`)
         } finally {
+          await operator.close()
           await server.close()
         }
       } finally {

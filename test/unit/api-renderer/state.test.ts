@@ -18,6 +18,12 @@ function torrent(infoHash: string, progress: number): TorrentView {
     done: progress === 1,
     hasMetadata: true,
     provenance: { status: 'unchecked' },
+    state: progress === 1 ? 'seeding' : 'downloading',
+    paused: false,
+    savePath: '/tmp',
+    addedAt: 0,
+    ratio: 0,
+    error: null,
   }
 }
 

@@ -22,11 +22,11 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     },
     'torrents.add': (args) => {
       calls.push(`torrents.add ${args.source}`)
-      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+      return { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false }
     },
     'torrents.addFile': () => {
       calls.push('torrents.addFile')
-      return { status: 'added', infoHash: INFOHASH, name: 'x' }
+      return { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false }
     },
     'torrents.remove': () => {
       calls.push('torrents.remove')
@@ -37,6 +37,16 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       return []
     },
     'trust.list': () => [],
+    'feeds.list': () => [],
+    'feeds.describe': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.follow': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.remove': () => {
+      throw new Error('not in this test')
+    },
     'trust.pin': () => {
       throw new Error('not in this test')
     },
@@ -48,7 +58,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     },
     'peers.list': () => [],
     'bans.list': () => [],
-    'bans.lift': () => ({ lifted: 0 }),
+    'bans.lift': () => ({ lifted: 0, ranges: [] }),
     'bans.export': ({ format }) => ({
       format,
       fileName: 'x',
@@ -61,7 +71,34 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'bans.import': () => {
       throw new Error('not in this test')
     },
+    'rules.get': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: true }),
+    'rules.set': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: false }),
+    'rules.test': () => ({ peers: 0, observations: 0, findings: [] }),
     'torrents.offerEnvelope': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.pause': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.resume': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.addPeer': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.details': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.setFiles': () => {
+      throw new Error('not in this test')
+    },
+    'torrents.reannounce': () => {
+      throw new Error('not in this test')
+    },
+    'settings.get': () => {
+      throw new Error('not in this test')
+    },
+    'settings.set': () => {
       throw new Error('not in this test')
     },
   }
@@ -76,7 +113,11 @@ describe('the API dispatcher', () => {
       command: 'torrents.add',
       args: { source: ' magnet:?x ' },
     })
-    expect(response).toEqual({ id: 7, ok: true, result: { status: 'added', infoHash: INFOHASH, name: 'x' } })
+    expect(response).toEqual({
+      id: 7,
+      ok: true,
+      result: { status: 'added', infoHash: INFOHASH, name: 'x', duplicate: false },
+    })
     expect(calls).toEqual(['torrents.add magnet:?x'])
   })
 
@@ -126,6 +167,25 @@ describe('the API dispatcher', () => {
     ],
     ['a publisher without a name', 'trust.pin', { publicKey: 'vouch-ed25519 x', name: '  ' }],
     ['a peer limit that is not a count', 'peers.list', { limit: -1 }],
+    ['a pause without an infohash', 'torrents.pause', {}],
+    ['a resume with a path for an infohash', 'torrents.resume', { infoHash: '../..' }],
+    ['deleteData that is not a boolean', 'torrents.remove', { infoHash: INFOHASH, deleteData: 'yes' }],
+    ['a peer without an address', 'torrents.addPeer', { infoHash: INFOHASH, address: '' }],
+    [
+      'a file priority nobody defined',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: 0, priority: 'max' }] },
+    ],
+    [
+      'a negative file index',
+      'torrents.setFiles',
+      { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
+    ],
+    ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
+    ['a relative download folder', 'settings.set', { downloadDir: 'downloads' }],
+    ['a negative download limit', 'settings.set', { downloadLimit: -5 }],
+    ['a theme nobody made', 'settings.set', { theme: 'neon' }],
+    ['a setting that does not exist', 'settings.set', { allowUnsignedByDefault: true }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

@@ -206,6 +206,7 @@ describe('block ledger with held bytes (hashed only when needed)', () => {
         length: BLOCK,
         badDigest: sha256(bytes(9)),
         goodDigest: sha256(bytes(1)),
+        receivedAt: null,
       },
     ])
     expect(verdict.cleared).toEqual(['127.0.0.2'])
@@ -286,5 +287,52 @@ describe('block ledger with held bytes (hashed only when needed)', () => {
     expect(() => new BlockLedger().record(0, { sender: honest, offset: 0, length: BLOCK })).toThrow(
       /bytes or its digest/,
     )
+  })
+})
+
+describe('block ledger: when the bad data arrived (for the time to ban)', () => {
+  it('dates a culprit by its first differing block, from the failed generation when there was one', () => {
+    const ledger = new BlockLedger()
+    ledger.record(0, { sender: honest, offset: 0, length: BLOCK, digest: good(0, 0), receivedAt: 1000 })
+    ledger.record(0, {
+      sender: poisoner,
+      offset: BLOCK,
+      length: BLOCK,
+      digest: good(0, BLOCK),
+      receivedAt: 1100,
+    })
+    ledger.record(0, {
+      sender: poisoner,
+      offset: 2 * BLOCK,
+      length: BLOCK,
+      digest: bad(0, 2 * BLOCK),
+      receivedAt: 1200,
+    })
+    ledger.fail(0)
+    ledger.record(0, { sender: poisoner, offset: 0, length: BLOCK, digest: bad(0, 0), receivedAt: 2000 })
+    ledger.record(0, { sender: honest, offset: 0, length: BLOCK, digest: good(0, 0), receivedAt: 2100 })
+    const verdict = ledger.verify(0, trueDigest(0))
+    expect(verdict.culprits.map((culprit) => [culprit.sender.address, culprit.receivedAt])).toEqual([
+      ['127.0.0.3', 1200],
+    ])
+  })
+
+  it("dates a sole contributor's failed piece by the generation's earliest block", () => {
+    const ledger = new BlockLedger()
+    ledger.record(0, {
+      sender: poisoner,
+      offset: BLOCK,
+      length: BLOCK,
+      digest: bad(0, BLOCK),
+      receivedAt: 1500,
+    })
+    ledger.record(0, { sender: poisoner, offset: 0, length: BLOCK, digest: bad(0, 0), receivedAt: 1600 })
+    expect(ledger.fail(0).sole?.firstReceivedAt).toBe(1500)
+  })
+
+  it('has no date for blocks recorded without one', () => {
+    const ledger = new BlockLedger()
+    ledger.record(0, { sender: poisoner, offset: 0, length: BLOCK, digest: bad(0, 0) })
+    expect(ledger.fail(0).sole?.firstReceivedAt).toBeNull()
   })
 })

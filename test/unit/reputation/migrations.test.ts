@@ -70,6 +70,41 @@ describe('reputation store migrations', () => {
     expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/)
   })
 
+  it('003 rules: adds rule evidence to bans and the observations table, keeping every ban row', () => {
+    db = new DatabaseSync(':memory:')
+    migrate(db, 2)
+    db.prepare(
+      `INSERT INTO bans (address, range_end, reason, source, evidence, note, created_at, expires_at)
+       VALUES ('127.0.0.9', NULL, 'poisoned-block', 'automatic', '{"piece":1}', '', 6, 99)`,
+    ).run()
+    const before = contents(db, 'bans') as Record<string, unknown>[]
+    expect(migrate(db, 3)).toEqual([3])
+    expect(schemaVersion(db)).toBe(3)
+    expect(contents(db, 'bans')).toEqual(before.map((row) => ({ ...row, rule_evidence: null })))
+    db.prepare(
+      `INSERT INTO peer_observations (address, info_hash, torrent_length, piece_length, first_seen, last_seen)
+       VALUES ('127.0.0.9', 'ab', 10, 5, 1, 2)`,
+    ).run()
+    expect(contents(db, 'peer_observations')).toEqual([
+      expect.objectContaining({
+        address: '127.0.0.9',
+        info_hash: 'ab',
+        bytes_up: 0,
+        ahead_pieces: 0,
+        peer_ids: '[]',
+      }),
+    ])
+    // One row per address and torrent.
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO peer_observations (address, info_hash, torrent_length, piece_length, first_seen, last_seen)
+           VALUES ('127.0.0.9', 'ab', 10, 5, 1, 2)`,
+        )
+        .run(),
+    ).toThrow(/UNIQUE/)
+  })
+
   it('is idempotent: migrating a migrated database applies nothing', () => {
     db = new DatabaseSync(':memory:')
     migrate(db)

@@ -1,0 +1,111 @@
+/**
+ * The `/metrics` listener: its own port (never the UI's, whose token it must not share), bound to
+ * 127.0.0.1 unless asked otherwise, and with `--metrics-token-file` a bearer token as Prometheus's
+ * `authorization` scrape setting sends it. It answers nothing but `GET /metrics`.
+ */
+import { readFile } from 'node:fs/promises'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { VouchError } from '../errors.ts'
+import { sameToken } from './guard.ts'
+import type { VouchMetrics } from './metrics.ts'
+
+export interface MetricsServerOptions {
+  metrics: VouchMetrics
+  /** Default 127.0.0.1. */
+  host?: string
+  /** 0 picks a free port. */
+  port: number
+  /** Required as `Authorization: Bearer TOKEN` when set. */
+  token?: string
+}
+
+export interface RunningMetricsServer {
+  host: string
+  port: number
+  /** http://HOST:PORT/metrics */
+  url: string
+  close(): Promise<void>
+}
+
+/** The token file's first line; an empty or unreadable file is bad input, not an open endpoint. */
+export async function readMetricsToken(file: string): Promise<string> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new VouchError(
+      'bad-input',
+      `cannot read the metrics token file ${file}: ${(error as Error).message}`,
+    )
+  }
+  const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
+  if (token.length < 16) {
+    throw new VouchError(
+      'bad-input',
+      `the metrics token file ${file} must hold a token of at least 16 characters`,
+    )
+  }
+  return token
+}
+
+function answer(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+) {
+  response.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...headers,
+  })
+  response.end(`${text}\n`)
+}
+
+export async function startMetricsServer(options: MetricsServerOptions): Promise<RunningMetricsServer> {
+  const host = options.host ?? '127.0.0.1'
+  const server = createServer((request, response) => {
+    if (options.token !== undefined) {
+      const authorization = request.headers.authorization ?? ''
+      const given = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : ''
+      if (!sameToken(given, options.token)) {
+        return answer(response, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' })
+      }
+    }
+    const urlPath = (request.url ?? '/').split('?', 1)[0]
+    if (urlPath !== '/metrics') return answer(response, 404, 'not found')
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return answer(response, 405, 'method not allowed', { Allow: 'GET, HEAD' })
+    }
+    options.metrics.text().then(
+      (text) => {
+        response.writeHead(200, {
+          'Content-Type': options.metrics.registry.contentType,
+          'Cache-Control': 'no-store',
+        })
+        response.end(request.method === 'HEAD' ? undefined : text)
+      },
+      (error: unknown) => answer(response, 500, `cannot collect metrics: ${(error as Error).message}`),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new VouchError('network', `cannot listen for metrics on ${host}:${options.port}: ${error.message}`),
+      ),
+    )
+    server.listen(options.port, host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  return {
+    host,
+    port,
+    url: `http://${urlHost}:${port}/metrics`,
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

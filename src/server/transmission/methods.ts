@@ -1,0 +1,376 @@
+/**
+ * Transmission RPC methods as calls of the API's commands (through the dispatcher, so every
+ * argument is validated by the contract exactly as for the UI). Nothing here holds engine logic:
+ * a refused add is the provenance gate's refusal, a removal with data is the engine's.
+ */
+import { statfs } from 'node:fs/promises'
+import net from 'node:net'
+import type { CommandArgs, CommandName, CommandResult, TorrentView } from '../../api/contract.ts'
+import type { ApiService } from '../../api/service.ts'
+import { TorrentIds } from './ids.ts'
+import { knownFields, needsDetails, statusOf, STATUS, torrentFields } from './fields.ts'
+
+/** A failure reported in the response's `result` string, as Transmission does. */
+export class RpcFailure extends Error {
+  readonly arguments: Record<string, unknown>
+  constructor(message: string, args: Record<string, unknown> = {}) {
+    super(message)
+    this.arguments = args
+  }
+}
+
+export interface RpcContext {
+  service: ApiService
+  version: string
+  /** The peer listening port. */
+  peerPort: () => number
+  /** Bans in force (Vouch's blocklist). */
+  activeBans: () => number
+  startedAt: number
+}
+
+type Arguments = Record<string, unknown>
+export type RpcMethod = (args: Arguments) => Promise<Arguments>
+
+/** Largest .torrent a URL may return (the contract's limit for uploaded files). */
+const MAX_TORRENT_BYTES = 16 * 1024 * 1024
+const FETCH_TIMEOUT_MS = 30_000
+
+export class RpcMethods {
+  readonly ids = new TorrentIds()
+  readonly #context: RpcContext
+  readonly #corrupt = new Map<string, number>()
+  readonly #stop: (() => void)[] = []
+
+  constructor(context: RpcContext) {
+    this.#context = context
+    this.#stop.push(
+      context.service.events.subscribe((message) => {
+        if (message.event === 'torrent.hashFailed') {
+          const { infoHash, bytes } = message.payload
+          this.#corrupt.set(infoHash, (this.#corrupt.get(infoHash) ?? 0) + bytes)
+        } else if (message.event === 'torrent.removed') {
+          this.ids.forget(message.payload.infoHash, Date.now())
+          this.#corrupt.delete(message.payload.infoHash)
+        }
+      }),
+    )
+  }
+
+  close(): void {
+    for (const stop of this.#stop) stop()
+  }
+
+  async #call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>> {
+    const response = await this.#context.service.dispatcher.dispatch({ command, args })
+    if (!response.ok) throw new RpcFailure(response.error.message)
+    return response.result as CommandResult<K>
+  }
+
+  async #select(ids: unknown): Promise<TorrentView[]> {
+    const selected = this.ids.select(await this.#call('torrents.list', {}), ids)
+    if ('error' in selected) throw new RpcFailure(selected.error)
+    return selected
+  }
+
+  /** Every method by its Transmission name. */
+  methods(): Record<string, RpcMethod> {
+    return {
+      'session-get': (args) => this.#sessionGet(args),
+      'session-stats': () => this.#sessionStats(),
+      'torrent-get': (args) => this.#torrentGet(args),
+      'torrent-add': (args) => this.#torrentAdd(args),
+      'torrent-start': (args) => this.#each(args, (torrent) => this.#resume(torrent)),
+      'torrent-start-now': (args) => this.#each(args, (torrent) => this.#resume(torrent)),
+      'torrent-stop': (args) => this.#each(args, (torrent) => this.#pause(torrent)),
+      'torrent-reannounce': (args) =>
+        this.#each(args, (torrent) => this.#call('torrents.reannounce', { infoHash: torrent.infoHash })),
+      'torrent-remove': (args) =>
+        this.#each(args, (torrent) =>
+          this.#call('torrents.remove', {
+            infoHash: torrent.infoHash,
+            deleteData: args['delete-local-data'] === true,
+          }),
+        ),
+      'torrent-set': (args) => this.#torrentSet(args),
+      'blocklist-update': async () => ({ 'blocklist-size': this.#context.activeBans() }),
+      'free-space': (args) => this.#freeSpace(args),
+      'port-test': () => this.#portTest(),
+    }
+  }
+
+  async #each(args: Arguments, act: (torrent: TorrentView) => Promise<unknown>): Promise<Arguments> {
+    for (const torrent of await this.#select(args.ids)) await act(torrent)
+    return {}
+  }
+
+  async #pause(torrent: TorrentView): Promise<void> {
+    if (!torrent.paused) await this.#call('torrents.pause', { infoHash: torrent.infoHash })
+  }
+
+  async #resume(torrent: TorrentView): Promise<void> {
+    if (torrent.paused) await this.#call('torrents.resume', { infoHash: torrent.infoHash })
+  }
+
+  async #torrentGet(args: Arguments): Promise<Arguments> {
+    const requested = Array.isArray(args.fields)
+      ? args.fields.filter((f): f is string => typeof f === 'string')
+      : []
+    if (requested.length === 0) throw new RpcFailure('no fields specified')
+    const fields = knownFields(requested)
+    const all = await this.#call('torrents.list', {})
+    const selected = this.ids.select(all, args.ids)
+    if ('error' in selected) throw new RpcFailure(selected.error)
+    const withDetails = needsDetails(fields)
+    const now = Date.now()
+    const rows: Record<string, unknown>[] = []
+    for (const torrent of selected) {
+      const details = withDetails
+        ? await this.#call('torrents.details', { infoHash: torrent.infoHash }).catch(() => null)
+        : null
+      rows.push(
+        torrentFields(fields, {
+          id: this.ids.idOf(torrent.infoHash),
+          torrent,
+          details,
+          corruptBytes: this.#corrupt.get(torrent.infoHash) ?? 0,
+          queuePosition: all.indexOf(torrent),
+          now,
+        }),
+      )
+    }
+    const torrents =
+      args.format === 'table' ? [fields, ...rows.map((row) => fields.map((field) => row[field]))] : rows
+    return {
+      torrents,
+      ...(args.ids === 'recently-active' ? { removed: this.ids.recentlyRemoved(now) } : {}),
+    }
+  }
+
+  async #torrentAdd(args: Arguments): Promise<Arguments> {
+    const result = await this.#add(args)
+    if (result.status === 'refused') {
+      const { refusal } = result
+      const fingerprint = refusal.publisher?.fingerprint ?? null
+      throw new RpcFailure(
+        `refused by Vouch's provenance policy (${refusal.code}): ${refusal.reason}${fingerprint ? ` [key ${fingerprint}]` : ''}`,
+        { refusal: { code: refusal.code, reason: refusal.reason, fingerprint } },
+      )
+    }
+    if (args.paused === true) await this.#call('torrents.pause', { infoHash: result.infoHash })
+    const added = { id: this.ids.idOf(result.infoHash), name: result.name, hashString: result.infoHash }
+    return result.duplicate ? { 'torrent-duplicate': added } : { 'torrent-added': added }
+  }
+
+  async #add(args: Arguments): Promise<CommandResult<'torrents.add'>> {
+    const downloadDir = args['download-dir']
+    if (typeof downloadDir === 'string' && downloadDir !== '') {
+      const current = (await this.#call('app.info', {})).downloadDir
+      if (downloadDir !== current) {
+        throw new RpcFailure(`a download-dir per torrent is not supported: torrents go to ${current}`)
+      }
+    }
+    if (typeof args.metainfo === 'string') {
+      return this.#call('torrents.addFile', {
+        fileName: 'metainfo.torrent',
+        contentBase64: args.metainfo.replace(/\s+/g, ''),
+      })
+    }
+    const filename = typeof args.filename === 'string' ? args.filename.trim() : ''
+    if (filename === '') throw new RpcFailure('torrent-add needs metainfo or filename')
+    if (/^https?:\/\//i.test(filename)) {
+      return this.#call('torrents.addFile', {
+        fileName: new URL(filename).pathname.split('/').pop() || 'download.torrent',
+        contentBase64: (await fetchTorrent(filename)).toString('base64'),
+      })
+    }
+    if (/^magnet:/i.test(filename) || /^([0-9a-f]{40}|[a-z2-7]{32})$/i.test(filename)) {
+      return this.#call('torrents.add', { source: filename })
+    }
+    throw new RpcFailure(
+      'filename must be a magnet link, an infohash or an http(s) URL; send a local .torrent as metainfo',
+    )
+  }
+
+  async #torrentSet(args: Arguments): Promise<Arguments> {
+    const unsupported = Object.keys(args).filter((key) => key !== 'ids' && !TORRENT_SET_KEYS.has(key))
+    if (unsupported.length > 0) {
+      throw new RpcFailure(`torrent-set: Vouch does not support ${unsupported.join(', ')}`)
+    }
+    for (const torrent of await this.#select(args.ids)) {
+      const files = fileChanges(args)
+      if (files.size === 0) continue
+      const details = await this.#call('torrents.details', { infoHash: torrent.infoHash })
+      const changes = [...files].map(([index, change]) => {
+        const current = details.files[index]?.priority ?? 'normal'
+        const wanted = change.wanted ?? current !== 'skip'
+        const priority = change.priority ?? (current === 'skip' ? 'normal' : current)
+        return { index, priority: wanted ? priority : ('skip' as const) }
+      })
+      await this.#call('torrents.setFiles', { infoHash: torrent.infoHash, files: changes })
+    }
+    return {}
+  }
+
+  async #sessionGet(args: Arguments): Promise<Arguments> {
+    const info = await this.#call('app.info', {})
+    const free = await freeBytes(info.downloadDir)
+    const session: Arguments = {
+      version: `3.00 (Vouch ${this.#context.version})`,
+      'rpc-version': 16,
+      'rpc-version-minimum': 14,
+      'config-dir': info.home,
+      'download-dir': info.downloadDir,
+      'download-dir-free-space': free ?? -1,
+      'incomplete-dir': info.downloadDir,
+      'incomplete-dir-enabled': false,
+      'peer-port': this.#context.peerPort(),
+      'peer-port-random-on-start': false,
+      'port-forwarding-enabled': false,
+      encryption: 'preferred',
+      'blocklist-enabled': true,
+      'blocklist-size': this.#context.activeBans(),
+      'blocklist-url': '',
+      'speed-limit-down': 0,
+      'speed-limit-down-enabled': false,
+      'speed-limit-up': 0,
+      'speed-limit-up-enabled': false,
+      'alt-speed-enabled': false,
+      'alt-speed-down': 0,
+      'alt-speed-up': 0,
+      'alt-speed-time-enabled': false,
+      seedRatioLimit: 0,
+      seedRatioLimited: false,
+      'idle-seeding-limit': 0,
+      'idle-seeding-limit-enabled': false,
+      'download-queue-enabled': false,
+      'download-queue-size': 0,
+      'seed-queue-enabled': false,
+      'seed-queue-size': 0,
+      'queue-stalled-enabled': false,
+      'start-added-torrents': true,
+      'rename-partial-files': false,
+      'trash-original-torrent-files': false,
+      'utp-enabled': false,
+      'cache-size-mb': 0,
+      units: {
+        'speed-units': ['kB/s', 'MB/s', 'GB/s', 'TB/s'],
+        'speed-bytes': 1000,
+        'size-units': ['kB', 'MB', 'GB', 'TB'],
+        'size-bytes': 1000,
+        'memory-units': ['KiB', 'MiB', 'GiB', 'TiB'],
+        'memory-bytes': 1024,
+      },
+    }
+    const fields = Array.isArray(args.fields) ? new Set(args.fields) : null
+    return fields ? Object.fromEntries(Object.entries(session).filter(([key]) => fields.has(key))) : session
+  }
+
+  async #sessionStats(): Promise<Arguments> {
+    const torrents = await this.#call('torrents.list', {})
+    const sum = (pick: (torrent: TorrentView) => number) => torrents.reduce((total, t) => total + pick(t), 0)
+    const stats = {
+      uploadedBytes: sum((t) => t.uploaded),
+      downloadedBytes: sum((t) => t.downloaded),
+      filesAdded: torrents.length,
+      sessionCount: 1,
+      secondsActive: Math.floor((Date.now() - this.#context.startedAt) / 1000),
+    }
+    const stopped = torrents.filter((torrent) => statusOf(torrent) === STATUS.stopped).length
+    return {
+      activeTorrentCount: torrents.length - stopped,
+      pausedTorrentCount: stopped,
+      torrentCount: torrents.length,
+      downloadSpeed: Math.round(sum((t) => t.downloadSpeed)),
+      uploadSpeed: Math.round(sum((t) => t.uploadSpeed)),
+      // Vouch keeps no totals across restarts: the cumulative figures are this session's.
+      'cumulative-stats': stats,
+      'current-stats': stats,
+    }
+  }
+
+  async #freeSpace(args: Arguments): Promise<Arguments> {
+    if (typeof args.path !== 'string' || args.path === '') throw new RpcFailure('free-space needs a path')
+    const stats = await statfs(args.path).catch((error: Error) => {
+      throw new RpcFailure(`cannot read free space of ${args.path as string}: ${error.message}`)
+    })
+    return {
+      path: args.path,
+      'size-bytes': stats.bavail * stats.bsize,
+      total_size: stats.blocks * stats.bsize,
+    }
+  }
+
+  /** Whether the peer port accepts connections here (Vouch asks no outside service). */
+  async #portTest(): Promise<Arguments> {
+    const port = this.#context.peerPort()
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port })
+      socket.setTimeout(5000)
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('timeout', () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    return { 'port-is-open': open, ipProtocol: 'ipv4' }
+  }
+}
+
+/** torrent-set arguments Vouch applies. */
+const TORRENT_SET_KEYS = new Set([
+  'files-wanted',
+  'files-unwanted',
+  'priority-high',
+  'priority-low',
+  'priority-normal',
+])
+
+type FileChange = { wanted?: boolean; priority?: 'low' | 'normal' | 'high' }
+
+/** File index → what torrent-set changes about it (an empty list means none, not all). */
+function fileChanges(args: Arguments): Map<number, FileChange> {
+  const changes = new Map<number, FileChange>()
+  const apply = (key: string, change: FileChange) => {
+    const indices = args[key]
+    if (indices === undefined) return
+    if (!Array.isArray(indices) || !indices.every((index) => Number.isInteger(index) && index >= 0)) {
+      throw new RpcFailure(`torrent-set: ${key} must be a list of file indices`)
+    }
+    for (const index of indices as number[]) changes.set(index, { ...changes.get(index), ...change })
+  }
+  apply('files-wanted', { wanted: true })
+  apply('files-unwanted', { wanted: false })
+  apply('priority-high', { priority: 'high' })
+  apply('priority-low', { priority: 'low' })
+  apply('priority-normal', { priority: 'normal' })
+  return changes
+}
+
+async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const stats = await statfs(dir)
+    return stats.bavail * stats.bsize
+  } catch {
+    return null
+  }
+}
+
+async function fetchTorrent(url: string): Promise<Buffer> {
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' })
+  } catch (error) {
+    throw new RpcFailure(`cannot fetch ${url}: ${(error as Error).message}`)
+  }
+  if (!response.ok) throw new RpcFailure(`cannot fetch ${url}: HTTP ${response.status}`)
+  const length = Number(response.headers.get('content-length') ?? 0)
+  if (length > MAX_TORRENT_BYTES) throw new RpcFailure(`${url} is larger than a .torrent can be`)
+  const bytes = Buffer.from(await response.arrayBuffer())
+  if (bytes.length > MAX_TORRENT_BYTES) throw new RpcFailure(`${url} is larger than a .torrent can be`)
+  return bytes
+}

@@ -11,7 +11,8 @@ import type { WireEvidence } from '../../src/defence/ban-store.ts'
 import type { Engine, EngineOptions } from '../../src/engine/engine.ts'
 import { MAX_PEER_REQUESTS } from '../../src/engine/wire-guard.ts'
 import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
-import { openReputation, type Reputation } from '../../src/reputation/wiring.ts'
+import { ReputationStore } from '../../src/reputation/store.ts'
+import { reputationFor, type Reputation } from '../../src/reputation/wiring.ts'
 import { runVouch } from '../kit/cli.ts'
 import { frame, HostilePeer, MESSAGE_ID, requestPayload } from '../kit/hostile-wire.ts'
 import { Swarm, whenDone, type Payload } from '../kit/swarm.ts'
@@ -26,13 +27,17 @@ const NORMAL_DOWNLOAD_MS = 10_000
 let swarm: Swarm
 afterEach(async () => swarm.close())
 
-/** A Vouch engine (no provenance gate) whose bans go to a real SQLite reputation store. */
+/**
+ * A Vouch engine (provenance gate only if `gated`) whose bans go to a real SQLite reputation store.
+ * Without the ban rules of src/rules: their over-download rule would also ban a flooder that takes
+ * the torrent 1.5 times, and these tests are about what the wire guard alone does.
+ */
 async function vouchWithStore(
   options: Partial<EngineOptions> & { gated?: boolean } = {},
 ): Promise<{ engine: Engine; reputation: Reputation; home: string }> {
   const { gated, ...engineOptions } = options
   const home = await swarm.tempDir('vouch-home-')
-  const reputation = openReputation(home)
+  const reputation = reputationFor(ReputationStore.openInHome(home))
   // Registered first, so it runs after the engine has closed.
   swarm.defer(async () => reputation.close())
   const full = { home, ...reputation.engineOptions(), ...engineOptions }

@@ -1,6 +1,7 @@
 /**
  * Hostile-wire bench (issue 9, item 1). `bench/run.ts` calls `runHostileWireBench`; it also runs
- * alone: `npx node bench/hostile-wire.ts [--size MIB] [--stream MIB] [--requests N] [--repeats N] [--before]`.
+ * alone: `npx node bench/hostile-wire.ts [--size MIB] [--stream MIB] [--requests N] [--repeats N] [--before]`,
+ * or `npm run bench -- --scenarios hostile-wire [--size MIB] [--runs N] [--before] [--stream MIB] [--requests N]`.
  *
  * A real `vouch serve` (bench/hostile-wire-server.ts: the same backend and server) seeds a payload.
  * Per run, interleaved, a plain WebTorrent client downloads it from that seeder while `app.info` is
@@ -31,8 +32,13 @@ const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hostile-
 const CONDITIONS = ['clean', 'oversized', 'flood'] as const
 type Condition = (typeof CONDITIONS)[number]
 
+/** Flags `npm run bench` accepts for this scenario (bench/run.ts passes the whole argv). */
+export const benchFlags = ['--before', '--stream', '--requests']
+
 export interface HostileWireBenchOptions {
   log?: (line: string) => void
+  /** The command line, when run from bench/run.ts: `--before`, `--stream MIB`, `--requests N`. */
+  argv?: string[]
   repeats?: number
   /** Payload size. Default 64 MiB. */
   sizeMib?: number
@@ -160,6 +166,12 @@ async function measureServer(guard: boolean, options: Required<HostileWireBenchO
       300_000,
     )
     const pid = server.child.pid as number
+    // One unmeasured download first, so the first measured condition pays no warm-up.
+    await download(
+      payload.torrentFile,
+      `127.0.0.1:${serving.torrentPort}`,
+      await swarm.tempDir('vouch-bench-out-'),
+    )
     const conditions = Object.fromEntries(
       CONDITIONS.map((condition) => [condition, { downloadMs: [], apiMs: [], rssGrowthMiB: [] }]),
     ) as unknown as Record<Condition, Measured>
@@ -224,13 +236,20 @@ function parserThroughput(guarded: boolean, mib: number): number {
 export async function runHostileWireBench(
   input: HostileWireBenchOptions = {},
 ): Promise<HostileWireBenchResult> {
+  const argv = input.argv ?? []
+  const flag = (name: string) => {
+    const index = argv.indexOf(name)
+    const value = index >= 0 ? Number(argv[index + 1]) : Number.NaN
+    return Number.isFinite(value) && value > 0 ? value : undefined
+  }
   const options: Required<HostileWireBenchOptions> = {
     log: input.log ?? ((line) => console.error(line)),
+    argv,
     repeats: input.repeats ?? 3,
     sizeMib: input.sizeMib ?? 64,
-    streamMib: input.streamMib ?? 64,
-    requests: input.requests ?? 100_000,
-    before: input.before ?? process.env.VOUCH_BENCH_HOSTILE_BEFORE === '1',
+    streamMib: input.streamMib ?? flag('--stream') ?? 64,
+    requests: input.requests ?? flag('--requests') ?? 100_000,
+    before: input.before ?? (argv.includes('--before') || process.env.VOUCH_BENCH_HOSTILE_BEFORE === '1'),
   }
   const runs = [await measureServer(true, options)]
   if (options.before) runs.push(await measureServer(false, options))
@@ -285,10 +304,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await withTimeout(
     runHostileWireBench({
       ...(value('--size') ? { sizeMib: value('--size') } : {}),
-      ...(value('--stream') ? { streamMib: value('--stream') } : {}),
-      ...(value('--requests') ? { requests: value('--requests') } : {}),
       ...(value('--repeats') ? { repeats: value('--repeats') } : {}),
-      before: process.argv.includes('--before'),
+      argv: process.argv.slice(2),
     }),
     3_600_000,
     'the hostile-wire bench',

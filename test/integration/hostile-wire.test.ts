@@ -12,7 +12,7 @@ import type { Engine, EngineOptions } from '../../src/engine/engine.ts'
 import { MAX_PEER_REQUESTS } from '../../src/engine/wire-guard.ts'
 import { readProvenanceTorrent } from '../../src/provenance/torrent.ts'
 import { ReputationStore } from '../../src/reputation/store.ts'
-import { openReputation, reputationFor, type Reputation } from '../../src/reputation/wiring.ts'
+import { reputationFor, type Reputation } from '../../src/reputation/wiring.ts'
 import { runVouch } from '../kit/cli.ts'
 import { frame, HostilePeer, MESSAGE_ID, requestPayload } from '../kit/hostile-wire.ts'
 import { Swarm, whenDone, type Payload } from '../kit/swarm.ts'
@@ -27,13 +27,17 @@ const NORMAL_DOWNLOAD_MS = 10_000
 let swarm: Swarm
 afterEach(async () => swarm.close())
 
-/** A Vouch engine (no provenance gate) whose bans go to a real SQLite reputation store. */
+/**
+ * A Vouch engine (provenance gate only if `gated`) whose bans go to a real SQLite reputation store.
+ * Without the ban rules of src/rules: their over-download rule would also ban a flooder that takes
+ * the torrent 1.5 times, and these tests are about what the wire guard alone does.
+ */
 async function vouchWithStore(
-  options: Partial<EngineOptions> & { gated?: boolean; rules?: boolean } = {},
+  options: Partial<EngineOptions> & { gated?: boolean } = {},
 ): Promise<{ engine: Engine; reputation: Reputation; home: string }> {
-  const { gated, rules = true, ...engineOptions } = options
+  const { gated, ...engineOptions } = options
   const home = await swarm.tempDir('vouch-home-')
-  const reputation = rules ? openReputation(home) : reputationFor(ReputationStore.openInHome(home))
+  const reputation = reputationFor(ReputationStore.openInHome(home))
   // Registered first, so it runs after the engine has closed.
   swarm.defer(async () => reputation.close())
   const full = { home, ...reputation.engineOptions(), ...engineOptions }
@@ -42,7 +46,7 @@ async function vouchWithStore(
   return { engine, reputation, home }
 }
 
-async function vouchSeeder(payload: Payload, options?: Partial<EngineOptions> & { rules?: boolean }) {
+async function vouchSeeder(payload: Payload, options?: Partial<EngineOptions>) {
   const seeder = await vouchWithStore(options)
   const torrent = await seeder.engine.add(payload.torrentPath, { downloadDir: payload.dir, remember: false })
   await whenDone(torrent)
@@ -277,9 +281,7 @@ describe('a flood of valid requests', () => {
   it('keeps at most the allowed requests outstanding, rejects the rest, strikes the peer, and serves the honest leecher', async () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: PAYLOAD, pieceLength: PIECE })
-    // Without the ban rules: a flood also downloads the torrent many times over, which the
-    // over-download rule rightly bans as progress-cheat; this test is about the wire guard alone.
-    const { engine, reputation, torrent } = await vouchSeeder(payload, { rules: false })
+    const { engine, reputation, torrent } = await vouchSeeder(payload)
     const warnings: string[] = []
     engine.events.on('warning', (event) => warnings.push(event.message))
     // The longest queue of the attacker's requests, read as each one is queued.
@@ -319,7 +321,6 @@ describe('a flood of valid requests', () => {
     swarm = new Swarm()
     const payload = await swarm.payload({ bytes: PAYLOAD, pieceLength: PIECE })
     const { engine, reputation, torrent } = await vouchSeeder(payload, {
-      rules: false, // as above: the wire guard alone
       wireGuard: { floodIntervalMs: 100 },
     })
     const hostile = await HostilePeer.connect({ port: engine.port, infoHash: torrent.infoHash, fast: true })

@@ -123,6 +123,27 @@ describeWith(transmission, "Transmission's transmission-remote drives vouch serv
     await expect(stat(path.join(home, 'downloads', 'unsigned.bin'))).rejects.toThrow(/ENOENT/)
   })
 
+  it('sets the speed limits and the download folder with session-set, and reports them with session-get', async () => {
+    const ok = /responded: "success"/
+    expect((await remote(port, auth, '-d', '50', '-u', '20')).output).toMatch(ok)
+    expect(await serve.api.call('settings.get', {})).toMatchObject({
+      downloadLimit: 50_000,
+      uploadLimit: 20_000,
+    })
+    expect((await remote(port, auth, '-D')).output).toMatch(ok)
+    expect(await serve.api.call('settings.get', {})).toMatchObject({
+      downloadLimit: null,
+      uploadLimit: 20_000,
+    })
+    const folder = await swarm.tempDir('vouch-rpc-downloads-')
+    expect((await remote(port, auth, '-w', folder)).output).toMatch(ok)
+    expect((await serve.api.call('settings.get', {})).downloadDir).toBe(folder)
+    const info = await remote(port, auth, '-si')
+    expect(info.output).toContain(`Download directory: ${folder}`)
+    const refused = await remote(port, auth, '--alt-speed')
+    expect(refused.output).toMatch(/Vouch does not support alt-speed-enabled/)
+  })
+
   it('answers a wrong password 401 and a request without the session id 409 with the id', async () => {
     expect((await remote(port, 'operator:wrong', '-l')).output).toMatch(/401/)
     const url = `http://127.0.0.1:${port}/transmission/rpc`

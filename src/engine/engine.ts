@@ -11,13 +11,14 @@ import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
-import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
+import { resolveSource, type TorrentSource } from './source.ts'
 import { deleteTorrentData } from './data-removal.ts'
 import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
 import { detailsOf, type TorrentDetails } from './torrent-details.ts'
 import { NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
 import { TrackerWatch } from './tracker-status.ts'
 import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
+import { resumeEntry } from './resume.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
@@ -515,26 +516,12 @@ export class Engine {
 
   async #resume(): Promise<void> {
     for (const entry of await this.#list.load()) {
-      try {
-        const source = entry.torrentFile
-          ? await readTorrentFile(entry.torrentFile)
-          : await resolveSource(entry.magnet ?? entry.infoHash)
-        const addedAt = Date.parse(entry.addedAt)
-        await this.add(source, {
-          downloadDir: entry.downloadDir,
-          allowUnsigned: entry.allowUnsigned,
-          remember: false,
-          paused: entry.paused ?? false,
-          peers: entry.peers ?? [],
-          ...(entry.files ? { files: entry.files } : {}),
-          ...(Number.isFinite(addedAt) ? { addedAt } : {}),
-        })
-      } catch (error) {
+      await resumeEntry(entry, (source, options) => this.add(source, options)).catch((error: Error) =>
         this.events.emit('warning', {
           infoHash: entry.infoHash,
-          message: `could not resume: ${(error as Error).message}`,
-        })
-      }
+          message: `could not resume: ${error.message}`,
+        }),
+      )
     }
   }
 

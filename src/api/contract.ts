@@ -237,6 +237,17 @@ export const AppInfoSchema = z.object({
   home: z.string(),
 })
 
+/** The status bar: totals over all torrents, the DHT and the download folder's disk. */
+export const AppStatusSchema = z.object({
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** Nodes in the DHT routing table; 0 when the DHT is off. */
+  dhtNodes: z.number().int().nonnegative(),
+  /** Free bytes on the download folder's file system; null when it cannot be read. */
+  freeDiskBytes: nonNegative.nullable(),
+  downloadDir: z.string(),
+})
+
 /** A pinned (or revoked) publisher key in the trust store. */
 export const PublisherViewSchema = z.object({
   fingerprint: z.string(),
@@ -357,6 +368,7 @@ const noArgs = z.strictObject({})
 /** Every command: its arguments and its result. */
 export const COMMANDS = {
   'app.info': { args: noArgs, result: AppInfoSchema },
+  'app.status': { args: noArgs, result: AppStatusSchema },
   'torrents.list': { args: noArgs, result: z.array(TorrentViewSchema) },
   /** Add a magnet link or an infohash. */
   'torrents.add': {
@@ -507,6 +519,7 @@ export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
 export type Settings = z.output<typeof SettingsSchema>
+export type AppStatus = z.output<typeof AppStatusSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>

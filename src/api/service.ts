@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
@@ -13,6 +14,7 @@ import type { ReputationStore } from '../reputation/store.ts'
 import type {
   AddResult,
   AppInfo,
+  AppStatus,
   OfferResult,
   Provenance,
   Refusal,
@@ -252,6 +254,7 @@ export class ApiService {
         events: this.events,
       }),
       'app.info': () => this.#info(),
+      'app.status': () => this.#status(),
       'torrents.list': () => this.#list(),
       'torrents.add': ({ source, ...request }) => {
         // Paths are for the desktop shell's argv only: the UI must not make the engine read files.
@@ -372,6 +375,19 @@ export class ApiService {
       version: this.#options.version,
       downloadDir: this.#engine.downloadDir,
       home: this.#engine.paths.home,
+    }
+  }
+
+  async #status(): Promise<AppStatus> {
+    const views = this.#list()
+    const downloadDir = this.#engine.downloadDir
+    const disk = await statfs(downloadDir).catch(() => null)
+    return {
+      downloadSpeed: views.reduce((sum, view) => sum + view.downloadSpeed, 0),
+      uploadSpeed: views.reduce((sum, view) => sum + view.uploadSpeed, 0),
+      dhtNodes: this.#engine.dhtNodes(),
+      freeDiskBytes: disk ? disk.bavail * disk.bsize : null,
+      downloadDir,
     }
   }
 

@@ -386,6 +386,13 @@ export class Engine {
     return torrent.paused ? true : torrent.addPeer(peer)
   }
 
+  /** Nodes in the DHT routing table (0 with the DHT off). */
+  dhtNodes(): number {
+    const dht = (this.client as unknown as { dht?: { nodes?: { count(): number } } | null }).dht
+    const count = dht?.nodes?.count()
+    return typeof count === 'number' && Number.isFinite(count) ? count : 0
+  }
+
   /** Files, peers, trackers and pieces of one torrent. */
   async details(infoHash: string): Promise<TorrentDetails> {
     const torrent = await this.#torrent(infoHash)

@@ -28,6 +28,8 @@ import { banView, reputationHandlers } from './reputation-handlers.ts'
 import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
+import { feedHandlers } from './feed-handlers.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
@@ -49,6 +51,8 @@ export interface ApiServiceOptions {
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
+  feeds?: { store: FeedStore; nextPollAt: () => number | null }
 }
 
 /** The settings the engine applies to running torrents. */
@@ -252,6 +256,13 @@ export class ApiService {
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
         events: this.events,
+      }),
+      ...feedHandlers({
+        feeds: this.#options.feeds?.store ?? FeedStore.forHome(this.#engine.paths.home),
+        trust: this.#options.trust,
+        audit: this.#options.audit,
+        events: this.events,
+        nextPollAt: this.#options.feeds?.nextPollAt ?? (() => null),
       }),
       'app.info': () => this.#info(),
       'app.status': () => this.#status(),

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
+import { useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
 import type { EventMessage, TorrentView } from '../../src/api/contract.ts'
 import {
   addSource,
@@ -9,23 +9,26 @@ import {
   liftBan,
   offerEnvelope,
   pinPublisher,
-  refreshBans,
-  refreshPeers,
-  refreshPublishers,
   removeTorrent,
+  setPaused,
   type AddOptions,
 } from './actions.ts'
 import type { Api } from './api.ts'
+import { DetailsPane } from './components/details/DetailsPane.tsx'
+import { Notices } from './components/Notices.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
+import { RemoveDialog } from './components/RemoveDialog.tsx'
+import { useBackend } from './hooks/useBackend.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
-import { initialState, reduce, type Action, type Screen } from './state.ts'
+import { initialState, reduce, type Screen } from './state.ts'
 import { applyTheme, loadTheme, type ThemeChoice } from './theme.ts'
 
+/** The navigation, in order. A new screen is one entry here and one branch in <main> below. */
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'torrents', label: 'Torrents' },
   { id: 'peers', label: 'Peers' },
@@ -34,38 +37,8 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'activity', label: 'Activity' },
 ]
 
-const NOTICE_MS = 6000
-
-function eventToAction(message: EventMessage): Action | null {
-  switch (message.event) {
-    case 'torrent.updated':
-      return { type: 'torrent-updated', torrent: message.payload }
-    case 'torrent.removed':
-      return { type: 'torrent-removed', infoHash: message.payload.infoHash }
-    case 'torrent.done':
-      return { type: 'notice', level: 'info', message: `Finished ${message.payload.name}` }
-    case 'torrent.refused':
-      return { type: 'refused', refusal: message.payload }
-    case 'notice':
-      // Warnings (tracker hiccups, failed pieces) show up in the chart and views, not as toasts.
-      return message.payload.level === 'error'
-        ? { type: 'notice', level: 'error', message: message.payload.message }
-        : null
-    case 'stats.sample':
-      return { type: 'sample', sample: message.payload }
-    case 'ban.created':
-      return {
-        type: 'notice',
-        level: 'warning',
-        message: `Banned ${message.payload.address}: ${message.payload.reason}${message.payload.connectionsClosed ? `, ${message.payload.connectionsClosed} connections closed` : ''}`,
-      }
-    case 'bans.changed':
-    case 'trust.changed':
-      return null
-    default:
-      return null
-  }
-}
+/** Re-runs the add that led to the refusal dialog, with extra options (a pin, or allowUnsigned). */
+type RetryAdd = (extra: AddOptions) => Promise<boolean>
 
 export function App({ api }: { api: Api }) {
   const [state, dispatch] = useReducer(reduce, initialState)
@@ -74,6 +47,10 @@ export function App({ api }: { api: Api }) {
   const [peerText, setPeerText] = useState('')
   /** The held magnet whose "add signature" dialog is open, by infohash. */
   const [offering, setOffering] = useState<string | null>(null)
+  /** The torrent whose "remove?" dialog is open, by infohash. */
+  const [removing, setRemoving] = useState<string | null>(null)
+  /** The torrent whose details pane is open, by infohash. */
+  const [selected, setSelected] = useState<string | null>(null)
   const addOptions = useMemo((): AddOptions => {
     const peers = peerText.split(/[\s,]+/).filter((peer) => peer !== '')
     return peers.length ? { peers } : {}
@@ -81,72 +58,28 @@ export function App({ api }: { api: Api }) {
 
   useEffect(() => applyTheme(theme), [theme])
 
-  // Information fades after a few seconds; errors stay until dismissed.
-  useEffect(() => {
-    const timers = state.notices
-      .filter((notice) => notice.level === 'info')
-      .map((notice) => setTimeout(() => dispatch({ type: 'dismiss-notice', id: notice.id }), NOTICE_MS))
-    return () => timers.forEach(clearTimeout)
-  }, [state.notices])
-
-  /** Re-runs the add that led to the refusal being shown (after the user pinned its publisher). */
-  const retryAdd = useRef<(() => Promise<boolean>) | null>(null)
-
-  const refresh = useCallback(async () => {
-    const [info, torrents, samples] = await Promise.all([
-      api.call('app.info', {}),
-      api.call('torrents.list', {}),
-      api.call('stats.history', {}),
-    ])
-    dispatch({ type: 'info', info })
-    dispatch({ type: 'torrents', torrents })
-    dispatch({ type: 'samples', samples })
-    await Promise.all([
-      refreshPublishers(api, dispatch),
-      refreshBans(api, dispatch),
-      refreshPeers(api, dispatch),
-    ])
-  }, [api])
-
-  useEffect(() => {
-    const offEvents = api.onEvent((message) => {
-      const action = eventToAction(message)
-      if (action) dispatch(action)
-      if (message.event === 'torrent.refused') retryAdd.current = null
-      if (message.event === 'ban.created' || message.event === 'bans.changed') void refreshBans(api, dispatch)
-      if (message.event === 'trust.changed') void refreshPublishers(api, dispatch)
-    })
-    const offConnection = api.onConnection((connection) => {
-      dispatch({ type: 'connection', state: connection })
-      if (connection === 'open') void refresh().catch(() => undefined)
-    })
-    return () => {
-      offEvents()
-      offConnection()
-    }
-  }, [api, refresh])
-
-  // Peers change with every block; refresh the view while it is on screen.
-  useEffect(() => {
-    if (state.screen !== 'peers') return
-    void refreshPeers(api, dispatch).catch(() => undefined)
-    const timer = setInterval(() => void refreshPeers(api, dispatch).catch(() => undefined), 2000)
-    return () => clearInterval(timer)
-  }, [api, state.screen])
+  const retryAdd = useRef<RetryAdd | null>(null)
+  // A refusal that arrives as an event (a magnet's metadata failed later) has no add to re-run.
+  const onEvent = useRef((message: EventMessage) => {
+    if (message.event === 'torrent.refused') retryAdd.current = null
+  })
+  useBackend(api, dispatch, state.screen, { onEvent })
 
   const torrents = useMemo(() => [...state.torrents.values()], [state.torrents])
   const offeredTorrent = offering ? state.torrents.get(offering) : undefined
+  const removedTorrent = removing ? state.torrents.get(removing) : undefined
+  const selectedTorrent = selected ? state.torrents.get(selected) : undefined
 
   function addSourceWithRetry(source: string) {
-    const attempt = () => addSource(api, dispatch, source, addOptions)
+    const attempt: RetryAdd = (extra) => addSource(api, dispatch, source, { ...addOptions, ...extra })
     retryAdd.current = attempt
-    return attempt()
+    return attempt({})
   }
 
   function addFileWithRetry(file: File) {
-    const attempt = () => addTorrentFile(api, dispatch, file, addOptions)
+    const attempt: RetryAdd = (extra) => addTorrentFile(api, dispatch, file, { ...addOptions, ...extra })
     retryAdd.current = attempt
-    return attempt()
+    return attempt({})
   }
 
   async function pinAndRetry(name: string): Promise<boolean> {
@@ -163,17 +96,24 @@ export function App({ api }: { api: Api }) {
       return true
     }
     dispatch({ type: 'close-refusal' })
-    await retry()
+    await retry({})
     return false
+  }
+
+  /** The refusal dialog's deliberate override: the same add again, with allowUnsigned (audited). */
+  async function downloadAnyway(): Promise<void> {
+    const retry = retryAdd.current
+    retryAdd.current = null
+    dispatch({ type: 'close-refusal' })
+    if (retry) await retry({ allowUnsigned: true })
   }
 
   function onDrop(event: DragEvent) {
     event.preventDefault()
     setDragging(false)
-    for (const file of event.dataTransfer.files) void addTorrentFile(api, dispatch, file, addOptions)
+    for (const file of event.dataTransfer.files) void addFileWithRetry(file)
     const text = event.dataTransfer.getData('text/plain').trim()
-    if (event.dataTransfer.files.length === 0 && /^magnet:/i.test(text))
-      void addSource(api, dispatch, text, addOptions)
+    if (event.dataTransfer.files.length === 0 && /^magnet:/i.test(text)) void addSourceWithRetry(text)
   }
 
   return (
@@ -233,7 +173,21 @@ export function App({ api }: { api: Api }) {
             onAddFile={addFileWithRetry}
             peers={peerText}
             onPeersChange={setPeerText}
-            onRemove={(torrent) => void removeTorrent(api, dispatch, torrent.infoHash, torrent.name)}
+            onRemove={(torrent) => setRemoving(torrent.infoHash)}
+            onPause={(torrent, paused) => void setPaused(api, dispatch, torrent, paused)}
+            onSelect={(torrent) => setSelected(selected === torrent.infoHash ? null : torrent.infoHash)}
+            selected={selectedTorrent ? selected : null}
+            details={
+              selectedTorrent ? (
+                <DetailsPane
+                  key={selectedTorrent.infoHash}
+                  api={api}
+                  dispatch={dispatch}
+                  torrent={selectedTorrent}
+                  onClose={() => setSelected(null)}
+                />
+              ) : null
+            }
             onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}
@@ -258,21 +212,9 @@ export function App({ api }: { api: Api }) {
         ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
       </main>
-      <div className="notices" role="log" aria-live="polite" aria-label="Notifications">
-        {state.notices.map((notice) => (
-          <div key={notice.id} className={`notice notice-${notice.level}`}>
-            <span>{notice.message}</span>
-            <button
-              type="button"
-              className="quiet"
-              aria-label="Dismiss notification"
-              onClick={() => dispatch({ type: 'dismiss-notice', id: notice.id })}
-            >
-              ×
-            </button>
-          </div>
-        ))}
-      </div>
+      <footer className="bottombar">
+        <Notices notices={state.notices} dispatch={dispatch} />
+      </footer>
       {dragging ? (
         <div className="drop-overlay" aria-hidden="true">
           Drop .torrent files or a magnet link to add them
@@ -286,11 +228,22 @@ export function App({ api }: { api: Api }) {
           onClose={() => setOffering(null)}
         />
       ) : null}
+      {removedTorrent ? (
+        <RemoveDialog
+          key={removedTorrent.infoHash}
+          torrent={removedTorrent}
+          onRemove={(deleteData) =>
+            removeTorrent(api, dispatch, removedTorrent.infoHash, removedTorrent.name, deleteData)
+          }
+          onClose={() => setRemoving(null)}
+        />
+      ) : null}
       {state.refusal ? (
         <RefusalDialog
           key={`${state.refusal.source}-${state.refusal.code}`}
           refusal={state.refusal}
           onPin={pinAndRetry}
+          {...(retryAdd.current ? { onDownloadAnyway: downloadAnyway } : {})}
           onClose={() => dispatch({ type: 'close-refusal' })}
         />
       ) : null}

@@ -7,6 +7,7 @@ import type {
   OfferResult,
   PublisherView,
   ReportFormat,
+  TorrentView,
 } from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
 import type { Action } from './state.ts'
@@ -41,7 +42,11 @@ function handleAddResult(result: AddResult, dispatch: Dispatch): boolean {
     dispatch({ type: 'refused', refusal: result.refusal })
     return false
   }
-  dispatch({ type: 'notice', level: 'info', message: `Added ${result.name}` })
+  dispatch({
+    type: 'notice',
+    level: 'info',
+    message: result.duplicate ? `${result.name} is already there` : `Added ${result.name}`,
+  })
   return true
 }
 
@@ -77,13 +82,38 @@ export async function addTorrentFile(api: Api, dispatch: Dispatch, file: File, o
   }
 }
 
-export async function removeTorrent(api: Api, dispatch: Dispatch, infoHash: string, name: string) {
+export async function removeTorrent(
+  api: Api,
+  dispatch: Dispatch,
+  infoHash: string,
+  name: string,
+  deleteData = false,
+) {
   try {
-    await api.call('torrents.remove', { infoHash })
+    await api.call('torrents.remove', { infoHash, ...(deleteData ? { deleteData } : {}) })
     dispatch({ type: 'torrent-removed', infoHash })
-    dispatch({ type: 'notice', level: 'info', message: `Removed ${name}` })
+    dispatch({
+      type: 'notice',
+      level: 'info',
+      message: deleteData ? `Removed ${name} and deleted its data` : `Removed ${name}`,
+    })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: `Could not remove ${name}: ${describe(error)}` })
+  }
+}
+
+/** Pause or resume a torrent; the view that comes back replaces the row at once. */
+export async function setPaused(api: Api, dispatch: Dispatch, torrent: TorrentView, paused: boolean) {
+  try {
+    const view = await api.call(paused ? 'torrents.pause' : 'torrents.resume', { infoHash: torrent.infoHash })
+    dispatch({ type: 'torrent-updated', torrent: view })
+  } catch (error) {
+    const verb = paused ? 'pause' : 'resume'
+    dispatch({
+      type: 'notice',
+      level: 'error',
+      message: `Could not ${verb} ${torrent.name}: ${describe(error)}`,
+    })
   }
 }
 
@@ -130,11 +160,11 @@ export async function changePublisher(
 
 export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
   try {
-    const { lifted } = await api.call('bans.lift', { address: ban.address })
+    const { lifted, ranges } = await api.call('bans.lift', { address: ban.address })
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}`,
+      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}${ranges.length ? ` (covered by ${ranges.join(', ')})` : ''}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: describe(error) })
@@ -164,8 +194,8 @@ export async function importBlocklist(
       : ''
     dispatch({
       type: 'notice',
-      level: result.malformedLines ? 'warning' : 'info',
-      message: `Imported ${plural(result.imported, 'ban')} from ${file.name}${closed}${result.malformedLines ? `; ${plural(result.malformedLines, 'malformed line')} skipped` : ''}`,
+      level: result.malformedLines || result.refusedCount ? 'warning' : 'info',
+      message: `Imported ${plural(result.imported, 'ban')} from ${file.name}${closed}${result.malformedLines ? `; ${plural(result.malformedLines, 'malformed line')} skipped` : ''}${result.refusedCount ? `; ${result.refusedCount} refused (too wide, or covering this machine)` : ''}`,
     })
     await refreshBans(api, dispatch)
     return result

@@ -83,6 +83,7 @@ export function liveRecord(message: EventMessage, at: number): EventRecord | nul
     case 'ban.created':
     case 'bans.changed':
     case 'trust.changed':
+    case 'feeds.changed':
       return null
     default: {
       // A new API event must be placed in the stream or left out here, on purpose.

@@ -26,13 +26,22 @@ export interface UiHarness {
   page: Page
   /** Run a command through the same dispatcher the UI uses (to check what the UI did). */
   call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
-  /** Save a full-page PNG to test-artifacts/e2e/NAME.png (notification toasts hidden unless asked). */
-  screenshot(name: string, options?: { notices?: boolean }): Promise<string>
+  /**
+   * Save a PNG of the whole screen (the scrolling <main> unrolled) to test-artifacts/e2e/NAME.png,
+   * or to `dir`; notification toasts hidden unless asked.
+   */
+  screenshot(name: string, options?: { notices?: boolean; dir?: string }): Promise<string>
+  /** What makes the window scroll sideways (each entry names the element), or [] when nothing does. */
+  overflow(): Promise<string[]>
   close(): Promise<void>
 }
 
 export async function startUi(
-  options: { engine?: Partial<EngineOptions>; colorScheme?: 'light' | 'dark' } = {},
+  options: {
+    engine?: Partial<EngineOptions>
+    colorScheme?: 'light' | 'dark'
+    viewport?: { width: number; height: number }
+  } = {},
 ): Promise<UiHarness> {
   const swarm = new Swarm()
   try {
@@ -61,7 +70,7 @@ export async function startUi(
     })
     swarm.defer(() => browser.close())
     const context = await browser.newContext({
-      viewport: { width: 1200, height: 760 },
+      viewport: options.viewport ?? { width: 1200, height: 760 },
       colorScheme: options.colorScheme ?? 'light',
       reducedMotion: 'reduce',
     })
@@ -89,7 +98,7 @@ export async function startUi(
         return response.result as never
       },
       async screenshot(name, shotOptions = {}) {
-        const file = path.join(ARTIFACTS, `${name}.png`)
+        const file = path.join(shotOptions.dir ?? ARTIFACTS, `${name}.png`)
         // Hidden through the CSSOM: an injected <style> would be (rightly) blocked by the CSP.
         const setNotices = (visibility: string) =>
           page.evaluate((value) => {
@@ -97,14 +106,61 @@ export async function startUi(
             if (notices) notices.style.visibility = value
           }, visibility)
         if (!shotOptions.notices) await setNotices('hidden')
+        // <main> scrolls inside a window-high layout: grow the window until all of it shows.
+        const viewport = page.viewportSize() ?? { width: 1200, height: 760 }
+        const extra = await page.evaluate(() => {
+          const main = document.querySelector('main')
+          return main ? Math.max(0, main.scrollHeight - main.clientHeight) : 0
+        })
+        if (extra > 0) await page.setViewportSize({ width: viewport.width, height: viewport.height + extra })
         await page.screenshot({ path: file, fullPage: true })
+        if (extra > 0) await page.setViewportSize(viewport)
         if (!shotOptions.notices) await setNotices('')
         return file
       },
+      overflow: () => page.evaluate(overflowingElements),
       close: () => swarm.close(),
     }
   } catch (error) {
     await swarm.close().catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * Runs in the page: whatever makes the window scroll sideways — the document or <main> wider than
+ * the window, or any visible element whose box ends right of it. Each entry names the element.
+ */
+function overflowingElements(): string[] {
+  // Nested: page.evaluate sends this one function's source to the page.
+  /** True when an ancestor that clips its overflow (a pill with an ellipsis, say) ends inside the window. */
+  function clippedWithin(element: Element, width: number): boolean {
+    for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+      if (
+        getComputedStyle(parent).overflowX !== 'visible' &&
+        parent.getBoundingClientRect().right <= width + 0.5
+      )
+        return true
+    }
+    return false
+  }
+  const width = window.innerWidth
+  const found: string[] = []
+  const root = document.documentElement
+  if (root.scrollWidth > width) found.push(`document is ${root.scrollWidth} px wide in ${width}`)
+  const main = document.querySelector('main')
+  if (main && main.scrollWidth > main.clientWidth)
+    found.push(`main is ${main.scrollWidth} px wide in ${main.clientWidth}`)
+  for (const element of document.querySelectorAll('body *')) {
+    if (element.closest('.visually-hidden, dialog:not([open])')) continue
+    const box = element.getBoundingClientRect()
+    if (box.width === 0 || box.height === 0) continue
+    if (box.right > width + 0.5 && !clippedWithin(element, width)) {
+      const name = `${element.tagName.toLowerCase()}${element.className ? `.${String(element.className).split(' ').join('.')}` : ''}`
+      found.push(
+        `${name} ends at ${Math.round(box.right)} px: ${(element.textContent ?? '').trim().slice(0, 40)}`,
+      )
+    }
+  }
+  return found
 }

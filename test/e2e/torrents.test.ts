@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startUi, type UiHarness } from './harness.ts'
@@ -79,11 +79,37 @@ describe('the web UI in Chromium: torrents', () => {
       })
     await ui.screenshot('03-torrents-dark')
 
+    // Space on a focused Remove opens the confirmation with Cancel focused: a second Space cancels.
+    const { downloadDir } = await ui.call('app.info', {})
+    await page.getByRole('button', { name: 'Remove magnet-payload.bin' }).focus()
+    await page.keyboard.press('Space')
+    const dialog = page.getByRole('dialog', { name: /Remove magnet-payload\.bin/ })
+    await dialog.waitFor()
+    await page.keyboard.press('Space')
+    await dialog.waitFor({ state: 'detached' })
+    expect(await ui.call('torrents.list', {})).toHaveLength(2)
+
+    // Remove, keeping the data; then remove the other and delete its data.
     await page.getByRole('button', { name: 'Remove magnet-payload.bin' }).click()
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click()
     await expect.poll(() => page.getByRole('row', { name: /magnet-payload\.bin/ }).count()).toBe(0)
     expect((await ui.call('torrents.list', {})).map((torrent) => torrent.name)).toEqual([
       'dropped-payload.bin',
     ])
+    expect((await readFile(path.join(downloadDir, 'magnet-payload.bin'))).equals(first.bytes)).toBe(true)
+    await page.getByRole('button', { name: 'Remove dropped-payload.bin' }).click()
+    const deleting = page.getByRole('dialog', { name: /Remove dropped-payload\.bin/ })
+    await deleting.getByLabel('Also delete the downloaded data').check()
+    await deleting.getByRole('button', { name: 'Remove and delete data' }).click()
+    await page.getByText('No torrents yet').waitFor()
+    await expect
+      .poll(() =>
+        access(path.join(downloadDir, 'dropped-payload.bin')).then(
+          () => 'there',
+          () => 'gone',
+        ),
+      )
+      .toBe('gone')
   })
 
   it('is usable from the keyboard alone: skip link, navigation in order, theme and the add form', async () => {

@@ -5,7 +5,10 @@ export function ProvenanceBadge({ provenance }: { provenance: Provenance }) {
   switch (provenance.status) {
     case 'signed':
       return (
-        <span className="badge badge-signed">
+        <span
+          className="badge badge-signed"
+          title={`Signed by ${provenance.publishers.map((publisher) => `${publisher.name} ${publisher.fingerprint}`).join(', ')}`}
+        >
           Signed by{' '}
           {provenance.publishers.map((publisher, index) => (
             <span key={publisher.fingerprint}>

@@ -9,7 +9,15 @@ interface Props {
    * has no trust store; the dialog then explains the refusal without offering to pin.
    */
   onPin?: (name: string) => Promise<boolean>
+  /**
+   * Add it again with `allowUnsigned` (audited as an override, like the CLI's --allow-unsigned).
+   * Absent when there is no add to repeat; never offered for the reasons in NEVER_OVERRIDDEN.
+   */
+  onDownloadAnyway?: () => Promise<void>
 }
+
+/** A forged or altered signature, or a key its owner revoked: no user choice overrides these. */
+const NEVER_OVERRIDDEN = new Set(['bad-signature', 'mismatch', 'revoked'])
 
 const REASONS: Record<string, string> = {
   unsigned: 'The torrent carries no publisher signature.',
@@ -25,12 +33,14 @@ const REASONS: Record<string, string> = {
 }
 
 /** Shown when the provenance policy refuses a torrent: why, whose key, and a deliberate way to pin it. */
-export function RefusalDialog({ refusal, onClose, onPin }: Props) {
+export function RefusalDialog({ refusal, onClose, onPin, onDownloadAnyway }: Props) {
   const dialog = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const nameId = useId()
   const confirmId = useId()
+  const overrideId = useId()
   const [pinning, setPinning] = useState(false)
+  const [overriding, setOverriding] = useState(false)
   const [name, setName] = useState(refusal.publisher?.name ?? '')
   const [confirmed, setConfirmed] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -56,6 +66,7 @@ export function RefusalDialog({ refusal, onClose, onPin }: Props) {
     onPin !== undefined &&
     refusal.publisher !== null &&
     (refusal.code === 'unknown-publisher' || refusal.code === 'key-expired')
+  const canOverride = onDownloadAnyway !== undefined && !NEVER_OVERRIDDEN.has(refusal.code)
   return (
     <dialog
       ref={dialog}
@@ -143,8 +154,38 @@ export function RefusalDialog({ refusal, onClose, onPin }: Props) {
             </button>
           </div>
         </form>
+      ) : overriding && canOverride ? (
+        <div className="override-flow" role="group" aria-labelledby={overrideId}>
+          <p id={overrideId}>
+            <strong>Download anyway</strong> means Vouch fetches and writes this torrent without knowing who
+            made it: nobody you trust vouches for its contents, which may be altered or harmful. Peers that
+            send corrupt pieces are still banned. Your choice is recorded in the audit log, and it applies to
+            this torrent only.
+          </p>
+          <div className="dialog-buttons">
+            <button type="button" autoFocus onClick={() => setOverriding(false)}>
+              Back
+            </button>
+            <button
+              type="button"
+              className="primary danger-fill"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true)
+                void onDownloadAnyway?.().finally(() => setBusy(false))
+              }}
+            >
+              Download without a signature
+            </button>
+          </div>
+        </div>
       ) : (
         <div className="dialog-buttons">
+          {canOverride ? (
+            <button type="button" onClick={() => setOverriding(true)}>
+              Download anyway…
+            </button>
+          ) : null}
           {canPin ? (
             <button type="button" onClick={() => setPinning(true)}>
               Pin this publisher…

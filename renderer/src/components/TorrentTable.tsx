@@ -1,96 +1,91 @@
 import type { TorrentView } from '../../../src/api/contract.ts'
-import { formatBytes, formatDuration, formatSpeed } from '../format.ts'
-import { ProgressBar } from './ProgressBar.tsx'
-import { ProvenanceBadge } from './ProvenanceBadge.tsx'
+import { SORT_LABELS, type ListView, type SortKey } from '../torrent-list.ts'
+import { TorrentRow, type RowActions } from './TorrentRow.tsx'
 
-interface Props {
+interface Props extends RowActions {
   torrents: TorrentView[]
-  onRemove(torrent: TorrentView): void
-  /** Offer a signature for a magnet the provenance gate holds. */
-  onOfferEnvelope(torrent: TorrentView): void
+  view: ListView
+  onSort(key: SortKey): void
+  /** The torrent whose details are open, if any. */
+  selected: string | null
 }
 
-function awaitsSignature(torrent: TorrentView): boolean {
-  return torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'signature'
-}
-
-function status(torrent: TorrentView): string {
-  if (torrent.provenance.status === 'held' && torrent.provenance.waitingFor === 'signature')
-    return 'Nothing downloaded until a signature is accepted'
-  if (!torrent.hasMetadata) return 'Fetching metadata'
-  if (torrent.done) return 'Seeding'
-  return torrent.numPeers > 0 ? 'Downloading' : 'Waiting for peers'
-}
-
-export function TorrentTable({ torrents, onRemove, onOfferEnvelope }: Props) {
-  if (torrents.length === 0) {
-    return (
-      <p className="empty">
-        No torrents yet. Paste a magnet link above, open a .torrent file, or drop one anywhere in this window.
-      </p>
-    )
-  }
+/** A column header that sorts by its key; aria-sort says which way. */
+function SortHeader({
+  label,
+  sortKey,
+  view,
+  onSort,
+  className,
+}: {
+  label: string
+  sortKey: SortKey
+  view: ListView
+  onSort(key: SortKey): void
+  className?: string
+}) {
+  const active = view.sort === sortKey
   return (
-    <table className="torrents">
-      <caption className="visually-hidden">Torrents</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Progress</th>
-          <th scope="col" className="numeric">
-            Down
-          </th>
-          <th scope="col" className="numeric">
-            Up
-          </th>
-          <th scope="col" className="numeric">
-            Peers
-          </th>
-          <th scope="col" className="numeric">
-            ETA
-          </th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {torrents.map((torrent) => (
-          <tr key={torrent.infoHash} data-infohash={torrent.infoHash} data-done={torrent.done}>
-            <th scope="row" className="torrent-name">
-              <span className="name" title={torrent.infoHash}>
-                {torrent.name}
-              </span>
-              <span className="subline">
-                {status(torrent)}
-                {torrent.hasMetadata ? ` · ${formatBytes(torrent.length)}` : ''}
-              </span>
-              <ProvenanceBadge provenance={torrent.provenance} />
+    <th
+      scope="col"
+      className={className}
+      aria-sort={active ? (view.descending ? 'descending' : 'ascending') : 'none'}
+    >
+      <button type="button" className="sort-button" onClick={() => onSort(sortKey)}>
+        {label}
+        <span aria-hidden="true" className="sort-arrow">
+          {active ? (view.descending ? '▼' : '▲') : ''}
+        </span>
+      </button>
+    </th>
+  )
+}
+
+/**
+ * The torrent list: a fixed-layout table (names wrap at word boundaries inside their column, no
+ * column can push the page sideways) that turns into one card per torrent when its container is
+ * narrow (styles.css, @container torrents).
+ */
+export function TorrentTable({ torrents, view, onSort, selected, ...actions }: Props) {
+  return (
+    <div className="table-container torrents-container">
+      <table className="torrents responsive">
+        <caption className="visually-hidden">Torrents</caption>
+        <colgroup>
+          <col />
+          <col className="col-progress" />
+          <col className="col-speed" />
+          <col className="col-eta" />
+          <col className="col-actions" />
+        </colgroup>
+        <thead>
+          <tr>
+            <SortHeader label={SORT_LABELS.name} sortKey="name" view={view} onSort={onSort} />
+            <SortHeader label={SORT_LABELS.progress} sortKey="progress" view={view} onSort={onSort} />
+            <SortHeader
+              label="Speed"
+              sortKey="downloadSpeed"
+              view={view}
+              onSort={onSort}
+              className="numeric"
+            />
+            <SortHeader label="ETA" sortKey="timeRemaining" view={view} onSort={onSort} className="numeric" />
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
             </th>
-            <td>
-              <ProgressBar
-                value={torrent.progress}
-                done={torrent.done}
-                label={`Progress of ${torrent.name}`}
-              />
-            </td>
-            <td className="numeric">{formatSpeed(torrent.downloadSpeed)}</td>
-            <td className="numeric">{formatSpeed(torrent.uploadSpeed)}</td>
-            <td className="numeric">{torrent.numPeers}</td>
-            <td className="numeric">{torrent.done ? 'done' : formatDuration(torrent.timeRemaining)}</td>
-            <td className="actions">
-              {awaitsSignature(torrent) ? (
-                <button type="button" onClick={() => onOfferEnvelope(torrent)}>
-                  Add signature…<span className="visually-hidden"> for {torrent.name}</span>
-                </button>
-              ) : null}
-              <button type="button" className="quiet" onClick={() => onRemove(torrent)}>
-                Remove<span className="visually-hidden"> {torrent.name}</span>
-              </button>
-            </td>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {torrents.map((torrent) => (
+            <TorrentRow
+              key={torrent.infoHash}
+              torrent={torrent}
+              selected={selected === torrent.infoHash}
+              {...actions}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }

@@ -20,60 +20,77 @@ export function PeersScreen({ peers }: { peers: PeerView[] }) {
       {peers.length === 0 ? (
         <p className="empty">No peers recorded yet.</p>
       ) : (
-        <table>
-          <caption className="visually-hidden">Peers and their reputation</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Client</th>
-              <th scope="col" className="numeric">
-                Score
-              </th>
-              <th scope="col" className="numeric">
-                Good pieces
-              </th>
-              <th scope="col" className="numeric">
-                Hash failures
-              </th>
-              <th scope="col" className="numeric">
-                Bad data
-              </th>
-              <th scope="col" className="numeric">
-                Received
-              </th>
-              <th scope="col" className="numeric">
-                Sent
-              </th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {peers.map((peer) => (
-              <tr key={peer.address} data-address={peer.address} data-banned={peer.banned}>
-                <th scope="row">
-                  <code>{peer.address}</code>{' '}
-                  {peer.banned ? <span className="badge badge-danger">banned</span> : null}
-                  {peer.connections > 0 ? (
-                    <span className="badge badge-signed">
-                      {peer.connections} connection{peer.connections === 1 ? '' : 's'}
-                    </span>
-                  ) : null}
-                  {peer.peerIds.length > 1 ? (
-                    <span className="subline">{peer.peerIds.length} peer IDs</span>
-                  ) : null}
+        <div className="table-container">
+          <table className="responsive">
+            <caption className="visually-hidden">Peers and their reputation</caption>
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Client</th>
+                <th scope="col" className="numeric">
+                  Score
                 </th>
-                <td>{peer.clients.join(', ') || '—'}</td>
-                <td className={`numeric${peer.score < 0 ? ' negative' : ''}`}>{peer.score.toFixed(1)}</td>
-                <td className="numeric">{peer.piecesGood}</td>
-                <td className={`numeric${peer.piecesBad > 0 ? ' negative' : ''}`}>{peer.piecesBad}</td>
-                <td className="numeric">{formatBytes(peer.bytesBad)}</td>
-                <td className="numeric">{formatBytes(peer.bytesDown)}</td>
-                <td className="numeric">{formatBytes(peer.bytesUp)}</td>
-                <td>{ago(peer.lastSeen)}</td>
+                <th scope="col" className="numeric">
+                  Good pieces
+                </th>
+                <th scope="col" className="numeric">
+                  Hash failures
+                </th>
+                <th scope="col" className="numeric">
+                  Bad data
+                </th>
+                <th scope="col" className="numeric">
+                  Received
+                </th>
+                <th scope="col" className="numeric">
+                  Sent
+                </th>
+                <th scope="col">Last seen</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {peers.map((peer) => (
+                <tr key={peer.address} data-address={peer.address} data-banned={peer.banned}>
+                  <th scope="row">
+                    <code>{peer.address}</code>{' '}
+                    {peer.banned ? <span className="badge badge-danger">banned</span> : null}
+                    {peer.connections > 0 ? (
+                      <span className="badge badge-signed">
+                        {peer.connections} connection{peer.connections === 1 ? '' : 's'}
+                      </span>
+                    ) : null}
+                    {peer.peerIds.length > 1 ? (
+                      <span className="subline">{peer.peerIds.length} peer IDs</span>
+                    ) : null}
+                  </th>
+                  <td data-label="Client">{peer.clients.join(', ') || '—'}</td>
+                  <td data-label="Score" className={`numeric${peer.score < 0 ? ' negative' : ''}`}>
+                    {peer.score.toFixed(1)}
+                  </td>
+                  <td data-label="Good pieces" className="numeric">
+                    {peer.piecesGood}
+                  </td>
+                  <td
+                    data-label="Hash failures"
+                    className={`numeric${peer.piecesBad > 0 ? ' negative' : ''}`}
+                  >
+                    {peer.piecesBad}
+                  </td>
+                  <td data-label="Bad data" className="numeric">
+                    {formatBytes(peer.bytesBad)}
+                  </td>
+                  <td data-label="Received" className="numeric">
+                    {formatBytes(peer.bytesDown)}
+                  </td>
+                  <td data-label="Sent" className="numeric">
+                    {formatBytes(peer.bytesUp)}
+                  </td>
+                  <td data-label="Last seen">{ago(peer.lastSeen)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   )

@@ -1,17 +1,22 @@
+import { useMemo, useState, type ReactNode } from 'react'
 import type { StatsSample, TorrentView } from '../../../src/api/contract.ts'
 import { ActivityChart } from '../components/ActivityChart.tsx'
 import { AddTorrent } from '../components/AddTorrent.tsx'
+import { ListToolbar } from '../components/ListToolbar.tsx'
+import type { RowActions } from '../components/TorrentRow.tsx'
 import { TorrentTable } from '../components/TorrentTable.tsx'
+import { DEFAULT_VIEW, visibleTorrents, type ListView, type SortKey } from '../torrent-list.ts'
 
-interface Props {
+interface Props extends RowActions {
   torrents: TorrentView[]
   samples: StatsSample[]
   onAddSource(source: string): Promise<boolean>
   onAddFile(file: File): Promise<boolean>
   peers: string
   onPeersChange(peers: string): void
-  onRemove(torrent: TorrentView): void
-  onOfferEnvelope(torrent: TorrentView): void
+  /** The infohash whose details are open, and the pane showing them. */
+  selected: string | null
+  details: ReactNode
 }
 
 export function TorrentsScreen({
@@ -19,11 +24,17 @@ export function TorrentsScreen({
   samples,
   onAddSource,
   onAddFile,
-  onRemove,
-  onOfferEnvelope,
   peers,
   onPeersChange,
+  selected,
+  details,
+  ...actions
 }: Props) {
+  const [view, setView] = useState<ListView>(DEFAULT_VIEW)
+  const shown = useMemo(() => visibleTorrents(torrents, view), [torrents, view])
+  // A second click on the sorted column turns the order round.
+  const sortBy = (key: SortKey) =>
+    setView({ ...view, sort: key, descending: view.sort === key ? !view.descending : false })
   return (
     <section aria-labelledby="torrents-title" className="screen">
       <h2 id="torrents-title">Torrents</h2>
@@ -33,7 +44,26 @@ export function TorrentsScreen({
         peers={peers}
         onPeersChange={onPeersChange}
       />
-      <TorrentTable torrents={torrents} onRemove={onRemove} onOfferEnvelope={onOfferEnvelope} />
+      {torrents.length === 0 ? (
+        <p className="empty">
+          No torrents yet. Paste a magnet link above, open a .torrent file, or drop one anywhere in this
+          window.
+        </p>
+      ) : (
+        <>
+          <ListToolbar view={view} onChange={setView} shown={shown.length} total={torrents.length} />
+          {shown.length === 0 ? (
+            <p className="empty">No torrent matches the search and filter.</p>
+          ) : (
+            <div className={`torrents-layout${details ? ' with-details' : ''}`}>
+              <div className="torrent-list">
+                <TorrentTable torrents={shown} view={view} onSort={sortBy} selected={selected} {...actions} />
+              </div>
+              {details}
+            </div>
+          )}
+        </>
+      )}
       {samples.length > 0 ? <ActivityChart samples={samples} /> : null}
     </section>
   )

@@ -129,14 +129,16 @@ function PublisherRow({ publisher, onPin, onRemove, onRevoke }: Props & { publis
         )}
         <code className="public-key subline">{publisher.publicKey}</code>
       </th>
-      <td>
+      <td data-label="Fingerprint">
         <code className="fingerprint">{publisher.fingerprint}</code>
       </td>
-      <td>
+      <td data-label="Status">
         <span className={STATUS_CLASS[publisher.status]}>{publisher.status}</span>
       </td>
-      <td>{publisher.scope ?? 'any name'}</td>
-      <td>{publisher.expires ? new Date(publisher.expires).toLocaleDateString() : 'never'}</td>
+      <td data-label="Scope">{publisher.scope ?? 'any name'}</td>
+      <td data-label="Expires">
+        {publisher.expires ? new Date(publisher.expires).toLocaleDateString() : 'never'}
+      </td>
       <td className="actions">
         {revoked ? (
           <span className="subline">revoked {new Date(publisher.revokedAt ?? '').toLocaleDateString()}</span>
@@ -180,26 +182,28 @@ export function TrustScreen(props: Props) {
       {props.publishers.length === 0 ? (
         <p className="empty">No publishers pinned yet.</p>
       ) : (
-        <table>
-          <caption className="visually-hidden">Pinned publishers</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name and key</th>
-              <th scope="col">Fingerprint</th>
-              <th scope="col">Status</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.publishers.map((publisher) => (
-              <PublisherRow key={publisher.fingerprint} publisher={publisher} {...props} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-container">
+          <table className="responsive">
+            <caption className="visually-hidden">Pinned publishers</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name and key</th>
+                <th scope="col">Fingerprint</th>
+                <th scope="col">Status</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.publishers.map((publisher) => (
+                <PublisherRow key={publisher.fingerprint} publisher={publisher} {...props} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   )

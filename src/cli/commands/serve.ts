@@ -5,7 +5,7 @@ import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
 import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
 import { globalOptions, note, report } from '../context.ts'
-import { parsePort } from '../engine-options.ts'
+import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
 interface ServeFlags extends OperatorFlags {
   host: string
@@ -16,6 +16,8 @@ interface ServeFlags extends OperatorFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  dhtBootstrap?: string[]
+  feedPoll?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -45,6 +47,8 @@ export function registerServe(program: Command): void {
     .option('--rpc-port <n>', 'serve Transmission RPC at /transmission/rpc on this port')
     .option('--rpc-host <address>', 'address for the Transmission RPC listener', '127.0.0.1')
     .option('--rpc-credentials <file>', 'user:password for the RPC (mode 0600; made if missing)')
+    .option(...dhtBootstrapOption)
+    .option('--feed-poll <seconds>', 'how often followed feeds are polled (default 600)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -57,11 +61,15 @@ export function registerServe(program: Command): void {
           ...(flags.dht ? {} : { dht: false }),
           ...(flags.lsd ? {} : { lsd: false }),
           ...(flags.nat ? {} : { natUpnp: false, natPmp: false }),
+          ...(flags.dhtBootstrap ? { dhtBootstrap: flags.dhtBootstrap } : {}),
           tracker: flags.tracker,
           // Like the desktop app: the torrent list survives restarts.
           resume: true,
         },
         version: vouchVersion(),
+        ...(flags.feedPoll !== undefined
+          ? { feedPollIntervalMs: parseSeconds(flags.feedPoll, '--feed-poll') * 1000 }
+          : {}),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {

@@ -8,6 +8,7 @@ import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 import { progressView } from '../progress.ts'
+import { refuseEarly } from '../refuse-early.ts'
 
 interface GetFlags extends NetworkFlags {
   out?: string
@@ -109,6 +110,7 @@ export function registerGet(program: Command): void {
     // Bad input fails here, before a socket, the store or a download directory is opened.
     const parsedSource = await resolveSource(source)
     const peers = (flags.peer ?? []).map(parsePeerAddress)
+    await refuseEarly(global.home, parsedSource, flags.allowUnsigned ?? false)
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))

@@ -5,7 +5,8 @@ import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PROJECT_ROOT, QUIET_FLAGS, runVouch } from '../kit/cli.ts'
-import { makePayload, tempDir } from '../kit/swarm.ts'
+import { adversary, behaviours } from '../kit/adversaries.ts'
+import { makePayload, Swarm, tempDir } from '../kit/swarm.ts'
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -59,6 +60,40 @@ describe('the vouch command', () => {
     }
     const audit = await runVouch(['--home', home, 'audit', 'export'])
     expect(audit.stdout).toContain('provenance.refused')
+  })
+
+  it('prints a ban while get runs: the poisoner’s address and why', async () => {
+    const swarm = new Swarm()
+    try {
+      const payload = await swarm.payload({ bytes: 512 * 1024 })
+      const honest = await swarm.seeder(payload)
+      const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
+      const home = await swarm.tempDir('vouch-home-')
+      const result = await runVouch(
+        [
+          '--home',
+          home,
+          'get',
+          payload.torrentPath,
+          '--allow-unsigned',
+          '--peer',
+          poisoner.address,
+          '--peer',
+          honest.address,
+          '--out',
+          await swarm.tempDir(),
+          ...QUIET_FLAGS,
+        ],
+        { timeoutMs: 60_000 },
+      )
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stderr).toMatch(
+        new RegExp(`banned ${poisoner.host.replaceAll('.', '\\.')}: (poisoned-block|sole-contributor)`),
+      )
+      expect(result.stderr).not.toContain(`banned ${honest.host}:`)
+    } finally {
+      await swarm.close()
+    }
   })
 
   it('runs through npx without npm’s EBADENGINE warning', () => {

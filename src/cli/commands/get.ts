@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { Torrent } from 'webtorrent'
+import { isWireEvidence } from '../../defence/ban-store.ts'
 import { VouchError } from '../../errors.ts'
 import { createEngine } from '../../engine/create-engine.ts'
 import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
@@ -121,6 +122,16 @@ export function registerGet(program: Command): void {
       bannedPeers.push(warning.message)
       note(`warning: ${warning.message}`)
     })
+    // Bans as they happen: the poisoner's address, why, and the piece that proved it.
+    const offBan = engine.events.on('ban', (ban) => {
+      const evidence =
+        ban.evidence && !isWireEvidence(ban.evidence)
+          ? `, piece ${ban.evidence.piece}`
+          : ban.evidence
+            ? `, ${ban.evidence.violation}`
+            : ''
+      note(`banned ${ban.address}: ${ban.reason}${evidence} (${ban.connectionsClosed} connections closed)`)
+    })
     try {
       const started = Date.now()
       const torrent = await engine.add(parsedSource, {
@@ -176,6 +187,7 @@ export function registerGet(program: Command): void {
       view.stop()
       offProgress()
       offWarning()
+      offBan()
       await close()
     }
   })

@@ -539,6 +539,20 @@ export const COMMANDS = {
       ranges: z.array(z.string()),
     }),
   },
+  /**
+   * Ban one address by hand (IPv4, or IPv6, which bans its /64): enforced and audited like an
+   * automatic ban, source `manual`; open connections to it close at once. Ranges: bans.import.
+   */
+  'bans.create': {
+    args: z.strictObject({
+      address: z.string().trim().min(2).max(100),
+      /** Why, for people; kept as the ban's note. */
+      reason: z.string().max(500).optional(),
+      /** ms since epoch; null or absent = permanent. */
+      expiresAt: z.number().int().positive().nullable().optional(),
+    }),
+    result: BanViewSchema,
+  },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
     args: z.strictObject({

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+import { VouchError } from '../errors.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { importBlocklist } from '../reputation/blocklist-import.ts'
 import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
@@ -47,7 +49,7 @@ export interface ReputationContext {
 
 type ReputationHandlers = Pick<
   Handlers,
-  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.export' | 'bans.import'
+  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import'
 >
 
 function decodeUpload(contentBase64: string): Uint8Array {
@@ -78,6 +80,25 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         })
       if (lifted > 0) context.events.publish('bans.changed', {})
       return { lifted, ranges: ranges.map(describeCover) }
+    },
+    'bans.create': ({ address, reason, expiresAt }) => {
+      if (!context.defence)
+        throw new VouchError('bad-input', 'this engine runs without the defence: it cannot ban')
+      if (isIP(address.replace(/^\[|\]$/g, '')) === 0) {
+        throw new VouchError(
+          'bad-input',
+          `'${address}' is not an IPv4 or IPv6 address (ban ranges with bans.import)`,
+          {
+            address,
+          },
+        )
+      }
+      if (expiresAt !== undefined && expiresAt !== null && expiresAt <= Date.now()) {
+        throw new VouchError('bad-input', 'expiresAt is in the past', { expiresAt })
+      }
+      const ban = context.defence.ban(address, { note: reason ?? '', expiresAt: expiresAt ?? null })
+      context.events.publish('bans.changed', {})
+      return banView(ban)
     },
     'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
       // The key file's bytes live only for this call: nothing writes or keeps them.

@@ -327,6 +327,15 @@ export const PeerViewSchema = z.object({
   /** Open connections right now. */
   connections: z.number().int().nonnegative(),
   banned: z.boolean(),
+  /** Connected right now (connections > 0). */
+  connected: z.boolean(),
+  /** The client of the live connection (extended handshake `v`, else peer ID), else the last one recorded. */
+  client: z.string().nullable(),
+  /** Torrents it is connected for right now. */
+  torrents: z.array(z.object({ infoHash, name: z.string() })),
+  /** Bytes per second over its live connections. */
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
 })
 
 export const BlockEvidenceSchema = z.object({

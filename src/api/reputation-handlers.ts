@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { VouchError } from '../errors.ts'
+import type { LivePeer } from '../engine/live-peers.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { importBlocklist } from '../reputation/blocklist-import.ts'
 import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
@@ -44,6 +45,8 @@ export interface ReputationContext {
   home: string
   /** Open connections per address key right now. */
   connections(): Map<string, number>
+  /** Live connections by address key: clients, torrents and speeds (engine's livePeers). */
+  livePeers(): Map<string, LivePeer>
   events: EventBus
 }
 
@@ -62,11 +65,21 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
   return {
     'peers.list': ({ limit }) => {
       const connections = context.connections()
-      return store.peers({ limit: limit ?? 500 }).map((peer) => ({
-        ...peer,
-        connections: connections.get(peer.address) ?? 0,
-        banned: store.banFor(peer.address) !== undefined,
-      }))
+      const live = context.livePeers()
+      return store.peers({ limit: limit ?? 500 }).map((peer) => {
+        const now = live.get(peer.address)
+        const open = Math.max(connections.get(peer.address) ?? 0, now?.connections ?? 0)
+        return {
+          ...peer,
+          connections: open,
+          banned: store.banFor(peer.address) !== undefined,
+          connected: open > 0,
+          client: now?.clients[0] ?? peer.clients.at(-1) ?? null,
+          torrents: now?.torrents ?? [],
+          downloadSpeed: now?.downloadSpeed ?? 0,
+          uploadSpeed: now?.uploadSpeed ?? 0,
+        }
+      })
     },
     'bans.list': () => store.list().map(banView),
     'bans.lift': ({ address }) => {

@@ -244,6 +244,17 @@ export const AppInfoSchema = z.object({
   home: z.string(),
 })
 
+/** The status bar: totals over all torrents, the DHT and the download folder's disk. */
+export const AppStatusSchema = z.object({
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** Nodes in the DHT routing table; 0 when the DHT is off. */
+  dhtNodes: z.number().int().nonnegative(),
+  /** Free bytes on the download folder's file system; null when it cannot be read. */
+  freeDiskBytes: nonNegative.nullable(),
+  downloadDir: z.string(),
+})
+
 /** A pinned (or revoked) publisher key in the trust store. */
 export const PublisherViewSchema = z.object({
   fingerprint: z.string(),
@@ -316,6 +327,15 @@ export const PeerViewSchema = z.object({
   /** Open connections right now. */
   connections: z.number().int().nonnegative(),
   banned: z.boolean(),
+  /** Connected right now (connections > 0). */
+  connected: z.boolean(),
+  /** The client of the live connection (extended handshake `v`, else peer ID), else the last one recorded. */
+  client: z.string().nullable(),
+  /** Torrents it is connected for right now. */
+  torrents: z.array(z.object({ infoHash, name: z.string() })),
+  /** Bytes per second over its live connections. */
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
 })
 
 export const BlockEvidenceSchema = z.object({
@@ -505,6 +525,7 @@ const noArgs = z.strictObject({})
 /** Every command: its arguments and its result. */
 export const COMMANDS = {
   'app.info': { args: noArgs, result: AppInfoSchema },
+  'app.status': { args: noArgs, result: AppStatusSchema },
   'torrents.list': { args: noArgs, result: z.array(TorrentViewSchema) },
   /** Add a magnet link or an infohash. */
   'torrents.add': {
@@ -596,6 +617,20 @@ export const COMMANDS = {
       /** Ranges lifted because they covered the address (`first-last (source: label)`). */
       ranges: z.array(z.string()),
     }),
+  },
+  /**
+   * Ban one address by hand (IPv4, or IPv6, which bans its /64): enforced and audited like an
+   * automatic ban, source `manual`; open connections to it close at once. Ranges: bans.import.
+   */
+  'bans.create': {
+    args: z.strictObject({
+      address: z.string().trim().min(2).max(100),
+      /** Why, for people; kept as the ban's note. */
+      reason: z.string().max(500).optional(),
+      /** ms since epoch; null or absent = permanent. */
+      expiresAt: z.number().int().positive().nullable().optional(),
+    }),
+    result: BanViewSchema,
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
@@ -700,6 +735,7 @@ export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
 export type Settings = z.output<typeof SettingsSchema>
+export type AppStatus = z.output<typeof AppStatusSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>

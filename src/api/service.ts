@@ -1,7 +1,9 @@
+import { statfs } from 'node:fs/promises'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { GateRefusal, TorrentStats } from '../engine/events.ts'
+import { livePeers } from '../engine/live-peers.ts'
 import type { RuntimeSettings } from '../engine/scheduler.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
@@ -15,6 +17,7 @@ import { feedAuditEntries } from './audit-feed.ts'
 import type {
   AddResult,
   AppInfo,
+  AppStatus,
   OfferResult,
   Provenance,
   Refusal,
@@ -259,6 +262,7 @@ export class ApiService {
         defence: this.#engine.defence,
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
+        livePeers: () => livePeers(this.#engine.client.torrents),
         events: this.events,
       }),
       ...feedHandlers({
@@ -274,6 +278,7 @@ export class ApiService {
         live: this.#options.rules ?? null,
       }),
       'app.info': () => this.#info(),
+      'app.status': () => this.#status(),
       'torrents.list': () => this.#list(),
       'torrents.add': ({ source, ...request }) => {
         // Paths are for the desktop shell's argv only: the UI must not make the engine read files.
@@ -394,6 +399,19 @@ export class ApiService {
       version: this.#options.version,
       downloadDir: this.#engine.downloadDir,
       home: this.#engine.paths.home,
+    }
+  }
+
+  async #status(): Promise<AppStatus> {
+    const views = this.#list()
+    const downloadDir = this.#engine.downloadDir
+    const disk = await statfs(downloadDir).catch(() => null)
+    return {
+      downloadSpeed: views.reduce((sum, view) => sum + view.downloadSpeed, 0),
+      uploadSpeed: views.reduce((sum, view) => sum + view.uploadSpeed, 0),
+      dhtNodes: this.#engine.dhtNodes(),
+      freeDiskBytes: disk ? disk.bavail * disk.bsize : null,
+      downloadDir,
     }
   }
 

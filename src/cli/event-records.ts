@@ -72,6 +72,8 @@ export function liveRecord(message: EventMessage, at: number): EventRecord | nul
       return engineRecord('torrent.done', message.payload.infoHash, { name: message.payload.name }, at)
     case 'torrent.removed':
       return engineRecord('torrent.removed', message.payload.infoHash, {}, at)
+    case 'settings.changed':
+      return engineRecord('settings.changed', '', message.payload, at)
     case 'notice':
       if (message.payload.level !== 'error') return null
       return engineRecord('error', message.payload.infoHash ?? '', { message: message.payload.message }, at)
@@ -81,7 +83,6 @@ export function liveRecord(message: EventMessage, at: number): EventRecord | nul
     case 'ban.created':
     case 'bans.changed':
     case 'trust.changed':
-    case 'settings.changed':
     case 'feeds.changed': // feed updates (followed, new release, refused item) arrive as audit entries
       return null
     default: {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { vouchVersion } from '../api/version.ts'
 import { isVouchError } from '../errors.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 
@@ -129,6 +130,7 @@ export async function buildProgram(load: ReadonlySet<string> = new Set()): Promi
     .description('A BitTorrent client that downloads only what a publisher you trust has signed.')
     .option('--json', 'machine-readable output')
     .option('--home <dir>', 'data directory (default: $VOUCH_HOME or the platform config dir)')
+    .version(vouchVersion(), '-V, --version', 'print the version of Vouch')
     .showHelpAfterError()
     .exitOverride()
   for (const entry of COMMANDS) {

@@ -112,11 +112,6 @@ function finite(value: number): number {
   return Number.isFinite(value) && value > 0 ? value : 0
 }
 
-function dhtNodes(engine: Engine): number {
-  const dht = (engine.client as unknown as { dht?: { nodes?: { count?: () => number } } | false }).dht
-  return dht ? (dht.nodes?.count?.() ?? 0) : 0
-}
-
 /** The provenance gate's audit entries, as decision and reason labels. */
 function provenanceDecision(
   type: string,
@@ -169,7 +164,7 @@ export function createMetrics(options: MetricsOptions): VouchMetrics {
     help: 'Nodes in the DHT routing table (0 with the DHT off).',
     registers,
     collect() {
-      this.set(dhtNodes(engine))
+      this.set(engine.dhtNodes())
     },
   })
   const hashFailures = new Counter({

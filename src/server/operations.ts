@@ -63,6 +63,7 @@ export async function startOperations(options: OperationsOptions): Promise<Runni
       const listener = await startRpcServer({
         service,
         version: options.version,
+        home: options.home,
         peerPort: () => engine.port,
         activeBans: () => reputation.store.list().length,
         startedAt: Date.now(),

@@ -27,6 +27,20 @@ function listed(result: RemoteResult): string[] {
     .map((line) => line.trim())
 }
 
+/** One RPC call as a remote makes it: basic auth, the 409 handshake, then the request. */
+async function rpc(port: number, auth: string, method: string, args: Record<string, unknown>) {
+  const url = `http://127.0.0.1:${port}/transmission/rpc`
+  const authorization = `Basic ${Buffer.from(auth).toString('base64')}`
+  const handshake = await fetch(url, { method: 'POST', headers: { authorization } })
+  const sessionId = handshake.headers.get('x-transmission-session-id') ?? ''
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization, 'x-transmission-session-id': sessionId },
+    body: JSON.stringify({ method, arguments: args }),
+  })
+  return (await response.json()) as { result: string; arguments: Record<string, unknown> }
+}
+
 async function eventually<T>(
   probe: () => Promise<T>,
   accept: (value: T) => boolean,
@@ -94,6 +108,40 @@ describeWith(transmission, "Transmission's transmission-remote drives vouch serv
     expect(listed(await remote(port, auth, '-l'))[0]).not.toMatch(/Stopped/)
     expect((await serve.api.call('torrents.list', {}))[0]).toMatchObject({ paused: false })
 
+    // The fields remotes and *arr apps read, straight from the RPC.
+    const fields = ['id', 'hashString', 'name', 'status', 'percentDone', 'rateDownload', 'rateUpload', 'eta']
+    fields.push(
+      'totalSize',
+      'downloadDir',
+      'error',
+      'errorString',
+      'peers',
+      'files',
+      'trackers',
+      'corruptEver',
+    )
+    const got = await rpc(port, auth, 'torrent-get', { ids: [infoHash], fields })
+    expect(got.result).toBe('success')
+    const [row] = (got.arguments as { torrents: Record<string, unknown>[] }).torrents
+    expect(Object.keys(row ?? {}).sort()).toEqual([...fields].sort())
+    expect(row).toMatchObject({
+      id: 1,
+      hashString: infoHash,
+      name: 'release.iso',
+      status: 6,
+      percentDone: 1,
+      eta: -1,
+      totalSize: 512 * 1024,
+      downloadDir: path.join(home, 'downloads'),
+      error: 0,
+      errorString: '',
+      files: [{ name: 'release.iso', length: 512 * 1024, bytesCompleted: 512 * 1024 }],
+      trackers: [],
+      corruptEver: 0,
+    })
+    // The seeder's connection may already be closed (both sides complete); any peer listed is it.
+    for (const peer of row?.peers as { address: string }[]) expect(peer.address).toBe(seeder.host)
+
     // Files: listed with -f, deselected with -G and selected again with -g (torrent-set).
     expect((await remote(port, auth, '-t', '1', '-f')).output).toMatch(
       /0: 100% Normal\s+Yes\s+524\.3 kB\s+release\.iso/,
@@ -121,6 +169,27 @@ describeWith(transmission, "Transmission's transmission-remote drives vouch serv
     expect(refused.output).toMatch(/refused by Vouch's provenance policy \(unsigned\): .*not signed/)
     expect(await serve.api.call('torrents.list', {})).toEqual([])
     await expect(stat(path.join(home, 'downloads', 'unsigned.bin'))).rejects.toThrow(/ENOENT/)
+  })
+
+  it('sets the speed limits and the download folder with session-set, and reports them with session-get', async () => {
+    const ok = /responded: "success"/
+    expect((await remote(port, auth, '-d', '50', '-u', '20')).output).toMatch(ok)
+    expect(await serve.api.call('settings.get', {})).toMatchObject({
+      downloadLimit: 50_000,
+      uploadLimit: 20_000,
+    })
+    expect((await remote(port, auth, '-D')).output).toMatch(ok)
+    expect(await serve.api.call('settings.get', {})).toMatchObject({
+      downloadLimit: null,
+      uploadLimit: 20_000,
+    })
+    const folder = await swarm.tempDir('vouch-rpc-downloads-')
+    expect((await remote(port, auth, '-w', folder)).output).toMatch(ok)
+    expect((await serve.api.call('settings.get', {})).downloadDir).toBe(folder)
+    const info = await remote(port, auth, '-si')
+    expect(info.output).toContain(`Download directory: ${folder}`)
+    const refused = await remote(port, auth, '--alt-speed')
+    expect(refused.output).toMatch(/Vouch does not support alt-speed-enabled/)
   })
 
   it('answers a wrong password 401 and a request without the session id 409 with the id', async () => {

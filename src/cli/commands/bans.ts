@@ -65,7 +65,7 @@ export function registerBans(program: Command): void {
   bans
     .command('export')
     .description('write active bans as a report other tools and clients read')
-    .requiredOption('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`)
+    .option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'json')
     .option('--sign <key>', 'sign the report with this secret key file (see vouch keygen)')
     .option('--pseudonymise', 'replace addresses with a keyed hash whose key never leaves HOME (json, csv)')
     .option('--out <file>', 'write to this file (default: stdout)')

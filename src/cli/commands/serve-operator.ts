@@ -5,6 +5,7 @@ import { vouchVersion } from '../../api/version.ts'
 import { VouchError } from '../../errors.ts'
 import { startOperations } from '../../server/operations.ts'
 import type { RunningServer } from '../../server/server.ts'
+import { note } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
 
 export interface OperatorFlags {
@@ -62,6 +63,17 @@ export async function startOperatorListeners(
   const credentials = operations.rpcCredentials
   if (credentials?.generated) {
     lines.push(`RPC credentials (user ${credentials.user}, random password) written to ${credentials.file}`)
+  }
+  const loopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1'
+  if (operations.metricsUrl && !loopback(flags.metricsHost) && !flags.metricsTokenFile) {
+    note(
+      `warning: metrics on ${flags.metricsHost} without --metrics-token-file: anyone who can reach it reads them`,
+    )
+  }
+  if (operations.rpcUrl && !loopback(flags.rpcHost)) {
+    note(
+      `warning: Transmission RPC on ${flags.rpcHost}: basic auth travels in clear text; put TLS in front of it`,
+    )
   }
   return {
     lines,

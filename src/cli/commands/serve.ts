@@ -74,7 +74,12 @@ export function registerServe(program: Command): void {
       })
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
-        const operator = await startOperatorListeners(flags, { backend, server, home: global.home })
+        const operator = await startOperatorListeners(flags, { backend, server, home: global.home }).catch(
+          async (error: unknown) => {
+            await server.close()
+            throw error
+          },
+        )
         try {
           report(global, [`Vouch is running. Open ${server.url}`, ...operator.lines].join('\n'), {
             ok: true,

@@ -8,20 +8,15 @@ import net from 'node:net'
 import type { CommandArgs, CommandName, CommandResult, TorrentView } from '../../api/contract.ts'
 import type { ApiService } from '../../api/service.ts'
 import { TorrentIds } from './ids.ts'
+import { RpcFailure } from './failure.ts'
+import { sessionArguments, settingsChange, SpeedMemory, type SessionFacts } from './session.ts'
 import { knownFields, needsDetails, statusOf, STATUS, torrentFields } from './fields.ts'
-
-/** A failure reported in the response's `result` string, as Transmission does. */
-export class RpcFailure extends Error {
-  readonly arguments: Record<string, unknown>
-  constructor(message: string, args: Record<string, unknown> = {}) {
-    super(message)
-    this.arguments = args
-  }
-}
 
 export interface RpcContext {
   service: ApiService
   version: string
+  /** The data directory (Transmission's config-dir). */
+  home: string
   /** The peer listening port. */
   peerPort: () => number
   /** Bans in force (Vouch's blocklist). */
@@ -41,6 +36,7 @@ export class RpcMethods {
   readonly #context: RpcContext
   readonly #corrupt = new Map<string, number>()
   readonly #stop: (() => void)[] = []
+  readonly #speeds = new SpeedMemory()
 
   constructor(context: RpcContext) {
     this.#context = context
@@ -77,6 +73,7 @@ export class RpcMethods {
   methods(): Record<string, RpcMethod> {
     return {
       'session-get': (args) => this.#sessionGet(args),
+      'session-set': (args) => this.#sessionSet(args),
       'session-stats': () => this.#sessionStats(),
       'torrent-get': (args) => this.#torrentGet(args),
       'torrent-add': (args) => this.#torrentAdd(args),
@@ -213,57 +210,25 @@ export class RpcMethods {
   }
 
   async #sessionGet(args: Arguments): Promise<Arguments> {
-    const info = await this.#call('app.info', {})
-    const free = await freeBytes(info.downloadDir)
-    const session: Arguments = {
-      version: `3.00 (Vouch ${this.#context.version})`,
-      'rpc-version': 16,
-      'rpc-version-minimum': 14,
-      'config-dir': info.home,
-      'download-dir': info.downloadDir,
-      'download-dir-free-space': free ?? -1,
-      'incomplete-dir': info.downloadDir,
-      'incomplete-dir-enabled': false,
-      'peer-port': this.#context.peerPort(),
-      'peer-port-random-on-start': false,
-      'port-forwarding-enabled': false,
-      encryption: 'preferred',
-      'blocklist-enabled': true,
-      'blocklist-size': this.#context.activeBans(),
-      'blocklist-url': '',
-      'speed-limit-down': 0,
-      'speed-limit-down-enabled': false,
-      'speed-limit-up': 0,
-      'speed-limit-up-enabled': false,
-      'alt-speed-enabled': false,
-      'alt-speed-down': 0,
-      'alt-speed-up': 0,
-      'alt-speed-time-enabled': false,
-      seedRatioLimit: 0,
-      seedRatioLimited: false,
-      'idle-seeding-limit': 0,
-      'idle-seeding-limit-enabled': false,
-      'download-queue-enabled': false,
-      'download-queue-size': 0,
-      'seed-queue-enabled': false,
-      'seed-queue-size': 0,
-      'queue-stalled-enabled': false,
-      'start-added-torrents': true,
-      'rename-partial-files': false,
-      'trash-original-torrent-files': false,
-      'utp-enabled': false,
-      'cache-size-mb': 0,
-      units: {
-        'speed-units': ['kB/s', 'MB/s', 'GB/s', 'TB/s'],
-        'speed-bytes': 1000,
-        'size-units': ['kB', 'MB', 'GB', 'TB'],
-        'size-bytes': 1000,
-        'memory-units': ['KiB', 'MiB', 'GiB', 'TiB'],
-        'memory-bytes': 1024,
-      },
-    }
+    const settings = await this.#call('settings.get', {})
+    const session: Arguments = await sessionArguments(settings, this.#facts(), this.#speeds)
     const fields = Array.isArray(args.fields) ? new Set(args.fields) : null
     return fields ? Object.fromEntries(Object.entries(session).filter(([key]) => fields.has(key))) : session
+  }
+
+  async #sessionSet(args: Arguments): Promise<Arguments> {
+    const change = settingsChange(args, await this.#call('settings.get', {}), this.#speeds)
+    if (Object.keys(change).length > 0) await this.#call('settings.set', change)
+    return {}
+  }
+
+  #facts(): SessionFacts {
+    return {
+      version: this.#context.version,
+      home: this.#context.home,
+      peerPort: this.#context.peerPort(),
+      activeBans: this.#context.activeBans(),
+    }
   }
 
   async #sessionStats(): Promise<Arguments> {
@@ -349,15 +314,6 @@ function fileChanges(args: Arguments): Map<number, FileChange> {
   apply('priority-low', { priority: 'low' })
   apply('priority-normal', { priority: 'normal' })
   return changes
-}
-
-async function freeBytes(dir: string): Promise<number | null> {
-  try {
-    const stats = await statfs(dir)
-    return stats.bavail * stats.bsize
-  } catch {
-    return null
-  }
 }
 
 async function fetchTorrent(url: string): Promise<Buffer> {

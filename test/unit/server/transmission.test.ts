@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { TorrentView } from '../../../src/api/contract.ts'
 import { loadRpcCredentials } from '../../../src/server/transmission/credentials.ts'
 import { statusOf, torrentFields } from '../../../src/server/transmission/fields.ts'
+import { settingsChange, SpeedMemory } from '../../../src/server/transmission/session.ts'
 import { TorrentIds } from '../../../src/server/transmission/ids.ts'
 import { tempDir } from '../../kit/swarm.ts'
 
@@ -118,5 +119,53 @@ describe('Transmission RPC: credentials file', () => {
     const password = path.join(dir, 'password')
     await writeFile(password, 'user:pass:with:colons\n', { mode: 0o600 })
     expect(await loadRpcCredentials(password)).toMatchObject({ user: 'user', password: 'pass:with:colons' })
+  })
+})
+
+describe('Transmission RPC: session-set', () => {
+  const settings = {
+    downloadDir: '/data',
+    downloadLimit: null,
+    uploadLimit: 30_000,
+    seedRatioLimit: null,
+    seedTimeLimitMinutes: null,
+    maxActiveDownloads: null,
+    maxActiveSeeds: null,
+    listenPort: null,
+    dht: true,
+    lsd: true,
+    upnp: true,
+    natPmp: true,
+    pex: true,
+    notifications: true,
+    theme: 'system',
+  } as const
+
+  it('keeps a disabled limit disabled when only its value changes, and applies it once enabled', () => {
+    const speeds = new SpeedMemory()
+    expect(settingsChange({ 'speed-limit-down': 70 }, settings, speeds)).toEqual({})
+    expect(speeds.down).toBe(70)
+    expect(settingsChange({ 'speed-limit-down-enabled': true }, settings, speeds)).toEqual({
+      downloadLimit: 70_000,
+    })
+    expect(settingsChange({ 'speed-limit-up': 5 }, settings, speeds)).toEqual({ uploadLimit: 5000 })
+    expect(settingsChange({ 'speed-limit-up-enabled': false }, settings, speeds)).toEqual({
+      uploadLimit: null,
+    })
+  })
+
+  it('maps queues, ratio and switches, and names what it cannot do', () => {
+    const speeds = new SpeedMemory()
+    expect(
+      settingsChange(
+        { 'download-queue-size': 3, seedRatioLimited: true, seedRatioLimit: 1.5, 'dht-enabled': false },
+        settings,
+        speeds,
+      ),
+    ).toEqual({ maxActiveDownloads: 3, seedRatioLimit: 1.5, dht: false })
+    expect(() =>
+      settingsChange({ 'alt-speed-enabled': true, encryption: 'required' }, settings, speeds),
+    ).toThrow(/does not support alt-speed-enabled, encryption/)
+    expect(() => settingsChange({ 'speed-limit-down': 'fast' }, settings, speeds)).toThrow(/must be a number/)
   })
 })

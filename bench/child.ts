@@ -27,14 +27,27 @@ export interface ChildRun {
  */
 export async function runMeasured(
   args: string[],
-  options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+  options: {
+    timeoutMs: number
+    env?: NodeJS.ProcessEnv
+    /** Another program than node (then no CPU profile). */
+    command?: string
+    /** Under `ulimit -n` of this many open files. */
+    fdLimit?: number
+  },
 ): Promise<ChildRun> {
   const dir = await tempDir('vouch-bench-time-')
   const timeFile = path.join(dir, 'time.txt')
   const profile = process.env.VOUCH_BENCH_CPU_PROF
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []
   const timeArgs = ['-o', timeFile, '-f', '%e %U %S %M']
-  const child = spawn('/usr/bin/time', [...timeArgs, process.execPath, ...nodeArgs, ...args], {
+  const program = options.command ? [options.command, ...args] : [process.execPath, ...nodeArgs, ...args]
+  const timed = ['/usr/bin/time', ...timeArgs, ...program]
+  const [command = '', ...commandArgs] =
+    options.fdLimit === undefined
+      ? timed
+      : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...timed]
+  const child = spawn(command, commandArgs, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -198,7 +198,15 @@ export function formatCoreTable(result: CoreBenchResult): string {
  * least `{ log }`; a module that also exports a `format…Table(result)` gets its result printed
  * through it (its log lines are then progress, sent to stderr).
  */
-const SCENARIOS = ['poison', 'provenance', 'reputation', 'cli-start', 'swarm30', 'get-process'] as const
+const SCENARIOS = [
+  'poison',
+  'provenance',
+  'reputation',
+  'cli-start',
+  'swarm30',
+  'get-process',
+  'files20k',
+] as const
 
 type ScenarioModule = Record<string, unknown>
 

@@ -8,6 +8,7 @@ import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
+import { FileChunkStore } from './file-store.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
@@ -182,7 +183,7 @@ export class Engine {
     await mkdir(downloadDir, { recursive: true })
     const torrentId =
       source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
-    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir })
+    const torrent = this.client.add(torrentId, { ...withFileStore(torrentOptions), path: downloadDir })
     this.#track(torrent, false)
     addPeers(torrent, peers)
     if (options.remember !== false) {
@@ -237,6 +238,7 @@ export class Engine {
           ...(options.announce ? { announceList: [options.announce] } : {}),
           ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
           path: path.dirname(absolute),
+          store: FileChunkStore,
         },
         (t) => {
           this.client.off('error', onError)
@@ -424,4 +426,13 @@ function waitForListening(client: WebTorrent): Promise<void> {
       reject(new VouchError('network', `cannot listen for peers: ${error.message}`))
     })
   })
+}
+
+/**
+ * Every torrent's data goes through the bounded FileChunkStore: as the store itself, or as the one a
+ * plugin's store (provenance's gated store) opens once it allows writes.
+ */
+function withFileStore(options: TorrentOptions): TorrentOptions {
+  if (options.store === undefined) return { ...options, store: FileChunkStore }
+  return { ...options, storeOpts: { ...options.storeOpts, innerStore: FileChunkStore } }
 }

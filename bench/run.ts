@@ -206,6 +206,7 @@ const SCENARIOS = [
   'swarm30',
   'get-process',
   'files20k',
+  'store1m',
 ] as const
 
 type ScenarioModule = Record<string, unknown>

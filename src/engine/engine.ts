@@ -9,6 +9,7 @@ import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { FileChunkStore } from './file-store.ts'
+import { ProgressChanges } from './progress-changes.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
@@ -276,6 +277,11 @@ export class Engine {
     return this.client.torrents.map(statsOf)
   }
 
+  /** Download and upload speed of the whole client, without computing every torrent's stats. */
+  speeds(): { downloadSpeed: number; uploadSpeed: number } {
+    return { downloadSpeed: this.client.downloadSpeed, uploadSpeed: this.client.uploadSpeed }
+  }
+
   remembered(): RememberedTorrent[] {
     return this.#list.entries()
   }
@@ -363,9 +369,14 @@ export class Engine {
     plugin.attachTorrent?.(torrent)
   }
 
+  readonly #progressChanges = new ProgressChanges()
+
+  /** Progress of the torrents whose state changed (progress-changes.ts), not of every torrent. */
   #emitProgress(): void {
+    const now = Date.now()
     for (const torrent of this.client.torrents) {
-      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', statsOf(torrent))
+      if (torrent.ready && !torrent.destroyed && this.#progressChanges.due(torrent, now))
+        this.events.emit('progress', statsOf(torrent))
     }
   }
 }

@@ -207,6 +207,7 @@ const SCENARIOS = [
   'get-process',
   'files20k',
   'store1m',
+  'torrents2000',
 ] as const
 
 type ScenarioModule = Record<string, unknown>

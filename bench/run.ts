@@ -208,6 +208,7 @@ const SCENARIOS = [
   'files20k',
   'store1m',
   'torrents2000',
+  'turncoat',
 ] as const
 
 type ScenarioModule = Record<string, unknown>

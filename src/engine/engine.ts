@@ -277,6 +277,12 @@ export class Engine {
     return this.client.torrents.map(statsOf)
   }
 
+  /** One torrent's stats, without computing every other torrent's. */
+  statsFor(infoHash: string): TorrentStats | undefined {
+    const torrent = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
+    return torrent && statsOf(torrent)
+  }
+
   /** Download and upload speed of the whole client, without computing every torrent's stats. */
   speeds(): { downloadSpeed: number; uploadSpeed: number } {
     return { downloadSpeed: this.client.downloadSpeed, uploadSpeed: this.client.uploadSpeed }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { PROJECT_ROOT } from '../test/kit/cli.ts'
 import { tempDir } from '../test/kit/swarm.ts'
 
@@ -19,6 +20,10 @@ export interface ChildRun {
   cpuMs: number
   /** Peak resident set, KiB. */
   maxRssKiB: number
+  /** From spawn to the first byte on stdout (NaN if none). */
+  firstOutputMs: number
+  /** Bytes written to stdout. */
+  stdoutBytes: number
 }
 
 /**
@@ -27,21 +32,43 @@ export interface ChildRun {
  */
 export async function runMeasured(
   args: string[],
-  options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+  options: {
+    timeoutMs: number
+    env?: NodeJS.ProcessEnv
+    /** Another program than node (then no CPU profile). */
+    command?: string
+    /** Under `ulimit -n` of this many open files. */
+    fdLimit?: number
+    /** Count stdout's bytes but keep none of them (listings of a million rows). */
+    discardStdout?: boolean
+  },
 ): Promise<ChildRun> {
   const dir = await tempDir('vouch-bench-time-')
   const timeFile = path.join(dir, 'time.txt')
   const profile = process.env.VOUCH_BENCH_CPU_PROF
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []
   const timeArgs = ['-o', timeFile, '-f', '%e %U %S %M']
-  const child = spawn('/usr/bin/time', [...timeArgs, process.execPath, ...nodeArgs, ...args], {
+  const program = options.command ? [options.command, ...args] : [process.execPath, ...nodeArgs, ...args]
+  const timed = ['/usr/bin/time', ...timeArgs, ...program]
+  const [command = '', ...commandArgs] =
+    options.fdLimit === undefined
+      ? timed
+      : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...timed]
+  const child = spawn(command, commandArgs, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  let stdoutBytes = 0
+  let firstOutputMs = Number.NaN
+  const started = performance.now()
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (stdoutBytes === 0) firstOutputMs = performance.now() - started
+    stdoutBytes += chunk.length
+    if (!options.discardStdout) stdout += chunk.toString('utf8')
+  })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -50,7 +77,16 @@ export async function runMeasured(
   }).finally(() => clearTimeout(timer))
   const fields = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()?.split(' ').map(Number) ?? []
   const [wall = Number.NaN, user = Number.NaN, system = Number.NaN, rss = Number.NaN] = fields
-  return { code, stdout, stderr, wallMs: wall * 1000, cpuMs: (user + system) * 1000, maxRssKiB: rss }
+  return {
+    code,
+    stdout,
+    stderr,
+    wallMs: wall * 1000,
+    cpuMs: (user + system) * 1000,
+    maxRssKiB: rss,
+    firstOutputMs,
+    stdoutBytes,
+  }
 }
 
 /** `--name VALUE` from argv, or undefined. */

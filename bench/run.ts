@@ -206,6 +206,12 @@ const SCENARIOS = [
   'hostile-wire',
   'swarm30',
   'get-process',
+  'swarm30',
+  'get-process',
+  'files20k',
+  'store1m',
+  'torrents2000',
+  'turncoat',
 ] as const
 
 type ScenarioModule = Record<string, unknown>

@@ -80,6 +80,11 @@ const FAILED_PIECE = /^Piece (\d+) failed verification$/
 /** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
 const MAX_ASKED = 4096
 const VETO_RETRY_MS = 50
+/**
+ * Unverified data one address may have open at once (1 MiB: 4 pieces of 256 KiB), so a peer that
+ * turns bad after earning trust spoils at most this much before its first failed piece bans it.
+ */
+const MAX_UNVERIFIED_BYTES_PER_ADDRESS = 1024 * 1024
 
 export class Defence {
   readonly name = 'defence'
@@ -206,6 +211,8 @@ export class Defence {
       isBanned: (address) => this.#bannedHere(address),
       piecesGood: (address) => this.#contributions.get(address)?.piecesGood ?? 0,
       probation: this.policy.probation,
+      maxOpenPieces: () =>
+        Math.max(1, Math.floor(MAX_UNVERIFIED_BYTES_PER_ADDRESS / (torrent.pieceLength || 1))),
       preferenceWindowMs: 2000,
       now: this.#now,
     })
@@ -224,15 +231,20 @@ export class Defence {
       }, VETO_RETRY_MS).unref()
       return false
     }
-    // A connection on probation held to one piece gets the rest of that piece and nothing else: the
-    // picker's scan of every piece (and its speed ranking of every other wire per piece) would find
-    // each one vetoed.
+    // A connection held to its open pieces (on probation: one; proven: at its open-piece limit) gets
+    // the rest of those and nothing else: the picker's scan of every piece (and its speed ranking
+    // of every other wire per piece) would find each other one vetoed.
     const updateWire = internals._updateWire
     internals._updateWire = function (this: TorrentInternals, wire) {
-      const pinned = wire.peerChoking || !wire.downloaded ? undefined : steering.pinnedPiece(wire)
-      if (pinned === undefined || !wire.peerPieces.get(pinned)) return updateWire.call(this, wire)
-      while (!wire.destroyed && this._request(wire, pinned, false)) {
-        // request every block of the piece this wire may have, as far as its pipeline allows
+      if (wire.peerChoking || !wire.downloaded) return updateWire.call(this, wire)
+      const pinned = steering.pinnedPiece(wire)
+      const pieces = pinned === undefined ? steering.openPiecesAtLimit(wire) : [pinned]
+      if (pieces === undefined || pieces.some((piece) => !wire.peerPieces.get(piece)))
+        return updateWire.call(this, wire)
+      for (const piece of pieces) {
+        while (!wire.destroyed && this._request(wire, piece, false)) {
+          // request every block of the pieces this wire may have, as far as its pipeline allows
+        }
       }
       return undefined
     }

@@ -43,6 +43,11 @@ export class InFlight {
     return this.#byPiece.get(piece)?.has(address) ?? false
   }
 
+  /** The pieces `address` has requests out for. */
+  piecesOf(address: string): Iterable<number> {
+    return this.#byAddress.get(address)?.keys() ?? []
+  }
+
   /** The piece `address` has requests out for, when there is exactly one. */
   onlyPiece(address: string): number | undefined {
     return onlyKey(this.#byAddress.get(address))

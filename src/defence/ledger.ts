@@ -267,6 +267,11 @@ export class BlockLedger {
     return pending !== undefined && (pending.size > 1 || (pending.size === 1 && !pending.has(except)))
   }
 
+  /** Pieces whose current generation holds blocks from `address` (not verified or failed yet). */
+  pendingFrom(address: string): ReadonlySet<number> {
+    return this.#pendingBy.get(address) ?? EMPTY_PIECES
+  }
+
   /** The piece whose current generation holds blocks from `address`, when there is exactly one. */
   onlyPendingPiece(address: string): number | undefined {
     const pending = this.#pendingBy.get(address)
@@ -444,6 +449,7 @@ export class BlockLedger {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
+const EMPTY_PIECES: ReadonlySet<number> = new Set()
 
 /**
  * The digest the ledger keeps of a block (hex SHA-256). Whoever judges recorded blocks against the

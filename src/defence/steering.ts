@@ -32,6 +32,11 @@ export interface SteeringContext {
   piecesGood(address: string): number
   probation: boolean
   /**
+   * Pieces a proven address may have open at once (requests out or blocks awaiting the hash
+   * check), so a trusted peer that turns bad spoils at most this many before its first failure.
+   */
+  maxOpenPieces(): number
+  /**
    * How long after a failure the piece waits for a better-ranked connection before any connection
    * may fetch it (WebTorrent's speed ranking can keep a slow peer off a piece that a vetoed fast
    * one would have fetched; this bounds that stand-off).
@@ -74,6 +79,7 @@ export class RequestSteering {
         return false
       }
     }
+    if (this.#atOpenPieceLimit(address, piece)) return true
     if (!context.ledger.hasFailed(piece)) return false
     const owner = this.#owners.get(piece)
     if (owner === wire) return false
@@ -102,6 +108,33 @@ export class RequestSteering {
     if (address === null || !context.probation || context.piecesGood(address) > 0) return undefined
     if (context.ledger.isSuspect(address)) return undefined
     return context.inFlight.onlyPiece(address) ?? context.ledger.onlyPendingPiece(address)
+  }
+
+  /**
+   * The pieces `wire` may still request blocks of when its address is at its open-piece limit
+   * (nothing else would pass the veto), or undefined when it may open others.
+   */
+  openPiecesAtLimit(wire: Wire): number[] | undefined {
+    const address = this.#context.addressOf(wire)
+    if (address === null) return undefined
+    const open = this.#openPieces(address)
+    return open.size >= this.#context.maxOpenPieces() ? [...open] : undefined
+  }
+
+  #openPieces(address: string): Set<number> {
+    const open = new Set(this.#context.ledger.pendingFrom(address))
+    for (const piece of this.#context.inFlight.piecesOf(address)) open.add(piece)
+    return open
+  }
+
+  /** Whether opening `piece` would take `address` past its limit of open pieces. */
+  #atOpenPieceLimit(address: string, piece: number): boolean {
+    const context = this.#context
+    const pending = context.ledger.pendingFrom(address)
+    if (pending.has(piece) || context.inFlight.has(address, piece)) return false
+    let open = pending.size
+    for (const other of context.inFlight.piecesOf(address)) if (!pending.has(other)) open++
+    return open >= context.maxOpenPieces()
   }
 
   /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */

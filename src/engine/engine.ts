@@ -11,6 +11,8 @@ import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
+import { FileChunkStore } from './file-store.ts'
+import { ProgressChanges } from './progress-changes.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
@@ -294,7 +296,7 @@ export class Engine {
       priorities,
     })
     const torrent = this.client.add(torrentId, {
-      ...torrentOptions,
+      ...withFileStore(torrentOptions),
       path: downloadDir,
       paused: paused || queued,
     })
@@ -359,6 +361,7 @@ export class Engine {
           ...(options.announce ? { announceList: [options.announce] } : {}),
           ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
           path: path.dirname(absolute),
+          store: FileChunkStore,
         },
         (t) => {
           this.client.off('error', onError)
@@ -511,6 +514,17 @@ export class Engine {
   /** Peers added by hand to a torrent. */
   manualPeers(infoHash: string): string[] {
     return [...(this.#tracked.get(infoHash)?.peers ?? [])]
+  }
+
+  /** One torrent's stats, without computing every other torrent's. */
+  statsFor(infoHash: string): TorrentStats | undefined {
+    const torrent = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
+    return torrent && this.#statsOf(torrent)
+  }
+
+  /** Download and upload speed of the whole client, without computing every torrent's stats. */
+  speeds(): { downloadSpeed: number; uploadSpeed: number } {
+    return { downloadSpeed: this.client.downloadSpeed, uploadSpeed: this.client.uploadSpeed }
   }
 
   remembered(): RememberedTorrent[] {
@@ -672,10 +686,15 @@ export class Engine {
     })
   }
 
+  readonly #progressChanges = new ProgressChanges()
+
+  /** Progress of the torrents whose state changed (progress-changes.ts), not of every torrent. */
   #emitProgress(): void {
     this.#scheduler.enforce()
+    const now = Date.now()
     for (const torrent of this.client.torrents) {
-      if (torrent.ready && !torrent.destroyed) this.events.emit('progress', this.#statsOf(torrent))
+      if (torrent.ready && !torrent.destroyed && this.#progressChanges.due(torrent, now))
+        this.events.emit('progress', this.#statsOf(torrent))
     }
   }
 }
@@ -715,4 +734,13 @@ function waitForListening(client: WebTorrent): Promise<void> {
       reject(new VouchError('network', `cannot listen for peers: ${error.message}`))
     })
   })
+}
+
+/**
+ * Every torrent's data goes through the bounded FileChunkStore: as the store itself, or as the one a
+ * plugin's store (provenance's gated store) opens once it allows writes.
+ */
+function withFileStore(options: TorrentOptions): TorrentOptions {
+  if (options.store === undefined) return { ...options, store: FileChunkStore }
+  return { ...options, storeOpts: { ...options.storeOpts, innerStore: FileChunkStore } }
 }

@@ -38,8 +38,12 @@ export class StoreClosedError extends Error {
   }
 }
 
+/** The store the gate opens on approval (default fs-chunk-store; the engine passes its bounded one). */
+export type InnerStoreClass = new (chunkLength: number, options: Record<string, unknown>) => FSChunkStore
+
 export interface GatedStoreOptions {
   gate: StoreGate
+  innerStore?: InnerStoreClass
   [key: string]: unknown
 }
 
@@ -59,8 +63,8 @@ export class GatedChunkStore {
   /** Opened by the gate on approval: only now does a real store (and any file) come to exist. */
   open(): void {
     if (this.#inner || this.#closed) return
-    const { gate: _gate, ...options } = this.#options
-    this.#inner = new FSChunkStore(this.chunkLength, options)
+    const { gate: _gate, innerStore: Inner = FSChunkStore, ...options } = this.#options
+    this.#inner = new Inner(this.chunkLength, options)
   }
 
   put(index: number, buffer: Uint8Array, cb: (error: Error | null) => void = () => {}): void {

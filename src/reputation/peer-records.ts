@@ -195,12 +195,28 @@ export function readPeers(
   now: number,
   options: { address?: string; limit?: number } = {},
 ): PeerRecord[] {
+  return [...iteratePeers(db, now, options)]
+}
+
+/**
+ * Peer records one row at a time, most recently seen first (the peers_last_seen index gives the
+ * order without a sort), so a listing of a million peers holds one row in memory, not all.
+ */
+export function* iteratePeers(
+  db: DatabaseSync,
+  now: number,
+  options: { address?: string; limit?: number } = {},
+): Generator<PeerRecord> {
   const rows = (options.address !== undefined
-    ? db.prepare('SELECT * FROM peers WHERE address = ?').all(addressKey(options.address))
+    ? db.prepare('SELECT * FROM peers WHERE address = ?').iterate(addressKey(options.address))
     : db
         .prepare('SELECT * FROM peers ORDER BY last_seen DESC LIMIT ?')
-        .all(options.limit ?? -1)) as unknown as PeerRow[]
-  return rows.map((row) => ({
+        .iterate(options.limit ?? -1)) as unknown as Iterable<PeerRow>
+  for (const row of rows) yield peerFromRow(row, now)
+}
+
+function peerFromRow(row: PeerRow, now: number): PeerRecord {
+  return {
     address: row.address,
     peerIds: JSON.parse(row.peer_ids) as string[],
     clients: JSON.parse(row.clients) as string[],
@@ -213,5 +229,5 @@ export function readPeers(
     piecesBad: row.pieces_bad,
     strikes: row.strikes,
     score: decayedScore(row.score, row.score_at, now),
-  }))
+  }
 }

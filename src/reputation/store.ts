@@ -22,7 +22,7 @@ import { BanIndex, isActive } from './ban-index.ts'
 import { formatIp, type IpAddress } from './ip.ts'
 import { migrate } from './migrations/index.ts'
 import { banFromRow, banSubject, BatchWriter, type BanRow, type QueuedItem } from './batch-writer.ts'
-import { PendingPeers, readPeers, type Contribution, type PeerRecord } from './peer-records.ts'
+import { iteratePeers, PendingPeers, readPeers, type Contribution, type PeerRecord } from './peer-records.ts'
 
 export const STORE_FILE = 'vouch.db'
 
@@ -233,6 +233,12 @@ export class ReputationStore implements BanStore, AuditSink {
   peers(options: { address?: string; limit?: number } = {}): PeerRecord[] {
     if (!this.#closed) this.flush()
     return readPeers(this.#db, this.#now(), options)
+  }
+
+  /** The same records as `peers`, one at a time (for listings that stream). */
+  iteratePeers(options: { limit?: number } = {}): Generator<PeerRecord> {
+    if (!this.#closed) this.flush()
+    return iteratePeers(this.#db, this.#now(), options)
   }
 
   // Listeners

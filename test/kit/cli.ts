@@ -32,11 +32,21 @@ export interface RunOptions {
   script?: string
   /** Options for node itself, before the script (e.g. `--import`). */
   nodeArgs?: string[]
+  /** Run under `ulimit -n` of this many open files (through /bin/sh, which then execs node). */
+  fdLimit?: number
+}
+
+/** The command line that runs `vouch ARGS` as `options` ask. */
+function commandLine(args: string[], options: RunOptions): [string, string[]] {
+  const node = [...(options.nodeArgs ?? []), options.script ?? BIN, ...args]
+  if (options.fdLimit === undefined) return [NODE, node]
+  return ['/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, NODE, ...node]]
 }
 
 /** Run `vouch ARGS...` to completion. */
 export async function runVouch(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(NODE, [...(options.nodeArgs ?? []), options.script ?? BIN, ...args], {
+  const [command, commandArgs] = commandLine(args, options)
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,6 +74,7 @@ export async function runVouch(args: string[], options: RunOptions = {}): Promis
 /** A long-running `vouch` process (e.g. `seed`) whose stdout is read line by line. */
 export class VouchProcess extends LineProcess {
   constructor(args: string[], options: RunOptions = {}) {
-    super(NODE, [options.script ?? BIN, ...args], { ...options, cwd: options.cwd ?? PROJECT_ROOT })
+    const [command, commandArgs] = commandLine(args, options)
+    super(command, commandArgs, { ...options, cwd: options.cwd ?? PROJECT_ROOT })
   }
 }

@@ -1,7 +1,38 @@
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
-import { globalOptions, report, withStore } from '../context.ts'
+import type { PeerRecord } from '../../reputation/peer-records.ts'
+import { globalOptions, withStore } from '../context.ts'
 import { formatBytes } from '../progress.ts'
+
+function describePeer(peer: PeerRecord): string {
+  return (
+    `${peer.address.padEnd(24)} score ${peer.score.toFixed(1).padStart(8)}  pieces ${peer.piecesGood} good ${peer.piecesBad} bad  ` +
+    `down ${formatBytes(peer.bytesDown)} up ${formatBytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
+    `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`
+  )
+}
+
+/**
+ * Write `text` to `out`, waiting for 'drain' when its buffer is full, so a listing of a million
+ * rows holds a few of them in memory, not all (a reader that stops, e.g. `head`, ends the wait).
+ */
+export async function writeWithBackpressure(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (out.write(text)) return
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done)
+      out.off('close', done)
+      out.off('error', done)
+      resolve()
+    }
+    out.once('drain', done)
+    out.once('close', done)
+    out.once('error', done)
+  })
+}
+
+/** Rows are written in batches of this many lines: one write per row would cost more than the rows. */
+const BATCH = 256
 
 export function registerPeers(program: Command): void {
   program
@@ -13,15 +44,24 @@ export function registerPeers(program: Command): void {
       const limit = flags.limit === undefined ? undefined : Number(flags.limit)
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
         throw new VouchError('usage', `--limit must be a positive whole number, not '${flags.limit}'`)
-      return withStore(global, (store) => {
-        const peers = store.peers(limit === undefined ? {} : { limit })
-        const lines = peers.map(
-          (peer) =>
-            `${peer.address.padEnd(24)} score ${peer.score.toFixed(1).padStart(8)}  pieces ${peer.piecesGood} good ${peer.piecesBad} bad  ` +
-            `down ${formatBytes(peer.bytesDown)} up ${formatBytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
-            `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`,
-        )
-        report(global, peers.length ? lines.join('\n') : 'no peers recorded yet', { ok: true, peers })
+      return withStore(global, async (store) => {
+        // Streamed row by row: the same output as one document, written as the rows are read.
+        const out = process.stdout
+        let count = 0
+        let batch: string[] = []
+        const flush = async () => {
+          if (batch.length) await writeWithBackpressure(out, batch.join(''))
+          batch = []
+        }
+        if (global.json) batch.push('{"ok":true,"peers":[')
+        for (const peer of store.iteratePeers(limit === undefined ? {} : { limit })) {
+          if (out.destroyed) return
+          batch.push(global.json ? `${count ? ',' : ''}${JSON.stringify(peer)}` : `${describePeer(peer)}\n`)
+          if (++count % BATCH === 0 || count === 1) await flush()
+        }
+        if (global.json) batch.push(']}\n')
+        else if (count === 0) batch.push('no peers recorded yet\n')
+        await flush()
       })
     })
 }

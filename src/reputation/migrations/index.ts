@@ -7,6 +7,7 @@ import { VouchError } from '../../errors.ts'
 import { migration001 } from './001-initial.ts'
 import { migration002 } from './002-audit-log.ts'
 import { migration003 } from './003-rules.ts'
+import { migration004 } from './004-peers-last-seen.ts'
 
 export interface Migration {
   version: number
@@ -15,7 +16,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004]
 export const LATEST_VERSION = MIGRATIONS.length
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -34,6 +34,7 @@ function world() {
     isBanned: () => false,
     piecesGood: (address) => credit.get(address) ?? 0,
     probation: true,
+    maxOpenPieces: () => 4,
     preferenceWindowMs: 2000,
     now: () => now,
   })
@@ -157,5 +158,21 @@ describe('request steering', () => {
     ledger.verify(6)
     steering.release(6)
     expect(steering.pinnedPiece(fresh)).toBeUndefined()
+  })
+
+  it('lets a proven address have at most four pieces open, and then only those', () => {
+    const { ledger, steering, wire, ask, answerAll } = world()
+    const trusted = wire('10.0.0.3', true)
+    for (const piece of [1, 2, 3]) expect(ask(trusted, piece)).toBe(true)
+    ledger.record(4, { sender: sender('10.0.0.3'), offset: 0, length: BLOCK, digest: 'a' })
+    expect(steering.openPiecesAtLimit(trusted)?.sort()).toEqual([1, 2, 3, 4])
+    expect(ask(trusted, 5)).toBe(false)
+    expect(ask(trusted, 2)).toBe(true)
+    // A piece that verifies closes: the address may open another.
+    answerAll(trusted)
+    ledger.record(1, { sender: sender('10.0.0.3'), offset: 0, length: BLOCK, digest: 'b' })
+    ledger.verify(4)
+    expect(steering.openPiecesAtLimit(trusted)).toBeUndefined()
+    expect(ask(trusted, 5)).toBe(true)
   })
 })

@@ -105,6 +105,23 @@ describe('reputation store migrations', () => {
     ).toThrow(/UNIQUE/)
   })
 
+  it('004 peers last seen: lists peers most recently seen first from the index, without a sort', () => {
+    db = new DatabaseSync(':memory:')
+    migrate(db, 3)
+    const plan = () =>
+      (
+        db.prepare('EXPLAIN QUERY PLAN SELECT * FROM peers ORDER BY last_seen DESC LIMIT 1').all() as {
+          detail: string
+        }[]
+      )
+        .map((row) => row.detail)
+        .join('; ')
+    expect(plan()).toMatch(/TEMP B-TREE/)
+    expect(migrate(db, 4)).toEqual([4])
+    expect(plan()).toMatch(/USING INDEX peers_last_seen/)
+    expect(plan()).not.toMatch(/TEMP B-TREE/)
+  })
+
   it('is idempotent: migrating a migrated database applies nothing', () => {
     db = new DatabaseSync(':memory:')
     migrate(db)

@@ -1,0 +1,142 @@
+/**
+ * torrents2000: `vouch serve` resuming many torrents (2 000 by default, 16 KiB each, data on disk)
+ * next to plain WebTorrent adding the same .torrent files (bench/plain-adder.ts), both spawned as a
+ * user runs them with discovery off: the time from spawn until serving (Vouch: the line with the
+ * URL; WebTorrent: every torrent has its metadata), then the CPU each uses over an idle window.
+ * Goals: serving ≤ 1.5× WebTorrent's time, idle CPU ≤ 2× WebTorrent's.
+ *
+ *   npm run bench -- --scenarios torrents2000 [--torrents N] [--idle-seconds S] [--runs N]
+ */
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { createTorrentFile } from '../src/cli/commands/create.ts'
+import { Engine } from '../src/engine/engine.ts'
+import { PROJECT_ROOT, QUIET_FLAGS } from '../test/kit/cli.ts'
+import { LineProcess } from '../test/kit/process.ts'
+import { QUIET_CLIENT, tempDir } from '../test/kit/swarm.ts'
+import { positiveFlag } from './child.ts'
+import { median } from './run.ts'
+
+export const benchFlags = ['--torrents', '--idle-seconds']
+
+const BIN = path.join(PROJECT_ROOT, 'bin', 'vouch.js')
+const ADDER = path.join(PROJECT_ROOT, 'bench', 'plain-adder.ts')
+
+export interface Torrents2000Options {
+  repeats?: number
+  argv?: readonly string[]
+  log?: (line: string) => void
+}
+
+interface ClientRun {
+  readyMs: number
+  idleCpuPercent: number
+}
+
+export interface Torrents2000Result {
+  torrents: number
+  idleSeconds: number
+  runs: Record<'vouch' | 'webtorrent', ClientRun[]>
+}
+
+/** CPU seconds (user + system) the process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function measure(
+  command: string,
+  args: string[],
+  ready: (line: string) => boolean,
+  idleSeconds: number,
+): Promise<ClientRun> {
+  const started = performance.now()
+  const child = new LineProcess(command, args, { cwd: PROJECT_ROOT })
+  try {
+    await child.line(ready, 600_000, 'ready')
+    const readyMs = performance.now() - started
+    const pid = child.child.pid ?? 0
+    const before = cpuSeconds(pid)
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000))
+    const idleCpuPercent = ((cpuSeconds(pid) - before) / idleSeconds) * 100
+    return { readyMs, idleCpuPercent }
+  } finally {
+    await child.stop('SIGKILL')
+  }
+}
+
+export async function runTorrents2000Bench(options: Torrents2000Options = {}): Promise<Torrents2000Result> {
+  const argv = options.argv ?? []
+  const log = options.log ?? console.error
+  const count = Math.round(positiveFlag(argv, '--torrents', 2000))
+  const idleSeconds = positiveFlag(argv, '--idle-seconds', 10)
+  const repeats = options.repeats ?? 3
+  const data = await tempDir('vouch-bench-data-')
+  const home = await tempDir('vouch-bench-home-')
+  const torrentPaths: string[] = []
+  const engine = await Engine.open({ ...QUIET_CLIENT, home, resume: false })
+  try {
+    for (let index = 0; index < count; index++) {
+      const file = path.join(data, `t${index}.bin`)
+      await writeFile(file, `${index}`.padEnd(16 * 1024, '.'))
+      const torrentPath = path.join(data, `t${index}.torrent`)
+      await writeFile(torrentPath, await createTorrentFile(file, { pieceLength: 16 * 1024 }))
+      torrentPaths.push(torrentPath)
+      await engine.add(torrentPath, { downloadDir: data, allowUnsigned: true })
+    }
+  } finally {
+    await engine.close()
+  }
+  const list = path.join(data, 'list.json')
+  await writeFile(list, JSON.stringify(torrentPaths))
+  log(`torrents2000: ${count} torrents remembered in ${home}`)
+  const runs: Torrents2000Result['runs'] = { vouch: [], webtorrent: [] }
+  for (let run = 0; run < repeats; run++) {
+    const vouch = await measure(
+      process.execPath,
+      [BIN, '--json', '--home', home, 'serve', '--port', '0', ...QUIET_FLAGS],
+      (line) => line.includes('"url"'),
+      idleSeconds,
+    )
+    const webtorrent = await measure(
+      process.execPath,
+      [ADDER, list, data],
+      (line) => line.includes('"added"'),
+      idleSeconds,
+    )
+    runs.vouch.push(vouch)
+    runs.webtorrent.push(webtorrent)
+    log(
+      `torrents2000: run ${run + 1}/${repeats}: vouch serving after ${vouch.readyMs.toFixed(0)} ms, idle ${vouch.idleCpuPercent.toFixed(1)}% CPU; webtorrent ${webtorrent.readyMs.toFixed(0)} ms, ${webtorrent.idleCpuPercent.toFixed(1)}%`,
+    )
+  }
+  return { torrents: count, idleSeconds, runs }
+}
+
+export function formatTorrents2000Table(result: Torrents2000Result): string {
+  const of = (client: 'vouch' | 'webtorrent', key: keyof ClientRun) =>
+    median(result.runs[client].map((r) => r[key]))
+  const ready = of('vouch', 'readyMs') / of('webtorrent', 'readyMs')
+  const idle = of('vouch', 'idleCpuPercent') / Math.max(of('webtorrent', 'idleCpuPercent'), 0.1)
+  return [
+    `${result.torrents} torrents of 16 KiB with their data on disk, discovery off, processes spawned as a user runs them (median of ${result.runs.vouch.length}):`,
+    '',
+    '| measure | Vouch (serve, resuming) | WebTorrent (adding) | ratio | goal |',
+    '| --- | ---: | ---: | ---: | --- |',
+    `| spawn → serving / all added | ${of('vouch', 'readyMs').toFixed(0)} ms | ${of('webtorrent', 'readyMs').toFixed(0)} ms | ${ready.toFixed(2)} | ≤ 1.5 ${ready <= 1.5 ? 'met' : 'MISSED'} |`,
+    `| idle CPU over ${result.idleSeconds} s | ${of('vouch', 'idleCpuPercent').toFixed(1)}% | ${of('webtorrent', 'idleCpuPercent').toFixed(1)}% | ${idle.toFixed(2)} | ≤ 2 ${idle <= 2 ? 'met' : 'MISSED'} |`,
+    '',
+    'Not measured here yet: the torrent list over the API (goal ≤ 20 ms).',
+  ].join('\n')
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2)
+  console.log(
+    formatTorrents2000Table(await runTorrents2000Bench({ argv, repeats: positiveFlag(argv, '--runs', 3) })),
+  )
+}

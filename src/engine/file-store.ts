@@ -1,0 +1,270 @@
+/**
+ * The chunk store every torrent's data goes through: fs-chunk-store's layout (the torrent's files
+ * under the download directory, each chunk mapped onto the files it spans), but with the open files
+ * of every torrent in one bounded pool. fs-chunk-store keeps a descriptor per file for as long as
+ * the torrent lives, so a torrent of 20 000 files needs 20 000 of them and fails with EMFILE under
+ * a common `ulimit -n` of 256 or 1024; here at most MAX_OPEN_FILES are open at a time in the whole
+ * process, least recently used closed first (never one an operation is using).
+ */
+import { closeSync, constants, mkdir, open, close, read, write } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+
+export const MAX_OPEN_FILES = 128
+
+type Done = (error: Error | null) => void
+
+/** Open descriptors by path, in least-recently-used order, shared by every store of the process. */
+class FilePool {
+  readonly #idle = new Map<string, number>()
+  readonly #busy = new Map<string, { fd: number; users: number }>()
+  readonly #opening = new Map<string, ((error: Error | null, fd?: number) => void)[]>()
+  readonly #madeDirs = new Set<string>()
+  /** Operations waiting for a descriptor to be free: every open one is in use. */
+  readonly #queue: (() => void)[] = []
+  limit = MAX_OPEN_FILES
+
+  get openCount(): number {
+    return this.#idle.size + this.#busy.size
+  }
+
+  /** Run `use` with a descriptor for `file` (created, with its directories, if missing). */
+  with(file: string, use: (fd: number, release: () => void) => void, fail: Done): void {
+    const busy = this.#busy.get(file)
+    if (busy) {
+      busy.users++
+      return use(busy.fd, () => this.#release(file))
+    }
+    const idle = this.#idle.get(file)
+    if (idle !== undefined) {
+      this.#idle.delete(file)
+      this.#busy.set(file, { fd: idle, users: 1 })
+      return use(idle, () => this.#release(file))
+    }
+    const waiting = this.#opening.get(file)
+    const onOpen = (error: Error | null, fd?: number) => {
+      if (error || fd === undefined) return fail(error ?? new Error(`cannot open ${file}`))
+      const entry = this.#busy.get(file)
+      if (entry) entry.users++
+      else this.#busy.set(file, { fd, users: 1 })
+      use(fd, () => this.#release(file))
+    }
+    if (waiting) return void waiting.push(onOpen)
+    if (this.openCount + this.#opening.size >= this.limit && this.#idle.size === 0)
+      return void this.#queue.push(() => this.with(file, use, fail))
+    this.#opening.set(file, [onOpen])
+    this.#makeRoom()
+    const finish = (error: Error | null, fd?: number) => {
+      const callbacks = this.#opening.get(file) ?? []
+      this.#opening.delete(file)
+      if (!error && fd !== undefined) this.#busy.set(file, { fd, users: 0 })
+      for (const callback of callbacks) callback(error, fd)
+      if (error) this.#queue.shift()?.()
+    }
+    const directory = path.dirname(file)
+    const openFile = () =>
+      open(file, constants.O_RDWR | constants.O_CREAT, 0o666, (error, fd) => finish(error, fd))
+    if (this.#madeDirs.has(directory)) return openFile()
+    mkdir(directory, { recursive: true }, (error) => {
+      if (error) return finish(error)
+      this.#madeDirs.add(directory)
+      openFile()
+    })
+  }
+
+  /** Close `file`'s descriptor once nothing uses it (the store closing). */
+  forget(file: string): void {
+    const idle = this.#idle.get(file)
+    if (idle === undefined) return
+    this.#idle.delete(file)
+    close(idle, () => {})
+  }
+
+  #release(file: string): void {
+    const entry = this.#busy.get(file)
+    if (!entry || --entry.users > 0) return
+    this.#busy.delete(file)
+    this.#idle.set(file, entry.fd)
+    this.#makeRoom()
+    this.#queue.shift()?.()
+  }
+
+  #makeRoom(): void {
+    while (this.openCount + this.#opening.size > this.limit && this.#idle.size > 0) {
+      const [oldest, fd] = this.#idle.entries().next().value as [string, number]
+      this.#idle.delete(oldest)
+      closeSync(fd)
+    }
+  }
+}
+
+/** The one pool of the process (exported for tests and benches that check the bound). */
+export const filePool = new FilePool()
+
+interface Span {
+  file: string
+  /** Where in the chunk this file's part starts and ends. */
+  from: number
+  to: number
+  /** Where in the file it starts. */
+  offset: number
+}
+
+interface StoreFile {
+  path: string
+  length: number
+  offset?: number
+}
+
+/** Characters fs-chunk-store strips from file names; kept so existing downloads are found again. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is stripped
+const RESERVED_FILENAME = /[<>:"/\\|?*\u0000-\u001F]/g
+
+export class FileChunkStore {
+  readonly chunkLength: number
+  readonly length: number
+  readonly files: { path: string; length: number; offset: number }[]
+  #closed = false
+  readonly #lastIndex: number
+  readonly #lastLength: number
+
+  constructor(chunkLength: number, options: { files?: StoreFile[]; path?: string; length?: number } = {}) {
+    this.chunkLength = Number(chunkLength)
+    if (!this.chunkLength) throw new Error('First argument must be a chunk length')
+    if (!Array.isArray(options.files)) throw new Error('FileChunkStore needs the torrent’s files')
+    let offset = 0
+    this.files = options.files.map((file) => {
+      const directory = path.dirname(file.path)
+      const name = path.basename(file.path).replace(RESERVED_FILENAME, '')
+      const base = options.path ? path.resolve(options.path, directory) : path.resolve(directory)
+      const entry = { path: path.join(base, name), length: file.length, offset: file.offset ?? offset }
+      offset = entry.offset + entry.length
+      return entry
+    })
+    this.length = this.files.reduce((sum, file) => sum + file.length, 0)
+    if (options.length != null && options.length !== this.length)
+      throw new Error('total `files` length is not equal to explicit `length` option')
+    this.#lastIndex = Math.ceil(this.length / this.chunkLength) - 1
+    this.#lastLength = this.length % this.chunkLength || this.chunkLength
+  }
+
+  /** The parts of files chunk `index` covers, from `rangeFrom` to `rangeTo` within the chunk. */
+  #spans(index: number, rangeFrom: number, rangeTo: number): Span[] {
+    const start = index * this.chunkLength
+    const spans: Span[] = []
+    // Binary search for the first file ending after the range starts (files are in offset order).
+    let low = 0
+    let high = this.files.length
+    while (low < high) {
+      const middle = (low + high) >> 1
+      const file = this.files[middle]
+      if (file && file.offset + file.length <= start + rangeFrom) low = middle + 1
+      else high = middle
+    }
+    for (let at = low; at < this.files.length; at++) {
+      const file = this.files[at]
+      if (!file || file.offset >= start + rangeTo) break
+      const from = Math.max(file.offset, start + rangeFrom) - start
+      const to = Math.min(file.offset + file.length, start + rangeTo) - start
+      if (to > from) spans.push({ file: file.path, from, to, offset: start + from - file.offset })
+    }
+    return spans
+  }
+
+  #chunkLengthOf(index: number): number {
+    return index === this.#lastIndex ? this.#lastLength : this.chunkLength
+  }
+
+  put(index: number, buffer: Uint8Array, cb: Done = () => {}): void {
+    if (this.#closed) return queueMicrotask(() => cb(new Error('Storage is closed')))
+    const expected = this.#chunkLengthOf(index)
+    if (index < 0 || index > this.#lastIndex || buffer.length !== expected)
+      return queueMicrotask(() => cb(new Error(`Chunk ${index} must be ${expected} bytes`)))
+    const spans = this.#spans(index, 0, expected)
+    let pending = spans.length
+    let failed = false
+    const done = (error: Error | null) => {
+      if (failed) return
+      if (error) {
+        failed = true
+        return cb(error)
+      }
+      if (--pending === 0) cb(null)
+    }
+    if (pending === 0) return queueMicrotask(() => cb(null))
+    for (const span of spans) {
+      filePool.with(
+        span.file,
+        (fd, release) =>
+          writeAll(fd, buffer.subarray(span.from, span.to), span.offset, (error) => {
+            release()
+            done(error)
+          }),
+        done,
+      )
+    }
+  }
+
+  get(
+    index: number,
+    options:
+      { offset?: number; length?: number } | null | ((error: Error | null, buffer?: Uint8Array) => void),
+    cb?: (error: Error | null, buffer?: Uint8Array) => void,
+  ): void {
+    const callback = typeof options === 'function' ? options : (cb ?? (() => {}))
+    const range = typeof options === 'function' ? null : options
+    if (this.#closed) return queueMicrotask(() => callback(new Error('Storage is closed')))
+    const chunkLength = this.#chunkLengthOf(index)
+    const from = range?.offset ?? 0
+    const to = range?.length ? from + range.length : chunkLength
+    if (index < 0 || index > this.#lastIndex || from < 0 || to > chunkLength || from > to)
+      return queueMicrotask(() => callback(new Error('Invalid offset and/or length')))
+    const result = Buffer.alloc(to - from)
+    const spans = this.#spans(index, from, to)
+    let pending = spans.length
+    let failed = false
+    if (pending === 0) return queueMicrotask(() => callback(null, result))
+    for (const span of spans) {
+      const fail = (error: Error | null) => {
+        if (failed) return
+        failed = true
+        callback(error ?? new Error('read failed'))
+      }
+      filePool.with(
+        span.file,
+        (fd, release) =>
+          read(fd, result, span.from - from, span.to - span.from, span.offset, (error, bytesRead) => {
+            release()
+            if (error) return fail(error)
+            if (bytesRead !== span.to - span.from) return fail(new Error('Could not satisfy length'))
+            if (--pending === 0 && !failed) callback(null, result)
+          }),
+        fail,
+      )
+    }
+  }
+
+  close(cb: Done = () => {}): void {
+    if (this.#closed) return queueMicrotask(() => cb(new Error('Storage is closed')))
+    this.#closed = true
+    for (const file of this.files) filePool.forget(file.path)
+    queueMicrotask(() => cb(null))
+  }
+
+  destroy(cb: Done = () => {}): void {
+    this.close(() => {
+      Promise.all(this.files.map((file) => rm(file.path, { force: true, maxRetries: 10 }))).then(
+        () => cb(null),
+        (error: Error) => cb(error),
+      )
+    })
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array, position: number, cb: Done): void {
+  write(fd, data, 0, data.length, position, (error, written) => {
+    if (error) return cb(error)
+    if (written < data.length) return writeAll(fd, data.subarray(written), position + written, cb)
+    cb(null)
+  })
+}

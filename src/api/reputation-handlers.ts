@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { VouchError } from '../errors.ts'
 import type { LivePeer } from '../engine/live-peers.ts'
+import { auditPage } from '../reputation/audit-log.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { importBlocklist } from '../reputation/blocklist-import.ts'
 import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
@@ -12,7 +13,11 @@ import type { ReputationStore } from '../reputation/store.ts'
 import { MAX_MALFORMED_LISTED, type BanView, type ReportFormat } from './contract.ts'
 import type { EventBus, Handlers } from './dispatcher.ts'
 
-export function banView(ban: Ban): BanView {
+/** A torrent's name by infohash, while the engine has it; null otherwise. */
+export type TorrentNames = (infoHash: string) => string | null
+
+export function banView(ban: Ban, torrentName: TorrentNames = () => null): BanView {
+  const infoHash = ban.evidence?.infoHash ?? null
   return {
     address: ban.address,
     rangeEnd: ban.rangeEnd,
@@ -20,6 +25,7 @@ export function banView(ban: Ban): BanView {
     source: ban.source,
     evidence: ban.evidence,
     ...(ban.rule ? { rule: ban.rule } : {}),
+    torrentName: infoHash ? torrentName(infoHash) : null,
     note: ban.note,
     createdAt: ban.createdAt,
     expiresAt: ban.expiresAt,
@@ -46,6 +52,7 @@ export interface ReputationContext {
   home: string
   /** Open connections per address key right now. */
   connections(): Map<string, number>
+  torrentName: TorrentNames
   /** Live connections by address key: clients, torrents and speeds (engine's livePeers). */
   livePeers(): Map<string, LivePeer>
   events: EventBus
@@ -53,7 +60,7 @@ export interface ReputationContext {
 
 type ReputationHandlers = Pick<
   Handlers,
-  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import'
+  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import' | 'audit.list'
 >
 
 function decodeUpload(contentBase64: string): Uint8Array {
@@ -82,7 +89,7 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         }
       })
     },
-    'bans.list': () => store.list().map(banView),
+    'bans.list': () => store.list().map((ban) => banView(ban, context.torrentName)),
     'bans.lift': ({ address }) => {
       const lift = (text: string) => (context.defence ? context.defence.lift(text) : store.lift(text))
       const { lifted, ranges } = liftCovering(address, lift, store)
@@ -113,6 +120,21 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       const ban = context.defence.ban(address, { note: reason ?? '', expiresAt: expiresAt ?? null })
       context.events.publish('bans.changed', {})
       return banView(ban)
+    },
+    'audit.list': ({ kind, before, limit }) => {
+      store.flush()
+      const page = auditPage(store.database, {
+        ...(kind === undefined ? {} : { kind }),
+        ...(before === undefined ? {} : { before }),
+        limit: limit ?? 50,
+      })
+      return {
+        nextBefore: page.nextBefore,
+        entries: page.entries.map((entry) => ({
+          ...entry,
+          summary: auditSummary(entry.kind, entry.subject, entry.details),
+        })),
+      }
     },
     'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
       // The key file's bytes live only for this call: nothing writes or keeps them.
@@ -157,4 +179,10 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       }
     },
   }
+}
+
+/** One line for the audit screen: the kind in words, its subject and the reason when there is one. */
+export function auditSummary(kind: string, subject: string, details: Record<string, unknown>): string {
+  const reason = typeof details.reason === 'string' ? ` (${details.reason})` : ''
+  return `${kind.replace('.', ' ')} ${subject}${reason}`
 }

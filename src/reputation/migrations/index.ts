@@ -8,6 +8,7 @@ import { migration001 } from './001-initial.ts'
 import { migration002 } from './002-audit-log.ts'
 import { migration003 } from './003-rules.ts'
 import { migration004 } from './004-peers-last-seen.ts'
+import { migration005 } from './005-stats-samples.ts'
 
 export interface Migration {
   version: number
@@ -16,7 +17,13 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004]
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+]
 export const LATEST_VERSION = MIGRATIONS.length
 
 export function schemaVersion(db: DatabaseSync): number {

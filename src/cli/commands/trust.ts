@@ -80,6 +80,26 @@ export function registerTrust(program: Command): void {
     )
 
   trust
+    .command('add-group')
+    .description('pin a group of keys of which K must sign each release (k of n; no single key can publish)')
+    .argument('<name>', 'the publisher, for you')
+    .argument('<keys...>', 'two or more public keys (text or files)')
+    .requiredOption('--threshold <k>', 'how many distinct keys of the group must sign')
+    .action(async (name: string, keys: string[], flags: { threshold: string }, command: Command) => {
+      const { trust: store_, global } = store(command)
+      const threshold = /^\d{1,2}$/.test(flags.threshold) ? Number(flags.threshold) : Number.NaN
+      const publicKeys = await Promise.all(keys.map((key) => readPublicKeyArgument(key)))
+      const group = await store_.addGroup(name, threshold, publicKeys)
+      for (const publisher of await store_.list())
+        if (group.members.includes(publisher.fingerprint)) audit(global.home, 'trust.pinned', publisher)
+      report(
+        global,
+        `pinned group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`,
+        { ok: true, group },
+      )
+    })
+
+  trust
     .command('list')
     .description('list pinned and revoked publishers')
     .action(async (_flags: unknown, command: Command) => {

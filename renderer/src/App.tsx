@@ -20,6 +20,7 @@ import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
+import { FeedsScreen } from './screens/FeedsScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
@@ -31,6 +32,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'peers', label: 'Peers' },
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
+  { id: 'feeds', label: 'Feeds' },
   { id: 'activity', label: 'Activity' },
 ]
 
@@ -256,6 +258,7 @@ export function App({ api }: { api: Api }) {
             onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}
           />
         ) : null}
+        {state.screen === 'feeds' ? <FeedsScreen api={api} /> : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
       </main>
       <div className="notices" role="log" aria-live="polite" aria-label="Notifications">

@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: Vouch against plain WebTorrent, side by side, on one loopback swarm, then every
- * scenario module in bench/ that exists (poisoners, provenance, reputation).
+ * scenario module in bench/ that exists (poisoners, provenance, reputation, feeds).
  *
  *   npm run bench -- [--size MIB] [--runs N] [--piece-length BYTES] [--seeder-nagle]
- *                    [--scenarios core,poison,provenance,reputation]
+ *                    [--scenarios core,poison,provenance,reputation,feeds]
  *
  * The size also comes from VOUCH_BENCH_SIZE_MIB (default 256). The core comparison downloads the
  * same payload from one plain WebTorrent seeder on its own 127.0.0.x address, alternating the two
@@ -197,7 +197,7 @@ export function formatCoreTable(result: CoreBenchResult): string {
  * least `{ log }`; a module that also exports a `format…Table(result)` gets its result printed
  * through it (its log lines are then progress, sent to stderr).
  */
-const SCENARIOS = ['poison', 'provenance', 'reputation'] as const
+const SCENARIOS = ['poison', 'provenance', 'reputation', 'feeds'] as const
 
 type ScenarioModule = Record<string, unknown>
 

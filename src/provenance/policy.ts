@@ -80,6 +80,9 @@ export interface TrustedPublisher {
   /** Glob over the torrent name: `*` any run of characters, `?` one character. */
   scope: string | null
   revokedAt: number | null
+  /** The pin was handed to `rotatedTo` at this time (ms): envelopes created since are refused. */
+  rotatedAt?: number
+  rotatedTo?: string
 }
 
 export interface SequenceRecord {
@@ -189,6 +192,12 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
   const who = `${publisher.name} (${fingerprint})`
   if (publisher.revokedAt !== null)
     return refuse('revoked', fingerprint, `${who} was revoked ${new Date(publisher.revokedAt).toISOString()}`)
+  if (publisher.rotatedAt !== undefined && envelope.created * 1000 >= publisher.rotatedAt)
+    return refuse(
+      'revoked',
+      fingerprint,
+      `${who} was rotated to ${publisher.rotatedTo ?? '?'} on ${new Date(publisher.rotatedAt).toISOString()}`,
+    )
   if (publisher.expiresAt !== null && now >= publisher.expiresAt)
     return refuse(
       'key-expired',

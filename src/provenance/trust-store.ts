@@ -13,6 +13,7 @@ import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { TrustGroup } from './groups.ts'
 import { sequenceKey, type SequenceRecord, type TrustView, type TrustedPublisher } from './policy.ts'
 import { migrateSequences, type StoredSequence } from './trust-migration.ts'
+import { applyRotation, type RotationStatement } from './rotation.ts'
 
 export const TRUST_FILE_NAME = 'trust.json'
 const FORMAT_VERSION = 2
@@ -31,9 +32,13 @@ export interface PinnedPublisher {
   expires: string | null
   scope: string | null
   revokedAt: string | null
+  /** Set when the pin was handed to another key (rotation.ts): that key's fingerprint. */
+  rotatedTo?: string
+  rotatedAt?: string
 }
 
 export interface PinnedGroup extends TrustGroup {
+  members: string[]
   createdAt: string
 }
 
@@ -264,6 +269,11 @@ export class TrustStore {
     })
   }
 
+  /** Hand a pin to a new key with a signed rotation statement (rotation.ts). */
+  async rotate(statement: RotationStatement, now = new Date()): Promise<PinnedPublisher> {
+    return this.#update((file) => applyRotation(file, statement, now))
+  }
+
   /** Unpin a key. Revoked keys cannot be removed. */
   async remove(fingerprint: string): Promise<PinnedPublisher> {
     return this.#update((file) => {
@@ -426,6 +436,9 @@ export function toView(file: TrustFile): TrustView {
     expiresAt: publisher.expires === null ? null : Date.parse(publisher.expires),
     scope: publisher.scope,
     revokedAt: publisher.revokedAt === null ? null : Date.parse(publisher.revokedAt),
+    ...(publisher.rotatedAt
+      ? { rotatedAt: Date.parse(publisher.rotatedAt), rotatedTo: publisher.rotatedTo ?? '' }
+      : {}),
   }))
   const sequences = new Map<string, SequenceRecord>(
     Object.entries(file.sequences).flatMap(([fingerprint, names]) =>

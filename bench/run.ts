@@ -1,10 +1,9 @@
 /**
  * `npm run bench`: Vouch against plain WebTorrent, side by side, on one loopback swarm, then every
- * scenario module in bench/ that exists (poisoners, provenance, reputation).
+ * scenario module in bench/ that exists (poisoners, provenance, reputation, feeds).
  *
  *   npm run bench -- [--size MIB] [--runs N] [--piece-length BYTES] [--seeder-nagle]
- *                    [--scenarios core,poison,provenance,reputation,cli-start,swarm30,…]
- *                    [flags of the selected scenarios, e.g. --seeders N for swarm30]
+ *                    [--scenarios core,poison,provenance,reputation,feeds]
  *
  * The size also comes from VOUCH_BENCH_SIZE_MIB (default 256). The core comparison downloads the
  * same payload from one plain WebTorrent seeder on its own 127.0.0.x address, alternating the two
@@ -206,12 +205,11 @@ const SCENARIOS = [
   'hostile-wire',
   'swarm30',
   'get-process',
-  'swarm30',
-  'get-process',
   'files20k',
   'store1m',
   'torrents2000',
   'turncoat',
+  'feeds',
 ] as const
 
 type ScenarioModule = Record<string, unknown>

@@ -11,6 +11,7 @@ export type AuditEventType =
   | 'trust.pinned'
   | 'trust.removed'
   | 'trust.revoked'
+  | 'trust.rotated'
   | 'ban.created'
   | 'ban.lifted'
   | 'ban.imported'

@@ -22,6 +22,7 @@ import { RemoveDialog } from './components/RemoveDialog.tsx'
 import { useBackend } from './hooks/useBackend.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
+import { FeedsScreen } from './screens/FeedsScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { RulesScreen } from './screens/RulesScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
@@ -35,6 +36,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'peers', label: 'Peers' },
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
+  { id: 'feeds', label: 'Feeds' },
   { id: 'activity', label: 'Activity' },
   { id: 'rules', label: 'Rules' },
 ]
@@ -212,6 +214,7 @@ export function App({ api }: { api: Api }) {
             onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}
           />
         ) : null}
+        {state.screen === 'feeds' ? <FeedsScreen api={api} /> : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
         {state.screen === 'rules' ? <RulesScreen api={api} /> : null}
       </main>

@@ -11,7 +11,7 @@ import type {
 } from '../../src/api/contract.ts'
 import type { ConnectionState } from './api.ts'
 
-export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity' | 'rules'
+export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'feeds' | 'activity' | 'rules'
 
 export interface Notice {
   id: number

@@ -6,6 +6,7 @@
 import { decide, type AcceptedSigner, type Decision, type TrustView } from '../provenance/policy.ts'
 import { fingerprintOf } from '../provenance/keys.ts'
 import type { Envelope } from '../provenance/envelope.ts'
+import { groupsOf, type TrustGroup } from '../provenance/groups.ts'
 import type { MutableItem } from './bep44.ts'
 import { ReleaseValueError, decodeReleaseValue, type ReleaseValue } from './release-value.ts'
 
@@ -13,16 +14,17 @@ export type ReleaseCheck =
   | { ok: true; release: ReleaseValue; infoHash: string; envelopes: Envelope[]; signers: AcceptedSigner[] }
   | { ok: false; reason: string; message: string; fingerprint: string | null; infoHash: string | null }
 
-/** The keys whose envelopes count for a feed: its own key. */
-export function feedSignerFingerprints(feedKey: Uint8Array): Set<string> {
-  return new Set([fingerprintOf(feedKey)])
+/** The keys whose envelopes count for a feed: its own key, and the keys of any group it is in. */
+export function feedSignerFingerprints(feedKey: Uint8Array, groups: readonly TrustGroup[] = []): Set<string> {
+  const own = fingerprintOf(feedKey)
+  return new Set([own, ...groupsOf(own, groups).flatMap((group) => group.members)])
 }
 
 export function checkRelease(
   item: MutableItem,
   trust: TrustView,
   now: number,
-  signers: ReadonlySet<string> = feedSignerFingerprints(item.publicKey),
+  signers: ReadonlySet<string> = feedSignerFingerprints(item.publicKey, trust.groups),
 ): ReleaseCheck {
   let release: ReleaseValue
   try {

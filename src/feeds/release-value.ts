@@ -66,6 +66,9 @@ export function decodeReleaseValue(bytes: Uint8Array): ReleaseValue {
     if (error instanceof BencodeError) throw new ReleaseValueError(`not canonical bencode: ${error.message}`)
     throw error
   }
+  // python-libtorrent's dht_put_mutable_item can put only a string: it carries the dictionary's
+  // bencoding. The signature covers that string, so reading the dictionary inside is as safe.
+  if (value.type === 'bytes' && value.value[0] === 0x64) return decodeReleaseValue(value.value)
   if (value.type !== 'dictionary') throw new ReleaseValueError(`v is a ${value.type}, not a dictionary`)
   const ih = entryOf(value, 'ih')
   if (ih?.type !== 'bytes' || ih.value.length !== INFOHASH_LENGTH)

@@ -13,16 +13,16 @@
  * - the envelopes that admitted a torrent are kept (`keepEnvelopesIn`) and judged again when it is
  *   added again, e.g. resumed after a restart from a stored copy that carries none.
  */
-import path from 'node:path'
 import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { VouchError } from '../errors.ts'
 import { envelopesFromMagnet } from './carriers.ts'
-import { judgeMagnet, judgeMetadata, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
+import { judgeSource } from './admission.ts'
+import { judgeMagnet, judgeMetadata, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
-import { forgivingRollbackIfKept, KeptEnvelopes } from './kept-envelopes.ts'
+import { KeptEnvelopes } from './kept-envelopes.ts'
 import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals.ts'
-import { isOverridable, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
+import { isOverridable, nameText, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
 
@@ -127,17 +127,9 @@ export class ProvenancePlugin {
   }
 
   async admit({ source, allowUnsigned }: ProvenanceAdmissionRequest): Promise<ProvenanceAdmission> {
-    const keptPath = this.#kept?.torrentPathFor(source.parsed.infoHash) ?? null
-    const kept = (await this.#kept?.read(source.parsed.infoHash)) ?? []
-    const trust = forgivingRollbackIfKept(await this.#trust.view(), kept)
-    const now = this.#now()
+    const judge = async () => judgeSource(source, await this.#trust.view(), this.#now(), this.#kept)
     if (source.kind === 'torrent-file') {
-      const sidecar = source.origin ? await readSidecarFor(source.origin) : []
-      const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath
-      const verdict = judgeTorrentFile(source.bytes, trust, now, {
-        extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...kept],
-        expectedInfoHash: source.parsed.infoHash,
-      })
+      const verdict = await judge()
       const held = this.#liveHeld(source.parsed.infoHash)
       if (held) return this.#admitAgain(held, verdict.envelopes)
       if (verdict.decision.accepted) {
@@ -150,7 +142,7 @@ export class ProvenancePlugin {
     const infoHash = source.parsed.infoHash.toLowerCase()
     const held = this.#liveHeld(infoHash)
     if (held) return this.#admitAgain(held, source.kind === 'magnet' ? envelopesFromMagnet(source.uri) : [])
-    const verdict = judgeMagnet(source.kind === 'magnet' ? source.uri : '', infoHash, trust, now, kept)
+    const verdict = await judge()
     const decision = verdict.decision
     if (decision.accepted) {
       await this.#accepted(verdict, infoHash)
@@ -378,6 +370,7 @@ export class ProvenancePlugin {
         .filter((signer) => signer.sequence !== undefined)
         .map((signer) => ({
           fingerprint: signer.fingerprint,
+          name: nameText(signer.envelope.name),
           sequence: signer.sequence as number,
           infoHash,
         })),

@@ -4,6 +4,7 @@
  */
 import { assertNever } from '../errors.ts'
 import { verifyEnvelopeSignature, type Envelope } from './envelope.ts'
+import { applyThresholds, shortfallMessage, type TrustGroup } from './groups.ts'
 import { fingerprintOf, sameBytes } from './keys.ts'
 import type { EnvelopeCandidate, TorrentFacts } from './torrent.ts'
 
@@ -15,6 +16,8 @@ export const REFUSAL_REASONS = {
   'bad-signature': 'the signature does not verify',
   /** The publisher's key was revoked by the user; it is refused forever. */
   revoked: 'the publisher key was revoked',
+  /** Keys of a threshold group signed, but fewer distinct ones than the group's threshold. */
+  'below-threshold': 'too few keys of the publisher group signed',
   /** The sequence number is lower than one already accepted from this publisher. */
   'rolled-back': 'a newer release from this publisher was already accepted',
   /** The envelope's own expiry has passed. */
@@ -42,6 +45,7 @@ export function isIntegrityFailure(reason: RefusalReason): boolean {
     case 'malformed':
       return true
     case 'revoked':
+    case 'below-threshold':
     case 'rolled-back':
     case 'expired':
     case 'key-expired':
@@ -59,7 +63,12 @@ export function isIntegrityFailure(reason: RefusalReason): boolean {
  * envelope. Evidence of tampering and revoked keys are never overridden.
  */
 export function isOverridable(reason: RefusalReason): boolean {
-  return reason !== 'mismatch' && reason !== 'bad-signature' && reason !== 'revoked'
+  return (
+    reason !== 'mismatch' &&
+    reason !== 'bad-signature' &&
+    reason !== 'revoked' &&
+    reason !== 'below-threshold'
+  )
 }
 
 /** A pinned key as the policy sees it (times in ms since 1970). */
@@ -71,6 +80,9 @@ export interface TrustedPublisher {
   /** Glob over the torrent name: `*` any run of characters, `?` one character. */
   scope: string | null
   revokedAt: number | null
+  /** The pin was handed to `rotatedTo` at this time (ms): envelopes created since are refused. */
+  rotatedAt?: number
+  rotatedTo?: string
 }
 
 export interface SequenceRecord {
@@ -78,10 +90,20 @@ export interface SequenceRecord {
   infoHash: string
 }
 
+/**
+ * Rollback counters are scoped per key and torrent name (trust.json version 2), so one publisher's
+ * products are numbered independently.
+ */
+export function sequenceKey(fingerprint: string, name: string): string {
+  return `${fingerprint}\u0000${name}`
+}
+
 export interface TrustView {
   publishers: readonly TrustedPublisher[]
-  /** Highest sequence accepted per publisher fingerprint. */
+  /** Highest sequence accepted per publisher fingerprint and torrent name (sequenceKey). */
   sequences: ReadonlyMap<string, SequenceRecord>
+  /** Threshold groups (groups.ts); none when absent. */
+  groups?: readonly TrustGroup[]
 }
 
 export interface AcceptedSigner {
@@ -170,6 +192,12 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
   const who = `${publisher.name} (${fingerprint})`
   if (publisher.revokedAt !== null)
     return refuse('revoked', fingerprint, `${who} was revoked ${new Date(publisher.revokedAt).toISOString()}`)
+  if (publisher.rotatedAt !== undefined && envelope.created * 1000 >= publisher.rotatedAt)
+    return refuse(
+      'revoked',
+      fingerprint,
+      `${who} was rotated to ${publisher.rotatedTo ?? '?'} on ${new Date(publisher.rotatedAt).toISOString()}`,
+    )
   if (publisher.expiresAt !== null && now >= publisher.expiresAt)
     return refuse(
       'key-expired',
@@ -184,14 +212,14 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
     )
   if (publisher.scope !== null && !scopeMatches(publisher.scope, nameText(envelope.name)))
     return refuse('out-of-scope', fingerprint, `${who} is pinned for '${publisher.scope}' only`)
-  const record = trust.sequences.get(fingerprint)
+  const record = trust.sequences.get(sequenceKey(fingerprint, nameText(envelope.name)))
   if (record) {
     const infoHash = hex(envelope.infoHash)
     if (envelope.sequence === undefined)
       return refuse(
         'rolled-back',
         fingerprint,
-        `${who} numbers releases (last ${record.sequence}); this one has no sequence`,
+        `${who} numbers releases of '${nameText(envelope.name)}' (last ${record.sequence}); this one has no sequence`,
       )
     if (
       envelope.sequence < record.sequence ||
@@ -200,7 +228,7 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
       return refuse(
         'rolled-back',
         fingerprint,
-        `sequence ${envelope.sequence} from ${who}, already at ${record.sequence}`,
+        `sequence ${envelope.sequence} of '${nameText(envelope.name)}' from ${who}, already at ${record.sequence}`,
       )
   }
   return { accepted: { fingerprint, name: publisher.name, sequence: envelope.sequence, envelope } }
@@ -208,7 +236,8 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
 
 /**
  * Decide. Accepted when at least one envelope is from a pinned, valid publisher and binds this
- * metadata (co-signers need not all be pinned). Otherwise refused with the most serious reason
+ * metadata (co-signers need not all be pinned), and keys of a threshold group count only once k
+ * distinct keys of that group signed. Otherwise refused with the most serious reason
  * any envelope gave, in REFUSAL_ORDER.
  */
 export function decide(input: GateInput): Decision {
@@ -244,8 +273,16 @@ export function decide(input: GateInput): Decision {
         signers.push(outcome.accepted)
     } else refusals.push(outcome.refused)
   }
-  const first = signers[0]
-  if (first) return { accepted: true, signers, fingerprint: first.fingerprint, name: first.name }
+  const { standing, shortfalls } = applyThresholds(signers, input.trust.groups ?? [])
+  for (const shortfall of shortfalls)
+    refusals.push({
+      accepted: false,
+      reason: 'below-threshold',
+      fingerprint: shortfall.fingerprints[0] ?? null,
+      message: `${REFUSAL_REASONS['below-threshold']}: ${shortfallMessage(shortfall)}`,
+    })
+  const first = standing[0]
+  if (first) return { accepted: true, signers: standing, fingerprint: first.fingerprint, name: first.name }
   refusals.sort((a, b) => REFUSAL_ORDER.indexOf(a.reason) - REFUSAL_ORDER.indexOf(b.reason))
   return refusals[0] as Extract<Decision, { accepted: false }>
 }

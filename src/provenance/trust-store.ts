@@ -10,10 +10,16 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
-import type { SequenceRecord, TrustView, TrustedPublisher } from './policy.ts'
+import type { TrustGroup } from './groups.ts'
+import { sequenceKey, type SequenceRecord, type TrustView, type TrustedPublisher } from './policy.ts'
+import { migrateSequences, type StoredSequence } from './trust-migration.ts'
+import { applyRotation, type RotationStatement } from './rotation.ts'
 
 export const TRUST_FILE_NAME = 'trust.json'
-const FORMAT_VERSION = 1
+const FORMAT_VERSION = 2
+/** The engine's stored torrents, next to trust.json (src/engine/paths.ts), read by the migration. */
+const TORRENTS_DIR = 'torrents'
+const MAX_GROUP_KEYS = 16
 const MAX_LABEL = 200
 const MAX_SCOPE = 500
 
@@ -26,12 +32,24 @@ export interface PinnedPublisher {
   expires: string | null
   scope: string | null
   revokedAt: string | null
+  /** Set when the pin was handed to another key (rotation.ts): that key's fingerprint. */
+  rotatedTo?: string
+  rotatedAt?: string
+}
+
+export interface PinnedGroup extends TrustGroup {
+  members: string[]
+  createdAt: string
 }
 
 export interface TrustFile {
   version: number
   publishers: PinnedPublisher[]
-  sequences: Record<string, SequenceRecord & { at: string }>
+  groups: PinnedGroup[]
+  /** Highest sequence accepted, per key fingerprint, then per torrent name. */
+  sequences: Record<string, Record<string, StoredSequence>>
+  /** Version 1 records whose torrent name could not be found (trust-migration.ts); not enforced. */
+  legacySequences?: Record<string, StoredSequence>
 }
 
 export interface PinOptions {
@@ -52,7 +70,7 @@ export function normaliseFingerprint(text: string): string | null {
 }
 
 function emptyFile(): TrustFile {
-  return { version: FORMAT_VERSION, publishers: [], sequences: {} }
+  return { version: FORMAT_VERSION, publishers: [], groups: [], sequences: {} }
 }
 
 function isIsoTime(value: unknown): value is string {
@@ -65,7 +83,15 @@ function validate(data: unknown, file: string): TrustFile {
     throw new VouchError('bad-input', `the trust store ${file} is corrupt: ${what}`, { file })
   }
   if (typeof data !== 'object' || data === null) return fail('not a JSON object')
-  const record = data as Partial<TrustFile>
+  let record = data as Partial<TrustFile>
+  if (record.version === 1 && typeof record.sequences === 'object' && record.sequences !== null) {
+    checkSequenceRecords(record.sequences as object, fail)
+    const migrated = migrateSequences(
+      record.sequences as unknown as Record<string, StoredSequence>,
+      path.join(path.dirname(file), TORRENTS_DIR),
+    )
+    record = { ...record, version: FORMAT_VERSION, groups: [], ...migrated }
+  }
   if (record.version !== FORMAT_VERSION) fail(`unsupported version ${String(record.version)}`)
   if (!Array.isArray(record.publishers)) fail('publishers is not a list')
   const seen = new Set<string>()
@@ -93,16 +119,39 @@ function validate(data: unknown, file: string): TrustFile {
   }
   if (typeof record.sequences !== 'object' || record.sequences === null || Array.isArray(record.sequences))
     fail('sequences is not an object')
-  for (const [fingerprint, sequence] of Object.entries(record.sequences as object)) {
-    const entry = sequence as SequenceRecord
+  for (const [fingerprint, names] of Object.entries(record.sequences as object)) {
+    if (typeof names !== 'object' || names === null || Array.isArray(names))
+      fail(`sequence records for '${fingerprint.slice(0, 40)}' are malformed`)
+    checkSequenceRecords({ [fingerprint]: {} }, fail)
+    for (const entry of Object.values(names as object)) checkSequenceRecords({ [fingerprint]: entry }, fail)
+  }
+  if (!Array.isArray(record.groups)) fail('groups is not a list')
+  for (const group of record.groups as unknown[]) {
+    const entry = group as Partial<PinnedGroup>
+    const members = entry.members
+    if (
+      typeof entry.name !== 'string' ||
+      !Array.isArray(members) ||
+      !Number.isSafeInteger(entry.threshold) ||
+      (entry.threshold as number) < 1 ||
+      (entry.threshold as number) > members.length ||
+      members.some((member) => !seen.has(member as string))
+    )
+      fail(`group '${String(entry.name).slice(0, 40)}' is malformed or names a key that is not listed`)
+  }
+  return record as TrustFile
+}
+
+function checkSequenceRecords(records: object, fail: (what: string) => never): void {
+  for (const [fingerprint, sequence] of Object.entries(records)) {
+    const entry = sequence as Partial<StoredSequence>
     if (
       normaliseFingerprint(fingerprint) !== fingerprint ||
-      !Number.isSafeInteger(entry?.sequence) ||
-      typeof entry.infoHash !== 'string'
+      (Object.keys(entry ?? {}).length > 0 &&
+        (!Number.isSafeInteger(entry?.sequence) || typeof entry?.infoHash !== 'string'))
     )
       fail(`sequence record for '${fingerprint.slice(0, 40)}' is malformed`)
   }
-  return record as TrustFile
 }
 
 export class TrustStore {
@@ -197,6 +246,34 @@ export class TrustStore {
     })
   }
 
+  /**
+   * Pin a threshold group: every key is pinned under the group's name, and a torrent from any
+   * of them needs `threshold` distinct keys of the group (groups.ts). Adding it again replaces it.
+   */
+  async addGroup(name: string, threshold: number, keys: readonly PublisherKey[]): Promise<PinnedGroup> {
+    const label = name.trim()
+    if (label === '' || label.length > MAX_LABEL)
+      throw new VouchError('usage', `the group name must be 1 to ${MAX_LABEL} characters`)
+    const members = [...new Set(keys.map((key) => key.fingerprint))]
+    if (members.length !== keys.length)
+      throw new VouchError('usage', 'a key is listed twice: each key counts once')
+    if (members.length < 2 || members.length > MAX_GROUP_KEYS)
+      throw new VouchError('usage', `a group has 2 to ${MAX_GROUP_KEYS} keys, not ${members.length}`)
+    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > members.length)
+      throw new VouchError('usage', `--threshold must be from 1 to ${members.length}, not ${threshold}`)
+    for (const key of keys) await this.pin(key, { name: label })
+    return this.#update((file) => {
+      const group: PinnedGroup = { name: label, threshold, members, createdAt: new Date().toISOString() }
+      file.groups = [...file.groups.filter((existing) => existing.name !== label), group]
+      return group
+    })
+  }
+
+  /** Hand a pin to a new key with a signed rotation statement (rotation.ts). */
+  async rotate(statement: RotationStatement, now = new Date()): Promise<PinnedPublisher> {
+    return this.#update((file) => applyRotation(file, statement, now))
+  }
+
   /** Unpin a key. Revoked keys cannot be removed. */
   async remove(fingerprint: string): Promise<PinnedPublisher> {
     return this.#update((file) => {
@@ -238,16 +315,17 @@ export class TrustStore {
     })
   }
 
-  /** Remember accepted sequence numbers; only ever raises them. */
+  /** Remember accepted sequence numbers, per key and torrent name; only ever raises them. */
   async recordSequences(
-    records: readonly { fingerprint: string; sequence: number; infoHash: string }[],
+    records: readonly { fingerprint: string; name: string; sequence: number; infoHash: string }[],
   ): Promise<void> {
     if (records.length === 0) return
     await this.#update((file) => {
       for (const record of records) {
-        const current = file.sequences[record.fingerprint]
+        const names = (file.sequences[record.fingerprint] ??= {})
+        const current = names[record.name]
         if (!current || record.sequence > current.sequence)
-          file.sequences[record.fingerprint] = {
+          names[record.name] = {
             sequence: record.sequence,
             infoHash: record.infoHash,
             at: new Date().toISOString(),
@@ -358,12 +436,18 @@ export function toView(file: TrustFile): TrustView {
     expiresAt: publisher.expires === null ? null : Date.parse(publisher.expires),
     scope: publisher.scope,
     revokedAt: publisher.revokedAt === null ? null : Date.parse(publisher.revokedAt),
+    ...(publisher.rotatedAt
+      ? { rotatedAt: Date.parse(publisher.rotatedAt), rotatedTo: publisher.rotatedTo ?? '' }
+      : {}),
   }))
   const sequences = new Map<string, SequenceRecord>(
-    Object.entries(file.sequences).map(([fingerprint, record]) => [
-      fingerprint,
-      { sequence: record.sequence, infoHash: record.infoHash },
-    ]),
+    Object.entries(file.sequences).flatMap(([fingerprint, names]) =>
+      Object.entries(names).map(([name, record]): [string, SequenceRecord] => [
+        sequenceKey(fingerprint, name),
+        { sequence: record.sequence, infoHash: record.infoHash },
+      ]),
+    ),
   )
-  return { publishers, sequences }
+  const groups = file.groups.map(({ name, threshold, members }) => ({ name, threshold, members }))
+  return { publishers, sequences, groups }
 }

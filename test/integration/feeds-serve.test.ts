@@ -64,7 +64,7 @@ describe('a followed feed on a loopback DHT', () => {
     await dht?.close()
   })
 
-  it('vouch serve fetches, verifies and finishes release 2 by itself; a replayed release 1 and a forged item are refused and audited', async () => {
+  it('vouch serve fetches, verifies and finishes release 2 by itself; a replayed release 1, a forged item and a release signed by one key of a 2-of-3 group are refused and audited', async () => {
     swarm = new Swarm()
     let hostileAnswer: HostileAnswer | null = null
     dht = await LoopbackDht.start(4)
@@ -178,5 +178,37 @@ describe('a followed feed on a loopback DHT', () => {
       ),
     )
     expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({ feeds: [{ lastSeq: 2 }] })
-  }, 240_000)
+    hostileAnswer = null
+
+    // The publisher becomes a 2-of-3 group; a release signed by one of its keys is refused.
+    const others = await Promise.all(
+      ['second.key', 'third.key'].map(async (name) => {
+        const made = await vouch(publisher, 'keygen', '--out', path.join(publisher, name))
+        expect(made.code, made.stderr).toBe(0)
+        return String(lastJson(made).publicKey)
+      }),
+    )
+    const grouped = await vouch(
+      follower,
+      'trust',
+      'add-group',
+      'Product',
+      publicKey,
+      ...others,
+      '--threshold',
+      '2',
+    )
+    expect(grouped.code, grouped.stderr).toBe(0)
+    await release(3)
+    const refusal = await until('the one-key release refused', 30_000, async () =>
+      auditTypes(follower).find((event) => event.type === 'feed.release-refused' && event.details.seq === 3),
+    )
+    expect(refusal.details).toMatchObject({
+      reason: 'below-threshold',
+      message: expect.stringMatching(/1 of 3 keys/),
+    })
+    expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({
+      feeds: [{ lastSeq: 2, state: 'refused', lastError: expect.stringMatching(/below-threshold/) }],
+    })
+  }, 300_000)
 })

@@ -128,7 +128,7 @@ describe('provenance after a restart', () => {
     await first.add(await sidecarSigned(payload, signed.envelope), { downloadDir: out })
     await first.close()
     await TrustStore.forHome(home).recordSequences([
-      { fingerprint: publisher.fingerprint, sequence: 2, infoHash: 'f'.repeat(40) },
+      { fingerprint: publisher.fingerprint, name: payload.name, sequence: 2, infoHash: 'f'.repeat(40) },
     ])
 
     const second = await swarm.gatedEngine({ home, resume: true })
@@ -137,7 +137,7 @@ describe('provenance after a restart', () => {
     const other = await swarm.gatedEngine()
     await TrustStore.forHome(other.paths.home).pin(publisher, { name: 'Publisher' })
     await TrustStore.forHome(other.paths.home).recordSequences([
-      { fingerprint: publisher.fingerprint, sequence: 2, infoHash: 'f'.repeat(40) },
+      { fingerprint: publisher.fingerprint, name: payload.name, sequence: 2, infoHash: 'f'.repeat(40) },
     ])
     await expect(other.add(payload.torrentPath, { downloadDir: out, remember: false })).rejects.toMatchObject(
       {

@@ -11,6 +11,7 @@ import { isVouchError } from '../../src/errors.ts'
 import { magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
 import { generateKey, type SecretKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
+import { sequenceKey } from '../../src/provenance/policy.ts'
 import { TrustStore } from '../../src/provenance/trust-store.ts'
 import { misnamedEnvelope } from '../kit/provenance.ts'
 import { Swarm, whenDone, withTimeout, type Payload, type Seeder } from '../kit/swarm.ts'
@@ -124,7 +125,10 @@ describe('the provenance gate on a loopback swarm', () => {
       subject: signed.infoHash,
       details: { fingerprints: [publisher.fingerprint] },
     })
-    expect((await TrustStore.forHome(home).view()).sequences.get(publisher.fingerprint)?.sequence).toBe(1)
+    expect(
+      (await TrustStore.forHome(home).view()).sequences.get(sequenceKey(publisher.fingerprint, payload.name))
+        ?.sequence,
+    ).toBe(1)
   })
 
   it('downloads a signed magnet: envelope checked before connecting, metadata checked on arrival', async () => {

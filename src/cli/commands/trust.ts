@@ -46,6 +46,10 @@ function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): 
   }
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
 function store(command: Command): { trust: TrustStore; global: ReturnType<typeof globalOptions> } {
   const global = globalOptions(command)
   return { trust: TrustStore.forHome(global.home), global }
@@ -78,6 +82,79 @@ export function registerTrust(program: Command): void {
         })
       },
     )
+
+  trust
+    .command('add-group')
+    .description('pin a group of keys of which K must sign each release (k of n; no single key can publish)')
+    .argument('<name>', 'the publisher, for you')
+    .argument('<keys...>', 'two or more public keys (text or files)')
+    .requiredOption('--threshold <k>', 'how many distinct keys of the group must sign')
+    .action(async (name: string, keys: string[], flags: { threshold: string }, command: Command) => {
+      const { trust: store_, global } = store(command)
+      const threshold = /^\d{1,2}$/.test(flags.threshold) ? Number(flags.threshold) : Number.NaN
+      const publicKeys = await Promise.all(keys.map((key) => readPublicKeyArgument(key)))
+      const group = await store_.addGroup(name, threshold, publicKeys)
+      for (const publisher of await store_.list())
+        if (group.members.includes(publisher.fingerprint)) audit(global.home, 'trust.pinned', publisher)
+      report(
+        global,
+        `pinned group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`,
+        { ok: true, group },
+      )
+    })
+
+  trust
+    .command('rotate-sign')
+    .description('publisher: sign a statement handing your pin to a new key (give it to your users)')
+    .requiredOption('--key <file>', 'the old secret key (repeat for a threshold of a group)', collect, [])
+    .requiredOption('--old <key>', 'the old public key (text or file)')
+    .requiredOption('--new <key>', 'the new public key (text or file)')
+    .requiredOption('--out <file>', 'where to write the statement')
+    .action(async (flags: { key: string[]; old: string; new: string; out: string }, command: Command) => {
+      const { global } = store(command)
+      const [{ readSecretKeyFile }, { encodeRotation, signRotation }, { writeFile }] = await Promise.all([
+        import('../../provenance/files.ts'),
+        import('../../provenance/rotation.ts'),
+        import('node:fs/promises'),
+      ])
+      const signers = await Promise.all(flags.key.map((file) => readSecretKeyFile(file)))
+      const [oldKey, newKey] = await Promise.all([
+        readPublicKeyArgument(flags.old),
+        readPublicKeyArgument(flags.new),
+      ])
+      const statement = signRotation(
+        { oldKey: oldKey.publicKey, newKey: newKey.publicKey, created: Math.floor(Date.now() / 1000) },
+        signers,
+      )
+      await writeFile(flags.out, encodeRotation(statement), { flag: 'wx' })
+      report(global, `rotation ${oldKey.fingerprint} → ${newKey.fingerprint} written to ${flags.out}`, {
+        ok: true,
+        out: flags.out,
+        old: oldKey.fingerprint,
+        new: newKey.fingerprint,
+      })
+    })
+
+  trust
+    .command('rotate')
+    .description("move a pin to a publisher's new key, with a rotation statement signed by the old key")
+    .argument('<statement>', 'the file from vouch trust rotate-sign')
+    .action(async (file: string, _flags: unknown, command: Command) => {
+      const { trust: store_, global } = store(command)
+      const [{ decodeRotation }, { readFile }] = await Promise.all([
+        import('../../provenance/rotation.ts'),
+        import('node:fs/promises'),
+      ])
+      const bytes = await readFile(file).catch((error: Error) => {
+        throw new VouchError('bad-input', `cannot read ${file}: ${error.message}`)
+      })
+      const pinned = await store_.rotate(decodeRotation(new Uint8Array(bytes)))
+      audit(global.home, 'trust.rotated', pinned)
+      report(global, `pin '${pinned.name}' moved to ${pinned.fingerprint}\n    ${pinned.publicKey}`, {
+        ok: true,
+        publisher: { ...pinned, status: status(pinned) },
+      })
+    })
 
   trust
     .command('list')

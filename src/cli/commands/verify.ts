@@ -1,23 +1,32 @@
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { resolveSource } from '../../engine/source.ts'
-import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from '../../provenance/gate.ts'
+import { dataPaths } from '../../engine/paths.ts'
+import { judgeSource } from '../../provenance/admission.ts'
+import type { Verdict } from '../../provenance/gate.ts'
+import { KeptEnvelopes } from '../../provenance/kept-envelopes.ts'
 import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
 import { publicKeyOf, trustAdvice } from '../../provenance/refusals.ts'
 import { TrustStore } from '../../provenance/trust-store.ts'
 import { globalOptions, report } from '../context.ts'
 
-/** Judge a .torrent path or a magnet against the trust store; no sequence is recorded. */
-export async function verifySource(input: string, trust: TrustStore, now = Date.now()): Promise<Verdict> {
+/**
+ * Judge a .torrent path or a magnet exactly as the engine's gate will when it is added to this
+ * HOME (the same carriers, kept envelopes and trust view: admission.ts); no sequence is recorded.
+ */
+export async function verifySource(
+  input: string,
+  trust: TrustStore,
+  home: string,
+  now = Date.now(),
+): Promise<Verdict> {
   const source = await resolveSource(input)
-  const view = await trust.view()
-  if (source.kind === 'torrent-file')
-    return judgeTorrentFile(source.bytes, view, now, {
-      extraEnvelopes: await readSidecarFor(source.origin),
-      expectedInfoHash: source.parsed.infoHash,
-    })
-  if (source.kind === 'magnet') return judgeMagnet(source.uri, source.parsed.infoHash, view, now)
-  throw new VouchError('bad-input', 'a bare infohash carries no envelope: verify a .torrent or a magnet link')
+  if (source.kind === 'infohash')
+    throw new VouchError(
+      'bad-input',
+      'a bare infohash carries no envelope: verify a .torrent or a magnet link',
+    )
+  return judgeSource(source, await trust.view(), now, new KeptEnvelopes(dataPaths(home).torrentFiles))
 }
 
 export function registerVerify(program: Command): void {
@@ -29,7 +38,7 @@ export function registerVerify(program: Command): void {
     .argument('<source>', '.torrent file or magnet link')
     .action(async (input: string, _flags: unknown, command: Command) => {
       const global = globalOptions(command)
-      const verdict = await verifySource(input, TrustStore.forHome(global.home))
+      const verdict = await verifySource(input, TrustStore.forHome(global.home), global.home)
       const decision = verdict.decision
       if (!decision.accepted) {
         const publicKey = publicKeyOf(verdict.envelopes, decision.fingerprint)

@@ -252,6 +252,11 @@ describe('feed magnets and release values', () => {
     expect(() => decodeReleaseValue(value)).toThrow(ReleaseValueError)
   })
 
+  it('reads the dictionary inside a string value, as python-libtorrent puts it', () => {
+    const inner = encodeBencode({ ih: new Uint8Array(20).fill(5) })
+    expect(hex(decodeReleaseValue(encodeBencode(inner)).infoHash)).toBe('05'.repeat(20))
+  })
+
   it('a plain BEP 46 value (only ih) is read with no envelopes', () => {
     expect(decodeReleaseValue(encodeBencode({ ih: new Uint8Array(20).fill(7) })).envelopes).toEqual([])
   })

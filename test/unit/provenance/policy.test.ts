@@ -12,6 +12,7 @@ import {
   REFUSAL_ORDER,
   decide,
   scopeMatches,
+  sequenceKey,
   type Decision,
   type RefusalReason,
   type TrustView,
@@ -19,7 +20,7 @@ import {
 } from '../../../src/provenance/policy.ts'
 import { signTorrent } from '../../../src/provenance/sign.ts'
 import { readProvenanceTorrent, withTorrentEnvelopes } from '../../../src/provenance/torrent.ts'
-import { CREATED, EXPIRES, KEY_A, KEY_B, NOW, buildTorrent } from '../../fixtures/provenance/build.ts'
+import { CREATED, EXPIRES, KEY_A, KEY_B, KEY_C, NOW, buildTorrent } from '../../fixtures/provenance/build.ts'
 
 function pinned(key: SecretKey, options: Partial<TrustedPublisher> = {}): TrustedPublisher {
   return {
@@ -87,7 +88,10 @@ describe('the gate accepts', () => {
 
   it('the same sequence again for the same torrent (re-adding is not a rollback)', () => {
     const sequences = new Map([
-      [KEY_A.fingerprint, { sequence: 7, infoHash: readProvenanceTorrent(V).facts.infoHash }],
+      [
+        sequenceKey(KEY_A.fingerprint, 'vector.txt'),
+        { sequence: 7, infoHash: readProvenanceTorrent(V).facts.infoHash },
+      ],
     ])
     expect(judge(signV().bytes, trust([pinned(KEY_A)], sequences)).accepted).toBe(true)
   })
@@ -118,13 +122,20 @@ describe('every refusal reason, from a real signed fixture', () => {
       () =>
         judge(
           signV().bytes,
-          trust([pinned(KEY_A)], new Map([[KEY_A.fingerprint, { sequence: 8, infoHash: 'x' }]])),
+          trust(
+            [pinned(KEY_A)],
+            new Map([[sequenceKey(KEY_A.fingerprint, 'vector.txt'), { sequence: 8, infoHash: 'x' }]]),
+          ),
         ),
+    ],
+    [
+      'below-threshold',
+      () => judge(signV(KEY_B).bytes, { ...trust([pinned(KEY_A), pinned(KEY_B)]), groups: [group(2)] }),
     ],
     ['mismatch', () => judge(withTorrentEnvelopes(W, [signV().envelope]), trust([pinned(KEY_A)]))],
     ['malformed', () => judge(withRawVouch(V, 'l15:not an envelopee'), trust([pinned(KEY_A)]))],
   ]
-  it('covers all ten reasons', () => {
+  it('covers all eleven reasons', () => {
     expect(cases.map(([reason]) => reason).sort()).toEqual([...REFUSAL_ORDER].sort())
   })
   for (const [reason, run] of cases) {
@@ -135,6 +146,45 @@ describe('every refusal reason, from a real signed fixture', () => {
         expect(decision.fingerprint, 'names the publisher').toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/)
     })
   }
+})
+
+/** A group of keys A, B and C with threshold `k`. */
+function group(k: number) {
+  return { name: 'Distro', threshold: k, members: [KEY_A, KEY_B, KEY_C].map((key) => key.fingerprint) }
+}
+
+describe('threshold groups (k of n)', () => {
+  const view = { ...trust([pinned(KEY_A), pinned(KEY_B), pinned(KEY_C)]), groups: [group(2)] }
+  const cosigned = (...keys: SecretKey[]) =>
+    withTorrentEnvelopes(
+      V,
+      keys.map((key) => signV(key).envelope),
+    )
+
+  it('refuses one key of a 2-of-3 group with below-threshold, saying how many of how many', () => {
+    const decision = judge(cosigned(KEY_A), view)
+    expectRefused(decision, 'below-threshold')
+    if (!decision.accepted)
+      expect(decision.message).toMatch(/1 of 3 keys of group 'Distro' signed.*2 are needed/)
+  })
+
+  it('accepts two distinct keys of a 2-of-3 group', () => {
+    const decision = judge(cosigned(KEY_A, KEY_C), view)
+    expect(decision.accepted && decision.signers.map((signer) => signer.fingerprint).sort()).toEqual(
+      [KEY_A.fingerprint, KEY_C.fingerprint].sort(),
+    )
+  })
+
+  it('counts a key once however many envelopes it gives', () => {
+    const twice = withTorrentEnvelopes(V, [signV(KEY_A).envelope, signV(KEY_A, 7, EXPIRES - 1).envelope])
+    expectRefused(judge(twice, view), 'below-threshold')
+  })
+
+  it('an invalid envelope from a second key does not count towards the threshold', () => {
+    const bad = { ...signV(KEY_B).envelope, signature: flip(signV(KEY_B).envelope.signature) }
+    const decision = judge(withTorrentEnvelopes(V, [signV(KEY_A).envelope, bad]), view)
+    expect(decision.accepted).toBe(false)
+  })
 })
 
 /** `torrent` with a raw `vouch` entry appended (sorts after `info`, so still canonical). */
@@ -215,7 +265,10 @@ describe('tampering is refused, each with its reason', () => {
 describe('rollback and expiry', () => {
   const infoHash = readProvenanceTorrent(V).facts.infoHash
   const atSequence = (sequence: number, forInfoHash = 'f'.repeat(40)) =>
-    trust([pinned(KEY_A)], new Map([[KEY_A.fingerprint, { sequence, infoHash: forInfoHash }]]))
+    trust(
+      [pinned(KEY_A)],
+      new Map([[sequenceKey(KEY_A.fingerprint, 'vector.txt'), { sequence, infoHash: forInfoHash }]]),
+    )
 
   it('refuses a lower sequence, and the same sequence for another torrent', () => {
     expectRefused(judge(signV(KEY_A, 6).bytes, atSequence(7, infoHash)), 'rolled-back')
@@ -224,6 +277,17 @@ describe('rollback and expiry', () => {
 
   it('accepts a higher sequence', () => {
     expect(judge(signV(KEY_A, 8).bytes, atSequence(7)).accepted).toBe(true)
+  })
+
+  it('counts per key and torrent name: another product of the same key is not held back (issue 11)', () => {
+    const otherProduct = trust(
+      [pinned(KEY_A)],
+      new Map([
+        [sequenceKey(KEY_A.fingerprint, 'other-product.iso'), { sequence: 50, infoHash: 'f'.repeat(40) }],
+      ]),
+    )
+    expect(judge(signV(KEY_A, 1).bytes, otherProduct).accepted, 'numbered').toBe(true)
+    expect(judge(signV(KEY_A, undefined).bytes, otherProduct).accepted, 'unnumbered').toBe(true)
   })
 
   it('refuses an unnumbered envelope from a publisher that numbers releases', () => {

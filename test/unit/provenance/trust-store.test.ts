@@ -1,11 +1,13 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isVouchError } from '../../../src/errors.ts'
 import { formatPublicKey, generateKey } from '../../../src/provenance/keys.ts'
 import { TrustStore, normaliseFingerprint } from '../../../src/provenance/trust-store.ts'
-import { KEY_A, KEY_B } from '../../fixtures/provenance/build.ts'
+import { sequenceKey } from '../../../src/provenance/policy.ts'
+import { readProvenanceTorrent } from '../../../src/provenance/torrent.ts'
+import { KEY_A, KEY_B, KEY_C, buildTorrent } from '../../fixtures/provenance/build.ts'
 
 let home: string
 let store: TrustStore
@@ -74,14 +76,20 @@ describe('the trust store (HOME/trust.json)', () => {
   })
 
   it('only ever raises the recorded sequence per publisher', async () => {
-    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 5, infoHash: 'a'.repeat(40) }])
-    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 3, infoHash: 'b'.repeat(40) }])
-    expect((await store.view()).sequences.get(KEY_A.fingerprint)).toEqual({
+    await store.recordSequences([
+      { fingerprint: KEY_A.fingerprint, name: 'a', sequence: 5, infoHash: 'a'.repeat(40) },
+    ])
+    await store.recordSequences([
+      { fingerprint: KEY_A.fingerprint, name: 'a', sequence: 3, infoHash: 'b'.repeat(40) },
+    ])
+    expect((await store.view()).sequences.get(sequenceKey(KEY_A.fingerprint, 'a'))).toEqual({
       sequence: 5,
       infoHash: 'a'.repeat(40),
     })
-    await store.recordSequences([{ fingerprint: KEY_A.fingerprint, sequence: 9, infoHash: 'c'.repeat(40) }])
-    expect((await store.view()).sequences.get(KEY_A.fingerprint)?.sequence).toBe(9)
+    await store.recordSequences([
+      { fingerprint: KEY_A.fingerprint, name: 'a', sequence: 9, infoHash: 'c'.repeat(40) },
+    ])
+    expect((await store.view()).sequences.get(sequenceKey(KEY_A.fingerprint, 'a'))?.sequence).toBe(9)
   })
 
   it('serialises concurrent changes in one process without losing any', async () => {
@@ -102,11 +110,13 @@ describe('the trust store (HOME/trust.json)', () => {
 
     await Promise.all([
       cli.revoke(formatPublicKey(KEY_A.publicKey)),
-      daemon.recordSequences([{ fingerprint: KEY_B.fingerprint, sequence: 3, infoHash: 'ab'.repeat(20) }]),
+      daemon.recordSequences([
+        { fingerprint: KEY_B.fingerprint, name: 'b', sequence: 3, infoHash: 'ab'.repeat(20) },
+      ]),
     ])
     const file = await store.load()
     expect(file.publishers.find((p) => p.fingerprint === KEY_A.fingerprint)?.revokedAt).not.toBeNull()
-    expect(file.sequences[KEY_B.fingerprint]?.sequence).toBe(3)
+    expect(file.sequences[KEY_B.fingerprint]?.b?.sequence).toBe(3)
   })
 
   it('waits for a lock held by a live process, and takes over one left by a dead process', async () => {
@@ -130,7 +140,7 @@ describe('the trust store (HOME/trust.json)', () => {
 
   it.each([
     ['not JSON', '{nope', /not JSON/],
-    ['another version', '{"version":2,"publishers":[],"sequences":{}}', /unsupported version/],
+    ['another version', '{"version":3,"publishers":[],"sequences":{}}', /unsupported version/],
     [
       'a malformed key',
       '{"version":1,"publishers":[{"publicKey":"vouch-ed25519 x"}],"sequences":{}}',
@@ -169,5 +179,63 @@ describe('the trust store (HOME/trust.json)', () => {
     expect(normaliseFingerprint('56475AA75463474C')).toBe('5647-5aa7-5463-474c')
     expect(normaliseFingerprint('56:47:5a:a7:54:63:47:4c')).toBe('5647-5aa7-5463-474c')
     expect(normaliseFingerprint('5647-5aa7')).toBeNull()
+  })
+})
+
+describe('trust.json version 1 → 2 (rollback counters per key and torrent name)', () => {
+  it('places each per-key record under the name of its stored torrent, keeps the rest as legacy, and writes version 2', async () => {
+    const torrent = buildTorrent()
+    const infoHash = readProvenanceTorrent(torrent).facts.infoHash
+    await mkdir(path.join(home, 'torrents'))
+    await writeFile(path.join(home, 'torrents', `${infoHash}.torrent`), torrent)
+    const at = '2026-01-02T10:05:00.000Z'
+    await writeFile(
+      store.file,
+      JSON.stringify({
+        version: 1,
+        publishers: [],
+        sequences: {
+          [KEY_A.fingerprint]: { sequence: 7, infoHash, at },
+          [KEY_B.fingerprint]: { sequence: 3, infoHash: 'e'.repeat(40), at },
+        },
+      }),
+    )
+    const view = await store.view()
+    expect(view.sequences.get(sequenceKey(KEY_A.fingerprint, 'vector.txt'))).toEqual({
+      sequence: 7,
+      infoHash,
+    })
+    expect(view.sequences.size, 'the record whose torrent is unknown is not enforced').toBe(1)
+    await store.pin(KEY_A, { name: 'Alice' })
+    const written = JSON.parse(await readFile(store.file, 'utf8')) as Record<string, unknown>
+    expect(written).toMatchObject({
+      version: 2,
+      groups: [],
+      sequences: { [KEY_A.fingerprint]: { 'vector.txt': { sequence: 7, infoHash, at } } },
+      legacySequences: { [KEY_B.fingerprint]: { sequence: 3, infoHash: 'e'.repeat(40), at } },
+    })
+  })
+})
+
+describe('threshold groups in the trust store', () => {
+  it('pins every key of the group and records its threshold', async () => {
+    const group = await store.addGroup('Distro', 2, [KEY_A, KEY_B, KEY_C])
+    expect(group).toMatchObject({ name: 'Distro', threshold: 2 })
+    expect((await store.list()).map((publisher) => publisher.name)).toEqual(['Distro', 'Distro', 'Distro'])
+    expect((await store.view()).groups).toEqual([
+      { name: 'Distro', threshold: 2, members: [KEY_A.fingerprint, KEY_B.fingerprint, KEY_C.fingerprint] },
+    ])
+  })
+
+  it.each([
+    ['a threshold above n', 4, [KEY_A, KEY_B, KEY_C], /--threshold must be from 1 to 3/],
+    ['a threshold of 0', 0, [KEY_A, KEY_B], /--threshold/],
+    ['a key listed twice', 2, [KEY_A, KEY_A], /listed twice/],
+    ['one key', 1, [KEY_A], /2 to 16 keys/],
+  ])('refuses %s', async (_what, threshold, keys, message) => {
+    expect(await rejection(store.addGroup('G', threshold, keys))).toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(message),
+    })
   })
 })

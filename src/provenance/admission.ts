@@ -1,0 +1,32 @@
+/**
+ * The one judgement of what the user adds, shared by the engine's gate (plugin.ts `admit`) and
+ * `vouch verify`, so that verify predicts exactly what `get` will do: the same carriers (the
+ * .torrent, its sidecar, the magnet, the envelopes kept for a torrent accepted before) and the
+ * same trust view (kept envelopes waive the rollback check, kept-envelopes.ts).
+ */
+import path from 'node:path'
+import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
+import { forgivingRollbackIfKept, type KeptEnvelopes } from './kept-envelopes.ts'
+import type { ProvenanceSource } from './plugin.ts'
+import type { TrustView } from './policy.ts'
+
+export async function judgeSource(
+  source: ProvenanceSource,
+  view: TrustView,
+  now: number,
+  kept: KeptEnvelopes | null,
+): Promise<Verdict> {
+  const keptPath = kept?.torrentPathFor(source.parsed.infoHash) ?? null
+  const keptEnvelopes = (await kept?.read(source.parsed.infoHash)) ?? []
+  const trust = forgivingRollbackIfKept(view, keptEnvelopes)
+  if (source.kind === 'torrent-file') {
+    const sidecar = source.origin ? await readSidecarFor(source.origin) : []
+    const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath
+    return judgeTorrentFile(source.bytes, trust, now, {
+      extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...keptEnvelopes],
+      expectedInfoHash: source.parsed.infoHash,
+    })
+  }
+  const infoHash = source.parsed.infoHash.toLowerCase()
+  return judgeMagnet(source.kind === 'magnet' ? source.uri : '', infoHash, trust, now, keptEnvelopes)
+}

@@ -1,0 +1,56 @@
+/**
+ * Threshold trust (docs/formats.md, "Publisher groups"): a pinned publisher may be a group of n
+ * keys with a threshold k. A torrent signed by keys of the group is accepted only when k distinct
+ * keys of the group each gave an envelope the gate accepted; each key counts once. With fewer, the
+ * group's signers are refused with `below-threshold`, saying how many of how many signed, so no
+ * single stolen key can publish a release.
+ */
+import type { AcceptedSigner } from './policy.ts'
+
+export interface TrustGroup {
+  name: string
+  threshold: number
+  /** Fingerprints of the group's keys (each also pinned as a publisher). */
+  members: readonly string[]
+}
+
+export interface ThresholdShortfall {
+  group: TrustGroup
+  signed: number
+  /** The group's signers that did not reach the threshold, left out of the acceptance. */
+  fingerprints: string[]
+}
+
+/**
+ * Split accepted signers into those that stand (not in any group, or in a group that reached its
+ * threshold) and the groups that fell short. `signers` holds each fingerprint at most once.
+ */
+export function applyThresholds(
+  signers: readonly AcceptedSigner[],
+  groups: readonly TrustGroup[],
+): { standing: AcceptedSigner[]; shortfalls: ThresholdShortfall[] } {
+  const shortfalls: ThresholdShortfall[] = []
+  const short = new Set<string>()
+  for (const group of groups) {
+    const members = new Set(group.members)
+    const signed = signers.filter((signer) => members.has(signer.fingerprint))
+    if (signed.length === 0 || signed.length >= group.threshold) continue
+    shortfalls.push({
+      group,
+      signed: signed.length,
+      fingerprints: signed.map((signer) => signer.fingerprint),
+    })
+    for (const signer of signed) short.add(signer.fingerprint)
+  }
+  return { standing: signers.filter((signer) => !short.has(signer.fingerprint)), shortfalls }
+}
+
+export function shortfallMessage(shortfall: ThresholdShortfall): string {
+  const { group, signed } = shortfall
+  return `${signed} of ${group.members.length} keys of group '${group.name}' signed (${shortfall.fingerprints.join(', ')}); ${group.threshold} are needed`
+}
+
+/** The groups a key belongs to. */
+export function groupsOf(fingerprint: string, groups: readonly TrustGroup[]): TrustGroup[] {
+  return groups.filter((group) => group.members.includes(fingerprint))
+}

@@ -2,6 +2,10 @@ import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
+import { readBoundedFile } from '../../bounded-read.ts'
+import { VouchError } from '../../errors.ts'
+import { MAX_KEY_FILE_BYTES, parseSecretKeyFile } from '../../provenance/keys.ts'
+import { parseInterval, scheduleCheckpoints } from '../../reputation/checkpoint-writer.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
 
@@ -13,6 +17,9 @@ interface ServeFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  checkpointDir?: string
+  checkpointEvery: string
+  checkpointKey?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -34,9 +41,13 @@ export function registerServe(program: Command): void {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option('--checkpoint-dir <dir>', 'write signed checkpoints of the audit log here (keep it elsewhere)')
+    .option('--checkpoint-every <interval>', 'how often: 90s, 30m, 1h, 1d', '1h')
+    .option('--checkpoint-key <key>', 'the secret key file that signs the checkpoints')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
+      const checkpoints = flags.checkpointDir ? await checkpointOptions(flags) : undefined
       const backend = await openBackend({
         engine: {
           home: global.home,
@@ -52,6 +63,16 @@ export function registerServe(program: Command): void {
         version: vouchVersion(),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
+      const schedule = checkpoints
+        ? scheduleCheckpoints({
+            store: backend.reputation.store,
+            dir: checkpoints.dir,
+            key: checkpoints.key,
+            everyMs: checkpoints.everyMs,
+            onWritten: (file, checkpoint) => note(`audit checkpoint of ${checkpoint.size} events → ${file}`),
+            onError: (error) => note(`vouch serve: audit checkpoint failed: ${String(error)}`),
+          })
+        : undefined
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
         try {
@@ -73,7 +94,21 @@ export function registerServe(program: Command): void {
           await server.close()
         }
       } finally {
+        schedule?.stop()
         await backend.close()
       }
     })
+}
+
+async function checkpointOptions(flags: ServeFlags) {
+  const everyMs = parseInterval(flags.checkpointEvery)
+  if (everyMs === null)
+    throw new VouchError(
+      'usage',
+      `--checkpoint-every must be a number with s, m, h or d (at least 1s), not '${flags.checkpointEvery}'`,
+    )
+  if (!flags.checkpointKey)
+    throw new VouchError('usage', '--checkpoint-dir needs --checkpoint-key: the secret key that signs them')
+  const text = (await readBoundedFile(flags.checkpointKey, MAX_KEY_FILE_BYTES, 'secret key')).toString('utf8')
+  return { dir: flags.checkpointDir ?? '', everyMs, key: parseSecretKeyFile(text) }
 }

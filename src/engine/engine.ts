@@ -181,11 +181,14 @@ export class Engine {
     const peers = (options.peers ?? []).map(parsePeerAddress)
     const allowUnsigned = options.allowUnsigned ?? false
     let torrentOptions: TorrentOptions = {}
+    let magnet = source.kind === 'magnet' ? source.uri : null
     for (const plugin of this.#plugins) {
       if (!plugin.admit) continue
       const admission = await plugin.admit({ source, allowUnsigned })
-      if (admission.admitted) torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
-      else {
+      if (admission.admitted) {
+        torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
+        if (magnet !== null && admission.magnet) magnet = admission.magnet
+      } else {
         throw new VouchError('refused', admission.reason, { code: admission.code, ...admission.details })
       }
     }
@@ -198,8 +201,7 @@ export class Engine {
     }
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
-    const torrentId =
-      source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
+    const torrentId = source.kind === 'torrent-file' ? source.bytes : (magnet ?? infoHash)
     const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir })
     this.#track(torrent, false)
     addPeers(torrent, peers)

@@ -4,7 +4,7 @@
  * is a mistake), and never more than the format's limit, checked before and while reading rather
  * than after reading it all.
  */
-import { constants, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { VouchError } from './errors.ts'
 
@@ -29,20 +29,14 @@ export async function readBoundedFile(file: string, maxBytes: number, what: stri
     throw new VouchError(
       'bad-input',
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        file,
-      },
+      { file, errno: (error as NodeJS.ErrnoException).code },
     )
   }
   try {
     const stats = await handle.stat()
     if (!stats.isFile())
       throw new VouchError('bad-input', `${file} is ${kindOf(stats)}, not a ${what} file`, { file })
-    const tooLarge = () =>
-      new VouchError('bad-input', `${file} is larger than ${maxBytes} bytes, the limit for a ${what} file`, {
-        file,
-        maxBytes,
-      })
+    const tooLarge = () => tooLargeError(file, maxBytes, what)
     if (stats.size > maxBytes) throw tooLarge()
     // The file may grow while we read: read at most one byte past the limit to notice.
     let buffer = Buffer.alloc(Math.min(maxBytes + 1, stats.size + 1))
@@ -72,4 +66,55 @@ export async function readBoundedFile(file: string, maxBytes: number, what: stri
   } finally {
     await handle.close()
   }
+}
+
+/** The same, synchronously (for reads that must finish inside an event handler). */
+export function readBoundedFileSync(file: string, maxBytes: number, what: string): Buffer {
+  let descriptor: number
+  try {
+    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    throw new VouchError(
+      'bad-input',
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        file,
+        errno: (error as NodeJS.ErrnoException).code,
+      },
+    )
+  }
+  try {
+    const stats = fstatSync(descriptor)
+    if (!stats.isFile())
+      throw new VouchError('bad-input', `${file} is ${kindOf(stats)}, not a ${what} file`, { file })
+    if (stats.size > maxBytes) throw tooLargeError(file, maxBytes, what)
+    let buffer = Buffer.alloc(Math.min(maxBytes + 1, stats.size + 1))
+    let length = 0
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) throw tooLargeError(file, maxBytes, what)
+        const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2))
+        buffer.copy(grown)
+        buffer = grown
+      }
+      const bytesRead = readSync(descriptor, buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > maxBytes) throw tooLargeError(file, maxBytes, what)
+    return buffer.subarray(0, length)
+  } finally {
+    closeSync(descriptor)
+  }
+}
+
+function tooLargeError(file: string, maxBytes: number, what: string): VouchError {
+  return new VouchError(
+    'bad-input',
+    `${file} is larger than ${maxBytes} bytes, the limit for a ${what} file`,
+    {
+      file,
+      maxBytes,
+    },
+  )
 }

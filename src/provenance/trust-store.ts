@@ -5,12 +5,15 @@
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { SequenceRecord, TrustView, TrustedPublisher } from './policy.ts'
+
+/** A trust store of thousands of publishers is well under this; more is not one. */
+export const MAX_TRUST_FILE_BYTES = 16 * 1024 * 1024
 
 export const TRUST_FILE_NAME = 'trust.json'
 const FORMAT_VERSION = 1
@@ -120,7 +123,7 @@ export class TrustStore {
   async load(): Promise<TrustFile> {
     let text: string
     try {
-      text = await readFile(this.file, 'utf8')
+      text = (await readBoundedFile(this.file, MAX_TRUST_FILE_BYTES, 'trust store')).toString('utf8')
     } catch (error) {
       return this.#unreadable(error)
     }
@@ -139,7 +142,7 @@ export class TrustStore {
   viewSync(): TrustView {
     let text: string
     try {
-      text = readFileSync(this.file, 'utf8')
+      text = readBoundedFileSync(this.file, MAX_TRUST_FILE_BYTES, 'trust store').toString('utf8')
     } catch (error) {
       return toView(this.#unreadable(error))
     }
@@ -148,8 +151,8 @@ export class TrustStore {
 
   /** No file yet is an empty store; any other read error is the user's to see. */
   #unreadable(error: unknown): TrustFile {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile()
-    throw new VouchError('bad-input', `cannot read the trust store ${this.file}: ${(error as Error).message}`)
+    if (error instanceof VouchError && error.details.errno === 'ENOENT') return emptyFile()
+    throw new VouchError('bad-input', `cannot read the trust store: ${(error as Error).message}`)
   }
 
   #parse(text: string): TrustFile {

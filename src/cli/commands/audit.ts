@@ -128,7 +128,7 @@ async function publicKeyFrom(value: string) {
   const text = await readBoundedFile(value, MAX_KEY_FILE_BYTES, 'key').then(
     (bytes) => bytes.toString('utf8'),
     (error: unknown) => {
-      if (error instanceof VouchError && /cannot read .*: ENOENT/.test(error.message)) return value
+      if (error instanceof VouchError && error.details.errno !== undefined) return value
       throw error
     },
   )

@@ -1,8 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
+import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
+import { MAX_KEY_FILE_BYTES } from '../../provenance/keys.ts'
+import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
 import {
   importBlocklist,
@@ -25,18 +28,9 @@ function describeBan(ban: Ban): string {
   return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
 }
 
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file)
-  } catch (error) {
-    throw new VouchError(
-      'bad-input',
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        file,
-      },
-    )
-  }
+/** A blocklist (gzip allowed) or key file: a regular file, read no further than its format's limit. */
+function readInput(file: string, maxBytes = MAX_BLOCKLIST_BYTES, what = 'blocklist'): Promise<Uint8Array> {
+  return readBoundedFile(file, maxBytes, what)
 }
 
 export function registerBans(program: Command): void {
@@ -81,7 +75,9 @@ export function registerBans(program: Command): void {
             `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
           )
         const key = flags.sign
-          ? readSigningKey(new TextDecoder().decode(await readInput(flags.sign)))
+          ? readSigningKey(
+              new TextDecoder().decode(await readInput(flags.sign, MAX_KEY_FILE_BYTES, 'secret key')),
+            )
           : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined

@@ -20,7 +20,13 @@ function kindOf(stats: Stats): string {
  * The bytes of `file`, at most `maxBytes`. Throws VouchError('bad-input') naming the file when it
  * cannot be read, is not a regular file, or is larger than `maxBytes` (`what` names the format).
  */
-export async function readBoundedFile(file: string, maxBytes: number, what: string): Promise<Buffer> {
+export async function readBoundedFile(
+  file: string,
+  maxBytes: number,
+  what: string,
+  /** Further checks on the opened file's stats (e.g. a secret key's mode); throws to refuse. */
+  check?: (stats: Stats) => void,
+): Promise<Buffer> {
   let handle
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -37,6 +43,7 @@ export async function readBoundedFile(file: string, maxBytes: number, what: stri
     if (!stats.isFile())
       throw new VouchError('bad-input', `${file} is ${kindOf(stats)}, not a ${what} file`, { file })
     const tooLarge = () => tooLargeError(file, maxBytes, what)
+    check?.(stats)
     if (stats.size > maxBytes) throw tooLarge()
     // The file may grow while we read: read at most one byte past the limit to notice.
     let buffer = Buffer.alloc(Math.min(maxBytes + 1, stats.size + 1))

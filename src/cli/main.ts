@@ -20,6 +20,7 @@ export function buildProgram(): Command {
     .description('A BitTorrent client that downloads only what a publisher you trust has signed.')
     .option('--json', 'machine-readable output')
     .option('--home <dir>', 'data directory (default: $VOUCH_HOME or the platform config dir)')
+    .option('--insecure-key-permissions', 'use a secret key file other users can read (refused otherwise)')
     .showHelpAfterError()
     .exitOverride()
   for (const register of [

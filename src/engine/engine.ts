@@ -7,6 +7,7 @@ import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
+import { makePrivateDir } from '../private-files.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
@@ -118,7 +119,7 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const paths = dataPaths(options.home)
-    await mkdir(paths.home, { recursive: true })
+    makePrivateDir(paths.home)
     await mkdir(options.downloadDir ?? paths.downloads, { recursive: true })
     await mkdir(paths.torrentFiles, { recursive: true })
     const clientOptions: ClientOptions = {

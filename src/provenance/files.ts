@@ -2,6 +2,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises'
 import { readBoundedFile } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
+import { sharedKeyMode } from '../private-files.ts'
 import {
   MAX_KEY_FILE_BYTES,
   PUBLIC_KEY_PREFIX,
@@ -17,10 +18,26 @@ async function readSmallText(file: string, what: string): Promise<string> {
   return (await readBoundedFile(file, MAX_KEY_FILE_BYTES, what)).toString('utf8')
 }
 
-export async function readSecretKeyFile(file: string): Promise<SecretKey> {
-  const text = await readSmallText(file, 'secret key')
+export interface SecretKeyReadOptions {
+  /** Use a key file other users may read (`--insecure-key-permissions`); refused otherwise, as ssh does. */
+  insecurePermissions?: boolean
+}
+
+export async function readSecretKeyFile(
+  file: string,
+  options: SecretKeyReadOptions = {},
+): Promise<SecretKey> {
+  const bytes = await readBoundedFile(file, MAX_KEY_FILE_BYTES, 'secret key', (stats) => {
+    const mode = sharedKeyMode(stats.mode)
+    if (mode && !options.insecurePermissions)
+      throw new VouchError(
+        'bad-input',
+        `${file} is readable by other users (mode ${mode}): a secret key must be private. Run chmod 600 ${file}, or pass --insecure-key-permissions`,
+        { file, mode },
+      )
+  })
   try {
-    return parseSecretKeyFile(text)
+    return parseSecretKeyFile(bytes.toString('utf8'))
   } catch (error) {
     throw new VouchError('bad-input', `${file}: ${(error as Error).message}`, { file })
   }

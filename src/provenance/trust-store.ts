@@ -5,10 +5,11 @@
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { open, readFile, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
+import { makePrivateDir } from '../private-files.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { SequenceRecord, TrustView, TrustedPublisher } from './policy.ts'
 
@@ -266,7 +267,7 @@ export class TrustStore {
    */
   #update<T>(change: (file: TrustFile) => T): Promise<T> {
     const result = this.#writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true })
+      makePrivateDir(path.dirname(this.file))
       const release = await acquireLock(`${this.file}.lock`)
       try {
         const file = await this.load()

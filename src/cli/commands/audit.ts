@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import { readBoundedFile } from '../../bounded-read.ts'
-import { MAX_KEY_FILE_BYTES, parseAnyPublicKey, parseSecretKeyFile } from '../../provenance/keys.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
+import { MAX_KEY_FILE_BYTES, parseAnyPublicKey } from '../../provenance/keys.ts'
 import {
   MAX_CHECKPOINT_BYTES,
   matchCheckpoint,
@@ -80,9 +81,7 @@ export function registerAudit(program: Command): void {
     .requiredOption('--out <file>', 'the checkpoint file to write (never replaced)')
     .action(async (flags: { sign: string; out: string }, command: Command) => {
       const global = globalOptions(command)
-      const key = parseSecretKeyFile(
-        (await readBoundedFile(flags.sign, MAX_KEY_FILE_BYTES, 'secret key')).toString('utf8'),
-      )
+      const key = await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
       await withStore(global, async (store) => {
         const checkpoint = currentCheckpoint(store)
         try {

@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
 import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
-import { MAX_KEY_FILE_BYTES } from '../../provenance/keys.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
 import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
 import {
@@ -17,7 +17,7 @@ import { describeCover, liftCovering } from '../../reputation/lift-covering.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
-import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { signReport } from '../../reputation/report-signature.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
@@ -28,9 +28,9 @@ function describeBan(ban: Ban): string {
   return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
 }
 
-/** A blocklist (gzip allowed) or key file: a regular file, read no further than its format's limit. */
-function readInput(file: string, maxBytes = MAX_BLOCKLIST_BYTES, what = 'blocklist'): Promise<Uint8Array> {
-  return readBoundedFile(file, maxBytes, what)
+/** A blocklist (gzip allowed): a regular file, read no further than its format's limit. */
+function readInput(file: string): Promise<Uint8Array> {
+  return readBoundedFile(file, MAX_BLOCKLIST_BYTES, 'blocklist')
 }
 
 export function registerBans(program: Command): void {
@@ -75,9 +75,7 @@ export function registerBans(program: Command): void {
             `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
           )
         const key = flags.sign
-          ? readSigningKey(
-              new TextDecoder().decode(await readInput(flags.sign, MAX_KEY_FILE_BYTES, 'secret key')),
-            )
+          ? await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
           : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined

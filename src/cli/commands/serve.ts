@@ -2,9 +2,8 @@ import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
-import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
-import { MAX_KEY_FILE_BYTES, parseSecretKeyFile } from '../../provenance/keys.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
 import { parseInterval, scheduleCheckpoints } from '../../reputation/checkpoint-writer.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
@@ -47,7 +46,9 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
-      const checkpoints = flags.checkpointDir ? await checkpointOptions(flags) : undefined
+      const checkpoints = flags.checkpointDir
+        ? await checkpointOptions(flags, global.insecureKeyPermissions ?? false)
+        : undefined
       const backend = await openBackend({
         engine: {
           home: global.home,
@@ -100,7 +101,7 @@ export function registerServe(program: Command): void {
     })
 }
 
-async function checkpointOptions(flags: ServeFlags) {
+async function checkpointOptions(flags: ServeFlags, insecurePermissions: boolean) {
   const everyMs = parseInterval(flags.checkpointEvery)
   if (everyMs === null)
     throw new VouchError(
@@ -109,6 +110,6 @@ async function checkpointOptions(flags: ServeFlags) {
     )
   if (!flags.checkpointKey)
     throw new VouchError('usage', '--checkpoint-dir needs --checkpoint-key: the secret key that signs them')
-  const text = (await readBoundedFile(flags.checkpointKey, MAX_KEY_FILE_BYTES, 'secret key')).toString('utf8')
-  return { dir: flags.checkpointDir ?? '', everyMs, key: parseSecretKeyFile(text) }
+  const key = await readSecretKeyFile(flags.checkpointKey, { insecurePermissions })
+  return { dir: flags.checkpointDir ?? '', everyMs, key }
 }

@@ -54,7 +54,7 @@ export function registerSign(program: Command): void {
         command: Command,
       ) => {
         const global = globalOptions(command)
-        const key = await readSecretKeyFile(flags.key)
+        const key = await readSecretKeyFile(flags.key, { insecurePermissions: global.insecureKeyPermissions })
         const source = await readTorrentFile(torrentPath)
         const signed = signWithFlags(source.bytes, key, flags, torrentPath)
         let out: string

@@ -5,11 +5,12 @@
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
 import { randomBytes } from 'node:crypto'
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { open, rename } from 'node:fs/promises'
 import path from 'node:path'
 import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir } from '../private-files.ts'
+import { acquireLock } from './file-lock.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { SequenceRecord, TrustView, TrustedPublisher } from './policy.ts'
 
@@ -292,51 +293,6 @@ export class TrustStore {
       () => undefined,
     )
     return result
-  }
-}
-
-/** How long a change waits for another process's lock before giving up. */
-const LOCK_WAIT_MS = 10_000
-const LOCK_RETRY_MS = 15
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * An exclusive lock: the file `lock` holding the owner's pid, created with O_EXCL. A lock whose
- * owner is no longer running (it crashed mid-change) is taken over; a live one is waited for.
- */
-async function acquireLock(lock: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS
-  for (;;) {
-    try {
-      const handle = await open(lock, 'wx', 0o600)
-      try {
-        await handle.writeFile(`${process.pid}\n`)
-      } finally {
-        await handle.close()
-      }
-      return () => unlink(lock).catch(() => undefined)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-    const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10)
-    if (Number.isSafeInteger(owner) && owner > 0 && !isRunning(owner)) {
-      await unlink(lock).catch(() => undefined)
-      continue
-    }
-    if (Date.now() > deadline)
-      throw new VouchError(
-        'internal',
-        `the trust store is locked by process ${Number.isNaN(owner) ? '?' : owner} (${lock}); try again`,
-      )
-    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
   }
 }
 

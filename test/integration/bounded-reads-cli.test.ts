@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runVouch } from '../kit/cli.ts'
 import { makePayload, tempDir } from '../kit/swarm.ts'
@@ -55,5 +56,15 @@ describe('files Vouch is told to read must be regular files, read within their f
     const result = await runVouch(['--home', fifoHome, 'trust', 'list'], { timeoutMs: 20_000 })
     expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toMatch(/trust\.json is a FIFO/)
+  })
+
+  it('a vouch.db with another program’s schema exits 2 with a clear message (it exited 70)', async () => {
+    const foreignHome = await tempDir('vouch-foreign-home-')
+    const db = new DatabaseSync(path.join(foreignHome, 'vouch.db'))
+    db.exec('CREATE TABLE peers (x)')
+    db.close()
+    const result = await runVouch(['--home', foreignHome, 'bans', 'list'], { timeoutMs: 20_000 })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/not a Vouch store/)
   })
 })

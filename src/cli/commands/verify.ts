@@ -4,19 +4,34 @@ import { resolveSource } from '../../engine/source.ts'
 import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from '../../provenance/gate.ts'
 import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
 import { publicKeyOf, trustAdvice } from '../../provenance/refusals.ts'
+import { readProvenanceTorrent, SOURCE_KEYS, TORRENT_ENVELOPES_KEY } from '../../provenance/torrent.ts'
 import { TrustStore } from '../../provenance/trust-store.ts'
 import { globalOptions, report } from '../context.ts'
 
-/** Judge a .torrent path or a magnet against the trust store; no sequence is recorded. */
-export async function verifySource(input: string, trust: TrustStore, now = Date.now()): Promise<Verdict> {
+/**
+ * Judge a .torrent path or a magnet against the trust store; no sequence is recorded. For a
+ * .torrent, `uncovered` names its top-level fields no accepted signature covers.
+ */
+export async function verifySource(
+  input: string,
+  trust: TrustStore,
+  now = Date.now(),
+): Promise<Verdict & { uncovered: string[] }> {
   const source = await resolveSource(input)
   const view = await trust.view()
-  if (source.kind === 'torrent-file')
-    return judgeTorrentFile(source.bytes, view, now, {
+  if (source.kind === 'torrent-file') {
+    const verdict = judgeTorrentFile(source.bytes, view, now, {
       extraEnvelopes: await readSidecarFor(source.origin),
       expectedInfoHash: source.parsed.infoHash,
     })
-  if (source.kind === 'magnet') return judgeMagnet(source.uri, source.parsed.infoHash, view, now)
+    const signers = verdict.decision.accepted ? verdict.decision.signers : []
+    const sourcesBound = signers.length > 0 && signers.every((signer) => signer.envelope.sourcesSha256)
+    const covered = new Set<string>(['info', TORRENT_ENVELOPES_KEY, ...(sourcesBound ? SOURCE_KEYS : [])])
+    const uncovered = readProvenanceTorrent(source.bytes).topLevelKeys.filter((key) => !covered.has(key))
+    return { ...verdict, uncovered }
+  }
+  if (source.kind === 'magnet')
+    return { ...judgeMagnet(source.uri, source.parsed.infoHash, view, now), uncovered: [] }
   throw new VouchError('bad-input', 'a bare infohash carries no envelope: verify a .torrent or a magnet link')
 }
 
@@ -63,6 +78,9 @@ export function registerVerify(program: Command): void {
           ...(metadataPending
             ? ['(the metadata peers send will be checked against the envelope when it arrives)']
             : []),
+          ...(verdict.uncovered.length
+            ? [`not covered by the signature: ${verdict.uncovered.join(', ')}`]
+            : []),
         ].join('\n'),
         {
           ok: true,
@@ -72,6 +90,7 @@ export function registerVerify(program: Command): void {
           publishers: signers,
           envelopes: verdict.envelopes.length,
           metadataPending,
+          uncovered: verdict.uncovered,
         },
       )
     })

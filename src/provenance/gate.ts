@@ -47,7 +47,15 @@ export function judgeTorrentFile(
   bytes: Uint8Array,
   trust: TrustView,
   now: number,
-  options: { extraEnvelopes?: readonly EnvelopeCandidate[]; expectedInfoHash?: string } = {},
+  options: {
+    extraEnvelopes?: readonly EnvelopeCandidate[]
+    expectedInfoHash?: string
+    /**
+     * Do not check bound tracker and web-seed lists: for the engine's own stored copy of a torrent
+     * it already admitted, whose top level WebTorrent wrote (a magnet's has other lists).
+     */
+    ignoreSources?: boolean
+  } = {},
 ): Verdict {
   let torrent
   try {
@@ -82,8 +90,9 @@ export function judgeTorrentFile(
       envelopes,
     }
   }
+  const facts = options.ignoreSources ? { ...torrent.facts, sourcesSha256: undefined } : torrent.facts
   return {
-    decision: decide({ facts: torrent.facts, envelopes, trust, now }),
+    decision: decide({ facts, envelopes, trust, now }),
     infoHash: torrent.facts.infoHash,
     envelopes,
     facts: torrent.facts,

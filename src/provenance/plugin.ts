@@ -141,6 +141,7 @@ export class ProvenancePlugin {
       const verdict = judgeTorrentFile(source.bytes, trust, now, {
         extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...kept],
         expectedInfoHash: source.parsed.infoHash,
+        ignoreSources: fromStoredCopy,
       })
       const held = this.#liveHeld(source.parsed.infoHash)
       if (held) return this.#admitAgain(held, verdict.envelopes)

@@ -39,8 +39,8 @@ describe('files Vouch is told to read must be regular files, read within their f
     ],
     ['bans import FIFO', () => ['bans', 'import', fifo], /is a FIFO/],
     ['trust add FIFO', () => ['trust', 'add', fifo, '--name', 'x'], /is a FIFO/],
-    ['verify FIFO', () => ['verify', fifo], /is a FIFO|not a file/],
-    ['verify DIR', () => ['verify', dir], /is a directory|not a file/],
+    ['verify FIFO', () => ['verify', fifo], /is a FIFO, not a \.torrent file/],
+    ['verify DIR', () => ['verify', dir], /is a directory, not a \.torrent file/],
   ]
   it.each(cases)('%s exits 2 at once, naming the file', async (_name, args, message) => {
     const started = Date.now()

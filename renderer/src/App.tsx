@@ -203,7 +203,7 @@ export function App({ api }: { api: Api }) {
             onExport={(format, pseudonymise, keyFile) =>
               exportBans(api, dispatch, format, pseudonymise, keyFile)
             }
-            onImport={(file) => importBlocklist(api, dispatch, file)}
+            onImport={(file, force) => importBlocklist(api, dispatch, file, force)}
           />
         ) : null}
         {state.screen === 'trust' ? (

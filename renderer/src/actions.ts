@@ -182,13 +182,14 @@ export async function importBlocklist(
   api: Api,
   dispatch: Dispatch,
   file: File,
+  force = false,
 ): Promise<BlocklistImport | null> {
   if (file.size > MAX_UPLOAD_BYTES) {
     dispatch({ type: 'notice', level: 'error', message: `${file.name} is larger than 16 MiB: gzip it first` })
     return null
   }
   try {
-    const result = await api.call('bans.import', await upload(file))
+    const result = await api.call('bans.import', { ...(await upload(file)), force })
     const closed = result.connectionsClosed
       ? `, ${plural(result.connectionsClosed, 'connection')} closed`
       : ''

@@ -6,11 +6,21 @@ import { ReputationStore } from '../reputation/store.ts'
 export interface GlobalOptions {
   json: boolean
   home: string
+  /** `--insecure-key-permissions`: use secret key files other users can read. */
+  insecureKeyPermissions?: boolean
 }
 
 export function globalOptions(command: Command): GlobalOptions {
-  const options = command.optsWithGlobals<{ json?: boolean; home?: string }>()
-  return { json: options.json ?? false, home: resolveHome(options.home) }
+  const options = command.optsWithGlobals<{
+    json?: boolean
+    home?: string
+    insecureKeyPermissions?: boolean
+  }>()
+  return {
+    json: options.json ?? false,
+    home: resolveHome(options.home),
+    insecureKeyPermissions: options.insecureKeyPermissions ?? false,
+  }
 }
 
 /** Human text on stdout, or one JSON document with --json. */

@@ -131,6 +131,7 @@ export async function buildProgram(load: ReadonlySet<string> = new Set()): Promi
     .option('--json', 'machine-readable output')
     .option('--home <dir>', 'data directory (default: $VOUCH_HOME or the platform config dir)')
     .version(vouchVersion(), '-V, --version', 'print the version of Vouch')
+    .option('--insecure-key-permissions', 'use a secret key file other users can read (refused otherwise)')
     .showHelpAfterError()
     .exitOverride()
   for (const entry of COMMANDS) {

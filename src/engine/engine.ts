@@ -10,6 +10,7 @@ import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
 import { verifyBytes } from '../provenance/keys.ts'
+import { makePrivateDir } from '../private-files.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { FileChunkStore } from './file-store.ts'
 import { ProgressChanges } from './progress-changes.ts'
@@ -150,7 +151,7 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const paths = dataPaths(options.home)
-    await mkdir(paths.home, { recursive: true })
+    makePrivateDir(paths.home)
     await mkdir(options.downloadDir ?? paths.downloads, { recursive: true })
     await mkdir(paths.torrentFiles, { recursive: true })
     const clientOptions: ClientOptions = {
@@ -261,11 +262,14 @@ export class Engine {
     const peers = (options.peers ?? []).map(parsePeerAddress)
     const allowUnsigned = options.allowUnsigned ?? false
     let torrentOptions: TorrentOptions = {}
+    let magnet = source.kind === 'magnet' ? source.uri : null
     for (const plugin of this.#plugins) {
       if (!plugin.admit) continue
       const admission = await plugin.admit({ source, allowUnsigned })
-      if (admission.admitted) torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
-      else {
+      if (admission.admitted) {
+        torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
+        if (magnet !== null && admission.magnet) magnet = admission.magnet
+      } else {
         throw new VouchError('refused', admission.reason, { code: admission.code, ...admission.details })
       }
     }
@@ -280,8 +284,8 @@ export class Engine {
     this.#failed.delete(infoHash)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
-    const torrentId =
-      source.kind === 'torrent-file' ? source.bytes : source.kind === 'magnet' ? source.uri : infoHash
+    // A held magnet is added without what it names to fetch (xs, as, ws): admission.magnet.
+    const torrentId = source.kind === 'torrent-file' ? source.bytes : (magnet ?? infoHash)
     const paused = options.paused ?? false
     const addedAt = options.addedAt ?? Date.now()
     const priorities = options.files ?? []

@@ -11,6 +11,11 @@ export type Admission =
        * magnet whose metadata must still be checked. Merged in plugin order.
        */
       torrentOptions?: Pick<TorrentOptions, 'deselect' | 'store' | 'storeOpts'>
+      /**
+       * The magnet to hand to WebTorrent in place of the user's, e.g. without the URLs a held
+       * torrent may not contact yet. The user's magnet is still the one remembered.
+       */
+      magnet?: string
     }
   | { admitted: false; code: string; reason: string; details?: Record<string, unknown> }
 

@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import parseTorrent, { type ParsedTorrent } from 'parse-torrent'
+import { readBoundedFile } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 
 /** What the user asked to download, parsed and checked before anything touches the network. */
@@ -56,13 +57,13 @@ export async function readTorrentFile(
       },
     )
   }
-  if (!info.isFile()) throw new VouchError('bad-input', `${file} is not a file`, { source: file })
   if (info.size > MAX_TORRENT_FILE_BYTES) {
     throw new VouchError('bad-input', `${file} is ${info.size} bytes, larger than any real .torrent file`, {
       source: file,
     })
   }
-  const bytes = new Uint8Array(await readFile(file))
+  // Regular files only, and never past the limit, whatever the file turned into since stat.
+  const bytes = new Uint8Array(await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent'))
   return { kind: 'torrent-file', bytes, parsed: await parseTorrentBytes(bytes, file), origin: file }
 }
 

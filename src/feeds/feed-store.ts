@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
-import { acquireLock } from '../provenance/trust-store.ts'
+import { acquireLock } from '../provenance/file-lock.ts'
 import { mutableTarget, type MutableItem } from './bep44.ts'
 import type { FeedAddress } from './feed-magnet.ts'
 

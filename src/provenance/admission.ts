@@ -25,6 +25,9 @@ export async function judgeSource(
     return judgeTorrentFile(source.bytes, trust, now, {
       extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...keptEnvelopes],
       expectedInfoHash: source.parsed.infoHash,
+      // The engine's own stored copy of a magnet's metadata has no tracker or web-seed lists to
+      // compare with what the envelope bound; those lists were checked when it was first added.
+      ignoreSources: fromStoredCopy,
     })
   }
   const infoHash = source.parsed.infoHash.toLowerCase()

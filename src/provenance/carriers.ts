@@ -13,7 +13,7 @@ const SIDECAR_HEADER = '# Vouch envelopes: one base64url envelope per line (docs
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 /** base64url of MAX_ENVELOPE_BYTES, rounded up. */
 const MAX_ENCODED_ENVELOPE = 11 * 1024
-const MAX_SIDECAR_BYTES = 256 * 1024
+export const MAX_SIDECAR_BYTES = 256 * 1024
 
 export function envelopeToText(envelope: Envelope): string {
   return Buffer.from(encodeEnvelope(envelope)).toString('base64url')

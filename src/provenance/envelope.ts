@@ -27,6 +27,8 @@ import {
 
 export const ENVELOPE_DOMAIN = new TextEncoder().encode('vouch-envelope-v1\0')
 export const ENVELOPE_VERSION = 1
+/** Version 2 = version 1 plus `sources-sha256` (the tracker and web-seed lists); v1 stays valid. */
+export const ENVELOPE_VERSION_SOURCES = 2
 export const INFOHASH_LENGTH = 20
 export const SHA256_LENGTH = 32
 /** Longest torrent name an envelope may carry, in bytes. */
@@ -50,6 +52,11 @@ export interface Statement {
   expires?: number | undefined
   /** Per-publisher counter for rollback protection. */
   sequence?: number | undefined
+  /**
+   * SHA-256 of the .torrent's top-level `announce`, `announce-list` and `url-list` entries
+   * (torrent.ts `sourcesDigest`); present only in version 2 envelopes.
+   */
+  sourcesSha256?: Uint8Array | undefined
   publicKey: Uint8Array
 }
 
@@ -75,6 +82,7 @@ const KEYS = {
   name: 'name',
   sequence: 'sequence',
   signature: 'signature',
+  sourcesSha256: 'sources-sha256',
   version: 'v',
 } as const
 const KNOWN_KEYS = new Set<string>(Object.values(KEYS))
@@ -89,7 +97,8 @@ function statementDictionary(statement: Statement) {
     [KEYS.length]: statement.length,
     [KEYS.name]: statement.name,
     [KEYS.sequence]: statement.sequence,
-    [KEYS.version]: ENVELOPE_VERSION,
+    [KEYS.sourcesSha256]: statement.sourcesSha256,
+    [KEYS.version]: statement.sourcesSha256 ? ENVELOPE_VERSION_SOURCES : ENVELOPE_VERSION,
   }
 }
 
@@ -149,8 +158,15 @@ export function envelopeFromValue(value: BencodeValue): Envelope {
       throw new EnvelopeError(`envelope has an unknown field '${printable(entry.name)}'`)
   }
   const version = integerField(value, KEYS.version, true)
-  if (version !== ENVELOPE_VERSION)
-    throw new EnvelopeError(`envelope version ${version} is not supported (expected ${ENVELOPE_VERSION})`)
+  if (version !== ENVELOPE_VERSION && version !== ENVELOPE_VERSION_SOURCES)
+    throw new EnvelopeError(
+      `envelope version ${version} is not supported (expected ${ENVELOPE_VERSION} or ${ENVELOPE_VERSION_SOURCES})`,
+    )
+  const hasSources = entryOf(value, KEYS.sourcesSha256) !== undefined
+  if (hasSources !== (version === ENVELOPE_VERSION_SOURCES))
+    throw new EnvelopeError(
+      `envelope version ${version} ${hasSources ? 'may not have' : 'needs'} '${KEYS.sourcesSha256}'`,
+    )
   const envelope: Envelope = {
     infoHash: bytesField(value, KEYS.infoHash, INFOHASH_LENGTH),
     infoSha256: bytesField(value, KEYS.infoSha256, SHA256_LENGTH),
@@ -162,6 +178,7 @@ export function envelopeFromValue(value: BencodeValue): Envelope {
     publicKey: bytesField(value, KEYS.publicKey, PUBLIC_KEY_LENGTH),
     signature: bytesField(value, KEYS.signature, SIGNATURE_LENGTH),
   }
+  if (hasSources) envelope.sourcesSha256 = bytesField(value, KEYS.sourcesSha256, SHA256_LENGTH)
   try {
     checkStatement(envelope)
   } catch (error) {
@@ -219,6 +236,11 @@ function checkStatement(statement: Statement): void {
   }
   if (statement.sequence !== undefined && !isWholeNumber(statement.sequence, Number.MAX_SAFE_INTEGER))
     fail('sequence must be a whole number')
+  if (
+    statement.sourcesSha256 !== undefined &&
+    (!(statement.sourcesSha256 instanceof Uint8Array) || statement.sourcesSha256.length !== SHA256_LENGTH)
+  )
+    fail(`sources-sha256 must be ${SHA256_LENGTH} bytes`)
 }
 
 /** Two envelopes from one publisher for one torrent: the later replaces the earlier in a carrier. */

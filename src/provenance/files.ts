@@ -1,7 +1,10 @@
 /** Key files on disk and the key and date arguments the CLI accepts. */
-import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises'
+import { open, rm, type FileHandle } from 'node:fs/promises'
+import { readBoundedFile } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
+import { sharedKeyMode } from '../private-files.ts'
 import {
+  MAX_KEY_FILE_BYTES,
   PUBLIC_KEY_PREFIX,
   formatPublicKey,
   formatSecretKeyFile,
@@ -11,28 +14,30 @@ import {
   type SecretKey,
 } from './keys.ts'
 
-const MAX_KEY_FILE_BYTES = 64 * 1024
-
 async function readSmallText(file: string, what: string): Promise<string> {
-  let size: number
-  try {
-    size = (await stat(file)).size
-  } catch {
-    throw new VouchError('bad-input', `cannot read ${what} ${file}: no such file`, { file })
-  }
-  if (size > MAX_KEY_FILE_BYTES)
-    throw new VouchError('bad-input', `${file} is too large to be a ${what}`, { file })
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    throw new VouchError('bad-input', `cannot read ${what} ${file}: ${(error as Error).message}`, { file })
-  }
+  return (await readBoundedFile(file, MAX_KEY_FILE_BYTES, what)).toString('utf8')
 }
 
-export async function readSecretKeyFile(file: string): Promise<SecretKey> {
-  const text = await readSmallText(file, 'key file')
+export interface SecretKeyReadOptions {
+  /** Use a key file other users may read (`--insecure-key-permissions`); refused otherwise, as ssh does. */
+  insecurePermissions?: boolean
+}
+
+export async function readSecretKeyFile(
+  file: string,
+  options: SecretKeyReadOptions = {},
+): Promise<SecretKey> {
+  const bytes = await readBoundedFile(file, MAX_KEY_FILE_BYTES, 'secret key', (stats) => {
+    const mode = sharedKeyMode(stats.mode)
+    if (mode && !options.insecurePermissions)
+      throw new VouchError(
+        'bad-input',
+        `${file} is readable by other users (mode ${mode}): a secret key must be private. Run chmod 600 ${file}, or pass --insecure-key-permissions`,
+        { file, mode },
+      )
+  })
   try {
-    return parseSecretKeyFile(text)
+    return parseSecretKeyFile(bytes.toString('utf8'))
   } catch (error) {
     throw new VouchError('bad-input', `${file}: ${(error as Error).message}`, { file })
   }
@@ -90,7 +95,7 @@ export async function readPublicKeyArgument(argument: string): Promise<Publisher
     text.startsWith(`${PUBLIC_KEY_PREFIX} `) ||
     text.startsWith('ssh-ed25519 ') ||
     /^[0-9a-f]{64}$/i.test(text)
-  return parseAnyPublicKey(looksLikeKey ? text : await readSmallText(argument, 'public key file'))
+  return parseAnyPublicKey(looksLikeKey ? text : await readSmallText(argument, 'public key'))
 }
 
 /** ISO 8601 date or date-time (`2027-01-31`, `2027-01-31T12:00:00Z`). */

@@ -2,8 +2,9 @@
  * Gathers facts and envelopes from what the user added, then asks the policy. No side effects
  * beyond reading a sidecar file; recording sequences and audit events is the caller's job.
  */
-import { readFile } from 'node:fs/promises'
-import { SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
+import { readBoundedFile } from '../bounded-read.ts'
+import { VouchError } from '../errors.ts'
+import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
 import { decide, type Decision, type TrustView } from './policy.ts'
 import {
   TorrentFormatError,
@@ -26,9 +27,13 @@ export interface Verdict {
 export async function readSidecarFor(torrentPath: string): Promise<EnvelopeCandidate[]> {
   let text: string
   try {
-    text = await readFile(`${torrentPath}${SIDECAR_SUFFIX}`, 'utf8')
-  } catch {
-    return []
+    text = (await readBoundedFile(`${torrentPath}${SIDECAR_SUFFIX}`, MAX_SIDECAR_BYTES, 'sidecar')).toString(
+      'utf8',
+    )
+  } catch (error) {
+    if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
+    // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
+    return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
   }
   return parseSidecar(text)
 }
@@ -42,7 +47,15 @@ export function judgeTorrentFile(
   bytes: Uint8Array,
   trust: TrustView,
   now: number,
-  options: { extraEnvelopes?: readonly EnvelopeCandidate[]; expectedInfoHash?: string } = {},
+  options: {
+    extraEnvelopes?: readonly EnvelopeCandidate[]
+    expectedInfoHash?: string
+    /**
+     * Do not check bound tracker and web-seed lists: for the engine's own stored copy of a torrent
+     * it already admitted, whose top level WebTorrent wrote (a magnet's has other lists).
+     */
+    ignoreSources?: boolean
+  } = {},
 ): Verdict {
   let torrent
   try {
@@ -77,8 +90,9 @@ export function judgeTorrentFile(
       envelopes,
     }
   }
+  const facts = options.ignoreSources ? { ...torrent.facts, sourcesSha256: undefined } : torrent.facts
   return {
-    decision: decide({ facts: torrent.facts, envelopes, trust, now }),
+    decision: decide({ facts, envelopes, trust, now }),
     infoHash: torrent.facts.infoHash,
     envelopes,
     facts: torrent.facts,

@@ -20,6 +20,8 @@ export const SECRET_KEY_LENGTH = 32
 export const SIGNATURE_LENGTH = 64
 export const PUBLIC_KEY_PREFIX = 'vouch-ed25519'
 export const SECRET_KEY_PREFIX = 'vouch-ed25519-secret'
+/** A key file (secret or public, or an OpenSSH line) is under 1 KiB; more is not a key file. */
+export const MAX_KEY_FILE_BYTES = 16 * 1024
 const SSH_KEY_TYPE = 'ssh-ed25519'
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/
 const BASE64_STANDARD = /^[A-Za-z0-9+/]+={0,2}$/

@@ -21,6 +21,7 @@ import { judgeSource } from './admission.ts'
 import { judgeMagnet, judgeMetadata, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
 import { KeptEnvelopes } from './kept-envelopes.ts'
+import { holdBackSources, type HeldMagnet } from './held-sources.ts'
 import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals.ts'
 import { isOverridable, nameText, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
@@ -43,7 +44,8 @@ export interface GatedTorrentOptions {
   storeOpts: { gate: StoreGate }
 }
 
-export type ProvenanceAdmission = { admitted: true; torrentOptions?: GatedTorrentOptions } | RefusedAdmission
+export type ProvenanceAdmission =
+  { admitted: true; torrentOptions?: GatedTorrentOptions; magnet?: string } | RefusedAdmission
 
 export interface ProvenanceRefusal {
   infoHash: string
@@ -77,6 +79,8 @@ interface Held {
   gate: StoreGate
   state: HeldState
   envelopes: EnvelopeCandidate[]
+  /** Web seeds of the magnet, held back until approval (held-sources.ts). */
+  webSeeds: string[]
   torrent?: Torrent
   infoBytes?: Uint8Array
 }
@@ -144,12 +148,13 @@ export class ProvenancePlugin {
     if (held) return this.#admitAgain(held, source.kind === 'magnet' ? envelopesFromMagnet(source.uri) : [])
     const verdict = await judge()
     const decision = verdict.decision
+    const sources = holdBackSources(source.kind === 'magnet' ? source.uri : '')
     if (decision.accepted) {
       await this.#accepted(verdict, infoHash)
-      return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes)
+      return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes, sources)
     }
     if (decision.reason === 'unsigned' && !allowUnsigned && this.#unsignedMagnets === 'hold')
-      return this.#hold(infoHash, 'awaiting-envelope', [])
+      return this.#hold(infoHash, 'awaiting-envelope', [], sources)
     return this.#refusedOrOverridden(verdict, decision, infoHash, allowUnsigned)
   }
 
@@ -284,10 +289,20 @@ export class ProvenancePlugin {
     )
   }
 
-  #hold(infoHash: string, state: HeldState, envelopes: EnvelopeCandidate[]): ProvenanceAdmission {
+  #hold(
+    infoHash: string,
+    state: HeldState,
+    envelopes: EnvelopeCandidate[],
+    sources: HeldMagnet,
+  ): ProvenanceAdmission {
     const gate = new StoreGate()
-    this.#held.set(infoHash, { infoHash, gate, state, envelopes })
-    return { admitted: true, torrentOptions: { deselect: true, store: GatedChunkStore, storeOpts: { gate } } }
+    this.#held.set(infoHash, { infoHash, gate, state, envelopes, webSeeds: sources.webSeeds })
+    return {
+      admitted: true,
+      torrentOptions: { deselect: true, store: GatedChunkStore, storeOpts: { gate } },
+      // An infohash has no magnet to replace.
+      ...(sources.magnet ? { magnet: sources.magnet } : {}),
+    }
   }
 
   /** Runs inside WebTorrent's 'metadata' event, before the store is read or any piece requested. */
@@ -360,6 +375,8 @@ export class ProvenancePlugin {
     // deselected; once approved it must behave like any other torrent.
     ;(torrent as unknown as { _startAsDeselected: boolean })._startAsDeselected = false
     torrent.select(0, torrent.pieces.length - 1)
+    const withWebSeeds = torrent as unknown as { addWebSeed(url: string): void }
+    for (const url of held.webSeeds) withWebSeeds.addWebSeed(url)
   }
 
   async #accepted(verdict: Verdict, infoHash: string): Promise<void> {

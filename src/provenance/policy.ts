@@ -187,6 +187,16 @@ function judge(envelope: Envelope, input: GateInput): Outcome {
     return refuse('mismatch', fingerprint, `name '${nameText(envelope.name)}' ≠ '${nameText(facts.name)}'`)
   if (facts.length !== undefined && envelope.length !== facts.length)
     return refuse('mismatch', fingerprint, `length ${envelope.length} ≠ ${facts.length}`)
+  if (
+    envelope.sourcesSha256 &&
+    facts.sourcesSha256 &&
+    !sameBytes(envelope.sourcesSha256, facts.sourcesSha256)
+  )
+    return refuse(
+      'mismatch',
+      fingerprint,
+      'the tracker or web-seed list (announce, announce-list, url-list) is not the signed one',
+    )
   const publisher = trust.publishers.find((candidate) => sameBytes(candidate.publicKey, envelope.publicKey))
   if (!publisher) return refuse('unknown-publisher', fingerprint, `key ${fingerprint} is not pinned`)
   const who = `${publisher.name} (${fingerprint})`

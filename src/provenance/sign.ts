@@ -9,6 +9,11 @@ export interface SignOptions {
   /** Seconds since 1970. */
   expires?: number | undefined
   sequence?: number | undefined
+  /**
+   * Bind the tracker and web-seed lists (`announce`, `announce-list`, `url-list`) too, so whoever
+   * redistributes the file cannot swap them (a version 2 envelope). Default true.
+   */
+  bindSources?: boolean
 }
 
 export interface SignedTorrent {
@@ -36,6 +41,7 @@ export function signTorrent(
       created: options.created ?? Math.floor(Date.now() / 1000),
       expires: options.expires,
       sequence: options.sequence,
+      sourcesSha256: options.bindSources === false ? undefined : torrent.facts.sourcesSha256,
     },
     key,
   )

@@ -27,6 +27,8 @@ export interface TorrentFacts {
   infoSha256: Uint8Array
   name: Uint8Array
   length: number
+  /** A .torrent's tracker and web-seed lists, digested (sourcesDigest); unknown for bare metadata. */
+  sourcesSha256?: Uint8Array
 }
 
 /** One envelope as found in a carrier: read, or the reason it could not be. */
@@ -37,6 +39,8 @@ export interface ProvenanceTorrent {
   facts: TorrentFacts
   infoBytes: Uint8Array
   envelopes: EnvelopeCandidate[]
+  /** Every top-level key of the .torrent, in order (for naming what no signature covers). */
+  topLevelKeys: string[]
 }
 
 /** The torrent itself cannot be read strictly; the gate turns this into the reason `malformed`. */
@@ -128,7 +132,7 @@ export function readProvenanceTorrent(bytes: Uint8Array): ProvenanceTorrent {
   const info = entryOf(top, 'info')
   if (info?.type !== 'dictionary') throw new TorrentFormatError('the torrent has no info dictionary')
   const infoBytes = bytes.subarray(info.start, info.end)
-  const facts = factsFromDictionary(info, infoBytes)
+  const facts = { ...factsFromDictionary(info, infoBytes), sourcesSha256: sourcesDigest(top, bytes) }
   const carrier = 'torrent'
   const envelopes: EnvelopeCandidate[] = []
   const list = entryOf(top, TORRENT_ENVELOPES_KEY)
@@ -146,7 +150,23 @@ export function readProvenanceTorrent(bytes: Uint8Array): ProvenanceTorrent {
       }
     }
   }
-  return { facts, infoBytes, envelopes }
+  return { facts, infoBytes, envelopes, topLevelKeys: top.entries.map((entry) => entry.name) }
+}
+
+/** The top-level entries a version 2 envelope binds beside the info dictionary: trackers, web seeds. */
+export const SOURCE_KEYS = ['announce', 'announce-list', 'url-list'] as const
+
+/**
+ * SHA-256 of `d`, the exact bytes of the top-level `announce`, `announce-list` and `url-list`
+ * entries present (key and value, in the file's canonical order), then `e`: a torrent with none
+ * of them digests `de`. Changing, adding or removing a tracker or web seed changes it.
+ */
+export function sourcesDigest(top: BencodeDictionary, bytes: Uint8Array): Uint8Array {
+  const wanted = new Set<string>(SOURCE_KEYS)
+  const parts = top.entries
+    .filter((entry) => wanted.has(entry.name))
+    .map((entry) => bytes.subarray(entry.keyStart, entry.value.end))
+  return sha256(concatBytes([new TextEncoder().encode('d'), ...parts, new TextEncoder().encode('e')]))
 }
 
 /** Add envelopes to a list: an envelope from a publisher already present replaces theirs. */

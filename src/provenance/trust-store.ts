@@ -5,15 +5,20 @@
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { open, rename } from 'node:fs/promises'
 import path from 'node:path'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
+import { makePrivateDir } from '../private-files.ts'
+import { acquireLock } from './file-lock.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { TrustGroup } from './groups.ts'
 import { sequenceKey, type SequenceRecord, type TrustView, type TrustedPublisher } from './policy.ts'
 import { migrateSequences, type StoredSequence } from './trust-migration.ts'
 import { applyRotation, type RotationStatement } from './rotation.ts'
+
+/** A trust store of thousands of publishers is well under this; more is not one. */
+export const MAX_TRUST_FILE_BYTES = 16 * 1024 * 1024
 
 export const TRUST_FILE_NAME = 'trust.json'
 const FORMAT_VERSION = 2
@@ -169,7 +174,7 @@ export class TrustStore {
   async load(): Promise<TrustFile> {
     let text: string
     try {
-      text = await readFile(this.file, 'utf8')
+      text = (await readBoundedFile(this.file, MAX_TRUST_FILE_BYTES, 'trust store')).toString('utf8')
     } catch (error) {
       return this.#unreadable(error)
     }
@@ -188,7 +193,7 @@ export class TrustStore {
   viewSync(): TrustView {
     let text: string
     try {
-      text = readFileSync(this.file, 'utf8')
+      text = readBoundedFileSync(this.file, MAX_TRUST_FILE_BYTES, 'trust store').toString('utf8')
     } catch (error) {
       return toView(this.#unreadable(error))
     }
@@ -197,8 +202,8 @@ export class TrustStore {
 
   /** No file yet is an empty store; any other read error is the user's to see. */
   #unreadable(error: unknown): TrustFile {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile()
-    throw new VouchError('bad-input', `cannot read the trust store ${this.file}: ${(error as Error).message}`)
+    if (error instanceof VouchError && error.details.errno === 'ENOENT') return emptyFile()
+    throw new VouchError('bad-input', `cannot read the trust store: ${(error as Error).message}`)
   }
 
   #parse(text: string): TrustFile {
@@ -341,7 +346,7 @@ export class TrustStore {
    */
   #update<T>(change: (file: TrustFile) => T): Promise<T> {
     const result = this.#writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true })
+      makePrivateDir(path.dirname(this.file))
       const release = await acquireLock(`${this.file}.lock`)
       try {
         const file = await this.load()
@@ -366,51 +371,6 @@ export class TrustStore {
       () => undefined,
     )
     return result
-  }
-}
-
-/** How long a change waits for another process's lock before giving up. */
-const LOCK_WAIT_MS = 10_000
-const LOCK_RETRY_MS = 15
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * An exclusive lock: the file `lock` holding the owner's pid, created with O_EXCL. A lock whose
- * owner is no longer running (it crashed mid-change) is taken over; a live one is waited for.
- */
-export async function acquireLock(lock: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS
-  for (;;) {
-    try {
-      const handle = await open(lock, 'wx', 0o600)
-      try {
-        await handle.writeFile(`${process.pid}\n`)
-      } finally {
-        await handle.close()
-      }
-      return () => unlink(lock).catch(() => undefined)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-    const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10)
-    if (Number.isSafeInteger(owner) && owner > 0 && !isRunning(owner)) {
-      await unlink(lock).catch(() => undefined)
-      continue
-    }
-    if (Date.now() > deadline)
-      throw new VouchError(
-        'internal',
-        `the trust store is locked by process ${Number.isNaN(owner) ? '?' : owner} (${lock}); try again`,
-      )
-    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
   }
 }
 

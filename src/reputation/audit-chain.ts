@@ -101,6 +101,16 @@ export function verifyAuditRows(
     events++
   }
   const last = events === 0 ? null : { seq: expectedSeq - 1, hash: prevHash }
+  // The store writes the head in the same transaction as every append: rows without one mean
+  // the head row was deleted, the usual companion of cutting the tail.
+  if (last && !recordedHead) {
+    return fail(
+      events,
+      last.seq,
+      'truncated',
+      `the log has ${events} events but no recorded head: the head row was removed, and events after #${last.seq} may have been too`,
+    )
+  }
   if (recordedHead && (last === null || last.seq !== recordedHead.seq || last.hash !== recordedHead.hash)) {
     const lastSeq = last?.seq ?? 0
     if (lastSeq < recordedHead.seq) {

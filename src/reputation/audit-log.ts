@@ -38,6 +38,12 @@ export function recordedAuditHead(db: DatabaseSync): { seq: number; hash: string
   return row ? (JSON.parse(row.value) as { seq: number; hash: string }) : null
 }
 
+/** One event by its seq, or undefined. */
+export function auditEventAt(db: DatabaseSync, seq: number): AuditRow | undefined {
+  for (const row of auditRows(db, seq)) return row.seq === seq ? row : undefined
+  return undefined
+}
+
 export function verifyAuditLog(db: DatabaseSync): AuditVerification {
   return verifyAuditRows(auditRows(db), recordedAuditHead(db))
 }

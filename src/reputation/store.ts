@@ -10,13 +10,13 @@
  * the `AuditSink`, which this store also implements, for provenance decisions too). Imports audit
  * themselves: one `ban.imported` event per file, not one per range.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Ban, BanStore } from '../defence/ban-store.ts'
 import { VouchError } from '../errors.ts'
+import { makePrivateDir, makePrivateFiles } from '../private-files.ts'
 import { canonicalJson } from './audit-chain.ts'
 import { BanIndex, isActive } from './ban-index.ts'
 import { formatIp, type IpAddress } from './ip.ts'
@@ -81,10 +81,12 @@ export class ReputationStore implements BanStore, AuditSink {
 
   /** Open (creating and migrating as needed) the store at `file`. */
   static open(file: string, options: ReputationStoreOptions = {}): ReputationStore {
-    mkdirSync(path.dirname(file), { recursive: true })
+    makePrivateDir(path.dirname(file))
     let db: DatabaseSync | undefined
     try {
       db = new DatabaseSync(file, { timeout: 5000 })
+      // SQLite gives the -wal and -shm files the database file's mode.
+      makePrivateFiles(file, `${file}-wal`, `${file}-shm`)
       db.exec('PRAGMA journal_mode = WAL')
       // With WAL, NORMAL loses nothing when the process dies; only an OS crash can drop the last commits.
       db.exec('PRAGMA synchronous = NORMAL')

@@ -62,7 +62,12 @@ describe('vouch get refuses malformed input', () => {
       2,
       /malformed torrent file .*inconsistent\.torrent: 2 piece hashes for 40000 bytes/,
     ],
-    ['a directory', () => [path.join(dir, 'a-directory.torrent')], 2, /a-directory\.torrent is not a file/],
+    [
+      'a directory',
+      () => [path.join(dir, 'a-directory.torrent')],
+      2,
+      /a-directory\.torrent is a directory, not a \.torrent file/,
+    ],
     ['a magnet without an infohash', () => ['magnet:?dn=hello'], 2, /malformed magnet link/],
     ['a magnet with a bad infohash', () => ['magnet:?xt=urn:btih:nothex'], 2, /malformed magnet link/],
     [

@@ -29,13 +29,16 @@ interface Props {
   onLift(ban: BanView): Promise<void>
   /** `keyFile`: the user's secret key file, sent with this export only. */
   onExport(format: ReportFormat, pseudonymise: boolean, keyFile: File | null): Promise<void>
-  onImport(file: File): Promise<BlocklistImport | null>
+  /** `force`: also import entries the limits refuse (too wide, loopback, this machine). */
+  onImport(file: File, force: boolean): Promise<BlocklistImport | null>
 }
 
 /** Pick a blocklist file; its bytes go to the back end, which bans every range and reports bad lines. */
 function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
   const fileId = useId()
   const input = useRef<HTMLInputElement>(null)
+  const forceId = useId()
+  const [force, setForce] = useState(false)
   const [busy, setBusy] = useState(false)
   const [result, setResult] = useState<{ fileName: string; outcome: BlocklistImport } | null>(null)
 
@@ -44,7 +47,7 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
     const file = input.current?.files?.[0]
     if (!file) return
     setBusy(true)
-    const outcome = await onImport(file)
+    const outcome = await onImport(file, force)
     setBusy(false)
     if (!outcome) return
     setResult({ fileName: file.name, outcome })
@@ -60,6 +63,13 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
         type="file"
         accept=".p2p,.dat,.txt,.gz,.cidr,text/plain,application/gzip"
       />
+      <input
+        id={forceId}
+        type="checkbox"
+        checked={force}
+        onChange={(event) => setForce(event.target.checked)}
+      />
+      <label htmlFor={forceId}>Also import entries that would ban this machine or more than a /8</label>
       <button type="submit" disabled={busy}>
         Import blocklist
       </button>

@@ -1,7 +1,18 @@
 import { createWriteStream } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
-import { auditExportLine, auditRows, verifyAuditLog } from '../../reputation/audit-log.ts'
+import { readBoundedFile } from '../../bounded-read.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
+import { MAX_KEY_FILE_BYTES, parseAnyPublicKey } from '../../provenance/keys.ts'
+import {
+  MAX_CHECKPOINT_BYTES,
+  matchCheckpoint,
+  readCheckpoint,
+  signCheckpoint,
+} from '../../reputation/audit-checkpoint.ts'
+import { auditEventAt, auditExportLine, auditRows, verifyAuditLog } from '../../reputation/audit-log.ts'
+import { currentCheckpoint } from '../../reputation/checkpoint-writer.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
 async function writeLines(out: string | undefined, lines: Iterable<string>): Promise<number> {
@@ -24,9 +35,17 @@ export function registerAudit(program: Command): void {
   audit
     .command('verify')
     .description('check the hash chain; exit 4 and name the first bad event when it is broken')
-    .action((_flags: unknown, command: Command) => {
+    .option('--checkpoint <file>', 'also prove no event up to this signed checkpoint was removed or changed')
+    .option('--key <file>', 'the public key (or key file) the checkpoint must be signed by')
+    .action(async (flags: { checkpoint?: string; key?: string }, command: Command) => {
       const global = globalOptions(command)
-      return withStore(global, (store) => {
+      if (flags.checkpoint && !flags.key)
+        throw new VouchError('usage', '--checkpoint needs --key: the public key that signed the checkpoint')
+      const checkpoint = flags.checkpoint
+        ? await readSignedCheckpoint(flags.checkpoint, flags.key ?? '')
+        : undefined
+      await withStore(global, (store) => {
+        store.flush()
         const result = verifyAuditLog(store.database)
         if (!result.ok) {
           throw new VouchError('integrity', `audit log broken: ${result.message}`, {
@@ -35,12 +54,49 @@ export function registerAudit(program: Command): void {
             eventsChecked: result.events,
           })
         }
+        if (checkpoint) {
+          const match = matchCheckpoint(checkpoint, (seq) => auditEventAt(store.database, seq))
+          if (!match.ok)
+            throw new VouchError('integrity', `audit log broken: ${match.message}`, {
+              badSeq: match.badSeq,
+              problem: match.problem,
+              checkpoint: flags.checkpoint,
+            })
+        }
+        const against = checkpoint ? `; it holds the ${checkpoint.size} events of ${flags.checkpoint}` : ''
         report(
           global,
           result.head
-            ? `audit log intact: ${result.events} events, head #${result.head.seq} ${result.head.hash}`
-            : 'audit log intact: no events yet',
-          { ok: true, events: result.events, head: result.head },
+            ? `audit log intact: ${result.events} events, head #${result.head.seq} ${result.head.hash}${against}`
+            : `audit log intact: no events yet${against}`,
+          { ok: true, events: result.events, head: result.head, checkpoint: checkpoint ?? null },
+        )
+      })
+    })
+
+  audit
+    .command('checkpoint')
+    .description('write a signed checkpoint of the audit chain (size and head hash); keep it elsewhere')
+    .requiredOption('--sign <key>', 'your secret key file (vouch keygen)')
+    .requiredOption('--out <file>', 'the checkpoint file to write (never replaced)')
+    .action(async (flags: { sign: string; out: string }, command: Command) => {
+      const global = globalOptions(command)
+      const key = await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
+      await withStore(global, async (store) => {
+        const checkpoint = currentCheckpoint(store)
+        try {
+          await writeFile(flags.out, signCheckpoint(checkpoint, key), { flag: 'wx', mode: 0o600 })
+        } catch (error) {
+          throw new VouchError(
+            'bad-input',
+            `cannot write ${flags.out}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+            { out: flags.out },
+          )
+        }
+        report(
+          global,
+          `wrote a checkpoint of ${checkpoint.size} events (head ${checkpoint.headHash}) signed by ${key.fingerprint} to ${flags.out}`,
+          { ok: true, out: flags.out, ...checkpoint, signedBy: key.fingerprint },
         )
       })
     })
@@ -64,4 +120,28 @@ export function registerAudit(program: Command): void {
         else note(`${count} events`)
       })
     })
+}
+
+/** `--key` is a file (a .pub file, a secret key file, an OpenSSH line) or the key's text. */
+async function publicKeyFrom(value: string) {
+  const text = await readBoundedFile(value, MAX_KEY_FILE_BYTES, 'key').then(
+    (bytes) => bytes.toString('utf8'),
+    (error: unknown) => {
+      if (error instanceof VouchError && error.details.errno !== undefined) return value
+      throw error
+    },
+  )
+  return parseAnyPublicKey(text)
+}
+
+async function readSignedCheckpoint(file: string, keyArgument: string) {
+  const key = await publicKeyFrom(keyArgument)
+  const text = (await readBoundedFile(file, MAX_CHECKPOINT_BYTES, 'checkpoint')).toString('utf8')
+  const read = readCheckpoint(text, key)
+  if (!read.ok) {
+    if (read.problem === 'malformed')
+      throw new VouchError('bad-input', `${file}: not a checkpoint: ${read.message}`)
+    throw new VouchError('integrity', `${file}: ${read.message}`, { problem: read.problem })
+  }
+  return read.checkpoint
 }

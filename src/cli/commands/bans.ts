@@ -1,8 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
+import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
+import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
 import {
   importBlocklist,
@@ -14,7 +17,7 @@ import { describeCover, liftCovering } from '../../reputation/lift-covering.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
-import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { signReport } from '../../reputation/report-signature.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
@@ -31,18 +34,9 @@ function describeBan(ban: Ban): string {
   return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}${rule}`
 }
 
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file)
-  } catch (error) {
-    throw new VouchError(
-      'bad-input',
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        file,
-      },
-    )
-  }
+/** A blocklist (gzip allowed): a regular file, read no further than its format's limit. */
+function readInput(file: string): Promise<Uint8Array> {
+  return readBoundedFile(file, MAX_BLOCKLIST_BYTES, 'blocklist')
 }
 
 export function registerBans(program: Command): void {
@@ -87,7 +81,7 @@ export function registerBans(program: Command): void {
             `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
           )
         const key = flags.sign
-          ? readSigningKey(new TextDecoder().decode(await readInput(flags.sign)))
+          ? await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
           : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined

@@ -86,7 +86,9 @@ export function registerCreate(program: Command): void {
             throw new VouchError('usage', `--announce '${url}' is not a tracker URL`)
         }
         const pieceLength = parsePieceLength(flags.pieceLength)
-        const key = flags.sign ? await readSecretKeyFile(flags.sign) : null
+        const key = flags.sign
+          ? await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
+          : null
         if (!key && (flags.expires || flags.sequence))
           throw new VouchError('usage', '--expires and --sequence need --sign KEY')
         let bytes = await createTorrentFile(dataPath, {

@@ -1,15 +1,18 @@
-import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
+import { MAX_KEY_FILE_BYTES } from '../../provenance/keys.ts'
+import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { readVerifyingKey, verifyReport } from '../../reputation/report-signature.ts'
 import { globalOptions, report } from '../context.ts'
 
 /** `--key` is key text or a file holding it (a .pub file, a secret key file, an OpenSSH line). */
 async function keyText(value: string): Promise<string> {
   try {
-    return await readFile(value, 'utf8')
-  } catch {
-    return value
+    return (await readBoundedFile(value, MAX_KEY_FILE_BYTES, 'key')).toString('utf8')
+  } catch (error) {
+    if (error instanceof VouchError && error.details.errno !== undefined) return value
+    throw error
   }
 }
 
@@ -22,15 +25,7 @@ export function registerVerifyReport(program: Command): void {
     .action(async (file: string, flags: { key: string }, command: Command) => {
       const global = globalOptions(command)
       const key = readVerifyingKey(await keyText(flags.key))
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (error) {
-        throw new VouchError(
-          'bad-input',
-          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-        )
-      }
+      const text = (await readBoundedFile(file, MAX_BLOCKLIST_BYTES, 'report')).toString('utf8')
       const check = verifyReport(text, key.publicKey)
       if (!check.ok)
         throw new VouchError('integrity', `${file}: ${check.message}`, { file, problem: check.problem })

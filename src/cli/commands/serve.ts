@@ -4,6 +4,9 @@ import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
 import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
+import { VouchError } from '../../errors.ts'
+import { readSecretKeyFile } from '../../provenance/files.ts'
+import { parseInterval, scheduleCheckpoints } from '../../reputation/checkpoint-writer.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
@@ -18,6 +21,9 @@ interface ServeFlags extends OperatorFlags {
   tracker: boolean
   dhtBootstrap?: string[]
   feedPoll?: string
+  checkpointDir?: string
+  checkpointEvery: string
+  checkpointKey?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -49,9 +55,15 @@ export function registerServe(program: Command): void {
     .option('--rpc-port <n>', 'serve Transmission RPC at /transmission/rpc on this port')
     .option('--rpc-host <address>', 'address for the Transmission RPC listener', '127.0.0.1')
     .option('--rpc-credentials <file>', 'user:password for the RPC (mode 0600; made if missing)')
+    .option('--checkpoint-dir <dir>', 'write signed checkpoints of the audit log here (keep it elsewhere)')
+    .option('--checkpoint-every <interval>', 'how often: 90s, 30m, 1h, 1d', '1h')
+    .option('--checkpoint-key <key>', 'the secret key file that signs the checkpoints')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
+      const checkpoints = flags.checkpointDir
+        ? await checkpointOptions(flags, global.insecureKeyPermissions ?? false)
+        : undefined
       const backend = await openBackend({
         engine: {
           home: global.home,
@@ -72,6 +84,16 @@ export function registerServe(program: Command): void {
           : {}),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
+      const schedule = checkpoints
+        ? scheduleCheckpoints({
+            store: backend.reputation.store,
+            dir: checkpoints.dir,
+            key: checkpoints.key,
+            everyMs: checkpoints.everyMs,
+            onWritten: (file, checkpoint) => note(`audit checkpoint of ${checkpoint.size} events → ${file}`),
+            onError: (error) => note(`vouch serve: audit checkpoint failed: ${String(error)}`),
+          })
+        : undefined
       try {
         const server = await startServer({ service: backend.service, host: flags.host, port })
         const operator = await startOperatorListeners(flags, { backend, server, home: global.home }).catch(
@@ -101,7 +123,21 @@ export function registerServe(program: Command): void {
           await server.close()
         }
       } finally {
+        schedule?.stop()
         await backend.close()
       }
     })
+}
+
+async function checkpointOptions(flags: ServeFlags, insecurePermissions: boolean) {
+  const everyMs = parseInterval(flags.checkpointEvery)
+  if (everyMs === null)
+    throw new VouchError(
+      'usage',
+      `--checkpoint-every must be a number with s, m, h or d (at least 1s), not '${flags.checkpointEvery}'`,
+    )
+  if (!flags.checkpointKey)
+    throw new VouchError('usage', '--checkpoint-dir needs --checkpoint-key: the secret key that signs them')
+  const key = await readSecretKeyFile(flags.checkpointKey, { insecurePermissions })
+  return { dir: flags.checkpointDir ?? '', everyMs, key }
 }

@@ -13,6 +13,8 @@ import { globalOptions, report } from '../context.ts'
 export interface SignFlags {
   expires?: string
   sequence?: string
+  /** false with --no-bind-sources: leave the tracker and web-seed lists unsigned. */
+  bindSources?: boolean
 }
 
 /** Sign .torrent bytes with the options the CLI understands; bad input becomes VouchError. */
@@ -29,7 +31,7 @@ export function signWithFlags(
   if (expires !== undefined && expires * 1000 <= Date.now())
     throw new VouchError('usage', `--expires ${flags.expires} is in the past`)
   try {
-    return signTorrent(bytes, key, { expires, sequence })
+    return signTorrent(bytes, key, { expires, sequence, bindSources: flags.bindSources !== false })
   } catch (error) {
     throw new VouchError('bad-input', `cannot sign ${origin}: ${(error as Error).message}`, {
       source: origin,
@@ -46,6 +48,10 @@ export function registerSign(program: Command): void {
     .option('--expires <date>', 'the signature is refused after this date')
     .option('--sequence <n>', 'release number; Vouch refuses an older one once it has seen a newer')
     .option('--out <file>', 'write the signed .torrent here (default: overwrite the input)')
+    .option(
+      '--no-bind-sources',
+      'do not sign the tracker and web-seed lists (announce, announce-list, url-list)',
+    )
     .option('--sidecar', `leave the .torrent alone and write the envelope to FILE${SIDECAR_SUFFIX}`)
     .action(
       async (
@@ -54,7 +60,7 @@ export function registerSign(program: Command): void {
         command: Command,
       ) => {
         const global = globalOptions(command)
-        const key = await readSecretKeyFile(flags.key)
+        const key = await readSecretKeyFile(flags.key, { insecurePermissions: global.insecureKeyPermissions })
         const source = await readTorrentFile(torrentPath)
         const signed = signWithFlags(source.bytes, key, flags, torrentPath)
         let out: string

@@ -7,26 +7,39 @@ import type { Verdict } from '../../provenance/gate.ts'
 import { KeptEnvelopes } from '../../provenance/kept-envelopes.ts'
 import { isIntegrityFailure, nameText } from '../../provenance/policy.ts'
 import { publicKeyOf, trustAdvice } from '../../provenance/refusals.ts'
+import { readProvenanceTorrent, SOURCE_KEYS, TORRENT_ENVELOPES_KEY } from '../../provenance/torrent.ts'
 import { TrustStore } from '../../provenance/trust-store.ts'
 import { globalOptions, report } from '../context.ts'
 
 /**
  * Judge a .torrent path or a magnet exactly as the engine's gate will when it is added to this
  * HOME (the same carriers, kept envelopes and trust view: admission.ts); no sequence is recorded.
+ * For a .torrent, `uncovered` names its top-level fields no accepted signature covers.
  */
 export async function verifySource(
   input: string,
   trust: TrustStore,
   home: string,
   now = Date.now(),
-): Promise<Verdict> {
+): Promise<Verdict & { uncovered: string[] }> {
   const source = await resolveSource(input)
   if (source.kind === 'infohash')
     throw new VouchError(
       'bad-input',
       'a bare infohash carries no envelope: verify a .torrent or a magnet link',
     )
-  return judgeSource(source, await trust.view(), now, new KeptEnvelopes(dataPaths(home).torrentFiles))
+  const verdict = await judgeSource(
+    source,
+    await trust.view(),
+    now,
+    new KeptEnvelopes(dataPaths(home).torrentFiles),
+  )
+  if (source.kind !== 'torrent-file') return { ...verdict, uncovered: [] }
+  const signers = verdict.decision.accepted ? verdict.decision.signers : []
+  const sourcesBound = signers.length > 0 && signers.every((signer) => signer.envelope.sourcesSha256)
+  const covered = new Set<string>(['info', TORRENT_ENVELOPES_KEY, ...(sourcesBound ? SOURCE_KEYS : [])])
+  const uncovered = readProvenanceTorrent(source.bytes).topLevelKeys.filter((key) => !covered.has(key))
+  return { ...verdict, uncovered }
 }
 
 export function registerVerify(program: Command): void {
@@ -72,6 +85,9 @@ export function registerVerify(program: Command): void {
           ...(metadataPending
             ? ['(the metadata peers send will be checked against the envelope when it arrives)']
             : []),
+          ...(verdict.uncovered.length
+            ? [`not covered by the signature: ${verdict.uncovered.join(', ')}`]
+            : []),
         ].join('\n'),
         {
           ok: true,
@@ -81,6 +97,7 @@ export function registerVerify(program: Command): void {
           publishers: signers,
           envelopes: verdict.envelopes.length,
           metadataPending,
+          uncovered: verdict.uncovered,
         },
       )
     })

@@ -41,6 +41,19 @@ export function migrate(db: DatabaseSync, target: number = LATEST_VERSION): numb
       { version: current },
     )
   }
+  if (current === 0) {
+    // A database Vouch never migrated but that holds tables is someone else's (or a damaged copy):
+    // creating ours beside them would fail half-way or mix two schemas.
+    const foreign = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 5")
+      .all() as { name: string }[]
+    if (foreign.length > 0)
+      throw new VouchError(
+        'bad-input',
+        `the reputation store is not a Vouch store: it holds tables Vouch did not create (${foreign.map((table) => table.name).join(', ')}); move it away and Vouch starts a new one`,
+        { tables: foreign.map((table) => table.name) },
+      )
+  }
   const applied: number[] = []
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue

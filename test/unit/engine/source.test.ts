@@ -121,7 +121,7 @@ describe('resolving a source', () => {
 
   it.each([
     ['a missing file', () => path.join(dir, 'missing.torrent'), /no such file/],
-    ['a directory', () => dir, /is not a file/],
+    ['a directory', () => dir, /is a directory, not a \.torrent file/],
     ['an empty string', () => '  ', /no torrent given/],
     ['a magnet without an infohash', () => 'magnet:?dn=name', /malformed magnet link/],
     ['a magnet with a short infohash', () => 'magnet:?xt=urn:btih:abc', /malformed magnet link/],

@@ -80,7 +80,17 @@ describe('malformed envelopes give a clear EnvelopeError', () => {
       encodeBencode({ ...fields(), name: new Uint8Array(5000).fill(97) }),
       /more than 8192 bytes|longer than 4096/,
     ],
-    ['version 2', encodeBencode({ ...fields(), v: 2 }), /version 2 is not supported/],
+    [
+      'version 2 without sources-sha256',
+      encodeBencode({ ...fields(), v: 2 }),
+      /version 2 needs 'sources-sha256'/,
+    ],
+    ['version 3', encodeBencode({ ...fields(), v: 3 }), /version 3 is not supported/],
+    [
+      'version 1 with sources-sha256',
+      encodeBencode({ ...fields(), 'sources-sha256': new Uint8Array(32) }),
+      /version 1 may not have 'sources-sha256'/,
+    ],
     ['deep nesting', bytes(`d4:namel${'l'.repeat(50)}${'e'.repeat(51)}e`), /deeper than 2/],
     ['more than 8 KiB', new Uint8Array(9000), /more than 8192/],
     ['truncated bencode', encodeEnvelope(valid).subarray(0, 100), /not valid bencode/],

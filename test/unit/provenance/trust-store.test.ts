@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isVouchError } from '../../../src/errors.ts'
 import { formatPublicKey, generateKey } from '../../../src/provenance/keys.ts'
+import { LOCK_STALE_MS } from '../../../src/provenance/file-lock.ts'
 import { TrustStore, normaliseFingerprint } from '../../../src/provenance/trust-store.ts'
 import { sequenceKey } from '../../../src/provenance/policy.ts'
 import { readProvenanceTorrent } from '../../../src/provenance/torrent.ts'
@@ -136,6 +137,28 @@ describe('the trust store (HOME/trust.json)', () => {
     await store.remove(KEY_B.fingerprint)
     expect((await store.list()).map((publisher) => publisher.name)).toEqual(['Alice'])
     await expect(stat(lock)).rejects.toThrow()
+  })
+
+  it('takes over a lock holding no pid (a crash between create and write) once it is a few seconds old', async () => {
+    await store.pin(KEY_A, { name: 'Alice' })
+    const lock = `${store.file}.lock`
+    for (const garbage of ['', 'garbage\n', '12ab\n']) {
+      await writeFile(lock, garbage)
+      const old = new Date(Date.now() - LOCK_STALE_MS - 1000)
+      await utimes(lock, old, old)
+      await store.pin(KEY_B, { name: `Bob ${JSON.stringify(garbage)}` })
+      await expect(stat(lock)).rejects.toThrow()
+    }
+    // A fresh one may be a lock being written right now: it is waited for, not taken.
+    await writeFile(lock, '')
+    let done = false
+    const pinning = store.pin(KEY_B, { name: 'Bob again' }).then(() => (done = true))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(done).toBe(false)
+    await pinning
+    expect((await store.list()).find((publisher) => publisher.fingerprint === KEY_B.fingerprint)?.name).toBe(
+      'Bob again',
+    )
   })
 
   it.each([

@@ -161,4 +161,22 @@ describe('reputation store migrations', () => {
     db.exec(`PRAGMA user_version = ${LATEST_VERSION + 1}`)
     expect(() => ReputationStore.open(file)).toThrow(/newer than this Vouch understands/)
   })
+
+  it('refuses a database holding another program’s tables as bad input (exit 2), naming them', async () => {
+    const file = path.join(await tempDir(), 'vouch.db')
+    db = new DatabaseSync(':memory:') // what afterEach closes
+    const foreign = new DatabaseSync(file)
+    foreign.exec('CREATE TABLE peers (x); CREATE TABLE moz_places (y)')
+    foreign.close()
+    let thrown: unknown
+    try {
+      ReputationStore.open(file)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toMatchObject({ code: 'bad-input' })
+    expect(String(thrown)).toMatch(
+      /not a Vouch store: it holds tables Vouch did not create \(peers, moz_places\)/,
+    )
+  })
 })

@@ -15,11 +15,15 @@ import {
 } from './actions.ts'
 import type { Api } from './api.ts'
 import { DetailsPane } from './components/details/DetailsPane.tsx'
+import { FILE_INPUT_ID, MAGNET_INPUT_ID } from './components/AddTorrent.tsx'
+import { SEARCH_ID } from './components/ListToolbar.tsx'
 import { Notices } from './components/Notices.tsx'
+import { ShortcutsHelp } from './components/ShortcutsHelp.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { RemoveDialog } from './components/RemoveDialog.tsx'
 import { useBackend } from './hooks/useBackend.ts'
+import { useShortcuts } from './hooks/useShortcuts.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
@@ -69,6 +73,26 @@ export function App({ api }: { api: Api }) {
   const offeredTorrent = offering ? state.torrents.get(offering) : undefined
   const removedTorrent = removing ? state.torrents.get(removing) : undefined
   const selectedTorrent = selected ? state.torrents.get(selected) : undefined
+  const [helping, setHelping] = useState(false)
+
+  /** Show the torrents screen, then act on one of its elements once it is rendered. */
+  function onTorrentsScreen(id: string, act: (element: HTMLElement) => void) {
+    dispatch({ type: 'screen', screen: 'torrents' })
+    requestAnimationFrame(() => {
+      const element = document.getElementById(id)
+      if (element) act(element)
+    })
+  }
+  useShortcuts({
+    open: () => onTorrentsScreen(FILE_INPUT_ID, (input) => input.click()),
+    magnet: () => onTorrentsScreen(MAGNET_INPUT_ID, (input) => input.focus()),
+    search: () => onTorrentsScreen(SEARCH_ID, (input) => input.focus()),
+    remove: () => {
+      if (selectedTorrent) setRemoving(selectedTorrent.infoHash)
+    },
+    help: () => setHelping(true),
+    paste: (text) => void addSourceWithRetry(text),
+  })
 
   function addSourceWithRetry(source: string) {
     const attempt: RetryAdd = (extra) => addSource(api, dispatch, source, { ...addOptions, ...extra })
@@ -158,6 +182,14 @@ export function App({ api }: { api: Api }) {
             <option value="dark">Dark</option>
           </select>
         </label>
+        <button
+          type="button"
+          className="quiet help-button"
+          aria-keyshortcuts="?"
+          onClick={() => setHelping(true)}
+        >
+          ?<span className="visually-hidden"> Keyboard shortcuts</span>
+        </button>
       </header>
       {state.connection !== 'open' ? (
         <p className="connection" role="status">
@@ -238,6 +270,7 @@ export function App({ api }: { api: Api }) {
           onClose={() => setRemoving(null)}
         />
       ) : null}
+      {helping ? <ShortcutsHelp onClose={() => setHelping(false)} /> : null}
       {state.refusal ? (
         <RefusalDialog
           key={`${state.refusal.source}-${state.refusal.code}`}

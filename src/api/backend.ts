@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
@@ -5,9 +6,15 @@ import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
-import { ApiService } from './service.ts'
+import { dataPaths } from '../engine/paths.ts'
+import { ApiService, runtimeSettingsOf } from './service.ts'
+import { defaultSettings, SettingsStore } from './settings-store.ts'
 
 export interface BackendOptions {
+  /**
+   * Options given here win over HOME/settings.json for this run: a `downloadDir` is saved as the
+   * new setting; a network switch given as false (`--no-dht`) turns it off for this run only.
+   */
   engine: EngineOptions
   version: string
   /** How often the chart gets a sample, ms. */
@@ -31,6 +38,23 @@ export interface Backend {
  */
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   const home = options.engine.home
+  const settings = await SettingsStore.open(home, defaultSettings(dataPaths(home).downloads), (message) =>
+    options.logInternal?.(message, null),
+  )
+  if (options.engine.downloadDir !== undefined) {
+    await settings.update({ downloadDir: path.resolve(options.engine.downloadDir) })
+  }
+  const saved = settings.current
+  const engineOptions: EngineOptions = {
+    ...options.engine,
+    downloadDir: saved.downloadDir,
+    torrentPort: options.engine.torrentPort || (saved.listenPort ?? 0),
+    dht: options.engine.dht ?? saved.dht,
+    lsd: options.engine.lsd ?? saved.lsd,
+    natUpnp: options.engine.natUpnp ?? saved.upnp,
+    natPmp: options.engine.natPmp ?? saved.natPmp,
+    utPex: options.engine.utPex ?? saved.pex,
+  }
   const reputation = openReputation(home)
   const trust = TrustStore.forHome(home)
   // The service is created after the engine, but the gate reports acceptances from the first add
@@ -47,8 +71,8 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   let engine: Engine
   try {
     engine = await createEngine({
-      ...options.engine,
-      ...reputation.engineOptions(options.engine),
+      ...engineOptions,
+      ...reputation.engineOptions(engineOptions),
       audit,
       trust,
     })
@@ -57,6 +81,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     throw error
   }
   const disconnect = reputation.connect(engine)
+  engine.configure(runtimeSettingsOf(saved))
   const created = new ApiService({
     engine,
     version: options.version,
@@ -70,6 +95,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       return gate.offerEnvelopes(infoHash, envelopes)
     },
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
+    settings,
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
   })

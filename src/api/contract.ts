@@ -159,6 +159,46 @@ export const TorrentDetailsSchema = z.object({
   trackers: z.array(TrackerViewSchema),
 })
 
+/** Bytes per second, or null for no limit. */
+const rateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 1024 ** 3)
+  .nullable()
+
+/**
+ * The settings screen, persisted in HOME/settings.json and applied at once (the listening port
+ * and the DHT/LSD/UPnP/NAT-PMP/PEX switches when the engine next starts: WebTorrent fixes them
+ * when the client is created). No setting makes unsigned torrents acceptable.
+ */
+export const SettingsSchema = z.strictObject({
+  /** Absolute path where new torrents are saved. */
+  downloadDir: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((dir) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(dir), 'expected an absolute path'),
+  downloadLimit: rateLimit,
+  uploadLimit: rateLimit,
+  /** Pause a seeding torrent once uploaded ÷ downloaded reaches this. */
+  seedRatioLimit: z.number().positive().max(1000).nullable(),
+  /** Pause a torrent once it has seeded this long. */
+  seedTimeLimitMinutes: z.number().int().positive().max(525_600).nullable(),
+  /** Downloads running at once; the rest wait, `queued`. */
+  maxActiveDownloads: z.number().int().positive().max(10_000).nullable(),
+  maxActiveSeeds: z.number().int().positive().max(10_000).nullable(),
+  /** Port for peers; null = any free port. */
+  listenPort: z.number().int().min(1).max(65535).nullable(),
+  dht: z.boolean(),
+  lsd: z.boolean(),
+  upnp: z.boolean(),
+  natPmp: z.boolean(),
+  pex: z.boolean(),
+  notifications: z.boolean(),
+  theme: z.enum(['system', 'light', 'dark']),
+})
+
 /** Why the provenance policy refused a torrent, with what the user needs to decide to pin. */
 export const RefusalSchema = z.object({
   /** The gate's reason code (unsigned, unknown-publisher, bad-signature, expired, ...). */
@@ -373,6 +413,9 @@ export const COMMANDS = {
   },
   /** Announce to the torrent's trackers and the DHT now. */
   'torrents.reannounce': { args: z.strictObject({ infoHash }), result: z.object({ ok: z.literal(true) }) },
+  'settings.get': { args: noArgs, result: SettingsSchema },
+  /** Change some settings; the answer is all of them as now saved and applied. */
+  'settings.set': { args: SettingsSchema.partial(), result: SettingsSchema },
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
 
@@ -439,6 +482,7 @@ export const EVENTS = {
   /** Bans were lifted or imported, or the trust store changed: lists should be fetched again. */
   'bans.changed': z.object({}),
   'trust.changed': z.object({}),
+  'settings.changed': SettingsSchema,
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -462,6 +506,7 @@ export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type Settings = z.output<typeof SettingsSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>

@@ -2,6 +2,7 @@ import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { GateRefusal, TorrentStats } from '../engine/events.ts'
+import type { RuntimeSettings } from '../engine/scheduler.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
 import { envelopesFromMagnet, parseSidecar } from '../provenance/carriers.ts'
@@ -15,12 +16,14 @@ import type {
   OfferResult,
   Provenance,
   Refusal,
+  Settings,
   TorrentDetailsView,
   TorrentState,
   TorrentView,
 } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
+import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
 
@@ -39,9 +42,23 @@ export interface ApiServiceOptions {
   offerEnvelopes?: (infoHash: string, envelopes: readonly EnvelopeCandidate[]) => Promise<Decision>
   /** Judge admitted torrents again after a key is revoked or unpinned (ProvenancePlugin.reevaluate). */
   reevaluate?: () => Promise<unknown>
+  /** HOME/settings.json, already applied to the engine by the backend. */
+  settings: SettingsStore
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+}
+
+/** The settings the engine applies to running torrents. */
+export function runtimeSettingsOf(settings: Settings): RuntimeSettings {
+  return {
+    downloadLimit: settings.downloadLimit,
+    uploadLimit: settings.uploadLimit,
+    seedRatioLimit: settings.seedRatioLimit,
+    seedTimeLimitMinutes: settings.seedTimeLimitMinutes,
+    maxActiveDownloads: settings.maxActiveDownloads,
+    maxActiveSeeds: settings.maxActiveSeeds,
+  }
 }
 
 export interface AddRequest {
@@ -288,8 +305,22 @@ export class ApiService {
         }
         return { ok: true as const }
       },
+      'settings.get': () => this.#options.settings.current,
+      'settings.set': (changes) => this.#setSettings(changes),
       'stats.history': () => this.history.samples(),
     }
+  }
+
+  async #setSettings(changes: Partial<Settings>): Promise<Settings> {
+    const store = this.#options.settings
+    // The folder first: one that cannot be created is refused before anything is saved.
+    if (changes.downloadDir !== undefined && changes.downloadDir !== store.current.downloadDir) {
+      await this.#engine.setDownloadDir(changes.downloadDir)
+    }
+    const saved = await store.update(changes)
+    this.#engine.configure(runtimeSettingsOf(saved))
+    this.events.publish('settings.changed', saved)
+    return saved
   }
 
   /** The engine's details, with what the reputation store knows of each connected address. */

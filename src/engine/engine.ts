@@ -11,12 +11,14 @@ import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import type { EnginePlugin } from './plugin.ts'
-import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
+import { resolveSource, type TorrentSource } from './source.ts'
 import { deleteTorrentData } from './data-removal.ts'
 import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
 import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import { NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
 import { TrackerWatch } from './tracker-status.ts'
 import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
+import { resumeEntry } from './resume.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
@@ -66,16 +68,6 @@ export interface AddOptions {
   files?: FilePriority[]
 }
 
-/** What the engine knows of a torrent beyond WebTorrent's numbers. */
-interface Held {
-  addedAt: number
-  paused: boolean
-  /** Peers added by hand (HOST:PORT): dialled again on resume and after a restart. */
-  peers: Set<string>
-  /** By file index; missing entries are 'normal'. */
-  priorities: FilePriority[]
-}
-
 export interface SeedOptions {
   announce?: string[]
   pieceLength?: number
@@ -97,11 +89,13 @@ export class Engine {
   readonly #options: EngineOptions
   readonly #plugins: EnginePlugin[]
   readonly #list: TorrentList
-  readonly #held = new Map<string, Held>()
+  readonly #tracked = new Map<string, Tracked>()
   /** Torrents WebTorrent destroyed with an error: listed, with the error, until removed. */
   readonly #failed = new Map<string, TorrentStats>()
   readonly #activity = new ActivityTracker()
   readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
+  readonly #scheduler: Scheduler
+  #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   /** Metadata of magnets being written for resuming (see add). */
@@ -125,6 +119,16 @@ export class Engine {
           })
     this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]
     this.#list = new TorrentList(this.paths.torrentList)
+    this.#downloadDir = path.resolve(options.downloadDir ?? this.paths.downloads)
+    this.#scheduler = new Scheduler({
+      client,
+      tracked: (torrent) => this.#tracked.get(torrent.infoHash),
+      isHeld: (torrent) => isHeldByGate(torrent) || this.#failed.has(torrent.infoHash),
+      pauseForLimit: (infoHash, limit) => {
+        this.events.emit('warning', { infoHash, message: `reached the seed ${limit} limit: paused` })
+        this.pause(infoHash).catch(() => undefined)
+      },
+    })
     client.on('error', (error: Error) => {
       this.events.emit('error', { infoHash: null, code: 'internal', message: error.message })
     })
@@ -163,7 +167,25 @@ export class Engine {
   }
 
   get downloadDir(): string {
-    return this.#options.downloadDir ?? this.paths.downloads
+    return this.#downloadDir
+  }
+
+  /** Where new torrents go from now on (existing ones stay where they are). */
+  async setDownloadDir(dir: string): Promise<void> {
+    const resolved = path.resolve(dir)
+    await mkdir(resolved, { recursive: true }).catch((error: Error) => {
+      throw new VouchError('bad-input', `cannot use ${resolved} as the download folder: ${error.message}`)
+    })
+    this.#downloadDir = resolved
+  }
+
+  /** Rate limits, queue and seed limits, applied at once to every torrent. */
+  configure(settings: RuntimeSettings): void {
+    this.#scheduler.configure(settings)
+  }
+
+  get runtimeSettings(): RuntimeSettings {
+    return this.#scheduler.settings ?? NO_LIMITS
   }
 
   use(plugin: EnginePlugin): void {
@@ -201,15 +223,28 @@ export class Engine {
     const paused = options.paused ?? false
     const addedAt = options.addedAt ?? Date.now()
     const priorities = options.files ?? []
-    this.#held.set(infoHash, { addedAt, paused, peers: new Set(peers), priorities })
-    const torrent = this.client.add(torrentId, { ...torrentOptions, path: downloadDir, paused })
+    // Queued from the start when the download slots are taken: not one request before its turn.
+    const queued = !paused && this.#scheduler.mustQueueNewDownload()
+    this.#tracked.set(infoHash, {
+      addedAt,
+      paused,
+      queued,
+      doneAt: null,
+      peers: new Set(peers),
+      priorities,
+    })
+    const torrent = this.client.add(torrentId, {
+      ...torrentOptions,
+      path: downloadDir,
+      paused: paused || queued,
+    })
     this.#track(torrent, false)
     if (priorities.some((priority) => priority !== 'normal')) {
       torrent.once('ready', () => {
         if (!isHeldByGate(torrent)) applyFilePriorities(torrent, priorities)
       })
     }
-    if (!paused) addPeers(torrent, peers)
+    if (!paused && !queued) addPeers(torrent, peers)
     if (options.remember !== false) {
       const torrentFile =
         source.kind === 'torrent-file' ? await this.#storeTorrentFile(infoHash, source.bytes) : null
@@ -272,10 +307,12 @@ export class Engine {
       )
       this.#track(seeded, true)
     })
-    if (!this.#held.has(torrent.infoHash)) {
-      this.#held.set(torrent.infoHash, {
+    if (!this.#tracked.has(torrent.infoHash)) {
+      this.#tracked.set(torrent.infoHash, {
         addedAt: Date.now(),
         paused: false,
+        queued: false,
+        doneAt: null,
         peers: new Set(),
         priorities: [],
       })
@@ -302,7 +339,7 @@ export class Engine {
   async remove(infoHash: string, options: { deleteData?: boolean } = {}): Promise<void> {
     const torrent = await this.client.get(infoHash)
     await this.#list.delete(infoHash)
-    this.#held.delete(infoHash)
+    this.#tracked.delete(infoHash)
     this.#activity.forget(infoHash)
     const failed = this.#failed.delete(infoHash)
     if (!torrent) {
@@ -321,19 +358,23 @@ export class Engine {
   /** Close every connection and make no new ones until resumed; remembered across restarts. */
   async pause(infoHash: string): Promise<void> {
     const torrent = await this.#torrent(infoHash)
-    const held = this.#heldOf(torrent)
-    held.paused = true
+    const tracked = this.#trackedOf(torrent)
+    tracked.paused = true
+    tracked.queued = false
     torrent.pause()
     disconnectAll(torrent)
+    this.#scheduler.enforce()
     await this.#list.update(infoHash, { paused: true })
   }
 
   async resume(infoHash: string): Promise<void> {
     const torrent = await this.#torrent(infoHash)
-    const held = this.#heldOf(torrent)
-    held.paused = false
+    const tracked = this.#trackedOf(torrent)
+    tracked.paused = false
+    // The queue may hold it back at once when its slots are taken.
     torrent.resume()
-    addPeers(torrent, [...held.peers])
+    addPeers(torrent, [...tracked.peers])
+    this.#scheduler.enforce()
     await this.#list.update(infoHash, { paused: false })
   }
 
@@ -349,7 +390,7 @@ export class Engine {
   async details(infoHash: string): Promise<TorrentDetails> {
     const torrent = await this.#torrent(infoHash)
     const trackers = this.#trackers.get(torrent)?.statuses() ?? []
-    return detailsOf(torrent, this.#heldOf(torrent).priorities, trackers)
+    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers)
   }
 
   /**
@@ -373,8 +414,8 @@ export class Engine {
         { infoHash },
       )
     }
-    const held = this.#heldOf(torrent)
-    const priorities = torrent.files.map((_, index) => held.priorities[index] ?? 'normal')
+    const tracked = this.#trackedOf(torrent)
+    const priorities = torrent.files.map((_, index) => tracked.priorities[index] ?? 'normal')
     for (const { index, priority } of changes) {
       if (index >= priorities.length) {
         throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
@@ -384,7 +425,7 @@ export class Engine {
       }
       priorities[index] = priority
     }
-    held.priorities = priorities
+    tracked.priorities = priorities
     applyFilePriorities(torrent, priorities)
     await this.#list.update(infoHash, { files: priorities })
   }
@@ -402,7 +443,7 @@ export class Engine {
 
   /** Peers added by hand to a torrent. */
   manualPeers(infoHash: string): string[] {
-    return [...(this.#held.get(infoHash)?.peers ?? [])]
+    return [...(this.#tracked.get(infoHash)?.peers ?? [])]
   }
 
   remembered(): RememberedTorrent[] {
@@ -427,27 +468,38 @@ export class Engine {
     return torrent
   }
 
-  #heldOf(torrent: Torrent): Held {
-    let held = this.#held.get(torrent.infoHash)
-    if (!held) {
-      held = { addedAt: Date.now(), paused: torrent.paused, peers: new Set(), priorities: [] }
-      this.#held.set(torrent.infoHash, held)
+  #trackedOf(torrent: Torrent): Tracked {
+    let tracked = this.#tracked.get(torrent.infoHash)
+    if (!tracked) {
+      tracked = {
+        addedAt: Date.now(),
+        paused: torrent.paused,
+        queued: false,
+        doneAt: null,
+        peers: new Set(),
+        priorities: [],
+      }
+      this.#tracked.set(torrent.infoHash, tracked)
     }
-    return held
+    return tracked
   }
 
   async #rememberPeers(infoHash: string, peers: readonly string[]): Promise<void> {
-    const held = this.#held.get(infoHash)
-    if (!held || peers.every((peer) => held.peers.has(peer))) return
-    for (const peer of peers) held.peers.add(peer)
-    await this.#list.update(infoHash, { peers: [...held.peers] })
+    const tracked = this.#tracked.get(infoHash)
+    if (!tracked || peers.every((peer) => tracked.peers.has(peer))) return
+    for (const peer of peers) tracked.peers.add(peer)
+    await this.#list.update(infoHash, { peers: [...tracked.peers] })
   }
 
   #statsOf(torrent: Torrent): TorrentStats {
-    const held = this.#held.get(torrent.infoHash)
+    const tracked = this.#tracked.get(torrent.infoHash)
     return statsOf(
       torrent,
-      { addedAt: held?.addedAt ?? Date.now(), paused: held?.paused ?? torrent.paused, queued: false },
+      {
+        addedAt: tracked?.addedAt ?? Date.now(),
+        paused: tracked?.paused ?? torrent.paused,
+        queued: tracked?.queued ?? false,
+      },
       this.#activity,
     )
   }
@@ -464,26 +516,12 @@ export class Engine {
 
   async #resume(): Promise<void> {
     for (const entry of await this.#list.load()) {
-      try {
-        const source = entry.torrentFile
-          ? await readTorrentFile(entry.torrentFile)
-          : await resolveSource(entry.magnet ?? entry.infoHash)
-        const addedAt = Date.parse(entry.addedAt)
-        await this.add(source, {
-          downloadDir: entry.downloadDir,
-          allowUnsigned: entry.allowUnsigned,
-          remember: false,
-          paused: entry.paused ?? false,
-          peers: entry.peers ?? [],
-          ...(entry.files ? { files: entry.files } : {}),
-          ...(Number.isFinite(addedAt) ? { addedAt } : {}),
-        })
-      } catch (error) {
+      await resumeEntry(entry, (source, options) => this.add(source, options)).catch((error: Error) =>
         this.events.emit('warning', {
           infoHash: entry.infoHash,
-          message: `could not resume: ${(error as Error).message}`,
-        })
-      }
+          message: `could not resume: ${error.message}`,
+        }),
+      )
     }
   }
 
@@ -500,13 +538,18 @@ export class Engine {
         files: torrent.files.map((file) => ({ path: file.path, length: file.length })),
       })
     })
-    torrent.once('done', () => this.events.emit('done', { infoHash: torrent.infoHash, name: torrent.name }))
+    torrent.once('done', () => {
+      const tracked = this.#tracked.get(torrent.infoHash)
+      if (tracked) tracked.doneAt ??= Date.now()
+      this.events.emit('done', { infoHash: torrent.infoHash, name: torrent.name })
+      this.#scheduler.enforce()
+    })
     torrent.on('warning', (error: Error) =>
       this.events.emit('warning', { infoHash: torrent.infoHash ?? null, message: error.message }),
     )
     torrent.on('error', (error: Error) => {
       // WebTorrent destroys a torrent on error: keep its row, with the error, until it is removed.
-      if (torrent.infoHash && this.#held.has(torrent.infoHash)) {
+      if (torrent.infoHash && this.#tracked.has(torrent.infoHash)) {
         this.#failed.set(torrent.infoHash, { ...this.#statsOf(torrent), error: error.message })
       }
       this.events.emit('error', {
@@ -536,6 +579,7 @@ export class Engine {
   }
 
   #emitProgress(): void {
+    this.#scheduler.enforce()
     for (const torrent of this.client.torrents) {
       if (torrent.ready && !torrent.destroyed) this.events.emit('progress', this.#statsOf(torrent))
     }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
@@ -9,6 +10,7 @@ interface ServeFlags {
   host: string
   port?: string
   torrentPort?: string
+  downloadDir?: string
   dht: boolean
   lsd: boolean
   nat: boolean
@@ -29,7 +31,8 @@ export function registerServe(program: Command): void {
     .description('run the engine headless with the web UI; prints the address to open, token included')
     .option('--host <address>', 'address to listen on for the web UI', '127.0.0.1')
     .option('--port <n>', 'port for the web UI (default: any free port)')
-    .option('--torrent-port <n>', 'listening port for peers (default: any free port)')
+    .option('--torrent-port <n>', 'listening port for peers (default: the saved setting, else any free port)')
+    .option('--download-dir <dir>', 'save downloads here (kept as the download folder setting)')
     .option('--no-dht', 'do not use the DHT')
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
@@ -41,10 +44,11 @@ export function registerServe(program: Command): void {
         engine: {
           home: global.home,
           torrentPort: parsePort(flags.torrentPort, '--torrent-port'),
-          dht: flags.dht,
-          lsd: flags.lsd,
-          natUpnp: flags.nat,
-          natPmp: flags.nat,
+          ...(flags.downloadDir ? { downloadDir: path.resolve(flags.downloadDir) } : {}),
+          // A --no-… flag turns a switch off for this run; otherwise HOME/settings.json decides.
+          ...(flags.dht ? {} : { dht: false }),
+          ...(flags.lsd ? {} : { lsd: false }),
+          ...(flags.nat ? {} : { natUpnp: false, natPmp: false }),
           tracker: flags.tracker,
           // Like the desktop app: the torrent list survives restarts.
           resume: true,

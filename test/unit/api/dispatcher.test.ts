@@ -82,6 +82,12 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.reannounce': () => {
       throw new Error('not in this test')
     },
+    'settings.get': () => {
+      throw new Error('not in this test')
+    },
+    'settings.set': () => {
+      throw new Error('not in this test')
+    },
   }
   return { handlers: { ...base, ...overrides }, calls }
 }
@@ -163,6 +169,10 @@ describe('the API dispatcher', () => {
       { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
     ],
     ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
+    ['a relative download folder', 'settings.set', { downloadDir: 'downloads' }],
+    ['a negative download limit', 'settings.set', { downloadLimit: -5 }],
+    ['a theme nobody made', 'settings.set', { theme: 'neon' }],
+    ['a setting that does not exist', 'settings.set', { allowUnsignedByDefault: true }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()
     const response = await new Dispatcher(all).dispatch({ id: 1, command, args })

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
-import type { EventMessage, TorrentView } from '../../src/api/contract.ts'
+import type { EventMessage, Settings, TorrentView } from '../../src/api/contract.ts'
 import {
   addSource,
   addTorrentFile,
@@ -10,6 +10,7 @@ import {
   offerEnvelope,
   pinPublisher,
   removeTorrent,
+  saveSettings,
   setPaused,
   type AddOptions,
 } from './actions.ts'
@@ -28,7 +29,9 @@ import { ActivityScreen } from './screens/ActivityScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
+import { SettingsScreen } from './screens/SettingsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
+import { askPermission, notify } from './notifications.ts'
 import { initialState, reduce, type Screen } from './state.ts'
 import { applyTheme, loadTheme, type ThemeChoice } from './theme.ts'
 
@@ -39,6 +42,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
   { id: 'activity', label: 'Activity' },
+  { id: 'settings', label: 'Settings' },
 ]
 
 /** Re-runs the add that led to the refusal dialog, with extra options (a pin, or allowUnsigned). */
@@ -46,7 +50,6 @@ type RetryAdd = (extra: AddOptions) => Promise<boolean>
 
 export function App({ api }: { api: Api }) {
   const [state, dispatch] = useReducer(reduce, initialState)
-  const [theme, setTheme] = useState<ThemeChoice>(loadTheme)
   const [dragging, setDragging] = useState(false)
   const [peerText, setPeerText] = useState('')
   /** The held magnet whose "add signature" dialog is open, by infohash. */
@@ -60,12 +63,32 @@ export function App({ api }: { api: Api }) {
     return peers.length ? { peers } : {}
   }, [peerText])
 
+  // The saved setting once it arrives; until then the last theme this browser showed.
+  const theme: ThemeChoice = state.settings?.theme ?? loadTheme()
   useEffect(() => applyTheme(theme), [theme])
+  const notificationsOn = state.settings?.notifications ?? false
+  const notificationsRef = useRef(notificationsOn)
+  useEffect(() => {
+    notificationsRef.current = notificationsOn
+  }, [notificationsOn])
+  async function changeSettings(change: Partial<Settings>): Promise<boolean> {
+    if (change.notifications && (await askPermission()) !== 'granted') {
+      dispatch({
+        type: 'notice',
+        level: 'warning',
+        message: 'Notifications are blocked for this page: allow them in the browser’s site settings',
+      })
+    }
+    // Shown at once (a checkbox follows the click); the answer, or a failure's re-read, corrects it.
+    if (state.settings) dispatch({ type: 'settings', settings: { ...state.settings, ...change } })
+    return saveSettings(api, dispatch, change)
+  }
 
   const retryAdd = useRef<RetryAdd | null>(null)
   // A refusal that arrives as an event (a magnet's metadata failed later) has no add to re-run.
   const onEvent = useRef((message: EventMessage) => {
     if (message.event === 'torrent.refused') retryAdd.current = null
+    notify(message, notificationsRef.current)
   })
   useBackend(api, dispatch, state.screen, { onEvent })
 
@@ -176,7 +199,10 @@ export function App({ api }: { api: Api }) {
         </nav>
         <label className="theme-picker">
           Theme{' '}
-          <select value={theme} onChange={(event) => setTheme(event.target.value as ThemeChoice)}>
+          <select
+            value={theme}
+            onChange={(event) => void changeSettings({ theme: event.target.value as ThemeChoice })}
+          >
             <option value="system">System</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
@@ -241,6 +267,9 @@ export function App({ api }: { api: Api }) {
             onRemove={(publisher) => changePublisher(api, dispatch, 'trust.remove', publisher)}
             onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}
           />
+        ) : null}
+        {state.screen === 'settings' ? (
+          <SettingsScreen settings={state.settings} onSave={changeSettings} />
         ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
       </main>

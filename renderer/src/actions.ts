@@ -7,6 +7,7 @@ import type {
   OfferResult,
   PublisherView,
   ReportFormat,
+  Settings,
   TorrentView,
 } from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
@@ -114,6 +115,25 @@ export async function setPaused(api: Api, dispatch: Dispatch, torrent: TorrentVi
       level: 'error',
       message: `Could not ${verb} ${torrent.name}: ${describe(error)}`,
     })
+  }
+}
+
+/** Save some settings; resolves false (after saying why) when the back end refused them. */
+export async function saveSettings(
+  api: Api,
+  dispatch: Dispatch,
+  change: Partial<Settings>,
+): Promise<boolean> {
+  try {
+    dispatch({ type: 'settings', settings: await api.call('settings.set', change) })
+    return true
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not save the setting: ${describe(error)}` })
+    await api.call('settings.get', {}).then(
+      (settings) => dispatch({ type: 'settings', settings }),
+      () => undefined,
+    )
+    return false
   }
 }
 

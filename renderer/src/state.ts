@@ -6,12 +6,13 @@ import type {
   PeerView,
   PublisherView,
   Refusal,
+  Settings,
   StatsSample,
   TorrentView,
 } from '../../src/api/contract.ts'
 import type { ConnectionState } from './api.ts'
 
-export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity'
+export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity' | 'settings'
 
 export interface Notice {
   id: number
@@ -32,6 +33,8 @@ export interface State {
   publishers: PublisherView[]
   peers: PeerView[]
   bans: BanView[]
+  /** Null until the back end has sent them. */
+  settings: Settings | null
 }
 
 export type Action =
@@ -50,6 +53,7 @@ export type Action =
   | { type: 'publishers'; publishers: PublisherView[] }
   | { type: 'peers'; peers: PeerView[] }
   | { type: 'bans'; bans: BanView[] }
+  | { type: 'settings'; settings: Settings }
 
 /** Samples kept for the chart: five minutes at one a second. */
 export const MAX_SAMPLES = 300
@@ -67,6 +71,7 @@ export const initialState: State = {
   publishers: [],
   peers: [],
   bans: [],
+  settings: null,
 }
 
 export function reduce(state: State, action: Action): State {
@@ -109,6 +114,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, peers: action.peers }
     case 'bans':
       return { ...state, bans: action.bans }
+    case 'settings':
+      return { ...state, settings: action.settings }
     default:
       return assertNever(action)
   }

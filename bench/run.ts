@@ -3,7 +3,8 @@
  * scenario module in bench/ that exists (poisoners, provenance, reputation).
  *
  *   npm run bench -- [--size MIB] [--runs N] [--piece-length BYTES] [--seeder-nagle]
- *                    [--scenarios core,poison,provenance,reputation]
+ *                    [--scenarios core,poison,provenance,reputation,cli-start,swarm30,…]
+ *                    [flags of the selected scenarios, e.g. --seeders N for swarm30]
  *
  * The size also comes from VOUCH_BENCH_SIZE_MIB (default 256). The core comparison downloads the
  * same payload from one plain WebTorrent seeder on its own 127.0.0.x address, alternating the two
@@ -197,11 +198,28 @@ export function formatCoreTable(result: CoreBenchResult): string {
  * least `{ log }`; a module that also exports a `format…Table(result)` gets its result printed
  * through it (its log lines are then progress, sent to stderr).
  */
-const SCENARIOS = ['poison', 'provenance', 'reputation'] as const
+const SCENARIOS = ['poison', 'provenance', 'reputation', 'cli-start', 'hostile-wire', 'swarm30', 'get-process'] as const
 
 type ScenarioModule = Record<string, unknown>
 
-async function runScenario(name: string, runs: number | undefined): Promise<boolean> {
+/**
+ * The flags the selected scenario modules take besides run.ts's own (each may export
+ * `benchFlags: string[]`); every scenario also gets the whole argv to read them from.
+ */
+async function scenarioFlags(argv: string[]): Promise<string[]> {
+  const selected = new Set(value(argv, '--scenarios')?.split(',') ?? SCENARIOS)
+  const flags: string[] = []
+  for (const name of SCENARIOS) {
+    const file = path.join(BENCH_DIR, `${name}.ts`)
+    if (!selected.has(name) || !existsSync(file)) continue
+    const module = (await import(pathToFileURL(file).href)) as ScenarioModule
+    if (Array.isArray(module.benchFlags)) flags.push(...(module.benchFlags as string[]))
+  }
+  return flags
+}
+
+async function runScenario(name: string, flags: Flags, argv: string[]): Promise<boolean> {
+  const runs = flags.runsGiven ? flags.runs : undefined
   const file = path.join(BENCH_DIR, `${name}.ts`)
   if (!existsSync(file)) {
     console.log(`\n## ${name}: bench/${name}.ts does not exist yet, skipped`)
@@ -222,7 +240,12 @@ async function runScenario(name: string, runs: number | undefined): Promise<bool
   const run = module[runName] as (options: Record<string, unknown>) => Promise<unknown>
   const log = formatName ? (line: string) => console.error(line) : (line: string) => console.log(line)
   try {
-    const result = await run({ log, ...(runs !== undefined ? { repeats: runs } : {}) })
+    const result = await run({
+      log,
+      argv,
+      ...(runs !== undefined ? { repeats: runs } : {}),
+      ...(flags.sizeGiven ? { sizeMib: flags.sizeMib } : {}),
+    })
     if (formatName) console.log((module[formatName] as (value: unknown) => string)(result))
     return true
   } catch (error) {
@@ -233,6 +256,7 @@ async function runScenario(name: string, runs: number | undefined): Promise<bool
 
 interface Flags {
   sizeMib: number
+  sizeGiven: boolean
   runs: number
   runsGiven: boolean
   pieceLength: number
@@ -240,11 +264,12 @@ interface Flags {
   scenarios: Set<string>
 }
 
-function parseFlags(argv: string[]): Flags {
-  const value = (name: string): string | undefined => {
-    const index = argv.indexOf(name)
-    return index === -1 ? undefined : argv[index + 1]
-  }
+function value(argv: string[], name: string): string | undefined {
+  const index = argv.indexOf(name)
+  return index === -1 ? undefined : argv[index + 1]
+}
+
+function parseFlags(argv: string[], scenarioFlags: string[] = []): Flags {
   const positive = (name: string, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback
     const number = Number(text)
@@ -252,17 +277,25 @@ function parseFlags(argv: string[]): Flags {
       throw new Error(`${name} must be a positive number, not '${text}'`)
     return number
   }
-  const known = new Set(['--size', '--runs', '--piece-length', '--seeder-nagle', '--scenarios'])
+  const known = new Set([
+    '--size',
+    '--runs',
+    '--piece-length',
+    '--seeder-nagle',
+    '--scenarios',
+    ...scenarioFlags,
+  ])
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg))
       throw new Error(`unknown flag ${arg} (known: ${[...known].join(', ')})`)
   }
-  const scenarios = value('--scenarios')
+  const scenarios = value(argv, '--scenarios')
   return {
-    sizeMib: positive('--size', value('--size') ?? process.env.VOUCH_BENCH_SIZE_MIB, 256),
-    runs: Math.round(positive('--runs', value('--runs'), 3)),
-    runsGiven: value('--runs') !== undefined,
-    pieceLength: Math.round(positive('--piece-length', value('--piece-length'), 256 * 1024)),
+    sizeGiven: value(argv, '--size') !== undefined,
+    sizeMib: positive('--size', value(argv, '--size') ?? process.env.VOUCH_BENCH_SIZE_MIB, 256),
+    runs: Math.round(positive('--runs', value(argv, '--runs'), 3)),
+    runsGiven: value(argv, '--runs') !== undefined,
+    pieceLength: Math.round(positive('--piece-length', value(argv, '--piece-length'), 256 * 1024)),
     // Like bench/poison.ts: real clients' seeders set TCP_NODELAY, so the default does too.
     seederNoDelay: !argv.includes('--seeder-nagle'),
     scenarios: new Set(scenarios ? scenarios.split(',') : ['core', ...SCENARIOS]),
@@ -270,7 +303,8 @@ function parseFlags(argv: string[]): Flags {
 }
 
 async function main(): Promise<number> {
-  const flags = parseFlags(process.argv.slice(2))
+  const argv = process.argv.slice(2)
+  const flags = parseFlags(argv, await scenarioFlags(argv))
   console.log(`# Vouch bench (${new Date().toISOString()}, Node ${process.versions.node})\n`)
   let ok = true
   if (flags.scenarios.has('core')) {
@@ -284,8 +318,7 @@ async function main(): Promise<number> {
     console.log(formatCoreTable(result))
   }
   for (const name of SCENARIOS) {
-    if (flags.scenarios.has(name))
-      ok = (await runScenario(name, flags.runsGiven ? flags.runs : undefined)) && ok
+    if (flags.scenarios.has(name)) ok = (await runScenario(name, flags, argv)) && ok
   }
   return ok ? 0 : 1
 }

@@ -14,6 +14,13 @@ export type AuditEventType =
   | 'ban.created'
   | 'ban.lifted'
   | 'ban.imported'
+  | 'feed.followed'
+  | 'feed.removed'
+  | 'feed.published'
+  | 'feed.release'
+  | 'feed.release-refused'
+  | 'feed.rolled-back'
+  | 'feed.item-ignored'
 
 export interface AuditEvent {
   type: AuditEventType

@@ -180,11 +180,11 @@ export async function changePublisher(
 
 export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
   try {
-    const { lifted } = await api.call('bans.lift', { address: ban.address })
+    const { lifted, ranges } = await api.call('bans.lift', { address: ban.address })
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}`,
+      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}${ranges.length ? ` (covered by ${ranges.join(', ')})` : ''}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: describe(error) })
@@ -214,8 +214,8 @@ export async function importBlocklist(
       : ''
     dispatch({
       type: 'notice',
-      level: result.malformedLines ? 'warning' : 'info',
-      message: `Imported ${plural(result.imported, 'ban')} from ${file.name}${closed}${result.malformedLines ? `; ${plural(result.malformedLines, 'malformed line')} skipped` : ''}`,
+      level: result.malformedLines || result.refusedCount ? 'warning' : 'info',
+      message: `Imported ${plural(result.imported, 'ban')} from ${file.name}${closed}${result.malformedLines ? `; ${plural(result.malformedLines, 'malformed line')} skipped` : ''}${result.refusedCount ? `; ${result.refusedCount} refused (too wide, or covering this machine)` : ''}`,
     })
     await refreshBans(api, dispatch)
     return result

@@ -57,7 +57,7 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000]
 const CALL_TIMEOUT_MS = 60_000
 
 /** The headless transport: JSON frames over one WebSocket, reconnecting when it drops. */
-function websocketApi(url: string): Api {
+function websocketApi(url: string, protocols: string[]): Api {
   const eventListeners = new Set<(message: EventMessage) => void>()
   const connectionListeners = new Set<(state: ConnectionState) => void>()
   const pending = new Map<
@@ -77,7 +77,7 @@ function websocketApi(url: string): Api {
 
   const open = () => {
     setState('connecting')
-    socket = new WebSocket(url)
+    socket = new WebSocket(url, protocols)
     opened = new Promise((resolve) => socket.addEventListener('open', () => resolve(), { once: true }))
     socket.addEventListener('open', () => {
       attempt = 0
@@ -142,10 +142,29 @@ function websocketApi(url: string): Api {
 /** Electron's preload bridge when present, else the WebSocket of the server that served this page. */
 export function connectApi(): Api {
   if (window.vouch) return bridgeApi(window.vouch)
-  // The token came in the address; the server also set it as a cookie, which the WebSocket sends.
-  // Drop it from the address bar and history.
-  const token = new URLSearchParams(location.search).get('token')
-  if (token) history.replaceState(null, '', location.pathname)
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-  return websocketApi(`${scheme}://${location.host}/api`)
+  const protocols = [WEBSOCKET_PROTOCOL, `${WEBSOCKET_TOKEN_PROTOCOL_PREFIX}${pageToken()}`]
+  return websocketApi(`${scheme}://${location.host}${WEBSOCKET_PATH}`, protocols)
+}
+
+// Repeated from src/api/contract.ts (the renderer imports only its types); a unit test pins them.
+export const WEBSOCKET_PATH = '/api'
+export const WEBSOCKET_PROTOCOL = 'vouch.v1'
+export const WEBSOCKET_TOKEN_PROTOCOL_PREFIX = 'vouch-token.'
+const TOKEN_STORAGE_KEY = 'vouch.token'
+
+/**
+ * The headless server's token stays inside this page: `vouch serve` prints an address with
+ * `#token=…` (a fragment is never sent to any server), the page moves it to this tab's
+ * sessionStorage (readable by this origin, port included, only) and drops it from the address bar
+ * and history; it then travels only in the WebSocket handshake. No cookie: cookies ignore ports.
+ */
+function pageToken(): string {
+  const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token')
+  if (fromAddress) {
+    sessionStorage.setItem(TOKEN_STORAGE_KEY, fromAddress)
+    history.replaceState(null, '', location.pathname + location.search)
+    return fromAddress
+  }
+  return sessionStorage.getItem(TOKEN_STORAGE_KEY) ?? ''
 }

@@ -5,6 +5,8 @@ import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
+import { FeedDaemon } from '../feeds/daemon.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
 import { dataPaths } from '../engine/paths.ts'
 import { ApiService, runtimeSettingsOf } from './service.ts'
@@ -20,6 +22,8 @@ export interface BackendOptions {
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** How often followed feeds are polled, ms (default 10 minutes). */
+  feedPollIntervalMs?: number
 }
 
 /** The engine with every feature module attached, and the API service over it. */
@@ -28,6 +32,8 @@ export interface Backend {
   service: ApiService
   reputation: Reputation
   trust: TrustStore
+  /** Polls followed feeds and re-puts kept items; null with the DHT off. */
+  feedDaemon: FeedDaemon | null
   close(): Promise<void>
 }
 
@@ -82,6 +88,24 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   }
   const disconnect = reputation.connect(engine)
   engine.configure(runtimeSettingsOf(saved))
+  const feeds = FeedStore.forHome(home)
+  // Feeds ride on the engine's DHT node; with the DHT off there is nothing to poll or re-put.
+  const dht = engine.dht
+  const feedDaemon = dht
+    ? new FeedDaemon({
+        dht,
+        feeds,
+        trust,
+        audit,
+        follow: true,
+        ...(options.feedPollIntervalMs ? { pollIntervalMs: options.feedPollIntervalMs } : {}),
+        startRelease: async (release) => {
+          await engine.add(release.magnet, release.outDir ? { downloadDir: release.outDir } : {})
+        },
+        onChange: () => late.service?.events.publish('feeds.changed', {}),
+        ...(options.logInternal ? { onError: (message) => options.logInternal?.('feeds', message) } : {}),
+      })
+    : null
   const created = new ApiService({
     engine,
     version: options.version,
@@ -98,8 +122,10 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     settings,
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
+    feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },
   })
   late.service = created
+  feedDaemon?.start()
   for (const event of early.splice(0)) created.observeAudit(event)
   let closing: Promise<void> | undefined
   return {
@@ -107,9 +133,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     service: created,
     reputation,
     trust,
+    feedDaemon,
     /** Idempotent: a shell and its shutdown hook may both close it. */
     close() {
       closing ??= (async () => {
+        await feedDaemon?.close()
         created.close()
         await engine.close()
         disconnect()

@@ -16,6 +16,13 @@ export const COMMAND_CHANNEL = 'vouch:command'
 export const EVENT_CHANNEL = 'vouch:event'
 /** Path of the WebSocket endpoint of the headless server. */
 export const WEBSOCKET_PATH = '/api'
+/**
+ * WebSocket subprotocols of the headless API. A browser page offers both; the second carries the
+ * token (a browser cannot set Authorization on a WebSocket, and a cookie would reach every other
+ * server on the same host, whatever its port). The server answers with the first, never the token.
+ */
+export const WEBSOCKET_PROTOCOL = 'vouch.v1'
+export const WEBSOCKET_TOKEN_PROTOCOL_PREFIX = 'vouch-token.'
 
 /** A .torrent file sent by the UI, base64 encoded; matches MAX_TORRENT_FILE_BYTES (16 MiB). */
 export const MAX_TORRENT_FILE_BASE64 = Math.ceil((16 * 1024 * 1024) / 3) * 4
@@ -237,6 +244,17 @@ export const AppInfoSchema = z.object({
   home: z.string(),
 })
 
+/** The status bar: totals over all torrents, the DHT and the download folder's disk. */
+export const AppStatusSchema = z.object({
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
+  /** Nodes in the DHT routing table; 0 when the DHT is off. */
+  dhtNodes: z.number().int().nonnegative(),
+  /** Free bytes on the download folder's file system; null when it cannot be read. */
+  freeDiskBytes: nonNegative.nullable(),
+  downloadDir: z.string(),
+})
+
 /** A pinned (or revoked) publisher key in the trust store. */
 export const PublisherViewSchema = z.object({
   fingerprint: z.string(),
@@ -251,6 +269,42 @@ export const PublisherViewSchema = z.object({
   revokedAt: z.string().nullable(),
   status: z.enum(['pinned', 'expired', 'revoked']),
 })
+
+/** A followed publisher feed (BEP 46), as the Feeds screen shows it. */
+export const FeedViewSchema = z.object({
+  /** The BEP 44 target, hex. */
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  outDir: z.string().nullable(),
+  notifyOnly: z.boolean(),
+  lastSeq: z.number().nullable(),
+  lastInfoHash: z.string().nullable(),
+  /** ISO 8601: when the last release was accepted. */
+  lastUpdate: z.string().nullable(),
+  lastPollAt: z.string().nullable(),
+  nextPollAt: z.string().nullable(),
+  state: z.enum(['waiting', 'ok', 'stale', 'refused', 'error']),
+  stale: z.boolean(),
+  lastError: z.string().nullable(),
+  /** With notify-only: the newest release, announced but not started. */
+  available: z.object({ seq: z.number(), infoHash: z.string() }).nullable(),
+})
+
+/** A feed magnet read before subscribing: whose key it is and whether it is pinned. */
+export const FeedDescriptionSchema = z.object({
+  id: z.string(),
+  magnet: z.string(),
+  name: z.string(),
+  fingerprint: z.string(),
+  publicKey: z.string(),
+  /** The pinned name of the key; null when it must be pinned first. */
+  pinnedAs: z.string().nullable(),
+  revoked: z.boolean(),
+})
+
+const feedMagnet = z.string().trim().min(1).max(2048)
 
 /** What Vouch remembers about one address (IPv4, or an IPv6 /64). */
 export const PeerViewSchema = z.object({
@@ -275,7 +329,7 @@ export const PeerViewSchema = z.object({
   banned: z.boolean(),
 })
 
-export const BanEvidenceSchema = z.object({
+export const BlockEvidenceSchema = z.object({
   infoHash: z.string(),
   piece: z.number().int().nonnegative(),
   offset: z.number().int().nonnegative(),
@@ -283,11 +337,31 @@ export const BanEvidenceSchema = z.object({
   goodDigest: z.string().nullable(),
 })
 
+/** A `protocol-violation`: the wire message (id, declared length) and the most its type allows. */
+export const WireEvidenceSchema = z.object({
+  violation: z.enum(['length', 'request-flood']),
+  infoHash: z.string().nullable(),
+  messageId: z.number().int().nonnegative(),
+  message: z.string(),
+  declaredLength: z.number().int().nonnegative(),
+  limit: z.number().int().nonnegative(),
+})
+
+export const BanEvidenceSchema = z.union([BlockEvidenceSchema, WireEvidenceSchema])
+
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */
   address: z.string(),
   rangeEnd: z.string().nullable(),
-  reason: z.enum(['poisoned-block', 'sole-contributor', 'strikes', 'unsolicited', 'manual', 'imported']),
+  reason: z.enum([
+    'poisoned-block',
+    'sole-contributor',
+    'strikes',
+    'unsolicited',
+    'protocol-violation',
+    'manual',
+    'imported',
+  ]),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
   note: z.string(),
@@ -337,6 +411,21 @@ export const BlocklistImportSchema = z.object({
     .max(MAX_MALFORMED_LISTED),
   /** Open connections to newly listed addresses that the import closed. */
   connectionsClosed: z.number().int().nonnegative(),
+  /**
+   * Entries refused without `force`: wider than an IPv4 /8 or IPv6 /32, or covering loopback or
+   * this machine's addresses (src/reputation/blocklist-import.ts). All are counted, the first listed.
+   */
+  refusedCount: z.number().int().nonnegative(),
+  refused: z
+    .array(
+      z.object({
+        range: z.string(),
+        label: z.string(),
+        reason: z.enum(['too-wide', 'loopback', 'own-address']),
+        message: z.string(),
+      }),
+    )
+    .max(MAX_MALFORMED_LISTED),
 })
 
 /** The answer to envelopes offered for a magnet the gate holds. */
@@ -357,6 +446,7 @@ const noArgs = z.strictObject({})
 /** Every command: its arguments and its result. */
 export const COMMANDS = {
   'app.info': { args: noArgs, result: AppInfoSchema },
+  'app.status': { args: noArgs, result: AppStatusSchema },
   'torrents.list': { args: noArgs, result: z.array(TorrentViewSchema) },
   /** Add a magnet link or an infohash. */
   'torrents.add': {
@@ -443,7 +533,11 @@ export const COMMANDS = {
   'bans.list': { args: noArgs, result: z.array(BanViewSchema) },
   'bans.lift': {
     args: z.strictObject({ address: z.string().min(1).max(100) }),
-    result: z.object({ lifted: z.number() }),
+    result: z.object({
+      lifted: z.number(),
+      /** Ranges lifted because they covered the address (`first-last (source: label)`). */
+      ranges: z.array(z.string()),
+    }),
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
@@ -459,7 +553,26 @@ export const COMMANDS = {
    * Ban every range of a blocklist file the user picked (P2P, DAT, CIDR, plain addresses, gzip
    * too); open connections to listed addresses close at once. Malformed lines are counted.
    */
-  'bans.import': { args: uploadedFile(MAX_TORRENT_FILE_BASE64), result: BlocklistImportSchema },
+  'bans.import': {
+    args: uploadedFile(MAX_TORRENT_FILE_BASE64).extend({
+      /** Import the entries that would otherwise be refused (too wide, loopback, own address). */
+      force: z.boolean().optional(),
+    }),
+    result: BlocklistImportSchema,
+  },
+
+  'feeds.list': { args: noArgs, result: z.array(FeedViewSchema) },
+  /** Read a pasted feed magnet: its key's fingerprint, and whether that key is pinned yet. */
+  'feeds.describe': { args: z.strictObject({ magnet: feedMagnet }), result: FeedDescriptionSchema },
+  /** Follow a feed; refused (with the key) until its key is pinned. */
+  'feeds.follow': {
+    args: z.strictObject({ magnet: feedMagnet, notifyOnly: z.boolean().optional() }),
+    result: FeedViewSchema,
+  },
+  'feeds.remove': {
+    args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{40}$/) }),
+    result: FeedViewSchema,
+  },
 } as const
 
 /** Every event the UI can receive. */
@@ -483,6 +596,8 @@ export const EVENTS = {
   'bans.changed': z.object({}),
   'trust.changed': z.object({}),
   'settings.changed': SettingsSchema,
+  /** A followed feed was polled, changed, added or removed: the Feeds screen fetches again. */
+  'feeds.changed': z.object({}),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -507,6 +622,7 @@ export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
 export type Settings = z.output<typeof SettingsSchema>
+export type AppStatus = z.output<typeof AppStatusSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
 export type Provenance = z.output<typeof ProvenanceSchema>
 export type Refusal = z.output<typeof RefusalSchema>
@@ -519,6 +635,8 @@ export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>
 export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
+export type FeedView = z.output<typeof FeedViewSchema>
+export type FeedDescription = z.output<typeof FeedDescriptionSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { Ban } from '../defence/ban-store.ts'
-import { VouchError } from '../errors.ts'
-import { blocklistText, parseBlocklist } from '../reputation/blocklist.ts'
+import { importBlocklist } from '../reputation/blocklist-import.ts'
+import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
 import type { Defence } from '../defence/defence.ts'
 import { pseudonymise, pseudonymKey } from '../reputation/pseudonym.ts'
 import { buildReport } from '../reputation/report.ts'
@@ -69,9 +68,16 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
     },
     'bans.list': () => store.list().map(banView),
     'bans.lift': ({ address }) => {
-      const lifted = context.defence ? context.defence.lift(address) : store.lift(address)
+      const lift = (text: string) => (context.defence ? context.defence.lift(text) : store.lift(text))
+      const { lifted, ranges } = liftCovering(address, lift, store)
+      if (ranges.length > 0)
+        store.record({
+          type: 'ban.lifted',
+          subject: address,
+          details: { lifted, by: 'user', ranges: ranges.map(describeCover) },
+        })
       if (lifted > 0) context.events.publish('bans.changed', {})
-      return { lifted }
+      return { lifted, ranges: ranges.map(describeCover) }
     },
     'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
       // The key file's bytes live only for this call: nothing writes or keeps them.
@@ -93,39 +99,26 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         signedBy: secret?.fingerprint ?? null,
       }
     },
-    'bans.import': ({ fileName, contentBase64 }) => {
-      const bytes = decodeUpload(contentBase64)
-      const parsed = parseBlocklist(blocklistText(bytes))
-      const malformed = parsed.malformed.slice(0, MAX_MALFORMED_LISTED)
-      if (parsed.entries.length === 0 && parsed.malformedLines > 0) {
-        throw new VouchError(
-          'bad-input',
-          `${fileName}: no valid entries; ${parsed.malformedLines} malformed lines`,
-          { fileName, malformedLines: parsed.malformedLines, malformed },
-        )
-      }
+    'bans.import': ({ fileName, contentBase64, force }) => {
       // Connections open now to addresses no ban covers yet: the import closes those it lists.
       const open = [...context.connections()].filter(([address]) => store.banFor(address) === undefined)
-      const added = store.importBans(parsed.entries, {
+      const summary = importBlocklist(store, decodeUpload(contentBase64), {
         subject: fileName,
-        details: {
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-          entries: parsed.entries.length,
-          malformedLines: parsed.malformedLines,
-          allowed: parsed.allowed,
-          via: 'ui',
-        },
+        force: force ?? false,
+        details: { via: 'ui' },
       })
       const connectionsClosed = open
         .filter(([address]) => store.banFor(address) !== undefined)
         .reduce((sum, [, count]) => sum + count, 0)
       return {
-        imported: added.length,
-        alreadyBanned: parsed.entries.length - added.length,
-        allowed: parsed.allowed,
-        malformedLines: parsed.malformedLines,
-        malformed,
+        imported: summary.added.length,
+        alreadyBanned: summary.alreadyBanned,
+        allowed: summary.allowed,
+        malformedLines: summary.malformedLines,
+        malformed: summary.malformed.slice(0, MAX_MALFORMED_LISTED),
         connectionsClosed,
+        refusedCount: summary.refusedCount,
+        refused: summary.refused.slice(0, MAX_MALFORMED_LISTED),
       }
     },
   }

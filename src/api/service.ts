@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises'
 import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
@@ -13,6 +14,7 @@ import type { ReputationStore } from '../reputation/store.ts'
 import type {
   AddResult,
   AppInfo,
+  AppStatus,
   OfferResult,
   Provenance,
   Refusal,
@@ -26,6 +28,8 @@ import { banView, reputationHandlers } from './reputation-handlers.ts'
 import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
+import { feedHandlers } from './feed-handlers.ts'
+import { FeedStore } from '../feeds/feed-store.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
@@ -47,6 +51,8 @@ export interface ApiServiceOptions {
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
+  feeds?: { store: FeedStore; nextPollAt: () => number | null }
 }
 
 /** The settings the engine applies to running torrents. */
@@ -251,7 +257,15 @@ export class ApiService {
         connections: () => new Map(this.#connections),
         events: this.events,
       }),
+      ...feedHandlers({
+        feeds: this.#options.feeds?.store ?? FeedStore.forHome(this.#engine.paths.home),
+        trust: this.#options.trust,
+        audit: this.#options.audit,
+        events: this.events,
+        nextPollAt: this.#options.feeds?.nextPollAt ?? (() => null),
+      }),
       'app.info': () => this.#info(),
+      'app.status': () => this.#status(),
       'torrents.list': () => this.#list(),
       'torrents.add': ({ source, ...request }) => {
         // Paths are for the desktop shell's argv only: the UI must not make the engine read files.
@@ -372,6 +386,19 @@ export class ApiService {
       version: this.#options.version,
       downloadDir: this.#engine.downloadDir,
       home: this.#engine.paths.home,
+    }
+  }
+
+  async #status(): Promise<AppStatus> {
+    const views = this.#list()
+    const downloadDir = this.#engine.downloadDir
+    const disk = await statfs(downloadDir).catch(() => null)
+    return {
+      downloadSpeed: views.reduce((sum, view) => sum + view.downloadSpeed, 0),
+      uploadSpeed: views.reduce((sum, view) => sum + view.uploadSpeed, 0),
+      dhtNodes: this.#engine.dhtNodes(),
+      freeDiskBytes: disk ? disk.bavail * disk.bsize : null,
+      downloadDir,
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { VouchError } from '../errors.ts'
 import type { EngineOptions } from '../engine/engine.ts'
+import { parseBootstrap } from '../feeds/bootstrap.ts'
 import type { GlobalOptions } from './context.ts'
 
 /** Network switches shared by every command that runs the engine. */
@@ -11,7 +12,15 @@ export function withNetworkOptions(command: Command): Command {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option(...dhtBootstrapOption)
 }
+
+/** `--dht-bootstrap HOST:PORT`, repeatable: join the DHT through these nodes (e.g. a loopback DHT). */
+export const dhtBootstrapOption = [
+  '--dht-bootstrap <host:port>',
+  'join the DHT through this node instead of the public routers (repeatable)',
+  (value: string, previous: string[] = []) => [...previous, parseBootstrap(value)],
+] as const
 
 export interface NetworkFlags {
   port?: string
@@ -19,6 +28,7 @@ export interface NetworkFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  dhtBootstrap?: string[]
 }
 
 export function parsePort(text: string | undefined, flag = '--port'): number {
@@ -30,11 +40,20 @@ export function parsePort(text: string | undefined, flag = '--port'): number {
   return port
 }
 
+/** A whole number of seconds, 1 to one day. */
+export function parseSeconds(text: string, flag: string): number {
+  const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400)
+    throw new VouchError('usage', `${flag} must be a number of seconds from 1 to 86400, not '${text}'`)
+  return seconds
+}
+
 export function engineOptionsFrom(global: GlobalOptions, flags: NetworkFlags): EngineOptions {
   return {
     home: global.home,
     torrentPort: parsePort(flags.port),
     dht: flags.dht,
+    ...(flags.dhtBootstrap ? { dhtBootstrap: flags.dhtBootstrap } : {}),
     lsd: flags.lsd,
     natUpnp: flags.nat,
     natPmp: flags.nat,

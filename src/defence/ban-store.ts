@@ -5,7 +5,7 @@
  */
 
 /** Who sent a bad block and how we know. */
-export interface BanEvidence {
+export interface BlockEvidence {
   infoHash: string
   piece: number
   /** Byte offset of the block inside the piece. */
@@ -14,6 +14,31 @@ export interface BanEvidence {
   badDigest: string
   /** Digest (hex) of the correct block, once the piece verified; null when proof came otherwise. */
   goodDigest: string | null
+}
+
+/**
+ * A peer-wire message no honest client sends (src/engine/wire-guard.ts): longer or shorter than
+ * its type allows, or (`request`) past the queue the peer may keep outstanding.
+ */
+export interface WireEvidence {
+  /** `length`: a message longer or shorter than its type allows; `request-flood`: too many requests. */
+  violation: 'length' | 'request-flood'
+  /** The torrent the connection was for, when known (an incoming wire may not have one yet). */
+  infoHash: string | null
+  /** The message's id byte. */
+  messageId: number
+  /** Its name, e.g. 'piece' (`unknown-N` for ids outside BEP 3, 6 and 10). */
+  message: string
+  /** The length the peer declared in the 4-byte prefix (id byte included). */
+  declaredLength: number
+  /** `length`: the most a message of this type may be there; `request-flood`: the outstanding requests allowed. */
+  limit: number
+}
+
+export type BanEvidence = BlockEvidence | WireEvidence
+
+export function isWireEvidence(evidence: BanEvidence): evidence is WireEvidence {
+  return 'messageId' in evidence
 }
 
 export type BanReason =
@@ -25,6 +50,8 @@ export type BanReason =
   | 'strikes'
   /** The peer sent blocks nobody asked for. */
   | 'unsolicited'
+  /** The peer sent a wire message its type does not allow, or flooded requests (WireEvidence). */
+  | 'protocol-violation'
   /** Banned by the user. */
   | 'manual'
   /** Imported from a blocklist. */

@@ -26,8 +26,10 @@ import { addressKey, addressOrdinal } from './address.ts'
 import type { Ban, BanEvidence, BanReason, BanStore } from './ban-store.ts'
 import type { BanEvent, CreditEvent, PeerContribution } from './events.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
+import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
 import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
+import { ProtocolDiscipline } from './protocol.ts'
 import { RequestSteering } from './steering.ts'
 
 export interface DefenceOptions {
@@ -48,6 +50,7 @@ interface TorrentInternals {
   _request(wire: Wire, index: number, hotswap: boolean): boolean
   _addPeer(peer: unknown, type: string, source?: string): unknown
   _update(): void
+  _updateWire(wire: Wire): unknown
   _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
   /** torrent-piece's Piece per index, null once verified. */
   pieces?: ({ _chunks?: number; _reservations?: number; _cancellations?: number[] | null } | null)[]
@@ -68,6 +71,7 @@ interface WireState {
 interface TorrentState {
   ledger: BlockLedger
   steering: RequestSteering
+  inFlight: InFlight
 }
 
 const FAILED_PIECE = /^Piece (\d+) failed verification$/
@@ -87,6 +91,8 @@ export class Defence {
   readonly #contributions = new Map<string, PeerContribution>()
   readonly #strikes: DecayingCounter
   readonly #unsolicited: DecayingCounter
+  /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
+  readonly protocol: ProtocolDiscipline
 
   constructor(options: DefenceOptions) {
     this.#options = options
@@ -96,6 +102,13 @@ export class Defence {
     this.banStore = options.banStore ?? new MemoryBanStore()
     this.#strikes = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.#unsolicited = new DecayingCounter(this.policy.strikeHalfLifeMs)
+    this.protocol = new ProtocolDiscipline({
+      policy: this.policy,
+      now: this.#now,
+      isBanned: (address) => this.isBanned(address),
+      ban: (address, reason, context) => void this.#ban(address, reason, context),
+      warn: (infoHash, message) => this.#options.onWarning?.(infoHash, message),
+    })
     this.#installBlocklistView()
   }
 
@@ -165,8 +178,10 @@ export class Defence {
       onEvidenceLost: (piece, suspects) => this.#strike(torrent, piece, suspects),
     })
     const internals = torrent as unknown as TorrentInternals
+    const inFlight = new InFlight()
     const steering = new RequestSteering({
       ledger,
+      inFlight,
       wires: () => torrent.wires,
       addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
       // The hot path: wires to a banned address are destroyed at the ban, so the steering only
@@ -177,7 +192,7 @@ export class Defence {
       preferenceWindowMs: 2000,
       now: this.#now,
     })
-    this.#torrents.set(torrent, { ledger, steering })
+    this.#torrents.set(torrent, { ledger, steering, inFlight })
     const request = internals._request
     let retry: NodeJS.Timeout | undefined
     internals._request = function (this: TorrentInternals, wire, index, hotswap) {
@@ -191,6 +206,18 @@ export class Defence {
         if (!torrent.destroyed) internals._update()
       }, VETO_RETRY_MS).unref()
       return false
+    }
+    // A connection on probation held to one piece gets the rest of that piece and nothing else: the
+    // picker's scan of every piece (and its speed ranking of every other wire per piece) would find
+    // each one vetoed.
+    const updateWire = internals._updateWire
+    internals._updateWire = function (this: TorrentInternals, wire) {
+      const pinned = wire.peerChoking || !wire.downloaded ? undefined : steering.pinnedPiece(wire)
+      if (pinned === undefined || !wire.peerPieces.get(pinned)) return updateWire.call(this, wire)
+      while (!wire.destroyed && this._request(wire, pinned, false)) {
+        // request every block of the piece this wire may have, as far as its pipeline allows
+      }
+      return undefined
     }
     // Every dial goes through _addPeer, including WebTorrent's own redials after a connection
     // closes (which skip the blocklist check in addPeer).
@@ -225,12 +252,21 @@ export class Defence {
       asked: new Map(),
     }
     this.#wires.set(wire, state)
+    const inFlight = this.#torrents.get(torrent)?.inFlight
+    inFlight?.connected(address)
+    wire.once('close', () => inFlight?.disconnected(address))
     const request = wire.request
     wire.request = (index, offset, length, cb) => {
       const key = `${index}:${offset}:${length}`
       state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
       if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
-      request.call(wire, index, offset, length, cb)
+      if (!inFlight) return request.call(wire, index, offset, length, cb)
+      // bittorrent-protocol calls every request back exactly once, however it ends.
+      inFlight.requested(address, index)
+      request.call(wire, index, offset, length, (error, block) => {
+        inFlight.answered(address, index)
+        cb?.(error, block)
+      })
     }
     const onPiece = wire._onPiece
     wire._onPiece = (index, offset, buffer) => {

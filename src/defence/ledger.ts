@@ -81,6 +81,8 @@ export interface VerificationVerdict {
 
 interface PieceEntries {
   current: HeldBlock[]
+  /** Blocks of the current generation per sender address, so per-address questions are O(1). */
+  currentBy: Map<string, number>
   /** Blocks of failed generations, always hashed. */
   failed: HeldBlock[]
   /** Addresses that contributed to a failed generation of this piece. */
@@ -120,6 +122,10 @@ export interface LedgerOptions extends Partial<LedgerLimits> {
 
 export class BlockLedger {
   readonly #pieces = new Map<number, PieceEntries>()
+  /** Per address, the pieces whose current generation holds its blocks (the steering asks per call). */
+  readonly #pendingBy = new Map<string, Set<number>>()
+  /** Per address, how many pieces it is a suspect of. */
+  readonly #suspectOf = new Map<string, number>()
   readonly #limits: LedgerLimits
   readonly #onEvidenceLost: LedgerOptions['onEvidenceLost']
   #clock = 0
@@ -154,6 +160,14 @@ export class BlockLedger {
     const digest = entry.digest ?? null
     if (data === null && digest === null) throw new Error('a recorded block needs its bytes or its digest')
     const entries = this.#entries(piece)
+    const address = entry.sender.address
+    const sent = entries.currentBy.get(address) ?? 0
+    entries.currentBy.set(address, sent + 1)
+    if (sent === 0) {
+      let pending = this.#pendingBy.get(address)
+      if (!pending) this.#pendingBy.set(address, (pending = new Set()))
+      pending.add(piece)
+    }
     entries.current.push({
       sender: entry.sender,
       offset: entry.offset,
@@ -178,7 +192,14 @@ export class BlockLedger {
   #entries(piece: number): PieceEntries {
     let entries = this.#pieces.get(piece)
     if (!entries) {
-      entries = { current: [], failed: [], suspects: new Set(), touched: 0, unattributed: false }
+      entries = {
+        current: [],
+        currentBy: new Map(),
+        failed: [],
+        suspects: new Set(),
+        touched: 0,
+        unattributed: false,
+      }
       this.#pieces.set(piece, entries)
     }
     return entries
@@ -206,9 +227,13 @@ export class BlockLedger {
     }
     if (entries.failed.length === 0 && generation.length > 0) this.#failedCount++
     entries.failed.push(...generation)
-    entries.current = []
+    this.#closeGeneration(piece, entries)
     entries.unattributed = false
-    for (const address of contributors) entries.suspects.add(address)
+    for (const address of contributors) {
+      if (entries.suspects.has(address)) continue
+      entries.suspects.add(address)
+      this.#suspectOf.set(address, (this.#suspectOf.get(address) ?? 0) + 1)
+    }
     entries.touched = ++this.#clock
     if (this.#failedCount > this.#limits.maxFailedPieces) this.#evict(true)
     return { piece, contributors, sole }
@@ -221,26 +246,30 @@ export class BlockLedger {
 
   /** Whether `address` sent blocks of a piece other than `except` that has not verified or failed yet. */
   hasPendingFrom(address: string, except: number): boolean {
-    for (const [piece, entries] of this.#pieces) {
-      if (piece !== except && entries.current.some((entry) => entry.sender.address === address)) return true
-    }
-    return false
+    const pending = this.#pendingBy.get(address)
+    return pending !== undefined && (pending.size > 1 || (pending.size === 1 && !pending.has(except)))
+  }
+
+  /** The piece whose current generation holds blocks from `address`, when there is exactly one. */
+  onlyPendingPiece(address: string): number | undefined {
+    const pending = this.#pendingBy.get(address)
+    return pending?.size === 1 ? pending.values().next().value : undefined
   }
 
   /** Whether `address` sent blocks of the current generation of `piece`. */
   hasBlocksFrom(piece: number, address: string): boolean {
-    return this.#pieces.get(piece)?.current.some((entry) => entry.sender.address === address) ?? false
+    return this.#pieces.get(piece)?.currentBy.has(address) ?? false
   }
 
   /** Whether an address other than `address` sent blocks of the current generation of `piece`. */
   hasBlocksFromOthers(piece: number, address: string): boolean {
-    return this.#pieces.get(piece)?.current.some((entry) => entry.sender.address !== address) ?? false
+    const senders = this.#pieces.get(piece)?.currentBy
+    return senders !== undefined && (senders.size > 1 || (senders.size === 1 && !senders.has(address)))
   }
 
   /** Whether `address` is a suspect of a failed piece that has not verified since. */
   isSuspect(address: string): boolean {
-    for (const entries of this.#pieces.values()) if (entries.suspects.has(address)) return true
-    return false
+    return this.#suspectOf.has(address)
   }
 
   hasFailed(piece: number): boolean {
@@ -330,8 +359,25 @@ export class BlockLedger {
     if (!entries) return []
     if (entries.failed.length > 0) this.#failedCount--
     for (const entry of entries.current) if (entry.data) this.#bufferedBytes -= entry.data.byteLength
+    this.#closeGeneration(piece, entries)
+    for (const address of entries.suspects) {
+      const count = (this.#suspectOf.get(address) ?? 1) - 1
+      if (count > 0) this.#suspectOf.set(address, count)
+      else this.#suspectOf.delete(address)
+    }
     this.#pieces.delete(piece)
     return [...entries.suspects]
+  }
+
+  /** Empty the current generation of `piece` and its per-address indexes. */
+  #closeGeneration(piece: number, entries: PieceEntries): void {
+    for (const address of entries.currentBy.keys()) {
+      const pending = this.#pendingBy.get(address)
+      pending?.delete(piece)
+      if (pending?.size === 0) this.#pendingBy.delete(address)
+    }
+    entries.currentBy.clear()
+    entries.current = []
   }
 
   /** The block's digest, hashing (and releasing) its bytes the first time. */

@@ -22,6 +22,11 @@ export interface DefencePolicy {
   strikeThreshold: number
   /** Unsolicited blocks (never requested on that connection) that lead to a ban. */
   unsolicitedThreshold: number
+  /**
+   * Request floods (a peer past the request queue it may keep; one per connection per interval of
+   * the wire guard) that lead to a `protocol-violation` ban.
+   */
+  floodThreshold: number
   /** Strikes halve after this long. */
   strikeHalfLifeMs: number
   /**
@@ -41,6 +46,7 @@ export const DEFAULT_POLICY: DefencePolicy = {
   maxBanMs: 90 * 24 * HOUR,
   strikeThreshold: 5,
   unsolicitedThreshold: 3,
+  floodThreshold: 3,
   strikeHalfLifeMs: 10 * 60 * 1000,
   probation: true,
 }

@@ -17,10 +17,13 @@
  *   (proof); if it verifies, the ledger compares the earlier generations against it (smart ban).
  */
 import type Wire from 'bittorrent-protocol'
+import type { InFlight } from './in-flight.ts'
 import type { BlockLedger } from './ledger.ts'
 
 export interface SteeringContext {
   ledger: BlockLedger
+  /** Requests out and connections per address, kept by the defence for this torrent. */
+  inFlight: InFlight
   wires(): readonly Wire[]
   /** Address key of a wire, null when it has no address (web seeds). */
   addressOf(wire: Wire): string | null
@@ -60,13 +63,8 @@ export class RequestSteering {
       this.#claims.delete(piece)
     }
     if (context.probation && context.piecesGood(address) === 0) {
-      const busyElsewhere = context
-        .wires()
-        .some(
-          (other) =>
-            context.addressOf(other) === address && other.requests.some((request) => request.piece !== piece),
-        )
-      if (busyElsewhere || context.ledger.hasPendingFrom(address, piece)) return true
+      if (context.inFlight.busyElsewhere(address, piece) || context.ledger.hasPendingFrom(address, piece))
+        return true
       // Shared a failed piece and never proved itself: nothing new until that piece is resolved.
       if (context.ledger.isSuspect(address) && !context.ledger.suspects(piece).has(address)) return true
       if (!context.ledger.hasFailed(piece)) {
@@ -92,6 +90,20 @@ export class RequestSteering {
     return false
   }
 
+  /**
+   * The one piece `wire` may request blocks of, when the probation rule already rules out every
+   * other: its address, not yet proven, has requests out for that piece alone, or blocks of it
+   * awaiting the hash check. Undefined when other pieces may be open to it. WebTorrent's picker
+   * would otherwise offer such a wire every piece in turn, each vetoed, on every update.
+   */
+  pinnedPiece(wire: Wire): number | undefined {
+    const context = this.#context
+    const address = context.addressOf(wire)
+    if (address === null || !context.probation || context.piecesGood(address) > 0) return undefined
+    if (context.ledger.isSuspect(address)) return undefined
+    return context.inFlight.onlyPiece(address) ?? context.ledger.onlyPendingPiece(address)
+  }
+
   /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */
   failed(piece: number): void {
     this.#owners.delete(piece)
@@ -115,35 +127,14 @@ export class RequestSteering {
     const context = this.#context
     if (context.now() - claim.since >= context.preferenceWindowMs || context.isBanned(claim.address))
       return false
-    const connected = context
-      .wires()
-      .some((wire) => !wire.destroyed && context.addressOf(wire) === claim.address)
-    if (!connected) return false
-    return this.#requestedBy(piece, claim.address) || context.ledger.hasBlocksFrom(piece, claim.address)
-  }
-
-  /** Whether a connection of `address` has a request out for `piece`. */
-  #requestedBy(piece: number, address: string): boolean {
-    return this.#context
-      .wires()
-      .some(
-        (wire) =>
-          !wire.destroyed &&
-          this.#context.addressOf(wire) === address &&
-          wire.requests.some((request) => request.piece === piece),
-      )
+    if (!context.inFlight.isConnected(claim.address)) return false
+    return context.inFlight.has(claim.address, piece) || context.ledger.hasBlocksFrom(piece, claim.address)
   }
 
   /** Whether an address other than `address` is assembling `piece` (requests out or blocks in). */
   #othersOn(piece: number, address: string): boolean {
     const context = this.#context
-    if (context.ledger.hasBlocksFromOthers(piece, address)) return true
-    return context
-      .wires()
-      .some(
-        (wire) =>
-          context.addressOf(wire) !== address && wire.requests.some((request) => request.piece === piece),
-      )
+    return context.ledger.hasBlocksFromOthers(piece, address) || context.inFlight.othersOn(piece, address)
   }
 
   #canServe(wire: Wire, piece: number): boolean {

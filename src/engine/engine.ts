@@ -1,12 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type Dht from 'bittorrent-dht'
 import type Wire from 'bittorrent-protocol'
 import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
+import { addressKey } from '../defence/address.ts'
 import type { BanStore } from '../defence/ban-store.ts'
 import { Defence } from '../defence/defence.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import { VouchError } from '../errors.ts'
+import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
@@ -23,6 +26,7 @@ import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 import { ActivityTracker, statsOf } from './torrent-state.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 import { unchokeEarlyInterest } from './wire-fixes.ts'
+import { guardClient, type RequestFlood, type WireGuardOptions, type WireViolation } from './wire-guard.ts'
 
 export interface EngineOptions {
   /** Data directory (see resolveHome). */
@@ -32,6 +36,8 @@ export interface EngineOptions {
   /** TCP/uTP listening port; 0 picks a free one. */
   torrentPort?: number
   dht?: boolean
+  /** HOST:PORT of DHT nodes to join through instead of the public routers (a loopback DHT). */
+  dhtBootstrap?: string[]
   lsd?: boolean
   natUpnp?: boolean
   natPmp?: boolean
@@ -44,6 +50,11 @@ export interface EngineOptions {
   plugins?: EnginePlugin[]
   /** Poisoned-piece defence policy overrides; `false` turns the defence off (benchmarks only). */
   defence?: Partial<DefencePolicy> | false
+  /**
+   * Bounds on every peer wire's messages and request queue (wire-guard.ts); `false` turns the guard
+   * off (benchmarks only: the before figure of the hostile-wire scenario).
+   */
+  wireGuard?: Partial<WireGuardOptions> | false
   /** Where the defence records bans. Default: in memory. */
   banStore?: BanStore
   /** Where bans and lifts are audited. */
@@ -141,7 +152,14 @@ export class Engine {
     await mkdir(paths.torrentFiles, { recursive: true })
     const clientOptions: ClientOptions = {
       torrentPort: options.torrentPort ?? 0,
-      dht: options.dht ?? true,
+      // A synchronous verify, or bittorrent-dht neither stores nor returns BEP 44 mutable items.
+      dht:
+        options.dht === false
+          ? false
+          : {
+              verify: verifyBytes,
+              ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
+            },
       lsd: options.lsd ?? true,
       natUpnp: options.natUpnp ?? true,
       natPmp: options.natPmp ?? true,
@@ -153,12 +171,35 @@ export class Engine {
     // Without it every connection's encrypted handshake blocks the event loop 10–20 ms (mse-keys.ts).
     installMseKeyPairs()
     const client = new WebTorrent(clientOptions)
+    // Guarded before it can connect to anyone; reports reach the engine once it exists.
+    const opened: { engine?: Engine } = {}
+    if (options.wireGuard !== false) {
+      guardClient(
+        client,
+        {
+          onViolation: (violation) => {
+            if (opened.engine) opened.engine.#onWireViolation(violation)
+          },
+          onFlood: (flood) => {
+            if (opened.engine) opened.engine.#onRequestFlood(flood)
+          },
+        },
+        options.wireGuard,
+      )
+    }
     await waitForListening(client)
     const engine = new Engine(options, client)
+    opened.engine = engine
     engine.#progressTimer = setInterval(() => engine.#emitProgress(), options.progressIntervalMs ?? 1000)
     engine.#progressTimer.unref()
     if (options.resume !== false) await engine.#resume()
     return engine
+  }
+
+  /** The client's Mainline DHT node (for feeds), or null with the DHT off. */
+  get dht(): Dht | null {
+    const dht = (this.client as { dht?: Dht | false | null }).dht
+    return dht || null
   }
 
   /** The port peers reach this engine on. */
@@ -188,6 +229,23 @@ export class Engine {
     return this.#scheduler.settings ?? NO_LIMITS
   }
 
+  /** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
+  #warnBlockedPeers(infoHash: string, peers: string[]): void {
+    for (const peer of peers) {
+      const host = peer.slice(0, peer.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')
+      for (const plugin of this.#plugins) {
+        const why = plugin.explainBlocked?.(host)
+        if (!why) continue
+        this.events.emit('warning', {
+          infoHash,
+          code: 'peer-banned',
+          message: `peer ${peer} will not be contacted: ${why}`,
+        })
+        break
+      }
+    }
+  }
+
   use(plugin: EnginePlugin): void {
     this.#plugins.push(plugin)
     for (const torrent of this.client.torrents) this.#attach(plugin, torrent)
@@ -209,6 +267,7 @@ export class Engine {
       }
     }
     const infoHash = source.parsed.infoHash
+    this.#warnBlockedPeers(infoHash, peers)
     const existing = await this.client.get(infoHash)
     if (existing) {
       await this.#rememberPeers(infoHash, peers)
@@ -384,6 +443,13 @@ export class Engine {
     const torrent = await this.#torrent(infoHash)
     await this.#rememberPeers(infoHash, [peer])
     return torrent.paused ? true : torrent.addPeer(peer)
+  }
+
+  /** Nodes in the DHT routing table (0 with the DHT off). */
+  dhtNodes(): number {
+    const dht = (this.client as unknown as { dht?: { nodes?: { count(): number } } | null }).dht
+    const count = dht?.nodes?.count()
+    return typeof count === 'number' && Number.isFinite(count) ? count : 0
   }
 
   /** Files, peers, trackers and pieces of one torrent. */
@@ -576,6 +642,33 @@ export class Engine {
 
   #attach(plugin: EnginePlugin, torrent: Torrent): void {
     plugin.attachTorrent?.(torrent)
+  }
+
+  /** The guard has already closed the wire; the defence bans its address with the evidence. */
+  #onWireViolation(violation: WireViolation): void {
+    const { host, port, peerId, infoHash, messageId, message, declaredLength, limit } = violation
+    if (!this.defence || !host) {
+      this.events.emit('warning', {
+        infoHash,
+        message: `closed ${host}:${port}: ${message} message of ${declaredLength} bytes (at most ${limit})`,
+      })
+      return
+    }
+    this.defence.protocol.violation({
+      peer: { address: addressKey(host), host, port, peerId },
+      evidence: { violation: 'length', infoHash, messageId, message, declaredLength, limit },
+    })
+  }
+
+  #onRequestFlood(flood: RequestFlood): void {
+    const { host, port, peerId, infoHash, dropped, allowed } = flood
+    if (!this.defence || !host) return
+    this.defence.protocol.flood({
+      peer: { address: addressKey(host), host, port, peerId },
+      infoHash,
+      dropped,
+      allowed,
+    })
   }
 
   #emitProgress(): void {

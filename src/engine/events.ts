@@ -55,7 +55,12 @@ export interface EngineEvents {
   progress: TorrentStats
   done: { infoHash: string; name: string }
   /** Recoverable: a piece failed its hash, a tracker was unreachable, a peer misbehaved. */
-  warning: { infoHash: string | null; message: string }
+  warning: {
+    infoHash: string | null
+    message: string
+    /** 'peer-banned': a peer the user asked for is banned, so it will not be contacted. */
+    code?: 'peer-banned'
+  }
   /** Fatal for the torrent named (or for the engine when infoHash is null). */
   error: {
     infoHash: string | null

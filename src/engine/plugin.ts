@@ -33,5 +33,10 @@ export interface EnginePlugin {
   attachTorrent?(torrent: Torrent): void
   /** A peer connection exists for `torrent`; the handshake may not have completed yet. */
   attachWire?(wire: Wire, torrent: Torrent): void
+  /**
+   * Why connections to `host` are refused (a ban, naming the entry), or null. The engine asks
+   * before dialling a peer the user named, so a banned `--peer` is reported rather than silent.
+   */
+  explainBlocked?(host: string): string | null
   close?(): void | Promise<void>
 }

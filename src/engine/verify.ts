@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import type { ParsedTorrent } from 'parse-torrent'
 
@@ -10,36 +10,91 @@ export interface VerifyResult {
 }
 
 /**
- * Re-hash the finished data on disk against the torrent's piece hashes. This is independent of
- * WebTorrent's own per-piece check: it reads back what was actually written.
+ * At most this many files are open at once while re-hashing: a torrent of 20 000 small files must
+ * not need 20 000 descriptors (EMFILE under a common `ulimit -n` of 256 or 1024).
  */
-export async function verifyOnDisk(parsed: ParsedTorrent, downloadDir: string): Promise<VerifyResult> {
+export const MAX_OPEN_FILES = 32
+
+/** Open file handles, least recently used first; past the limit the oldest is closed. */
+class OpenFiles {
+  readonly #handles = new Map<string, FileHandle>()
+  readonly #limit: number
+
+  constructor(limit: number) {
+    this.#limit = limit
+  }
+
+  async get(file: string): Promise<FileHandle> {
+    const open_ = this.#handles.get(file)
+    if (open_) {
+      this.#handles.delete(file)
+      this.#handles.set(file, open_)
+      return open_
+    }
+    while (this.#handles.size >= this.#limit) {
+      const [oldest, handle] = this.#handles.entries().next().value as [string, FileHandle]
+      this.#handles.delete(oldest)
+      await handle.close()
+    }
+    const handle = await open(file, 'r')
+    this.#handles.set(file, handle)
+    return handle
+  }
+
+  async close(file: string): Promise<void> {
+    const handle = this.#handles.get(file)
+    this.#handles.delete(file)
+    await handle?.close()
+  }
+
+  async closeAll(): Promise<void> {
+    const handles = [...this.#handles.values()]
+    this.#handles.clear()
+    await Promise.all(handles.map((handle) => handle.close()))
+  }
+}
+
+/**
+ * Re-hash the finished data on disk against the torrent's piece hashes. This is independent of
+ * WebTorrent's own per-piece check: it reads back what was actually written. Files are visited in
+ * torrent order and closed once the pieces move past them, with at most `maxOpenFiles` open.
+ */
+export async function verifyOnDisk(
+  parsed: ParsedTorrent,
+  downloadDir: string,
+  maxOpenFiles = MAX_OPEN_FILES,
+): Promise<VerifyResult> {
   const pieceLength = parsed.pieceLength ?? 0
   const hashes = parsed.pieces ?? []
   const files = parsed.files ?? []
   const badPieces: number[] = []
   const buffer = Buffer.alloc(pieceLength)
-  const handles = new Map<string, Awaited<ReturnType<typeof open>>>()
+  const handles = new OpenFiles(maxOpenFiles)
+  // Index of the first file that may still overlap the current piece (files are in offset order).
+  let firstFile = 0
   try {
     for (let index = 0; index < hashes.length; index++) {
       const start = index * pieceLength
       const length = Math.min(pieceLength, (parsed.length ?? 0) - start)
       let filled = 0
-      for (const file of files) {
+      for (; firstFile < files.length; firstFile++) {
+        const file = files[firstFile]
+        if (!file || file.offset + file.length > start) break
+        await handles.close(path.join(downloadDir, file.path))
+      }
+      for (let at = firstFile; at < files.length; at++) {
+        const file = files[at]
+        if (!file || file.offset >= start + length) break
         const fileEnd = file.offset + file.length
-        if (fileEnd <= start || file.offset >= start + length) continue
+        if (fileEnd <= start) continue
         const from = Math.max(start, file.offset)
         const to = Math.min(start + length, fileEnd)
-        const full = path.join(downloadDir, file.path)
-        let handle = handles.get(full)
-        if (!handle) {
-          try {
-            handle = await open(full, 'r')
-          } catch {
-            filled = -1
-            break
-          }
-          handles.set(full, handle)
+        let handle: FileHandle
+        try {
+          handle = await handles.get(path.join(downloadDir, file.path))
+        } catch {
+          filled = -1
+          break
         }
         const { bytesRead } = await handle.read(buffer, from - start, to - from, from - file.offset)
         if (bytesRead !== to - from) {
@@ -53,7 +108,7 @@ export async function verifyOnDisk(parsed: ParsedTorrent, downloadDir: string): 
       if (digest !== hashes[index]) badPieces.push(index)
     }
   } finally {
-    await Promise.all([...handles.values()].map((handle) => handle.close()))
+    await handles.closeAll()
   }
   return { ok: badPieces.length === 0, pieces: hashes.length, badPieces }
 }

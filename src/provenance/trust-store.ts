@@ -308,7 +308,7 @@ function isRunning(pid: number): boolean {
  * An exclusive lock: the file `lock` holding the owner's pid, created with O_EXCL. A lock whose
  * owner is no longer running (it crashed mid-change) is taken over; a live one is waited for.
  */
-async function acquireLock(lock: string): Promise<() => Promise<void>> {
+export async function acquireLock(lock: string): Promise<() => Promise<void>> {
   const deadline = Date.now() + LOCK_WAIT_MS
   for (;;) {
     try {

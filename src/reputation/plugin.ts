@@ -13,13 +13,16 @@
 import type Wire from 'bittorrent-protocol'
 import type WebTorrent from 'webtorrent'
 import type { IpSet, Torrent } from 'webtorrent'
+import { isWireEvidence } from '../defence/ban-store.ts'
 import type { BanEvent, CreditEvent } from '../defence/events.ts'
+import { describeCover } from './lift-covering.ts'
 import type { ReputationStore } from './store.ts'
 
 export interface ReputationPlugin {
   readonly name: 'reputation'
   attachTorrent(torrent: Torrent): void
   attachWire(wire: Wire, torrent: Torrent): void
+  explainBlocked(host: string): string | null
   close(): void
   /** Close every open wire whose address is banned now; returns how many were closed. */
   enforce(): number
@@ -87,6 +90,11 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
       }
     },
 
+    explainBlocked(host) {
+      const ban = store.closed ? undefined : store.banFor(host)
+      return ban ? `it is banned by ${describeCover(ban)}; lift it with \`vouch bans lift ${host}\`` : null
+    },
+
     attachWire(wire, _torrent) {
       const host = hostOf(wire)
       if (!host) return
@@ -126,7 +134,9 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
     },
 
     banFromDefence(event) {
-      if (!store.closed && event.evidence) store.recordContribution(event.address, { piecesBad: 1 })
+      // Only block evidence means a spoiled piece; a protocol violation spoils none.
+      if (!store.closed && event.evidence && !isWireEvidence(event.evidence))
+        store.recordContribution(event.address, { piecesBad: 1 })
     },
   }
 }

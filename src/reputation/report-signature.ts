@@ -12,6 +12,7 @@
  * Keys are read with provenance's key-file readers (src/provenance/keys.ts).
  */
 import {
+  fingerprintOf,
   parseAnyPublicKey,
   parseSecretKeyFile,
   signBytes,
@@ -96,7 +97,12 @@ export function verifyReport(text: string, trustedKey: Uint8Array): ReportCheck 
     message = reportMessage('json', canonicalJson(rest))
   }
   if (publicKey !== hex(trustedKey))
-    return { ok: false, problem: 'other-key', message: `the report is signed by another key (${publicKey})` }
+    return {
+      ok: false,
+      problem: 'other-key',
+      // People compare fingerprints (as `vouch trust list` shows them), not 64 hex digits.
+      message: `the report is signed by another key (${fingerprintOf(new Uint8Array(Buffer.from(publicKey, 'hex')))})`,
+    }
   if (!verifyBytes(new Uint8Array(Buffer.from(signature, 'hex')), message, trustedKey))
     return {
       ok: false,

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import os from 'node:os'
+import { WEBSOCKET_TOKEN_PROTOCOL_PREFIX } from '../api/contract.ts'
 
-/** 256 bits from the OS CSPRNG, URL-safe. */
+/** 256 bits from the OS CSPRNG, URL-safe (so it is also a valid WebSocket subprotocol token). */
 export function newToken(): string {
   return randomBytes(32).toString('base64url')
 }
@@ -33,12 +34,9 @@ export function allowedHosts(bindHost: string, port: number): Set<string> {
 export interface GuardConfig {
   token: string
   hosts: Set<string>
-  cookieName: string
 }
 
-export type GuardVerdict =
-  | { allowed: true; tokenFrom: 'query' | 'cookie' | 'header' }
-  | { allowed: false; status: 400 | 401 | 403; reason: string }
+export type GuardVerdict = { allowed: true } | { allowed: false; status: 400 | 401 | 403; reason: string }
 
 function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest()
@@ -46,19 +44,11 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b)
 }
 
-function cookieValue(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return rest.join('=')
-  }
-  return null
-}
-
 /**
- * Every HTTP request and WebSocket upgrade passes here first: a known Host, no foreign Origin,
- * and the token (in `?token=`, the session cookie, or an `Authorization: Bearer` header).
+ * Every HTTP request and WebSocket upgrade passes here first: a Host naming this server (no DNS
+ * rebinding) and no foreign Origin (no other web page).
  */
-export function checkRequest(request: IncomingMessage, config: GuardConfig): GuardVerdict {
+export function checkOrigin(request: IncomingMessage, config: GuardConfig): GuardVerdict {
   const host = request.headers.host?.toLowerCase()
   if (!host || !config.hosts.has(host)) {
     return { allowed: false, status: 403, reason: `foreign Host header '${host ?? ''}'` }
@@ -69,28 +59,36 @@ export function checkRequest(request: IncomingMessage, config: GuardConfig): Gua
   if (origin !== undefined && !config.hosts.has(originHost(origin))) {
     return { allowed: false, status: 403, reason: `foreign Origin '${origin}'` }
   }
-  let url: URL
-  try {
-    url = new URL(request.url ?? '/', 'http://vouch.invalid')
-  } catch {
-    return { allowed: false, status: 400, reason: 'malformed request URL' }
-  }
-  const fromQuery = url.searchParams.get('token')
-  if (fromQuery !== null) {
-    return sameToken(fromQuery, config.token)
-      ? { allowed: true, tokenFrom: 'query' }
-      : { allowed: false, status: 401, reason: 'wrong token' }
-  }
+  return { allowed: true }
+}
+
+/** The subprotocols a WebSocket handshake offers (`Sec-WebSocket-Protocol: a, b`). */
+export function offeredProtocols(request: IncomingMessage): string[] {
+  const header = request.headers['sec-websocket-protocol']
+  return (header ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '')
+}
+
+/**
+ * The API's credential: the token as a WebSocket subprotocol (`vouch-token.TOKEN`, what the web UI
+ * sends) or an `Authorization: Bearer` header (other programs). Never a cookie or a query
+ * parameter: a cookie reaches every server on 127.0.0.1 whatever its port, and an address ends up
+ * in history and logs.
+ */
+export function checkToken(request: IncomingMessage, config: GuardConfig): GuardVerdict {
+  const fromProtocol = offeredProtocols(request).find((value) =>
+    value.startsWith(WEBSOCKET_TOKEN_PROTOCOL_PREFIX),
+  )
   const authorization = request.headers.authorization
-  if (authorization?.startsWith('Bearer ')) {
-    return sameToken(authorization.slice('Bearer '.length), config.token)
-      ? { allowed: true, tokenFrom: 'header' }
-      : { allowed: false, status: 401, reason: 'wrong token' }
-  }
-  const fromCookie = cookieValue(request.headers.cookie, config.cookieName)
-  if (fromCookie !== null && sameToken(fromCookie, config.token))
-    return { allowed: true, tokenFrom: 'cookie' }
-  return { allowed: false, status: 401, reason: 'missing or wrong token' }
+  const given =
+    fromProtocol?.slice(WEBSOCKET_TOKEN_PROTOCOL_PREFIX.length) ??
+    (authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined)
+  if (given === undefined) return { allowed: false, status: 401, reason: 'missing token' }
+  return sameToken(given, config.token)
+    ? { allowed: true }
+    : { allowed: false, status: 401, reason: 'wrong token' }
 }
 
 /** `http://127.0.0.1:8080` → `127.0.0.1:8080`; anything unparsable or non-http maps to nothing allowed. */

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
-import { MAX_TORRENT_FILE_BASE64, WEBSOCKET_PATH } from '../api/contract.ts'
+import { MAX_TORRENT_FILE_BASE64, WEBSOCKET_PATH, WEBSOCKET_PROTOCOL } from '../api/contract.ts'
 import type { ApiService } from '../api/service.ts'
 import { serveWebSocket } from '../api/websocket-transport.ts'
 import { VouchError } from '../errors.ts'
-import { allowedHosts, checkRequest, newToken, type GuardConfig } from './guard.ts'
+import { allowedHosts, checkOrigin, checkToken, newToken, type GuardConfig } from './guard.ts'
 import { readStaticFile } from './static-files.ts'
 
 /** The built renderer (`npm run build:renderer`). */
@@ -28,7 +28,7 @@ export interface RunningServer {
   host: string
   port: number
   token: string
-  /** The address to open, token included. */
+  /** The address to open, the token in its fragment (which a browser never sends to any server). */
   url: string
   close(): Promise<void>
 }
@@ -72,22 +72,31 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 
 /**
  * The headless daemon's front door: serves the built renderer and the WebSocket API on one port.
- * Every request and upgrade must carry the token and name this server in Host (and Origin, when a
- * browser sends one), which stops other web pages and DNS rebinding from driving the engine.
+ * Every request must name this server in Host (and Origin, when a browser sends one), which stops
+ * DNS rebinding and other web pages. The renderer's files hold no secret and are served to such
+ * requests; the API needs the token besides (guard.ts), which the page keeps to itself: it arrives
+ * in the address's fragment, lives in the tab's sessionStorage and travels only in the WebSocket
+ * handshake to this server. No cookie is ever set: cookies ignore ports, so one would reach every
+ * other server on 127.0.0.1 the browser visits.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   const token = options.token ?? newToken()
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR
-  const guard: GuardConfig = { token, hosts: new Set(), cookieName: 'vouch_token' }
-  const websockets = new WebSocketServer({ noServer: true, maxPayload: MAX_TORRENT_FILE_BASE64 + 64 * 1024 })
+  const guard: GuardConfig = { token, hosts: new Set() }
+  const websockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_TORRENT_FILE_BASE64 + 64 * 1024,
+    // Answer with the API's protocol when offered, never echo the token protocol back.
+    handleProtocols: (protocols) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
+  })
 
   const server = createServer((request, response) => {
     void handleRequest(request, response).catch(() => refuse(response, 500, 'internal error'))
   })
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const verdict = checkRequest(request, guard)
+    const verdict = checkOrigin(request, guard)
     if (!verdict.allowed) return refuse(response, verdict.status, verdict.reason)
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return refuse(response, 405, 'method not allowed')
@@ -97,19 +106,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (urlPath === '/') return refuse(response, 503, 'the UI is not built: run `npm run build:renderer`')
       return refuse(response, 404, 'not found')
     }
-    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Type': file.contentType }
-    // The page arrives with ?token=; the cookie carries it to the assets and the WebSocket.
-    if (verdict.tokenFrom === 'query') {
-      headers['Set-Cookie'] = `${guard.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`
-    }
-    response.writeHead(200, headers)
+    response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType })
     response.end(request.method === 'HEAD' ? undefined : file.body)
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    const verdict = checkRequest(request, guard)
+    const verdict = checkOrigin(request, guard)
     if (!verdict.allowed) return refuseUpgrade(socket, verdict.status, verdict.reason)
+    const credential = checkToken(request, guard)
+    if (!credential.allowed) return refuseUpgrade(socket, credential.status, credential.reason)
     const urlPath = new URL(request.url ?? '/', 'http://vouch.invalid').pathname
     if (urlPath !== WEBSOCKET_PATH) return refuseUpgrade(socket, 404, 'not found')
     websockets.handleUpgrade(request, socket, head, (websocket) =>
@@ -125,14 +131,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const port = (server.address() as AddressInfo).port
   for (const allowed of allowedHosts(host, port)) guard.hosts.add(allowed)
-  guard.cookieName = `vouch_token_${port}`
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
 
   return {
     host,
     port,
     token,
-    url: `http://${urlHost}:${port}/?token=${token}`,
+    url: `http://${urlHost}:${port}/#token=${token}`,
     async close() {
       for (const client of websockets.clients) client.terminate()
       websockets.close()

@@ -42,7 +42,12 @@ describe('the API service over a real engine', () => {
 
     const list = `# test list\nbad peers:${peer.host}-${peer.host}\nthis is not an entry\n10.9.8.0/24\n`
     const started = Date.now()
-    const result = await api.call('bans.import', { fileName: 'list.p2p', contentBase64: base64(list) })
+    // The test's peers live on 127/8, which an import refuses without force.
+    const result = await api.call('bans.import', {
+      fileName: 'list.p2p',
+      contentBase64: base64(list),
+      force: true,
+    })
     await withTimeout(closed, 2_000, 'the listed peer to be disconnected')
     expect(Date.now() - started).toBeLessThan(1_000)
 
@@ -56,13 +61,52 @@ describe('the API service over a real engine', () => {
       ['10.9.8.0', 'imported'],
     ])
 
-    const again = await api.call('bans.import', { fileName: 'list.p2p', contentBase64: base64(list) })
+    const again = await api.call('bans.import', {
+      fileName: 'list.p2p',
+      contentBase64: base64(list),
+      force: true,
+    })
     expect(again).toMatchObject({ imported: 0, alreadyBanned: 2, connectionsClosed: 0 })
     const garbage = await api.backend.service.dispatcher.dispatch({
       command: 'bans.import',
       args: { fileName: 'junk.txt', contentBase64: base64('nothing here\nnor here\n') },
     })
     expect(garbage).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+
+  it('refuses blocklist entries that would ban everything or this machine unless forced, names the ban on a requested peer, and lifts the covering range', async () => {
+    swarm = new Swarm()
+    const api = await openApi(swarm)
+    const list = 'all:0.0.0.0-255.255.255.255\nloop:127.0.0.0-127.255.255.255\n::/0\n192.0.2.9\n'
+    const result = await api.call('bans.import', { fileName: 'wide.p2p', contentBase64: base64(list) })
+    expect(result).toMatchObject({ imported: 1, refusedCount: 3 })
+    expect(result.refused.map((entry) => [entry.label, entry.reason])).toEqual([
+      ['all', 'too-wide'],
+      ['loop', 'loopback'],
+      ['', 'too-wide'],
+    ])
+    const forced = await api.call('bans.import', {
+      fileName: 'wide.p2p',
+      contentBase64: base64('loop:127.0.0.0-127.255.255.255\n'),
+      force: true,
+    })
+    expect(forced).toMatchObject({ imported: 1, refusedCount: 0 })
+
+    const payload = await swarm.payload({ bytes: 64 * 1024 })
+    const seeder = await swarm.seeder(payload)
+    await api.call('torrents.addFile', {
+      fileName: 'p.torrent',
+      contentBase64: Buffer.from(payload.torrentFile).toString('base64'),
+      peers: [seeder.address],
+      allowUnsigned: true,
+    })
+    const notice = await api.nextEvent('notice', 5_000)
+    expect(notice.message).toContain(`peer ${seeder.address} will not be contacted`)
+    expect(notice.message).toContain('banned by 127.0.0.0-127.255.255.255 (imported: loop)')
+
+    const lifted = await api.call('bans.lift', { address: seeder.host })
+    expect(lifted).toEqual({ lifted: 1, ranges: ['127.0.0.0-127.255.255.255 (imported: loop)'] })
+    expect((await api.call('bans.list', {})).map((ban) => ban.address)).toEqual(['192.0.2.9'])
   })
 
   it('signs a ban report with a key file sent as bytes, and keeps nothing of the key', async () => {

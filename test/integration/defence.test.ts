@@ -5,6 +5,7 @@ import Wire from 'bittorrent-protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebTorrent from 'webtorrent'
 import { Defence, type DefenceOptions } from '../../src/defence/defence.ts'
+import type { BlockEvidence } from '../../src/defence/ban-store.ts'
 import type { BanEvent } from '../../src/defence/events.ts'
 import type { Engine } from '../../src/engine/engine.ts'
 import {
@@ -73,7 +74,7 @@ describe('poisoned-piece defence', () => {
     logCorruption('corrupts every block', outcome)
     expect(outcome.bytesMatch).toBe(true)
     expect(bannedHosts(outcome)).toEqual([poisoner.host])
-    expect(outcome.bans[0]?.evidence?.badDigest).toMatch(/^[0-9a-f]{64}$/)
+    expect((outcome.bans[0]?.evidence as BlockEvidence | null)?.badDigest).toMatch(/^[0-9a-f]{64}$/)
     expect(outcome.bans[0]?.expiresAt).toBeGreaterThan(Date.now())
     // Its one connection was open when the failed piece proved it (it had just sent the blocks).
     expect(outcome.bans[0]?.connectionsClosed).toBe(1)

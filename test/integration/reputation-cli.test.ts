@@ -221,12 +221,23 @@ describe('vouch peers, bans, audit and verify-report', () => {
       })
 
       await writeFile(path.join(work, 'seeder.p2p'), `the seeder:${host}-${host}\n`)
-      expect(
-        (await runVouch(['--home', leecherHome, 'bans', 'import', path.join(work, 'seeder.p2p')])).code,
-      ).toBe(0)
+      // The seeder is on 127/8, which an import refuses without --force.
+      const imported = await runVouch([
+        '--home',
+        leecherHome,
+        'bans',
+        'import',
+        path.join(work, 'seeder.p2p'),
+      ])
+      expect(imported.code).toBe(2)
+      expect(imported.stderr).toMatch(/covers loopback addresses/)
+      const forced = ['--home', leecherHome, 'bans', 'import', '--force', path.join(work, 'seeder.p2p')]
+      expect((await runVouch(forced)).code).toBe(0)
       const refused = await getFromSeeder('3')
       expect(refused.code, refused.stderr).toBe(5)
-      expect(refused.stderr).toMatch(/0 peers connected/)
+      expect(refused.stderr).toMatch(
+        /\(0 peers connected\); peer .* banned by 127\.0\.0\.\d+ \(imported: the seeder\)/,
+      )
     } finally {
       expect((await seed.stop('SIGTERM')).code, seed.stderr).toBe(0)
     }

@@ -2,7 +2,7 @@
  * Pause, resume, remove with data, duplicates and the numbers a torrent shows, through the API
  * contract over a real engine and loopback seeders.
  */
-import { access, readFile, readdir, writeFile } from 'node:fs/promises'
+import { access, readFile, readdir, statfs, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openApi, type OpenedApi } from '../kit/api.ts'
@@ -133,6 +133,27 @@ describe('pause, resume and remove through the API', () => {
     const view = await viewOf(api, infoHash)
     expect(view).toMatchObject({ state: 'held', downloadSpeed: 0, uploadSpeed: 0, timeRemaining: null })
     expect(seeder.requestsReceived).toBe(0)
+  })
+
+  it('reports the status bar: total speeds, DHT nodes and free disk of the download folder', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 1024 * 1024 })
+    const seeder = await swarm.seeder(payload, { client: { uploadLimit: 256 * 1024 } })
+    const api = await openApi(swarm)
+    const torrent = await api.backend.engine.add(payload.torrentPath, {
+      allowUnsigned: true,
+      peers: [seeder.address],
+    })
+    await expect
+      .poll(async () => (await api.call('app.status', {})).downloadSpeed, { timeout: 10_000 })
+      .toBeGreaterThan(0)
+    await whenDone(torrent)
+    const status = await api.call('app.status', {})
+    const disk = await statfs(status.downloadDir)
+    expect(status.downloadDir).toBe(api.backend.engine.downloadDir)
+    expect(status.dhtNodes).toBe(0)
+    expect(Math.abs((status.freeDiskBytes ?? 0) - disk.bavail * disk.bsize)).toBeLessThan(256 * 1024 * 1024)
+    expect(status.downloadSpeed).toBe(0)
   })
 
   it('answers pause and resume of a torrent not in the list with bad-input', async () => {

@@ -30,11 +30,13 @@ export interface RunOptions {
   cwd?: string
   /** Run this script instead of bin/vouch.js (e.g. test/kit/engine-process.ts). */
   script?: string
+  /** Options for node itself, before the script (e.g. `--import`). */
+  nodeArgs?: string[]
 }
 
 /** Run `vouch ARGS...` to completion. */
 export async function runVouch(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(NODE, [options.script ?? BIN, ...args], {
+  const child = spawn(NODE, [...(options.nodeArgs ?? []), options.script ?? BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
 /**
  * Layers are checked, not hoped for (VS Code's layersChecker): src/ never imports electron or
  * renderer/; renderer/ imports nothing of src/ but the API contract's types; provenance and
- * defence never import the engine. Imports are read with the TypeScript parser, so comments and
- * strings cannot fool the check.
+ * defence never import the engine; provenance and the engine never import src/feeds, which uses
+ * them, and src/feeds never imports the shells above it. Imports are read with the TypeScript
+ * parser, so comments and strings cannot fool the check.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -80,6 +81,10 @@ export function importsOf(file: string, source: string): ImportRecord[] {
 
 const within = (target: string | null, dir: string) =>
   target !== null && (target === dir || target.startsWith(`${dir}/`))
+/** src/feeds uses provenance and the engine's DHT; these never import it. */
+const LOWER_THAN_FEEDS = ['src/provenance', 'src/engine', 'src/defence', 'src/reputation']
+/** The shells that use src/feeds. */
+const FEED_USERS = ['src/api', 'src/cli', 'src/server']
 const isElectron = (specifier: string) => specifier === 'electron' || specifier.startsWith('electron/')
 
 /** The layer rules; each violation names the file, the import and the rule. */
@@ -96,6 +101,10 @@ export function layerViolations(file: string, imports: ImportRecord[]): string[]
       if (within(record.target, 'src/engine'))
         violations.push(`${where}: provenance and defence must not import the engine`)
     }
+    if (LOWER_THAN_FEEDS.some((dir) => within(file, dir)) && within(record.target, 'src/feeds'))
+      violations.push(`${where}: feeds sit above provenance and the engine, which must not import them`)
+    if (within(file, 'src/feeds') && FEED_USERS.some((dir) => within(record.target, dir)))
+      violations.push(`${where}: feeds must not import the API, the CLI or the server`)
     if (within(file, 'renderer')) {
       if (within(record.target, 'src') && record.target !== CONTRACT) {
         violations.push(`${where}: renderer/ may import only ${CONTRACT} from src/`)
@@ -191,6 +200,9 @@ describe('layers', () => {
     ['renderer/src/x.ts', "import type { Engine } from '../../src/engine/engine.ts'", `only ${CONTRACT}`],
     ['renderer/src/x.ts', "import { z } from '../../src/api/dispatcher.ts'", `only ${CONTRACT}`],
     ['renderer/src/x.ts', "import { ipcRenderer } from 'electron'", 'no electron or Node modules'],
+    ['src/provenance/x.ts', "import { Follower } from '../feeds/follower.ts'", 'must not import them'],
+    ['src/engine/x.ts', "import type { FeedStore } from '../feeds/feed-store.ts'", 'must not import them'],
+    ['src/feeds/x.ts', "import { ApiService } from '../api/service.ts'", 'must not import the API'],
     ['renderer/src/x.ts', "import { readFile } from 'node:fs'", 'no electron or Node modules'],
   ])('the checker flags %s: %s', (file, source, rule) => {
     const violations = layerViolations(file, importsOf(file, source))
@@ -203,6 +215,8 @@ describe('layers', () => {
     ['renderer/src/x.ts', "import { type TorrentView } from '../../src/api/contract.ts'"],
     ['renderer/src/x.ts', "export type { TorrentView } from '../../src/api/contract.ts'"],
     ['src/api/x.ts', "import { Engine } from '../engine/engine.ts'"],
+    ['src/feeds/x.ts', "import { decide } from '../provenance/policy.ts'"],
+    ['src/cli/x.ts', "import { Follower } from '../feeds/follower.ts'"],
     ['electron/x.ts', "import { app } from 'electron'; import { openBackend } from '../src/api/backend.ts'"],
     ['src/engine/x.ts', "// import { app } from 'electron'\nconst text = \"require('electron')\""],
   ])('the checker allows %s: %s', (file, source) => {

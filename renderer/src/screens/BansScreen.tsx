@@ -7,6 +7,7 @@ const REASONS: Record<BanView['reason'], string> = {
   'sole-contributor': 'Sent every block of a piece that failed its hash',
   strikes: 'Shared too many failed pieces',
   unsolicited: 'Sent blocks nobody asked for',
+  'protocol-violation': 'Sent a wire message its type does not allow, or flooded requests',
   manual: 'Banned by you',
   imported: 'From an imported blocklist',
 }
@@ -76,6 +77,21 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
               ))}
             </ul>
           ) : null}
+          {result.outcome.refusedCount > 0 ? (
+            <>
+              <p>
+                {result.outcome.refusedCount} entries refused (too wide, or they would ban this machine); the
+                command line imports them with <code>vouch bans import --force</code>
+              </p>
+              <ul className="malformed refused">
+                {result.outcome.refused.map((entry) => (
+                  <li key={entry.range}>
+                    <code>{entry.range}</code> {entry.label}: {entry.message}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </div>
       ) : null}
     </form>
@@ -85,6 +101,21 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
   if (!evidence) return <span className="subline">{ban.note || '—'}</span>
+  if ('messageId' in evidence) {
+    return (
+      <span className="subline">
+        {evidence.violation === 'request-flood'
+          ? `flooded requests: more than ${evidence.limit} outstanding`
+          : `${evidence.message} message (id ${evidence.messageId}) of ${evidence.declaredLength} bytes, at most ${evidence.limit} allowed`}
+        {evidence.infoHash ? (
+          <>
+            {' '}
+            in <code title={evidence.infoHash}>{evidence.infoHash.slice(0, 8)}…</code>
+          </>
+        ) : null}
+      </span>
+    )
+  }
   return (
     <span className="subline">
       piece {evidence.piece}, offset {evidence.offset}: got <code>{evidence.badDigest.slice(0, 12)}</code>

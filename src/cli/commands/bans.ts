@@ -1,11 +1,16 @@
-import { createHash } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
 import { VouchError } from '../../errors.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
-import { blocklistText, parseBlocklist } from '../../reputation/blocklist.ts'
+import {
+  importBlocklist,
+  MAX_IPV4_PREFIX_WIDTH,
+  MAX_IPV6_PREFIX_WIDTH,
+  plural,
+} from '../../reputation/blocklist-import.ts'
+import { describeCover, liftCovering } from '../../reputation/lift-covering.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
@@ -17,7 +22,7 @@ const MALFORMED_SHOWN = 50
 
 function describeBan(ban: Ban): string {
   const expires = ban.expiresAt === null ? 'permanent' : `until ${new Date(ban.expiresAt).toISOString()}`
-  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(16)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
+  return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}`
 }
 
 async function readInput(file: string): Promise<Uint8Array> {
@@ -54,7 +59,7 @@ export function registerBans(program: Command): void {
   bans
     .command('export')
     .description('write active bans as a report other tools and clients read')
-    .requiredOption('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`)
+    .option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'json')
     .option('--sign <key>', 'sign the report with this secret key file (see vouch keygen)')
     .option('--pseudonymise', 'replace addresses with a keyed hash whose key never leaves HOME (json, csv)')
     .option('--out <file>', 'write to this file (default: stdout)')
@@ -111,74 +116,78 @@ export function registerBans(program: Command): void {
     .command('import')
     .description('ban every range of a blocklist: P2P, DAT, CIDR or plain addresses, gzip too')
     .argument('<file>', 'blocklist file')
-    .action(async (file: string, _flags: unknown, command: Command) => {
+    .option(
+      '--force',
+      `also import entries wider than an IPv4 /${MAX_IPV4_PREFIX_WIDTH} or IPv6 /${MAX_IPV6_PREFIX_WIDTH}, or covering loopback or this machine's addresses`,
+    )
+    .action(async (file: string, flags: { force?: boolean }, command: Command) => {
       const global = globalOptions(command)
       const bytes = await readInput(file)
-      const parsed = parseBlocklist(blocklistText(bytes))
-      const malformed = parsed.malformed.slice(0, MALFORMED_SHOWN)
-      const malformedText = malformed
-        .map((line) => `  line ${line.line}: ${line.reason}: ${line.text}`)
-        .join('\n')
-      if (parsed.entries.length === 0 && parsed.malformedLines > 0) {
-        throw new VouchError(
-          'bad-input',
-          `${file}: no valid entries; ${parsed.malformedLines} malformed lines\n${malformedText}`,
-          {
-            file,
-            malformedLines: parsed.malformedLines,
-            malformed,
-          },
-        )
-      }
       await withStore(global, (store) => {
-        const added = store.importBans(parsed.entries, {
+        const summary = importBlocklist(store, bytes, {
           subject: path.basename(file),
-          details: {
-            sha256: createHash('sha256').update(bytes).digest('hex'),
-            entries: parsed.entries.length,
-            malformedLines: parsed.malformedLines,
-            allowed: parsed.allowed,
-          },
+          force: flags.force ?? false,
         })
-        const skipped = parsed.entries.length - added.length
+        const malformed = summary.malformed.slice(0, MALFORMED_SHOWN)
+        const refused = summary.refused.slice(0, MALFORMED_SHOWN)
         const lines = [
-          `imported ${added.length} bans from ${file}${skipped ? ` (${skipped} already banned)` : ''}`,
-          ...(parsed.allowed
-            ? [`${parsed.allowed} DAT entries with access level above 127 (allowed) not banned`]
+          `imported ${plural(summary.added.length, 'ban')} from ${file}${summary.alreadyBanned ? ` (${summary.alreadyBanned} already banned)` : ''}`,
+          ...(summary.refusedCount
+            ? [
+                `${plural(summary.refusedCount, 'entry', 'entries')} refused (import them anyway with --force):`,
+                ...refused.map(
+                  (entry) => `  ${entry.range}${entry.label ? ` ${entry.label}` : ''}: ${entry.message}`,
+                ),
+              ]
             : []),
-          ...(parsed.malformedLines
-            ? [`${parsed.malformedLines} malformed lines skipped:`, malformedText]
+          ...(summary.allowed
+            ? [`${summary.allowed} DAT entries with access level above 127 (allowed) not banned`]
+            : []),
+          ...(summary.malformedLines
+            ? [
+                `${plural(summary.malformedLines, 'malformed line')} skipped:`,
+                ...malformed.map((line) => `  line ${line.line}: ${line.reason}: ${line.text}`),
+              ]
             : []),
         ]
         report(global, lines.join('\n'), {
           ok: true,
           file,
-          imported: added.length,
-          alreadyBanned: skipped,
-          allowed: parsed.allowed,
-          malformedLines: parsed.malformedLines,
+          imported: summary.added.length,
+          alreadyBanned: summary.alreadyBanned,
+          allowed: summary.allowed,
+          malformedLines: summary.malformedLines,
           malformed,
+          refusedCount: summary.refusedCount,
+          refused,
         })
       })
     })
 
   bans
     .command('lift')
-    .description('lift the bans on an address (or the range that starts there)')
+    .description('lift the bans on an address, or the ranges that cover it')
     .argument('<address>', 'IPv4 or IPv6 address, or the first address of a range')
     .action((address: string, _flags: unknown, command: Command) => {
       const global = globalOptions(command)
       if (!parseIp(address.replace(/\/64$/, '')) && !parseCidr(address))
         throw new VouchError('bad-input', `'${address}' is not an IP address`)
       return withStore(global, (store) => {
-        const lifted = store.lift(address)
+        const { lifted, ranges } = liftCovering(address, (text) => store.lift(text), store)
         if (lifted === 0) throw new VouchError('bad-input', `no active ban on ${address}`, { address })
-        store.record({ type: 'ban.lifted', subject: address, details: { lifted, by: 'user' } })
+        store.record({
+          type: 'ban.lifted',
+          subject: address,
+          details: { lifted, by: 'user', ...(ranges.length ? { ranges: ranges.map(describeCover) } : {}) },
+        })
         const still = store.banFor(address)
+        const through = ranges.length
+          ? ` (the range${ranges.length === 1 ? '' : 's'} ${ranges.map(describeCover).join(', ')} covering it)`
+          : ''
         report(
           global,
-          `lifted ${lifted} ban${lifted === 1 ? '' : 's'} on ${address}${still ? `; still banned by ${describeBan(still)}` : ''}`,
-          { ok: true, address, lifted, stillBannedBy: still ?? null },
+          `lifted ${plural(lifted, 'ban')} on ${address}${through}${still ? `; still banned by ${describeBan(still)}` : ''}`,
+          { ok: true, address, lifted, ranges: ranges.map(describeCover), stillBannedBy: still ?? null },
         )
       })
     })

@@ -4,7 +4,6 @@ import { VouchError } from '../../errors.ts'
 import { createEngine } from '../../engine/create-engine.ts'
 import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
 import { parseTorrentBytes, resolveSource } from '../../engine/source.ts'
-import { verifyOnDisk } from '../../engine/verify.ts'
 import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
@@ -14,6 +13,7 @@ interface GetFlags extends NetworkFlags {
   out?: string
   peer?: string[]
   allowUnsigned?: boolean
+  recheck?: boolean
   timeout: string
 }
 
@@ -98,7 +98,11 @@ export function registerGet(program: Command): void {
         '--allow-unsigned',
         'override the provenance policy for this torrent (recorded in the audit log)',
       )
-      .option('--timeout <seconds>', 'give up when nothing arrives for this long', '120'),
+      .option('--timeout <seconds>', 'give up when nothing arrives for this long', '120')
+      .option(
+        '--recheck',
+        'after the download, read every piece back from disk and check its hash again (exit 4 if one differs)',
+      ),
   ).action(async (source: string, flags: GetFlags, command: Command) => {
     const global = globalOptions(command)
     const stallMs = parseSeconds(flags.timeout, '--timeout') * 1000
@@ -108,6 +112,13 @@ export function registerGet(program: Command): void {
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
+    // A --peer that is banned is never dialled: say so now, and again if nothing arrives.
+    const bannedPeers: string[] = []
+    const offWarning = engine.events.on('warning', (warning) => {
+      if (warning.code !== 'peer-banned') return
+      bannedPeers.push(warning.message)
+      note(`warning: ${warning.message}`)
+    })
     try {
       const started = Date.now()
       const torrent = await engine.add(parsedSource, {
@@ -116,13 +127,25 @@ export function registerGet(program: Command): void {
         allowUnsigned: flags.allowUnsigned ?? false,
         remember: false,
       })
-      await waitUntilDone(engine, torrent, stallMs)
+      await waitUntilDone(engine, torrent, stallMs).catch((error: unknown) => {
+        if (!(error instanceof VouchError) || error.code !== 'network' || bannedPeers.length === 0)
+          throw error
+        throw new VouchError('network', `${error.message}; ${bannedPeers.join('; ')}`, {
+          ...error.details,
+          bannedPeers,
+        })
+      })
       const finalStats = engine.stats().find((s) => s.infoHash === torrent.infoHash)
       if (finalStats) view.update({ ...finalStats, progress: 1 })
       view.stop()
+      // Every piece was SHA-1-checked before it was stored; reading it all back is opt-in
+      // (docs/decisions.md, "vouch get: the re-check of data on disk is opt-in").
       const parsed = await parseTorrentBytes(torrent.torrentFile, torrent.name)
-      const check = await verifyOnDisk(parsed, torrent.path)
-      if (!check.ok) {
+      const pieces = parsed.pieces?.length ?? 0
+      const check = flags.recheck
+        ? await (await import('../../engine/verify.ts')).verifyOnDisk(parsed, torrent.path)
+        : null
+      if (check && !check.ok) {
         throw new VouchError(
           'integrity',
           `downloaded data failed verification: ${check.badPieces.length} of ${check.pieces} pieces differ`,
@@ -135,20 +158,22 @@ export function registerGet(program: Command): void {
       const seconds = (Date.now() - started) / 1000
       report(
         global,
-        `downloaded and verified ${torrent.name} (${torrent.length} bytes, ${check.pieces} pieces) in ${seconds.toFixed(1)} s → ${torrent.path}`,
+        `downloaded and verified ${torrent.name} (${torrent.length} bytes, ${pieces} pieces${check ? ', re-checked on disk' : ''}) in ${seconds.toFixed(1)} s → ${torrent.path}`,
         {
           ok: true,
           infoHash: torrent.infoHash,
           name: torrent.name,
           length: torrent.length,
           path: torrent.path,
-          pieces: check.pieces,
+          pieces,
+          rechecked: check !== null,
           seconds,
         },
       )
     } finally {
       view.stop()
       offProgress()
+      offWarning()
       await close()
     }
   })

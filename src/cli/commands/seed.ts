@@ -27,6 +27,25 @@ function untilStopped(): Promise<string> {
   })
 }
 
+async function keepPublishedFeeds(home: string, engine: Engine) {
+  const dht = engine.dht
+  if (!dht) return null
+  const [{ FeedDaemon }, { FeedStore }, { TrustStore }] = await Promise.all([
+    import('../../feeds/daemon.ts'),
+    import('../../feeds/feed-store.ts'),
+    import('../../provenance/trust-store.ts'),
+  ])
+  const daemon = new FeedDaemon({
+    dht,
+    feeds: FeedStore.forHome(home),
+    trust: TrustStore.forHome(home),
+    follow: false,
+    onError: note,
+  })
+  daemon.start()
+  return daemon
+}
+
 export function registerSeed(program: Command): void {
   withNetworkOptions(
     program
@@ -83,8 +102,14 @@ export function registerSeed(program: Command): void {
           magnet: torrent.magnetURI,
         },
       )
-      const signal = await untilStopped()
-      note(`stopping (${signal})`)
+      // Keep the feeds this installation publishes alive while it seeds (re-put hourly).
+      const keeper = await keepPublishedFeeds(global.home, engine)
+      try {
+        const signal = await untilStopped()
+        note(`stopping (${signal})`)
+      } finally {
+        await keeper?.close()
+      }
     } finally {
       await close()
     }

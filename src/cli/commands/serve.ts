@@ -4,7 +4,7 @@ import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
 import { globalOptions, note, report } from '../context.ts'
-import { parsePort } from '../engine-options.ts'
+import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
 interface ServeFlags {
   host: string
@@ -15,6 +15,8 @@ interface ServeFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  dhtBootstrap?: string[]
+  feedPoll?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -37,6 +39,8 @@ export function registerServe(program: Command): void {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option(...dhtBootstrapOption)
+    .option('--feed-poll <seconds>', 'how often followed feeds are polled (default 600)')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
@@ -49,11 +53,15 @@ export function registerServe(program: Command): void {
           ...(flags.dht ? {} : { dht: false }),
           ...(flags.lsd ? {} : { lsd: false }),
           ...(flags.nat ? {} : { natUpnp: false, natPmp: false }),
+          ...(flags.dhtBootstrap ? { dhtBootstrap: flags.dhtBootstrap } : {}),
           tracker: flags.tracker,
           // Like the desktop app: the torrent list survives restarts.
           resume: true,
         },
         version: vouchVersion(),
+        ...(flags.feedPoll !== undefined
+          ? { feedPollIntervalMs: parseSeconds(flags.feedPoll, '--feed-poll') * 1000 }
+          : {}),
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {

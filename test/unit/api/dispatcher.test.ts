@@ -37,6 +37,16 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       return []
     },
     'trust.list': () => [],
+    'feeds.list': () => [],
+    'feeds.describe': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.follow': () => {
+      throw new Error('not in this test')
+    },
+    'feeds.remove': () => {
+      throw new Error('not in this test')
+    },
     'trust.pin': () => {
       throw new Error('not in this test')
     },
@@ -48,7 +58,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     },
     'peers.list': () => [],
     'bans.list': () => [],
-    'bans.lift': () => ({ lifted: 0 }),
+    'bans.lift': () => ({ lifted: 0, ranges: [] }),
     'bans.export': ({ format }) => ({
       format,
       fileName: 'x',
@@ -80,6 +90,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       throw new Error('not in this test')
     },
     'torrents.reannounce': () => {
+      throw new Error('not in this test')
+    },
+    'app.status': () => {
       throw new Error('not in this test')
     },
     'settings.get': () => {

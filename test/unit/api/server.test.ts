@@ -4,6 +4,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { openBackend } from '../../../src/api/backend.ts'
+import * as contract from '../../../src/api/contract.ts'
+import { WEBSOCKET_PROTOCOL, WEBSOCKET_TOKEN_PROTOCOL_PREFIX } from '../../../src/api/contract.ts'
+import * as renderer from '../../../renderer/src/api.ts'
 import { startServer, type RunningServer } from '../../../src/server/server.ts'
 import { QUIET_CLIENT, Swarm } from '../../kit/swarm.ts'
 
@@ -42,9 +45,10 @@ function connect(
   server: RunningServer,
   urlPath: string,
   headers: Record<string, string> = {},
+  protocols: string[] = [],
 ): Promise<{ socket: WebSocket } | { refused: number }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${urlPath}`, {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${urlPath}`, protocols, {
       headers: { host: `127.0.0.1:${server.port}`, ...headers },
       handshakeTimeout: 5000,
     })
@@ -90,93 +94,89 @@ describe('vouch serve: the headless server', () => {
   })
   afterAll(() => swarm.close())
 
-  it('prints a URL on 127.0.0.1 with a token of at least 128 random bits', () => {
+  const sameOrigin = () => ({ origin: `http://127.0.0.1:${server.port}` })
+  const withToken = () => [WEBSOCKET_PROTOCOL, `${WEBSOCKET_TOKEN_PROTOCOL_PREFIX}${server.token}`]
+
+  it('prints a URL on 127.0.0.1 with a token of at least 128 random bits in its fragment', () => {
     const url = new URL(server.url)
     expect(url.hostname).toBe('127.0.0.1')
-    const token = url.searchParams.get('token') ?? ''
+    expect(url.search).toBe('')
+    const token = new URLSearchParams(url.hash.slice(1)).get('token') ?? ''
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16)
     expect(token).toBe(server.token)
   })
 
-  it('serves the UI with the token, a strict CSP and an HttpOnly SameSite=Strict cookie', async () => {
-    const reply = await get(server, `/?token=${server.token}`)
+  it('serves the UI (no secret in it) with a strict CSP, and never sets a cookie', async () => {
+    const reply = await get(server, '/')
     expect(reply.status).toBe(200)
     expect(reply.body).toContain('<title>Vouch</title>')
     expect(reply.headers['content-security-policy']).toContain("default-src 'none'")
     expect(reply.headers['content-security-policy']).toContain("script-src 'self'")
     expect(reply.headers['content-security-policy']).not.toContain('unsafe')
     expect(reply.headers['referrer-policy']).toBe('no-referrer')
-    const cookie = String(reply.headers['set-cookie'])
-    expect(cookie).toContain(`vouch_token_${server.port}=${server.token}`)
-    expect(cookie).toContain('HttpOnly')
-    expect(cookie).toContain('SameSite=Strict')
+    expect(reply.headers['set-cookie']).toBeUndefined()
+    const asset = await get(server, '/assets/app.js')
+    expect(asset.status).toBe(200)
+    expect(asset.headers['content-type']).toContain('text/javascript')
+    expect(asset.headers['set-cookie']).toBeUndefined()
   })
 
-  it('serves assets to a request carrying the session cookie', async () => {
-    const reply = await get(server, '/assets/app.js', {
-      cookie: `vouch_token_${server.port}=${server.token}`,
-    })
-    expect(reply.status).toBe(200)
-    expect(reply.headers['content-type']).toContain('text/javascript')
-  })
-
-  it('refuses a request without the token', async () => {
-    expect((await get(server, '/')).status).toBe(401)
-    expect((await get(server, '/assets/app.js')).status).toBe(401)
-  })
-
-  it('refuses a request with a wrong token, in the query, the cookie or the header', async () => {
-    expect((await get(server, `/?token=${server.token.slice(0, -1)}x`)).status).toBe(401)
-    expect((await get(server, '/', { cookie: `vouch_token_${server.port}=guess` })).status).toBe(401)
-    expect((await get(server, '/', { authorization: 'Bearer guess' })).status).toBe(401)
-  })
-
-  it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
-    const reply = await get(server, `/?token=${server.token}`, { host: `evil.example:${server.port}` })
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const reply = await get(server, '/', { host: `evil.example:${server.port}` })
     expect(reply.status).toBe(403)
     expect(reply.body).toContain('foreign Host')
-    expect((await get(server, `/?token=${server.token}`, { host: '127.0.0.1:1' })).status).toBe(403)
+    expect((await get(server, '/', { host: '127.0.0.1:1' })).status).toBe(403)
   })
 
-  it('refuses a foreign Origin even with the token (another web page)', async () => {
-    const reply = await get(server, `/?token=${server.token}`, { origin: 'http://evil.example' })
+  it('refuses a foreign Origin (another web page)', async () => {
+    const reply = await get(server, '/', { origin: 'http://evil.example' })
     expect(reply.status).toBe(403)
     expect(reply.body).toContain('foreign Origin')
-    expect((await get(server, `/?token=${server.token}`, { origin: 'null' })).status).toBe(403)
+    expect((await get(server, '/', { origin: 'null' })).status).toBe(403)
   })
 
   it('does not serve files outside the built UI', async () => {
-    const cookie = { cookie: `vouch_token_${server.port}=${server.token}` }
-    expect((await get(server, '/../package.json', cookie)).status).toBe(404)
-    expect((await get(server, '/%2e%2e/%2e%2e/package.json', cookie)).status).toBe(404)
-    expect((await get(server, '/assets/..%5c..%5cindex.html', cookie)).status).toBe(404)
+    expect((await get(server, '/../package.json')).status).toBe(404)
+    expect((await get(server, '/%2e%2e/%2e%2e/package.json')).status).toBe(404)
+    expect((await get(server, '/assets/..%5c..%5cindex.html')).status).toBe(404)
   })
 
-  it('refuses a WebSocket upgrade without the token', async () => {
-    expect(await connect(server, '/api', { origin: `http://127.0.0.1:${server.port}` })).toEqual({
-      refused: 401,
-    })
+  it('refuses a WebSocket upgrade without the token, or with the token in the query or a cookie', async () => {
+    expect(await connect(server, '/api', sameOrigin())).toEqual({ refused: 401 })
+    expect(await connect(server, `/api?token=${server.token}`, sameOrigin())).toEqual({ refused: 401 })
+    const cookie = { ...sameOrigin(), cookie: `vouch_token_${server.port}=${server.token}` }
+    expect(await connect(server, '/api', cookie)).toEqual({ refused: 401 })
+  })
+
+  it('refuses a WebSocket upgrade with a wrong token, as a subprotocol or a Bearer header', async () => {
+    const wrong = [WEBSOCKET_PROTOCOL, `${WEBSOCKET_TOKEN_PROTOCOL_PREFIX}${server.token.slice(0, -1)}x`]
+    expect(await connect(server, '/api', sameOrigin(), wrong)).toEqual({ refused: 401 })
+    expect(await connect(server, '/api', { authorization: 'Bearer guess' })).toEqual({ refused: 401 })
   })
 
   it('refuses a WebSocket upgrade from a foreign Origin even with the token', async () => {
-    expect(await connect(server, `/api?token=${server.token}`, { origin: 'http://evil.example' })).toEqual({
+    expect(await connect(server, '/api', { origin: 'http://evil.example' }, withToken())).toEqual({
       refused: 403,
     })
   })
 
   it('refuses a WebSocket upgrade with a foreign Host even with the token', async () => {
-    expect(
-      await connect(server, `/api?token=${server.token}`, { host: `rebind.example:${server.port}` }),
-    ).toEqual({ refused: 403 })
+    expect(await connect(server, '/api', { host: `rebind.example:${server.port}` }, withToken())).toEqual({
+      refused: 403,
+    })
   })
 
-  it('accepts a WebSocket with the session cookie and answers commands through the dispatcher', async () => {
-    const opened = await connect(server, '/api', {
-      origin: `http://127.0.0.1:${server.port}`,
-      cookie: `vouch_token_${server.port}=${server.token}`,
-    })
+  it('accepts the token as a Bearer header (programs other than the UI)', async () => {
+    const opened = await connect(server, '/api', { authorization: `Bearer ${server.token}` })
+    if (!('socket' in opened)) throw new Error(`refused with ${opened.refused}`)
+    opened.socket.close()
+  })
+
+  it('accepts the token as a subprotocol, answers vouch.v1 (never the token) and serves the dispatcher', async () => {
+    const opened = await connect(server, '/api', sameOrigin(), withToken())
     if (!('socket' in opened)) throw new Error(`refused with ${opened.refused}`)
     const { socket } = opened
+    expect(socket.protocol).toBe(WEBSOCKET_PROTOCOL)
     try {
       expect(await roundTrip(socket, { id: 1, command: 'torrents.list', args: {} })).toEqual({
         id: 1,
@@ -201,5 +201,13 @@ describe('vouch serve: the headless server', () => {
     } finally {
       socket.close()
     }
+  })
+})
+
+describe('the renderer and the server agree on the WebSocket handshake', () => {
+  it('repeats the contract path and subprotocols exactly', () => {
+    expect(renderer.WEBSOCKET_PATH).toBe(contract.WEBSOCKET_PATH)
+    expect(renderer.WEBSOCKET_PROTOCOL).toBe(contract.WEBSOCKET_PROTOCOL)
+    expect(renderer.WEBSOCKET_TOKEN_PROTOCOL_PREFIX).toBe(contract.WEBSOCKET_TOKEN_PROTOCOL_PREFIX)
   })
 })

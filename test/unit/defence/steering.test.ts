@@ -1,5 +1,6 @@
 import type Wire from 'bittorrent-protocol'
 import { describe, expect, it } from 'vitest'
+import { InFlight } from '../../../src/defence/in-flight.ts'
 import { BlockLedger, type BlockSender } from '../../../src/defence/ledger.ts'
 import { RequestSteering } from '../../../src/defence/steering.ts'
 
@@ -21,11 +22,13 @@ function sender(address: string): BlockSender {
 
 function world() {
   const ledger = new BlockLedger()
+  const inFlight = new InFlight()
   const addresses = new Map<Wire, string>()
   const credit = new Map<string, number>()
   let now = 0
   const steering = new RequestSteering({
     ledger,
+    inFlight,
     wires: () => [...addresses.keys()],
     addressOf: (wire) => addresses.get(wire) ?? null,
     isBanned: () => false,
@@ -37,15 +40,26 @@ function world() {
   const wire = (address: string, credited = false): Wire => {
     const made = fakeWire()
     addresses.set(made, address)
+    inFlight.connected(address)
     if (credited) credit.set(address, 1)
     return made
   }
+  // What the defence does on a real wire: count each request out, uncount it when it is answered.
   const ask = (wire: Wire, piece: number): boolean => {
     if (steering.veto(wire, piece)) return false
     wire.requests.push({ piece, offset: 0, length: BLOCK })
+    inFlight.requested(addresses.get(wire) ?? '', piece)
     return true
   }
-  return { ledger, steering, wire, ask, advance: (ms: number) => (now += ms) }
+  const answerAll = (wire: Wire): void => {
+    for (const request of wire.requests.splice(0)) inFlight.answered(addresses.get(wire) ?? '', request.piece)
+  }
+  const disconnect = (wire: Wire): void => {
+    answerAll(wire)
+    wire.destroyed = true
+    inFlight.disconnected(addresses.get(wire) ?? '')
+  }
+  return { ledger, steering, wire, ask, answerAll, disconnect, advance: (ms: number) => (now += ms) }
 }
 
 describe('request steering', () => {
@@ -71,14 +85,14 @@ describe('request steering', () => {
   })
 
   it('frees a probation piece at once when its claimant disconnects mid-piece', () => {
-    const { ledger, wire, ask } = world()
+    const { ledger, wire, ask, answerAll, disconnect } = world()
     const first = wire('10.0.0.1')
     const trusted = wire('10.0.0.3', true)
     expect(ask(first, 1)).toBe(true)
     ledger.record(1, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
-    first.requests.length = 0
+    answerAll(first)
     expect(ask(trusted, 1)).toBe(false)
-    first.destroyed = true
+    disconnect(first)
     expect(ask(trusted, 1)).toBe(true)
   })
 
@@ -92,7 +106,7 @@ describe('request steering', () => {
   })
 
   it('refetches a failed piece from a peer that was not involved, one connection at a time', () => {
-    const { ledger, steering, wire, ask, advance } = world()
+    const { ledger, steering, wire, ask, answerAll, advance } = world()
     const suspect = wire('10.0.0.1', true)
     const partner = wire('10.0.0.2', true)
     const bystander = wire('10.0.0.3', true)
@@ -107,13 +121,13 @@ describe('request steering', () => {
     expect(ask(other, 7)).toBe(false)
     expect(ask(bystander, 7)).toBe(true)
     // once the owner has nothing out and the preference window has passed, anyone may fetch it
-    bystander.requests.length = 0
+    answerAll(bystander)
     advance(2000)
     expect(ask(suspect, 7)).toBe(true)
   })
 
   it('lets a suspect on probation fetch nothing but the failed piece until it is resolved', () => {
-    const { ledger, steering, wire, ask } = world()
+    const { ledger, steering, wire, ask, answerAll } = world()
     const fresh = wire('10.0.0.1')
     ledger.record(3, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
     ledger.record(3, { sender: sender('10.0.0.2'), offset: BLOCK, length: BLOCK, digest: 'b' })
@@ -123,7 +137,25 @@ describe('request steering', () => {
     expect(ask(fresh, 3)).toBe(true)
     ledger.verify(3, () => 'a')
     steering.release(3)
-    fresh.requests.length = 0
+    answerAll(fresh)
     expect(ask(fresh, 4)).toBe(true)
+  })
+
+  it('pins a connection on probation to the one piece it is working on, and no longer once proven', () => {
+    const { ledger, steering, wire, ask, answerAll } = world()
+    const fresh = wire('10.0.0.1')
+    const trusted = wire('10.0.0.3', true)
+    expect(steering.pinnedPiece(fresh)).toBeUndefined()
+    expect(ask(fresh, 6)).toBe(true)
+    expect(steering.pinnedPiece(fresh)).toBe(6)
+    answerAll(fresh)
+    ledger.record(6, { sender: sender('10.0.0.1'), offset: 0, length: BLOCK, digest: 'a' })
+    expect(steering.pinnedPiece(fresh)).toBe(6)
+    expect(ask(fresh, 7)).toBe(false)
+    expect(ask(trusted, 7)).toBe(true)
+    expect(steering.pinnedPiece(trusted)).toBeUndefined()
+    ledger.verify(6)
+    steering.release(6)
+    expect(steering.pinnedPiece(fresh)).toBeUndefined()
   })
 })

@@ -87,9 +87,7 @@ describe('reading blocklists', () => {
   it('refuses a 250 KB gzip bomb of junk lines with a clear error instead of running out of memory', () => {
     const bomb = gzipSync(Buffer.alloc(255 * 1024 * 1024, 'x\n'), { level: 9 })
     expect(bomb.length).toBeLessThan(300 * 1024)
-    const started = Date.now()
     expect(() => parseBlocklist(blocklistText(bomb))).toThrow(/more than .* lines/)
-    expect(Date.now() - started, 'ms to refuse it').toBeLessThan(20_000)
   }, 60_000)
 
   it('never throws on arbitrary lines, and whatever it accepts is a well-ordered range', () => {

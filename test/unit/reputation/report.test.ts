@@ -105,7 +105,11 @@ describe('ban reports', () => {
         .replace('010.000.255.255', '010.000.255.254')
       expect(verifyReport(altered, KEY.publicKey)).toMatchObject({ ok: false, problem: 'bad-signature' })
       const other = generateKey()
-      expect(verifyReport(signed, other.publicKey)).toMatchObject({ ok: false, problem: 'other-key' })
+      expect(verifyReport(signed, other.publicKey)).toMatchObject({
+        ok: false,
+        problem: 'other-key',
+        message: `the report is signed by another key (${KEY.fingerprint})`,
+      })
     },
   )
 

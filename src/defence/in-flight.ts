@@ -1,0 +1,81 @@
+/**
+ * What each address has asked for and not received yet, per piece, and how many live connections
+ * it has, kept per torrent so the request steering answers its questions in O(1) instead of scanning
+ * every wire and every request on each call of WebTorrent's picker (libtorrent keeps per-peer and
+ * per-piece state for the same reason). The defence counts a request when it goes out on a wire
+ * and uncounts it when the wire calls the request back (block, cancel, choke, timeout or close:
+ * bittorrent-protocol calls every request's callback exactly once).
+ */
+export class InFlight {
+  /** address → piece → requests out. */
+  readonly #byAddress = new Map<string, Map<number, number>>()
+  /** piece → address → requests out. */
+  readonly #byPiece = new Map<number, Map<string, number>>()
+  /** address → open connections. */
+  readonly #connections = new Map<string, number>()
+
+  requested(address: string, piece: number): void {
+    bump(this.#byAddress, address, piece, 1)
+    bump(this.#byPiece, piece, address, 1)
+  }
+
+  answered(address: string, piece: number): void {
+    bump(this.#byAddress, address, piece, -1)
+    bump(this.#byPiece, piece, address, -1)
+  }
+
+  connected(address: string): void {
+    this.#connections.set(address, (this.#connections.get(address) ?? 0) + 1)
+  }
+
+  disconnected(address: string): void {
+    const count = (this.#connections.get(address) ?? 1) - 1
+    if (count > 0) this.#connections.set(address, count)
+    else this.#connections.delete(address)
+  }
+
+  isConnected(address: string): boolean {
+    return this.#connections.has(address)
+  }
+
+  /** Whether a connection of `address` has a request out for `piece`. */
+  has(address: string, piece: number): boolean {
+    return this.#byPiece.get(piece)?.has(address) ?? false
+  }
+
+  /** The piece `address` has requests out for, when there is exactly one. */
+  onlyPiece(address: string): number | undefined {
+    return onlyKey(this.#byAddress.get(address))
+  }
+
+  /** Whether `address` has requests out for a piece other than `piece`. */
+  busyElsewhere(address: string, piece: number): boolean {
+    return othersThan(this.#byAddress.get(address), piece)
+  }
+
+  /** Whether an address other than `address` has requests out for `piece`. */
+  othersOn(piece: number, address: string): boolean {
+    return othersThan(this.#byPiece.get(piece), address)
+  }
+}
+
+function onlyKey<K>(counts: Map<K, number> | undefined): K | undefined {
+  if (counts?.size !== 1) return undefined
+  return counts.keys().next().value
+}
+
+function othersThan<K>(counts: Map<K, number> | undefined, key: K): boolean {
+  return counts !== undefined && (counts.size > 1 || (counts.size === 1 && !counts.has(key)))
+}
+
+function bump<O, I>(outer: Map<O, Map<I, number>>, key: O, inner: I, delta: number): void {
+  let counts = outer.get(key)
+  if (!counts) {
+    if (delta < 0) return
+    outer.set(key, (counts = new Map()))
+  }
+  const count = (counts.get(inner) ?? 0) + delta
+  if (count > 0) counts.set(inner, count)
+  else counts.delete(inner)
+  if (counts.size === 0) outer.delete(key)
+}

@@ -1,0 +1,6 @@
+// WebTorrent's Peer class, which creates every connection's Wire (src/engine/wire-guard.ts hooks
+// its onConnect). Only the prototype is used; the guard types the members it touches itself.
+declare module 'webtorrent/lib/peer.js' {
+  const Peer: { prototype: object }
+  export default Peer
+}

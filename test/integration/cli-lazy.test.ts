@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { COMMANDS, commandNameIn } from '../../src/cli/main.ts'
+import { PROJECT_ROOT, runVouch } from '../kit/cli.ts'
+import { makePayload, tempDir } from '../kit/swarm.ts'
+
+const TRACE_HOOK = path.join(PROJECT_ROOT, 'test', 'kit', 'module-trace.ts')
+
+/** Runs `vouch ARGS` and returns its exit code and every module URL it resolved. */
+async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; urls: string[] }> {
+  const dir = await tempDir('vouch-trace-')
+  const trace = path.join(dir, 'modules.txt')
+  const result = await runVouch(['--home', dir, ...args], {
+    nodeArgs: ['--import', TRACE_HOOK],
+    env: { VOUCH_MODULE_TRACE: trace },
+  })
+  return { code: result.code, urls: (await readFile(trace, 'utf8')).split('\n') }
+}
+
+const webtorrentModules = (urls: string[]) => urls.filter((url) => url.includes('/node_modules/webtorrent/'))
+
+describe('the CLI loads only the module of the command it runs', () => {
+  it('--help, verify, trust list and bans list load nothing of WebTorrent', async () => {
+    const payload = await makePayload({ bytes: 64 * 1024 })
+    for (const [args, exit] of [
+      [['--help'], 0],
+      [['verify', payload.torrentPath], 3],
+      [['trust', 'list'], 0],
+      [['bans', 'list'], 0],
+    ] as const) {
+      const { code, urls } = await modulesLoadedBy([...args])
+      expect(code, args.join(' ')).toBe(exit)
+      expect(urls.length, `${args.join(' ')} traced modules`).toBeGreaterThan(10)
+      expect(webtorrentModules(urls), args.join(' ')).toEqual([])
+      expect(urls.some((url) => url.endsWith('/src/cli/commands/get.ts'))).toBe(false)
+    }
+  })
+
+  it('a command that downloads does load WebTorrent (the trace sees it)', async () => {
+    const { code, urls } = await modulesLoadedBy(['get', '--help'])
+    expect(code).toBe(0)
+    expect(webtorrentModules(urls).length).toBeGreaterThan(0)
+  })
+
+  it('names the command in argv past root options, and the subject of vouch help', () => {
+    expect(commandNameIn([])).toBeUndefined()
+    expect(commandNameIn(['--help'])).toBeUndefined()
+    expect(commandNameIn(['--json', '--home', 'trust', 'bans', 'list'])).toBe('bans')
+    expect(commandNameIn(['--home=/tmp/x', 'verify', 'a.torrent'])).toBe('verify')
+    expect(commandNameIn(['help', 'trust'])).toBe('trust')
+    expect(commandNameIn(['help'])).toBe('help')
+  })
+
+  it("each command's summary in the table is the description its module declares", async () => {
+    for (const entry of COMMANDS) {
+      const program = new Command('vouch')
+      ;(await entry.load())(program)
+      const declared = program.commands.map((command) => [command.name(), command.description()])
+      expect(declared, entry.name).toEqual([[entry.name, entry.summary]])
+    }
+  })
+})

@@ -1,0 +1,182 @@
+/**
+ * The done-test of issue 12, through the real CLI on a loopback DHT: a running `vouch serve`
+ * follows a feed; publishing release 2 makes it fetch, verify and finish release 2 with no user
+ * action; a hostile DHT node replaying release 1 and one serving a forged item are refused and
+ * audited.
+ */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { itemOf } from '../../src/feeds/feed-store.ts'
+import { FeedStore } from '../../src/feeds/feed-store.ts'
+import { auditRows } from '../../src/reputation/audit-log.ts'
+import { ReputationStore } from '../../src/reputation/store.ts'
+import { runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
+import { LoopbackDht, type HostileAnswer } from '../kit/dht.ts'
+import { Swarm, withTimeout } from '../kit/swarm.ts'
+
+const NO_DISCOVERY_BUT_DHT = ['--no-lsd', '--no-nat', '--no-tracker']
+
+function lastJson(result: CliResult): Record<string, unknown> {
+  const line = result.stdout.trim().split('\n').at(-1) ?? ''
+  try {
+    return JSON.parse(line) as Record<string, unknown>
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+}
+
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+): Promise<T> {
+  return withTimeout(
+    (async () => {
+      for (;;) {
+        const value = await probe()
+        if (value) return value
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    })(),
+    timeoutMs,
+    what,
+  )
+}
+
+function auditTypes(home: string): { type: string; details: Record<string, unknown> }[] {
+  const store = ReputationStore.openInHome(home)
+  try {
+    return [...auditRows(store.database)].map((row) => ({
+      type: row.type,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }))
+  } finally {
+    store.close()
+  }
+}
+
+describe('a followed feed on a loopback DHT', () => {
+  let swarm: Swarm
+  let dht: LoopbackDht | undefined
+  afterEach(async () => {
+    await swarm.close()
+    await dht?.close()
+  })
+
+  it('vouch serve fetches, verifies and finishes release 2 by itself; a replayed release 1 and a forged item are refused and audited', async () => {
+    swarm = new Swarm()
+    let hostileAnswer: HostileAnswer | null = null
+    dht = await LoopbackDht.start(4)
+    await dht.addHostile(() => hostileAnswer)
+    const bootstrap = dht.bootstrapFlags
+    const publisher = await swarm.tempDir('vouch-publisher-')
+    const follower = await swarm.tempDir('vouch-follower-')
+    const key = path.join(publisher, 'feed.key')
+    const vouch = (home: string, ...args: string[]) =>
+      runVouch(['--json', '--home', home, ...args], { timeoutMs: 60_000 })
+
+    const keygen = await vouch(publisher, 'keygen', '--out', key)
+    expect(keygen.code, keygen.stderr).toBe(0)
+    const { publicKey } = lastJson(keygen) as { publicKey: string }
+
+    const release = async (sequence: number) => {
+      const payload = await swarm.payload({ bytes: 300_000, name: `product-${sequence}.bin` })
+      const torrent = path.join(publisher, `product-${sequence}.torrent`)
+      const created = await vouch(
+        publisher,
+        'create',
+        payload.file,
+        '--out',
+        torrent,
+        '--sign',
+        key,
+        '--sequence',
+        String(sequence),
+      )
+      expect(created.code, created.stderr).toBe(0)
+      const seeder = new VouchProcess([
+        '--json',
+        '--home',
+        publisher,
+        'seed',
+        torrent,
+        '--data',
+        payload.dir,
+        ...NO_DISCOVERY_BUT_DHT,
+        ...bootstrap,
+      ])
+      swarm.defer(async () => void (await seeder.stop('SIGKILL')))
+      await seeder.json((line) => line.event === 'seeding')
+      const published = await vouch(
+        publisher,
+        'publish',
+        torrent,
+        '--key',
+        key,
+        '--feed',
+        'product',
+        ...bootstrap,
+      )
+      expect(published.code, published.stderr).toBe(0)
+      return { payload, magnet: String(lastJson(published).magnet) }
+    }
+
+    const keptItem = async () => {
+      const [entry] = Object.values(
+        (await new FeedStore(path.join(publisher, 'feeds.json')).load()).published,
+      )
+      if (!entry) throw new Error('the publisher kept no item')
+      return itemOf(entry, entry.item)
+    }
+    const first = await release(1)
+    const item1 = await keptItem()
+    expect(first.magnet).toMatch(/^magnet:\?xs=urn:btpk:[0-9a-f]{64}&s=70726f64756374$/)
+
+    const unpinned = await vouch(follower, 'follow', first.magnet)
+    expect(unpinned.code, 'following an unpinned key is refused').toBe(3)
+    expect(lastJson(unpinned)).toMatchObject({ ok: false, error: { reason: 'unknown-publisher' } })
+    expect((await vouch(follower, 'trust', 'add', publicKey, '--name', 'Product')).code).toBe(0)
+    const followed = await vouch(follower, 'follow', first.magnet)
+    expect(followed.code, followed.stderr).toBe(0)
+
+    const serve = new VouchProcess([
+      '--json',
+      '--home',
+      follower,
+      'serve',
+      ...NO_DISCOVERY_BUT_DHT,
+      ...bootstrap,
+      '--feed-poll',
+      '1',
+    ])
+    swarm.defer(async () => void (await serve.stop('SIGKILL')))
+    await serve.json((line) => line.event === 'serving')
+    const downloaded = (name: string) => path.join(follower, 'downloads', name)
+    const finished = (payload: { name: string; bytes: Buffer }) =>
+      until(`${payload.name} downloaded`, 60_000, async () => {
+        const bytes = await readFile(downloaded(payload.name)).catch(() => null)
+        return bytes !== null && bytes.equals(payload.bytes)
+      })
+    await finished(first.payload)
+
+    const second = await release(2)
+    await finished(second.payload)
+    const feeds = await vouch(follower, 'feeds', 'list')
+    expect(lastJson(feeds)).toMatchObject({ feeds: [{ name: 'product', lastSeq: 2, state: 'ok' }] })
+
+    // A node replays release 1 (validly signed, older), then serves a forged release 3.
+    hostileAnswer = { item: item1 }
+    await until('the replay audited', 30_000, async () =>
+      auditTypes(follower).some((event) => event.type === 'feed.rolled-back' && event.details.seq === 1),
+    )
+    const item2 = await keptItem()
+    hostileAnswer = { item: { ...item2, seq: 3, signature: new Uint8Array(64).fill(7) } }
+    await until('the forgery audited', 30_000, async () =>
+      auditTypes(follower).some(
+        (event) => event.type === 'feed.item-ignored' && event.details.problem === 'bad-signature',
+      ),
+    )
+    expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({ feeds: [{ lastSeq: 2 }] })
+  }, 240_000)
+})

@@ -20,6 +20,7 @@ import { FILE_INPUT_ID, MAGNET_INPUT_ID } from './components/AddTorrent.tsx'
 import { SEARCH_ID } from './components/ListToolbar.tsx'
 import { Notices } from './components/Notices.tsx'
 import { ShortcutsHelp } from './components/ShortcutsHelp.tsx'
+import { StatusBar } from './components/StatusBar.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { RemoveDialog } from './components/RemoveDialog.tsx'
@@ -275,6 +276,7 @@ export function App({ api }: { api: Api }) {
       </main>
       <footer className="bottombar">
         <Notices notices={state.notices} dispatch={dispatch} />
+        <StatusBar api={api} connected={state.connection === 'open'} />
       </footer>
       {dragging ? (
         <div className="drop-overlay" aria-hidden="true">

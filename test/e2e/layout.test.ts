@@ -93,6 +93,14 @@ describe('the web UI in Chromium: layout from 360 px to 1920 px', () => {
     expect((await names())[0]).toBe('contested-release.tar.gz')
   })
 
+  it('shows total speeds, DHT nodes and free disk in the status bar', async () => {
+    const { page } = ui
+    const bar = page.locator('dl[aria-label="Status"]')
+    const status = await ui.call('app.status', {})
+    await expect.poll(() => bar.textContent()).toMatch(/Down.*\/s.*Up.*\/s.*DHToff or no nodes.*Free disk\d/)
+    expect(status.freeDiskBytes).toBeGreaterThan(0)
+  })
+
   it('shows no speed or ETA for a held torrent or one nobody sends to', async () => {
     const { page } = ui
     await page.getByRole('button', { name: 'Torrents', exact: true }).click()

@@ -198,25 +198,27 @@ export function App({ api }: { api: Api }) {
             ))}
           </ul>
         </nav>
-        <label className="theme-picker">
-          Theme{' '}
-          <select
-            value={theme}
-            onChange={(event) => void changeSettings({ theme: event.target.value as ThemeChoice })}
+        <div className="topbar-tools">
+          <label className="theme-picker">
+            Theme{' '}
+            <select
+              value={theme}
+              onChange={(event) => void changeSettings({ theme: event.target.value as ThemeChoice })}
+            >
+              <option value="system">System</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className="quiet help-button"
+            aria-keyshortcuts="?"
+            onClick={() => setHelping(true)}
           >
-            <option value="system">System</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-        </label>
-        <button
-          type="button"
-          className="quiet help-button"
-          aria-keyshortcuts="?"
-          onClick={() => setHelping(true)}
-        >
-          ?<span className="visually-hidden"> Keyboard shortcuts</span>
-        </button>
+            ?<span className="visually-hidden"> Keyboard shortcuts</span>
+          </button>
+        </div>
       </header>
       {state.connection !== 'open' ? (
         <p className="connection" role="status">

@@ -327,6 +327,15 @@ export const PeerViewSchema = z.object({
   /** Open connections right now. */
   connections: z.number().int().nonnegative(),
   banned: z.boolean(),
+  /** Connected right now (connections > 0). */
+  connected: z.boolean(),
+  /** The client of the live connection (extended handshake `v`, else peer ID), else the last one recorded. */
+  client: z.string().nullable(),
+  /** Torrents it is connected for right now. */
+  torrents: z.array(z.object({ infoHash, name: z.string() })),
+  /** Bytes per second over its live connections. */
+  downloadSpeed: nonNegative,
+  uploadSpeed: nonNegative,
 })
 
 export const BlockEvidenceSchema = z.object({
@@ -538,6 +547,20 @@ export const COMMANDS = {
       /** Ranges lifted because they covered the address (`first-last (source: label)`). */
       ranges: z.array(z.string()),
     }),
+  },
+  /**
+   * Ban one address by hand (IPv4, or IPv6, which bans its /64): enforced and audited like an
+   * automatic ban, source `manual`; open connections to it close at once. Ranges: bans.import.
+   */
+  'bans.create': {
+    args: z.strictObject({
+      address: z.string().trim().min(2).max(100),
+      /** Why, for people; kept as the ban's note. */
+      reason: z.string().max(500).optional(),
+      /** ms since epoch; null or absent = permanent. */
+      expiresAt: z.number().int().positive().nullable().optional(),
+    }),
+    result: BanViewSchema,
   },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {

@@ -1,3 +1,6 @@
+import { isIP } from 'node:net'
+import { VouchError } from '../errors.ts'
+import type { LivePeer } from '../engine/live-peers.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { importBlocklist } from '../reputation/blocklist-import.ts'
 import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
@@ -42,12 +45,14 @@ export interface ReputationContext {
   home: string
   /** Open connections per address key right now. */
   connections(): Map<string, number>
+  /** Live connections by address key: clients, torrents and speeds (engine's livePeers). */
+  livePeers(): Map<string, LivePeer>
   events: EventBus
 }
 
 type ReputationHandlers = Pick<
   Handlers,
-  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.export' | 'bans.import'
+  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import'
 >
 
 function decodeUpload(contentBase64: string): Uint8Array {
@@ -60,11 +65,21 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
   return {
     'peers.list': ({ limit }) => {
       const connections = context.connections()
-      return store.peers({ limit: limit ?? 500 }).map((peer) => ({
-        ...peer,
-        connections: connections.get(peer.address) ?? 0,
-        banned: store.banFor(peer.address) !== undefined,
-      }))
+      const live = context.livePeers()
+      return store.peers({ limit: limit ?? 500 }).map((peer) => {
+        const now = live.get(peer.address)
+        const open = Math.max(connections.get(peer.address) ?? 0, now?.connections ?? 0)
+        return {
+          ...peer,
+          connections: open,
+          banned: store.banFor(peer.address) !== undefined,
+          connected: open > 0,
+          client: now?.clients[0] ?? peer.clients.at(-1) ?? null,
+          torrents: now?.torrents ?? [],
+          downloadSpeed: now?.downloadSpeed ?? 0,
+          uploadSpeed: now?.uploadSpeed ?? 0,
+        }
+      })
     },
     'bans.list': () => store.list().map(banView),
     'bans.lift': ({ address }) => {
@@ -78,6 +93,25 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         })
       if (lifted > 0) context.events.publish('bans.changed', {})
       return { lifted, ranges: ranges.map(describeCover) }
+    },
+    'bans.create': ({ address, reason, expiresAt }) => {
+      if (!context.defence)
+        throw new VouchError('bad-input', 'this engine runs without the defence: it cannot ban')
+      if (isIP(address.replace(/^\[|\]$/g, '')) === 0) {
+        throw new VouchError(
+          'bad-input',
+          `'${address}' is not an IPv4 or IPv6 address (ban ranges with bans.import)`,
+          {
+            address,
+          },
+        )
+      }
+      if (expiresAt !== undefined && expiresAt !== null && expiresAt <= Date.now()) {
+        throw new VouchError('bad-input', 'expiresAt is in the past', { expiresAt })
+      }
+      const ban = context.defence.ban(address, { note: reason ?? '', expiresAt: expiresAt ?? null })
+      context.events.publish('bans.changed', {})
+      return banView(ban)
     },
     'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
       // The key file's bytes live only for this call: nothing writes or keeps them.

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditSink } from '../audit.ts'
 import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { GateRefusal, TorrentStats } from '../engine/events.ts'
+import { livePeers } from '../engine/live-peers.ts'
 import type { RuntimeSettings } from '../engine/scheduler.ts'
 import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
 import { isVouchError, VouchError } from '../errors.ts'
@@ -255,6 +256,7 @@ export class ApiService {
         defence: this.#engine.defence,
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
+        livePeers: () => livePeers(this.#engine.client.torrents),
         events: this.events,
       }),
       ...feedHandlers({

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
 import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
+import { auditRows } from '../../src/reputation/audit-log.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
 import { openApi } from '../kit/api.ts'
 import { misnamedEnvelope } from '../kit/provenance.ts'
@@ -107,6 +108,47 @@ describe('the API service over a real engine', () => {
     const lifted = await api.call('bans.lift', { address: seeder.host })
     expect(lifted).toEqual({ lifted: 1, ranges: ['127.0.0.0-127.255.255.255 (imported: loop)'] })
     expect((await api.call('bans.list', {})).map((ban) => ban.address)).toEqual(['192.0.2.9'])
+  })
+
+  it('bans an address by hand: its open connection closes at once, the ban is manual and audited', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024 })
+    const peer = await swarm.emptyPeer(payload)
+    const api = await openApi(swarm)
+    const torrent = await api.backend.engine.add(payload.torrentPath, {
+      allowUnsigned: true,
+      downloadDir: await swarm.tempDir(),
+      peers: [peer.address],
+      remember: false,
+    })
+    const wire = await wireFrom(torrent, peer.host)
+    const closed = new Promise<void>((resolve) => wire.once('close', () => resolve()))
+    const ban = await api.call('bans.create', { address: peer.host, reason: 'leeches and never seeds' })
+    await withTimeout(closed, 2_000, 'the banned peer to be disconnected')
+    expect(ban).toMatchObject({
+      address: peer.host,
+      reason: 'manual',
+      source: 'manual',
+      note: 'leeches and never seeds',
+      expiresAt: null,
+    })
+    expect((await api.call('bans.list', {})).map((b) => [b.address, b.source])).toEqual([
+      [peer.host, 'manual'],
+    ])
+    api.backend.reputation.store.flush()
+    const audited = [...auditRows(api.backend.reputation.store.database)].map((row) => [
+      row.type,
+      row.subject,
+    ])
+    expect(audited).toContainEqual(['ban.created', peer.host])
+
+    for (const address of ['not-an-address', '10.0.0.0/8', '999.1.1.1']) {
+      const refused = await api.backend.service.dispatcher.dispatch({
+        command: 'bans.create',
+        args: { address },
+      })
+      expect(refused, address).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+    }
   })
 
   it('signs a ban report with a key file sent as bytes, and keeps nothing of the key', async () => {

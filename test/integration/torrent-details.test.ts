@@ -85,6 +85,13 @@ describe('torrent details through the API', () => {
       flags: { incoming: false },
     })
     expect(peer?.downloaded).toBeGreaterThanOrEqual(6 * PIECE)
+    const row = (await api.call('peers.list', {})).find((p) => p.address === seeder.host)
+    expect(row).toMatchObject({
+      connected: true,
+      client: expect.stringMatching(/^WebTorrent/),
+      torrents: [{ infoHash, name: 'folder' }],
+      banned: false,
+    })
 
     // Wanted again: only now are its pieces requested.
     await api.call('torrents.setFiles', { infoHash, files: [{ index: 1, priority: 'high' }] })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { Torrent } from 'webtorrent'
+import { isWireEvidence } from '../../defence/ban-store.ts'
 import { VouchError } from '../../errors.ts'
 import { createEngine } from '../../engine/create-engine.ts'
 import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
@@ -8,6 +9,7 @@ import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
 import { progressView } from '../progress.ts'
+import { refuseEarly } from '../refuse-early.ts'
 
 interface GetFlags extends NetworkFlags {
   out?: string
@@ -109,6 +111,7 @@ export function registerGet(program: Command): void {
     // Bad input fails here, before a socket, the store or a download directory is opened.
     const parsedSource = await resolveSource(source)
     const peers = (flags.peer ?? []).map(parsePeerAddress)
+    await refuseEarly(global.home, parsedSource, flags.allowUnsigned ?? false)
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)
     const offProgress = engine.events.on('progress', (stats) => view.update(stats))
@@ -118,6 +121,16 @@ export function registerGet(program: Command): void {
       if (warning.code !== 'peer-banned') return
       bannedPeers.push(warning.message)
       note(`warning: ${warning.message}`)
+    })
+    // Bans as they happen: the poisoner's address, why, and the piece that proved it.
+    const offBan = engine.events.on('ban', (ban) => {
+      const evidence =
+        ban.evidence && !isWireEvidence(ban.evidence)
+          ? `, piece ${ban.evidence.piece}`
+          : ban.evidence
+            ? `, ${ban.evidence.violation}`
+            : ''
+      note(`banned ${ban.address}: ${ban.reason}${evidence} (${ban.connectionsClosed} connections closed)`)
     })
     try {
       const started = Date.now()
@@ -174,6 +187,7 @@ export function registerGet(program: Command): void {
       view.stop()
       offProgress()
       offWarning()
+      offBan()
       await close()
     }
   })

@@ -92,6 +92,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.reannounce': () => {
       throw new Error('not in this test')
     },
+    'bans.create': () => {
+      throw new Error('not in this test')
+    },
     'app.status': () => {
       throw new Error('not in this test')
     },

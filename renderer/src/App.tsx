@@ -2,6 +2,8 @@ import { useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from
 import type { EventMessage, Settings, TorrentView } from '../../src/api/contract.ts'
 import {
   addSource,
+  banAddress,
+  refreshPeers,
   addTorrentFile,
   changePublisher,
   exportBans,
@@ -252,15 +254,27 @@ export function App({ api }: { api: Api }) {
             onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}
-        {state.screen === 'peers' ? <PeersScreen peers={state.peers} /> : null}
+        {state.screen === 'peers' ? (
+          <PeersScreen
+            peers={state.peers}
+            onBan={async (peer) =>
+              void (await banAddress(api, dispatch, peer.address, 'Banned from the peers screen'))
+            }
+            onUnban={async (peer) => {
+              await liftBan(api, dispatch, peer.address)
+              await refreshPeers(api, dispatch)
+            }}
+          />
+        ) : null}
         {state.screen === 'bans' ? (
           <BansScreen
             bans={state.bans}
-            onLift={(ban) => liftBan(api, dispatch, ban)}
+            onLift={(ban) => liftBan(api, dispatch, ban.address)}
             onExport={(format, pseudonymise, keyFile) =>
               exportBans(api, dispatch, format, pseudonymise, keyFile)
             }
             onImport={(file) => importBlocklist(api, dispatch, file)}
+            onBan={(address, reason, expiresAt) => banAddress(api, dispatch, address, reason, expiresAt)}
           />
         ) : null}
         {state.screen === 'trust' ? (

@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react'
 import type { BanView, BlocklistImport, ReportFormat } from '../../../src/api/contract.ts'
+import { ManualBan } from '../components/ManualBan.tsx'
 import { formatDate } from '../format.ts'
 
 const REASONS: Record<BanView['reason'], string> = {
@@ -25,6 +26,22 @@ interface Props {
   /** `keyFile`: the user's secret key file, sent with this export only. */
   onExport(format: ReportFormat, pseudonymise: boolean, keyFile: File | null): Promise<void>
   onImport(file: File): Promise<BlocklistImport | null>
+  onBan(address: string, reason: string, expiresAt: number | null): Promise<boolean>
+}
+
+/** Whether a ban matches every word of the search: address, reason, note, torrent. */
+function matches(ban: BanView, words: string[]): boolean {
+  const text = [
+    ban.address,
+    ban.rangeEnd ?? '',
+    REASONS[ban.reason],
+    ban.note,
+    ban.source,
+    ban.evidence?.infoHash ?? '',
+  ]
+    .join(' ')
+    .toLocaleLowerCase()
+  return words.every((word) => text.includes(word))
 }
 
 /** Pick a blocklist file; its bytes go to the back end, which bans every range and reports bad lines. */
@@ -130,7 +147,11 @@ function Evidence({ ban }: { ban: BanView }) {
 }
 
 /** Active bans with their evidence and expiry; lift one, or export them all as a report. */
-export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
+export function BansScreen({ bans, onLift, onExport, onImport, onBan }: Props) {
+  const searchId = useId()
+  const [search, setSearch] = useState('')
+  const words = search.toLocaleLowerCase().split(/\s+/).filter(Boolean)
+  const shown = bans.filter((ban) => matches(ban, words))
   const formatId = useId()
   const pseudonymiseId = useId()
   const keyId = useId()
@@ -190,6 +211,24 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
         </span>
       </form>
       <ImportForm onImport={onImport} />
+      <ManualBan onBan={onBan} />
+      {bans.length > 0 ? (
+        <div className="toolbar" role="search">
+          <label htmlFor={searchId}>Search bans</label>
+          <input
+            id={searchId}
+            type="search"
+            value={search}
+            placeholder="address, reason, torrent"
+            onChange={(event) => setSearch(event.target.value)}
+          />
+          {shown.length !== bans.length ? (
+            <span className="subline" role="status">
+              {shown.length} of {bans.length} shown
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       {bans.length === 0 ? (
         <p className="empty">No active bans. Peers that send poisoned pieces appear here.</p>
       ) : (
@@ -209,7 +248,7 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
               </tr>
             </thead>
             <tbody>
-              {bans.map((ban) => (
+              {shown.map((ban) => (
                 <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
                   <th scope="row">
                     <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>

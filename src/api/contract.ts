@@ -373,6 +373,8 @@ export const BanViewSchema = z.object({
   ]),
   source: z.enum(['automatic', 'manual', 'imported']),
   evidence: BanEvidenceSchema.nullable(),
+  /** The name of the torrent the evidence is from (its infohash is in `evidence`); null when unknown. */
+  torrentName: z.string().nullable(),
   note: z.string(),
   /** ms since epoch */
   createdAt: z.number(),

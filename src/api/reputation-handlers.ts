@@ -12,13 +12,18 @@ import type { ReputationStore } from '../reputation/store.ts'
 import { MAX_MALFORMED_LISTED, type BanView, type ReportFormat } from './contract.ts'
 import type { EventBus, Handlers } from './dispatcher.ts'
 
-export function banView(ban: Ban): BanView {
+/** A torrent's name by infohash, while the engine has it; null otherwise. */
+export type TorrentNames = (infoHash: string) => string | null
+
+export function banView(ban: Ban, torrentName: TorrentNames = () => null): BanView {
+  const infoHash = ban.evidence?.infoHash ?? null
   return {
     address: ban.address,
     rangeEnd: ban.rangeEnd,
     reason: ban.reason,
     source: ban.source,
     evidence: ban.evidence,
+    torrentName: infoHash ? torrentName(infoHash) : null,
     note: ban.note,
     createdAt: ban.createdAt,
     expiresAt: ban.expiresAt,
@@ -45,6 +50,7 @@ export interface ReputationContext {
   home: string
   /** Open connections per address key right now. */
   connections(): Map<string, number>
+  torrentName: TorrentNames
   /** Live connections by address key: clients, torrents and speeds (engine's livePeers). */
   livePeers(): Map<string, LivePeer>
   events: EventBus
@@ -81,7 +87,7 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
         }
       })
     },
-    'bans.list': () => store.list().map(banView),
+    'bans.list': () => store.list().map((ban) => banView(ban, context.torrentName)),
     'bans.lift': ({ address }) => {
       const lift = (text: string) => (context.defence ? context.defence.lift(text) : store.lift(text))
       const { lifted, ranges } = liftCovering(address, lift, store)

@@ -257,6 +257,7 @@ export class ApiService {
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
         livePeers: () => livePeers(this.#engine.client.torrents),
+        torrentName: (infoHash) => this.#torrentName(infoHash),
         events: this.events,
       }),
       ...feedHandlers({
@@ -337,6 +338,11 @@ export class ApiService {
     this.#engine.configure(runtimeSettingsOf(saved))
     this.events.publish('settings.changed', saved)
     return saved
+  }
+
+  #torrentName(infoHash: string): string | null {
+    const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
+    return stats?.hasMetadata ? stats.name : (this.#names.get(infoHash) ?? null)
   }
 
   /** The engine's details, with what the reputation store knows of each connected address. */
@@ -488,7 +494,7 @@ export class ApiService {
       }),
       engineEvents.on('ban', (ban) =>
         this.events.publish('ban.created', {
-          ...banView({ ...ban, rangeEnd: null }),
+          ...banView({ ...ban, rangeEnd: null }, (infoHash) => this.#torrentName(infoHash)),
           connectionsClosed: ban.connectionsClosed,
         }),
       ),

@@ -135,8 +135,29 @@ export function reputationPlugin(store: ReputationStore): ReputationPlugin {
 
     banFromDefence(event) {
       // Only block evidence means a spoiled piece; a protocol violation spoils none.
-      if (!store.closed && event.evidence && !isWireEvidence(event.evidence))
-        store.recordContribution(event.address, { piecesBad: 1 })
+      if (store.closed || !event.evidence || isWireEvidence(event.evidence)) return
+      const evidence = event.evidence
+      const torrent = [...torrents].find((t) => t.infoHash === evidence.infoHash)
+      store.recordContribution(event.address, {
+        piecesBad: 1,
+        bytesBad: torrent ? provenFalseBytes(torrent, event.reason, evidence.piece, evidence.offset) : 0,
+      })
     },
   }
+}
+
+/** WebTorrent's (and BitTorrent's) request size. */
+const BLOCK_LENGTH = 16 * 1024
+
+/**
+ * The bytes a ban's evidence proves false: the whole piece when the address alone sent it (it
+ * failed its hash), else the one block whose digest differed from the verified piece's.
+ */
+export function provenFalseBytes(torrent: Torrent, reason: string, piece: number, offset: number): number {
+  const last = torrent.pieces.length - 1
+  const pieceLength = piece === last ? torrent.lastPieceLength : torrent.pieceLength
+  if (!Number.isFinite(pieceLength) || pieceLength <= 0) return 0
+  return reason === 'sole-contributor'
+    ? pieceLength
+    : Math.max(0, Math.min(BLOCK_LENGTH, pieceLength - offset))
 }

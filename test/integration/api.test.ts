@@ -11,6 +11,7 @@ import { formatSecretKeyFile, generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { verifyReport } from '../../src/reputation/report-signature.ts'
+import { adversary, behaviours } from '../kit/adversaries.ts'
 import { openApi } from '../kit/api.ts'
 import { misnamedEnvelope } from '../kit/provenance.ts'
 import { Swarm, whenDone, wireFrom, withTimeout } from '../kit/swarm.ts'
@@ -149,6 +150,28 @@ describe('the API service over a real engine', () => {
       })
       expect(refused, address).toMatchObject({ ok: false, error: { code: 'bad-input' } })
     }
+  })
+
+  it('names the torrent in a poisoner’s ban, and counts its bad bytes', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 512 * 1024, name: 'poisoned-release.bin' })
+    const honest = await swarm.seeder(payload)
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
+    const api = await openApi(swarm)
+    const torrent = await api.backend.engine.add(payload.torrentPath, {
+      allowUnsigned: true,
+      downloadDir: await swarm.tempDir(),
+      peers: [poisoner.address, honest.address],
+      remember: false,
+    })
+    const ban = await api.nextEvent('ban.created')
+    expect(ban).toMatchObject({ address: poisoner.host, torrentName: 'poisoned-release.bin' })
+    expect((await api.call('bans.list', {}))[0]).toMatchObject({ torrentName: 'poisoned-release.bin' })
+    await whenDone(torrent)
+    const row = (await api.call('peers.list', {})).find((peer) => peer.address === poisoner.host)
+    // The evidence proved at least one 16 KiB block (a whole 32 KiB piece when it sent it alone).
+    expect(row).toMatchObject({ banned: true, piecesBad: 1 })
+    expect(row?.bytesBad).toBeGreaterThanOrEqual(16 * 1024)
   })
 
   it('signs a ban report with a key file sent as bytes, and keeps nothing of the key', async () => {

@@ -153,6 +153,25 @@ describe('the Electron main process (electron module mocked)', () => {
     expect(response).toMatchObject({ ok: true, result: { version: '0.0.0-test' } })
   })
 
+  it('carries issue 11’s commands over IPC: settings, status, and torrent controls validated by name', async () => {
+    expect(await invoke('app://vouch/index.html', { command: 'settings.get', args: {} })).toMatchObject({
+      ok: true,
+      result: { theme: 'system', notifications: true },
+    })
+    expect(await invoke('app://vouch/index.html', { command: 'app.status', args: {} })).toMatchObject({
+      ok: true,
+      result: { dhtNodes: expect.any(Number) },
+    })
+    const unknown = 'ab'.repeat(20)
+    for (const command of ['torrents.pause', 'torrents.resume', 'torrents.details', 'torrents.reannounce']) {
+      const response = await invoke('app://vouch/index.html', { command, args: { infoHash: unknown } })
+      expect(response, command).toMatchObject({
+        ok: false,
+        error: { code: 'bad-input', message: expect.stringContaining('no torrent') },
+      })
+    }
+  })
+
   it.each([
     ['a remote page', 'https://evil.example/'],
     ['a file: page', 'file:///tmp/index.html'],

@@ -14,7 +14,7 @@ describe('the web UI in Chromium: peers and bans screens', () => {
   }, 120_000)
   afterAll(() => ui?.close())
 
-  it('names each peer’s client and torrent, shows the poisoner’s hash failures, sorts, and bans and unbans from a row', async () => {
+  it('names each peer’s client and torrent, shows the poisoner’s hash failures and bad data, sorts, and bans and unbans from a row', async () => {
     const { page } = ui
     await page.getByRole('button', { name: 'Peers', exact: true }).click()
     const honest = page.locator('tr[data-banned="false"]').first()
@@ -27,6 +27,7 @@ describe('the web UI in Chromium: peers and bans screens', () => {
     expect(await poisoner.locator('td[data-label="Hash failures"]').textContent()).toMatch(
       /^[1-9]\d* \(\d+ strikes\)$/,
     )
+    expect(await poisoner.locator('td[data-label="Bad data"]').textContent()).not.toBe('0 B')
 
     await page.getByLabel('Sort by').selectOption('score')
     await page.getByRole('button', { name: 'Descending' }).click()
@@ -60,6 +61,11 @@ describe('the web UI in Chromium: peers and bans screens', () => {
     expect(await page.locator('tbody tr').count()).toBe(1)
     await page.getByLabel('Search bans').fill(scene.poisonerHost)
     expect(await page.locator('tbody tr').getAttribute('data-address')).toBe(scene.poisonerHost)
+    // The poisoner's evidence names its torrent, and the search finds the ban by it.
+    await page.getByLabel('Search bans').fill('contested-release')
+    const poisoned = page.locator('tbody tr')
+    expect(await poisoned.getAttribute('data-address')).toBe(scene.poisonerHost)
+    expect(await poisoned.textContent()).toContain(`in ${scene.doneName}`)
     await page.getByLabel('Search bans').fill('')
     expect(await page.locator('tbody tr').count()).toBe(2)
   })

@@ -37,6 +37,7 @@ function matches(ban: BanView, words: string[]): boolean {
     REASONS[ban.reason],
     ban.note,
     ban.source,
+    ban.torrentName ?? '',
     ban.evidence?.infoHash ?? '',
   ]
     .join(' ')
@@ -115,6 +116,17 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
   )
 }
 
+/** The torrent the evidence is from: its name when known, its infohash in the title. */
+function TorrentName({ name, infoHash }: { name: string | null; infoHash: string }) {
+  return name ? (
+    <span className="torrent-ref" title={infoHash}>
+      {name}
+    </span>
+  ) : (
+    <code title={infoHash}>{infoHash.slice(0, 8)}…</code>
+  )
+}
+
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
   if (!evidence) return <span className="subline">{ban.note || '—'}</span>
@@ -127,7 +139,7 @@ function Evidence({ ban }: { ban: BanView }) {
         {evidence.infoHash ? (
           <>
             {' '}
-            in <code title={evidence.infoHash}>{evidence.infoHash.slice(0, 8)}…</code>
+            in <TorrentName name={ban.torrentName} infoHash={evidence.infoHash} />
           </>
         ) : null}
       </span>
@@ -141,7 +153,7 @@ function Evidence({ ban }: { ban: BanView }) {
           , expected <code>{evidence.goodDigest.slice(0, 12)}</code>
         </>
       ) : null}{' '}
-      in <code title={evidence.infoHash}>{evidence.infoHash.slice(0, 8)}…</code>
+      in <TorrentName name={ban.torrentName} infoHash={evidence.infoHash} />
     </span>
   )
 }

@@ -564,6 +564,32 @@ export const COMMANDS = {
     }),
     result: BanViewSchema,
   },
+  /** The hash-chained audit log from the store, newest first, a page at a time. */
+  'audit.list': {
+    args: z.strictObject({
+      /** One event type, e.g. `ban.created`, `provenance.refused`, `provenance.override`. */
+      kind: z.string().trim().min(1).max(100).optional(),
+      /** Only events older than this seq (the previous page's `nextBefore`). */
+      before: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(200).optional(),
+    }),
+    result: z.object({
+      entries: z.array(
+        z.object({
+          seq: z.number().int().positive(),
+          /** ms since epoch */
+          at: z.number(),
+          kind: z.string(),
+          /** What it is about: an infohash, an address, a fingerprint, a file. */
+          subject: z.string(),
+          /** One line for people. */
+          summary: z.string(),
+          details: z.record(z.string(), z.unknown()),
+        }),
+      ),
+      nextBefore: z.number().int().positive().nullable(),
+    }),
+  },
   /** A report other clients import (P2P, DAT) or tools read (JSON, CSV). */
   'bans.export': {
     args: z.strictObject({

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { VouchError } from '../errors.ts'
 import type { LivePeer } from '../engine/live-peers.ts'
+import { auditPage } from '../reputation/audit-log.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { importBlocklist } from '../reputation/blocklist-import.ts'
 import { describeCover, liftCovering } from '../reputation/lift-covering.ts'
@@ -58,7 +59,7 @@ export interface ReputationContext {
 
 type ReputationHandlers = Pick<
   Handlers,
-  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import'
+  'peers.list' | 'bans.list' | 'bans.lift' | 'bans.create' | 'bans.export' | 'bans.import' | 'audit.list'
 >
 
 function decodeUpload(contentBase64: string): Uint8Array {
@@ -119,6 +120,21 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       context.events.publish('bans.changed', {})
       return banView(ban)
     },
+    'audit.list': ({ kind, before, limit }) => {
+      store.flush()
+      const page = auditPage(store.database, {
+        ...(kind === undefined ? {} : { kind }),
+        ...(before === undefined ? {} : { before }),
+        limit: limit ?? 50,
+      })
+      return {
+        nextBefore: page.nextBefore,
+        entries: page.entries.map((entry) => ({
+          ...entry,
+          summary: auditSummary(entry.kind, entry.subject, entry.details),
+        })),
+      }
+    },
     'bans.export': ({ format, pseudonymise: hideAddresses, signingKey }) => {
       // The key file's bytes live only for this call: nothing writes or keeps them.
       const secret = signingKey
@@ -162,4 +178,10 @@ export function reputationHandlers(context: ReputationContext): ReputationHandle
       }
     },
   }
+}
+
+/** One line for the audit screen: the kind in words, its subject and the reason when there is one. */
+export function auditSummary(kind: string, subject: string, details: Record<string, unknown>): string {
+  const reason = typeof details.reason === 'string' ? ` (${details.reason})` : ''
+  return `${kind.replace('.', ' ')} ${subject}${reason}`
 }

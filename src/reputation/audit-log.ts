@@ -55,3 +55,41 @@ export function auditExportLine(row: AuditRow): string {
     hash: row.hash,
   })}\n`
 }
+
+export interface AuditPage {
+  entries: { seq: number; at: number; kind: string; subject: string; details: Record<string, unknown> }[]
+  /** Pass as `before` for the next (older) page; null when this page reached the first event. */
+  nextBefore: number | null
+}
+
+/** The audit log newest first, `limit` events older than `before`, optionally of one kind (type). */
+export function auditPage(
+  db: DatabaseSync,
+  options: { kind?: string; before?: number; limit: number },
+): AuditPage {
+  const before = options.before ?? Number.MAX_SAFE_INTEGER
+  // One more than asked: whether an older page exists, without a second query.
+  const rows = (options.kind === undefined
+    ? db
+        .prepare('SELECT seq, at, type, subject, details FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(before, options.limit + 1)
+    : db
+        .prepare(
+          'SELECT seq, at, type, subject, details FROM audit WHERE type = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+        )
+        .all(options.kind, before, options.limit + 1)) as unknown as Pick<
+    StoredRow,
+    'seq' | 'at' | 'type' | 'subject' | 'details'
+  >[]
+  const page = rows.slice(0, options.limit)
+  return {
+    entries: page.map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      kind: row.type,
+      subject: row.subject,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    })),
+    nextBefore: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null,
+  }
+}

@@ -143,6 +143,24 @@ describe('the API service over a real engine', () => {
     ])
     expect(audited).toContainEqual(['ban.created', peer.host])
 
+    // The audit screen reads the same log, newest first, a page at a time, filtered by kind.
+    for (const address of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) await api.call('bans.create', { address })
+    const first = await api.call('audit.list', { kind: 'ban.created', limit: 3 })
+    expect(first.entries.map((entry) => entry.subject)).toEqual(['192.0.2.3', '192.0.2.2', '192.0.2.1'])
+    expect(first.entries[0]).toMatchObject({ kind: 'ban.created', summary: 'ban created 192.0.2.3 (manual)' })
+    expect(first.nextBefore).toBe(first.entries[2]?.seq)
+    const second = await api.call('audit.list', {
+      kind: 'ban.created',
+      limit: 3,
+      before: first.nextBefore ?? 0,
+    })
+    expect(second).toMatchObject({ entries: [{ subject: peer.host }], nextBefore: null })
+    const all = await api.call('audit.list', {})
+    expect(all.entries.length).toBeGreaterThanOrEqual(4)
+    expect(all.entries.map((entry) => entry.seq)).toEqual(
+      [...all.entries.map((entry) => entry.seq)].sort((a, b) => b - a),
+    )
+
     for (const address of ['not-an-address', '10.0.0.0/8', '999.1.1.1']) {
       const refused = await api.backend.service.dispatcher.dispatch({
         command: 'bans.create',

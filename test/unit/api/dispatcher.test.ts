@@ -92,6 +92,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.reannounce': () => {
       throw new Error('not in this test')
     },
+    'audit.list': () => {
+      throw new Error('not in this test')
+    },
     'bans.create': () => {
       throw new Error('not in this test')
     },
@@ -188,6 +191,7 @@ describe('the API dispatcher', () => {
     ['a relative download folder', 'settings.set', { downloadDir: 'downloads' }],
     ['a negative download limit', 'settings.set', { downloadLimit: -5 }],
     ['a theme nobody made', 'settings.set', { theme: 'neon' }],
+    ['an audit page too long', 'audit.list', { limit: 201 }],
     ['a setting that does not exist', 'settings.set', { allowUnsignedByDefault: true }],
   ])('refuses %s with bad-input naming the field, before the handler runs', async (_label, command, args) => {
     const { handlers: all, calls } = handlers()

@@ -29,6 +29,7 @@ import { RemoveDialog } from './components/RemoveDialog.tsx'
 import { useBackend } from './hooks/useBackend.ts'
 import { useShortcuts } from './hooks/useShortcuts.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
+import { AuditScreen } from './screens/AuditScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
@@ -45,6 +46,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'bans', label: 'Bans' },
   { id: 'trust', label: 'Trust' },
   { id: 'activity', label: 'Activity' },
+  { id: 'audit', label: 'Audit log' },
   { id: 'settings', label: 'Settings' },
 ]
 
@@ -285,6 +287,7 @@ export function App({ api }: { api: Api }) {
             onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}
           />
         ) : null}
+        {state.screen === 'audit' ? <AuditScreen api={api} /> : null}
         {state.screen === 'settings' ? (
           <SettingsScreen settings={state.settings} onSave={changeSettings} />
         ) : null}

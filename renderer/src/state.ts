@@ -12,7 +12,7 @@ import type {
 } from '../../src/api/contract.ts'
 import type { ConnectionState } from './api.ts'
 
-export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity' | 'settings'
+export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'activity' | 'audit' | 'settings'
 
 export interface Notice {
   id: number

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startUi, type UiHarness } from './harness.ts'
 import { buildScene, HELD_NAME, LONG_NAME } from './scene.ts'
 
-const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Settings']
+const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Audit log', 'Settings']
 
 describe('the web UI in Chromium: layout from 360 px to 1920 px', () => {
   let ui: UiHarness

@@ -19,7 +19,7 @@ const OUT = path.resolve(
 )
 const WIDTHS = [1280, 800, 360]
 const SCHEMES = ['light', 'dark'] as const
-const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Settings']
+const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Audit log', 'Settings']
 
 if (await rendererIsStale()) await buildRenderer()
 await mkdir(OUT, { recursive: true })
@@ -42,7 +42,9 @@ try {
         const overflow = await ui.overflow()
         if (overflow.length)
           throw new Error(`${screen} at ${width} px scrolls sideways: ${overflow.join('; ')}`)
-        written.push(await ui.screenshot(`${screen.toLowerCase()}-${width}-${scheme}`, { dir: OUT }))
+        written.push(
+          await ui.screenshot(`${screen.toLowerCase().replace(' ', '-')}-${width}-${scheme}`, { dir: OUT }),
+        )
       }
       // The details pane and the refusal dialog.
       await page.getByRole('button', { name: 'Torrents', exact: true }).click()

@@ -26,6 +26,7 @@ import type {
 } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
+import { SampleTable } from '../reputation/stats-samples.ts'
 import type { SettingsStore } from './settings-store.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
@@ -55,6 +56,10 @@ export interface ApiServiceOptions {
   /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
   feeds?: { store: FeedStore; nextPollAt: () => number | null }
 }
+
+/** How far back `stats.history` reads, and the recent span it returns sample by sample. */
+const HISTORY_MS = 24 * 3600_000
+const FULL_RESOLUTION_MS = 5 * 60_000
 
 /** The settings the engine applies to running torrents. */
 export function runtimeSettingsOf(settings: Settings): RuntimeSettings {
@@ -168,6 +173,7 @@ export class ApiService {
   /** What the user added, by infohash: named in a refusal that comes after the add returned. */
   readonly #names = new Map<string, string>()
   readonly #unsubscribe: (() => void)[] = []
+  readonly #samples: SampleTable
   /** The last `torrent.updated` sent per torrent, as JSON: unchanged torrents send nothing. */
   readonly #published = new Map<string, string>()
   readonly #sampler: NodeJS.Timeout
@@ -176,6 +182,7 @@ export class ApiService {
     this.#engine = options.engine
     this.#options = options
     this.events = new EventBus(options.logInternal)
+    this.#samples = new SampleTable(options.reputation.database)
     this.dispatcher = new Dispatcher(this.#handlers(), options.logInternal)
     for (const entry of this.#engine.remembered()) {
       if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
@@ -324,7 +331,11 @@ export class ApiService {
       },
       'settings.get': () => this.#options.settings.current,
       'settings.set': (changes) => this.#setSettings(changes),
-      'stats.history': () => this.history.samples(),
+      // 24 hours from the store (it survives a restart): per minute, then every sample of the last 5 minutes.
+      'stats.history': () => {
+        const now = Date.now()
+        return this.#samples.read(now - HISTORY_MS, now - FULL_RESOLUTION_MS)
+      },
     }
   }
 
@@ -547,6 +558,8 @@ export class ApiService {
       downloadSpeed += Number.isFinite(torrent.downloadSpeed) ? torrent.downloadSpeed : 0
       uploadSpeed += Number.isFinite(torrent.uploadSpeed) ? torrent.uploadSpeed : 0
     }
-    this.events.publish('stats.sample', this.history.sample(Date.now(), downloadSpeed, uploadSpeed))
+    const sample = this.history.sample(Date.now(), downloadSpeed, uploadSpeed)
+    if (!this.#options.reputation.closed) this.#samples.record(sample)
+    this.events.publish('stats.sample', sample)
   }
 }

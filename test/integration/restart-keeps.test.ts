@@ -38,6 +38,22 @@ describe('a restart keeps', () => {
     expect(seeder.requestsReceived).toBe(0)
   })
 
+  it('the Activity history: samples taken before the restart are read back after it', async () => {
+    swarm = new Swarm()
+    const home = await swarm.tempDir('vouch-home-')
+    const first = await openApi(swarm, { home })
+    await first.nextEvent('stats.sample', 5_000)
+    await expect
+      .poll(async () => (await first.call('stats.history', {})).length, { timeout: 5_000 })
+      .toBeGreaterThan(1)
+    const before = await first.call('stats.history', {})
+    await first.backend.close()
+
+    const second = await openApi(swarm, { home })
+    const after = await second.call('stats.history', {})
+    expect(after.slice(0, before.length)).toEqual(before)
+  })
+
   it('peers added by hand, pause and file priorities: the download finishes after the restart', async () => {
     swarm = new Swarm()
     const payload = await makeFolderPayload(

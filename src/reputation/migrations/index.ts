@@ -6,6 +6,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import { VouchError } from '../../errors.ts'
 import { migration001 } from './001-initial.ts'
 import { migration002 } from './002-audit-log.ts'
+import { migration003 } from './003-stats-samples.ts'
 
 export interface Migration {
   version: number
@@ -14,7 +15,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
 export const LATEST_VERSION = MIGRATIONS.length
 
 export function schemaVersion(db: DatabaseSync): number {

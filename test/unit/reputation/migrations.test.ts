@@ -70,6 +70,33 @@ describe('reputation store migrations', () => {
     expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/)
   })
 
+  it('003 stats samples: adds the samples table and keeps peers, bans and the audit log as they were', () => {
+    db = new DatabaseSync(':memory:')
+    migrate(db, 2)
+    db.prepare(
+      `INSERT INTO peers (address, peer_ids, clients, first_seen, last_seen, bytes_down, pieces_good, score, score_at)
+       VALUES ('127.0.0.2', '["2d5757"]', '["WebTorrent"]', 10, 20, 4096, 3, 3.0, 20)`,
+    ).run()
+    db.prepare(
+      "INSERT INTO audit (seq, at, type, subject, details, prev_hash, hash) VALUES (1, 1, 't', 's', '{}', 'p', 'h')",
+    ).run()
+    const before = { peers: contents(db, 'peers'), bans: contents(db, 'bans'), audit: contents(db, 'audit') }
+    expect(migrate(db, 3)).toEqual([3])
+    expect(schemaVersion(db)).toBe(3)
+    expect({
+      peers: contents(db, 'peers'),
+      bans: contents(db, 'bans'),
+      audit: contents(db, 'audit'),
+    }).toEqual(before)
+    db.prepare(
+      'INSERT INTO stats_samples (at, download_speed, upload_speed, hash_failures) VALUES (1, 2.5, 0, 1)',
+    ).run()
+    expect(contents(db, 'stats_samples')).toEqual([
+      { at: 1, download_speed: 2.5, upload_speed: 0, hash_failures: 1 },
+    ])
+    expect(() => db.prepare("INSERT INTO stats_samples VALUES (2, 'fast', 0, 0)").run()).toThrow()
+  })
+
   it('is idempotent: migrating a migrated database applies nothing', () => {
     db = new DatabaseSync(':memory:')
     migrate(db)

@@ -55,8 +55,11 @@ export type Action =
   | { type: 'bans'; bans: BanView[] }
   | { type: 'settings'; settings: Settings }
 
-/** Samples kept for the chart: five minutes at one a second. */
-export const MAX_SAMPLES = 300
+/**
+ * Samples kept for the charts: stats.history sends 24 hours (one a minute, then every sample of
+ * the last five minutes); live samples are appended, and the oldest dropped past this many.
+ */
+export const MAX_SAMPLES = 2000
 const MAX_NOTICES = 4
 let nextNoticeId = 1
 

@@ -129,7 +129,7 @@ describe('the web UI in Chromium: torrents', () => {
     await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Activity' }).waitFor()
-    await page.getByRole('img', { name: /Last \d+ seconds|No activity/ }).waitFor()
+    await page.getByRole('img', { name: /Last \d+ (s|min|h)|No activity/ }).waitFor()
     for (const _ of ['Audit log', 'Settings', 'Theme']) await page.keyboard.press('Tab')
     await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT')
     await page.keyboard.press('ArrowDown')

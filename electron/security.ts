@@ -69,12 +69,24 @@ export function isTrustedSender(event: IpcInvokeEvent): boolean {
 }
 
 /**
- * Checklist 5 (permissions denied), 7 (CSP header on every response), and no remote content:
- * any request that is not for app://vouch/ (or devtools) is cancelled.
+ * The only permissions the UI uses, and only for its own page: desktop notifications (done,
+ * refused, banned; the renderer's Notification API, which Electron shows through the OS) and
+ * writing the save path to the clipboard.
+ */
+const UI_PERMISSIONS = new Set(['notifications', 'clipboard-sanitized-write'])
+
+/**
+ * Checklist 5 (permissions denied but UI_PERMISSIONS for app://vouch/), 7 (CSP header on every
+ * response), and no remote content: any request that is not for app://vouch/ (or devtools) is cancelled.
  */
 export function hardenSession(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  session.setPermissionCheckHandler(() => false)
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(UI_PERMISSIONS.has(permission) && isAppUrl(details?.requestingUrl ?? '')),
+  )
+  session.setPermissionCheckHandler(
+    (_contents, permission, requestingOrigin) =>
+      UI_PERMISSIONS.has(permission) && isAppUrl(`${requestingOrigin}/`),
+  )
   session.setDevicePermissionHandler(() => false)
   session.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isAppUrl(details.url) || details.url.startsWith('devtools://')

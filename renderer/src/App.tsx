@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
-import type { EventMessage, TorrentView } from '../../src/api/contract.ts'
+import type { EventMessage, Settings, TorrentView } from '../../src/api/contract.ts'
 import {
   addSource,
+  banAddress,
+  refreshPeers,
   addTorrentFile,
   changePublisher,
   exportBans,
@@ -10,23 +12,32 @@ import {
   offerEnvelope,
   pinPublisher,
   removeTorrent,
+  saveSettings,
   setPaused,
   type AddOptions,
 } from './actions.ts'
 import type { Api } from './api.ts'
 import { DetailsPane } from './components/details/DetailsPane.tsx'
+import { FILE_INPUT_ID, MAGNET_INPUT_ID } from './components/AddTorrent.tsx'
+import { SEARCH_ID } from './components/ListToolbar.tsx'
 import { Notices } from './components/Notices.tsx'
+import { ShortcutsHelp } from './components/ShortcutsHelp.tsx'
+import { StatusBar } from './components/StatusBar.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
 import { RefusalDialog } from './components/RefusalDialog.tsx'
 import { RemoveDialog } from './components/RemoveDialog.tsx'
 import { useBackend } from './hooks/useBackend.ts'
+import { useShortcuts } from './hooks/useShortcuts.ts'
 import { ActivityScreen } from './screens/ActivityScreen.tsx'
+import { AuditScreen } from './screens/AuditScreen.tsx'
 import { BansScreen } from './screens/BansScreen.tsx'
 import { FeedsScreen } from './screens/FeedsScreen.tsx'
 import { PeersScreen } from './screens/PeersScreen.tsx'
 import { RulesScreen } from './screens/RulesScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
+import { SettingsScreen } from './screens/SettingsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
+import { askPermission, notify } from './notifications.ts'
 import { initialState, reduce, type Screen } from './state.ts'
 import { applyTheme, loadTheme, type ThemeChoice } from './theme.ts'
 
@@ -39,6 +50,8 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'feeds', label: 'Feeds' },
   { id: 'activity', label: 'Activity' },
   { id: 'rules', label: 'Rules' },
+  { id: 'audit', label: 'Audit log' },
+  { id: 'settings', label: 'Settings' },
 ]
 
 /** Re-runs the add that led to the refusal dialog, with extra options (a pin, or allowUnsigned). */
@@ -46,7 +59,6 @@ type RetryAdd = (extra: AddOptions) => Promise<boolean>
 
 export function App({ api }: { api: Api }) {
   const [state, dispatch] = useReducer(reduce, initialState)
-  const [theme, setTheme] = useState<ThemeChoice>(loadTheme)
   const [dragging, setDragging] = useState(false)
   const [peerText, setPeerText] = useState('')
   /** The held magnet whose "add signature" dialog is open, by infohash. */
@@ -60,12 +72,32 @@ export function App({ api }: { api: Api }) {
     return peers.length ? { peers } : {}
   }, [peerText])
 
+  // The saved setting once it arrives; until then the last theme this browser showed.
+  const theme: ThemeChoice = state.settings?.theme ?? loadTheme()
   useEffect(() => applyTheme(theme), [theme])
+  const notificationsOn = state.settings?.notifications ?? false
+  const notificationsRef = useRef(notificationsOn)
+  useEffect(() => {
+    notificationsRef.current = notificationsOn
+  }, [notificationsOn])
+  async function changeSettings(change: Partial<Settings>): Promise<boolean> {
+    if (change.notifications && (await askPermission()) !== 'granted') {
+      dispatch({
+        type: 'notice',
+        level: 'warning',
+        message: 'Notifications are blocked for this page: allow them in the browser’s site settings',
+      })
+    }
+    // Shown at once (a checkbox follows the click); the answer, or a failure's re-read, corrects it.
+    if (state.settings) dispatch({ type: 'settings', settings: { ...state.settings, ...change } })
+    return saveSettings(api, dispatch, change)
+  }
 
   const retryAdd = useRef<RetryAdd | null>(null)
   // A refusal that arrives as an event (a magnet's metadata failed later) has no add to re-run.
   const onEvent = useRef((message: EventMessage) => {
     if (message.event === 'torrent.refused') retryAdd.current = null
+    notify(message, notificationsRef.current)
   })
   useBackend(api, dispatch, state.screen, { onEvent })
 
@@ -73,6 +105,26 @@ export function App({ api }: { api: Api }) {
   const offeredTorrent = offering ? state.torrents.get(offering) : undefined
   const removedTorrent = removing ? state.torrents.get(removing) : undefined
   const selectedTorrent = selected ? state.torrents.get(selected) : undefined
+  const [helping, setHelping] = useState(false)
+
+  /** Show the torrents screen, then act on one of its elements once it is rendered. */
+  function onTorrentsScreen(id: string, act: (element: HTMLElement) => void) {
+    dispatch({ type: 'screen', screen: 'torrents' })
+    requestAnimationFrame(() => {
+      const element = document.getElementById(id)
+      if (element) act(element)
+    })
+  }
+  useShortcuts({
+    open: () => onTorrentsScreen(FILE_INPUT_ID, (input) => input.click()),
+    magnet: () => onTorrentsScreen(MAGNET_INPUT_ID, (input) => input.focus()),
+    search: () => onTorrentsScreen(SEARCH_ID, (input) => input.focus()),
+    remove: () => {
+      if (selectedTorrent) setRemoving(selectedTorrent.infoHash)
+    },
+    help: () => setHelping(true),
+    paste: (text) => void addSourceWithRetry(text),
+  })
 
   function addSourceWithRetry(source: string) {
     const attempt: RetryAdd = (extra) => addSource(api, dispatch, source, { ...addOptions, ...extra })
@@ -154,14 +206,27 @@ export function App({ api }: { api: Api }) {
             ))}
           </ul>
         </nav>
-        <label className="theme-picker">
-          Theme{' '}
-          <select value={theme} onChange={(event) => setTheme(event.target.value as ThemeChoice)}>
-            <option value="system">System</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-        </label>
+        <div className="topbar-tools">
+          <label className="theme-picker">
+            Theme{' '}
+            <select
+              value={theme}
+              onChange={(event) => void changeSettings({ theme: event.target.value as ThemeChoice })}
+            >
+              <option value="system">System</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className="quiet help-button"
+            aria-keyshortcuts="?"
+            onClick={() => setHelping(true)}
+          >
+            ?<span className="visually-hidden"> Keyboard shortcuts</span>
+          </button>
+        </div>
       </header>
       {state.connection !== 'open' ? (
         <p className="connection" role="status">
@@ -195,15 +260,27 @@ export function App({ api }: { api: Api }) {
             onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}
-        {state.screen === 'peers' ? <PeersScreen peers={state.peers} /> : null}
+        {state.screen === 'peers' ? (
+          <PeersScreen
+            peers={state.peers}
+            onBan={async (peer) =>
+              void (await banAddress(api, dispatch, peer.address, 'Banned from the peers screen'))
+            }
+            onUnban={async (peer) => {
+              await liftBan(api, dispatch, peer.address)
+              await refreshPeers(api, dispatch)
+            }}
+          />
+        ) : null}
         {state.screen === 'bans' ? (
           <BansScreen
             bans={state.bans}
-            onLift={(ban) => liftBan(api, dispatch, ban)}
+            onLift={(ban) => liftBan(api, dispatch, ban.address)}
             onExport={(format, pseudonymise, keyFile) =>
               exportBans(api, dispatch, format, pseudonymise, keyFile)
             }
             onImport={(file, force) => importBlocklist(api, dispatch, file, force)}
+            onBan={(address, reason, expiresAt) => banAddress(api, dispatch, address, reason, expiresAt)}
           />
         ) : null}
         {state.screen === 'trust' ? (
@@ -215,11 +292,16 @@ export function App({ api }: { api: Api }) {
           />
         ) : null}
         {state.screen === 'feeds' ? <FeedsScreen api={api} /> : null}
+        {state.screen === 'audit' ? <AuditScreen api={api} /> : null}
+        {state.screen === 'settings' ? (
+          <SettingsScreen settings={state.settings} onSave={changeSettings} />
+        ) : null}
         {state.screen === 'activity' ? <ActivityScreen samples={state.samples} torrents={torrents} /> : null}
         {state.screen === 'rules' ? <RulesScreen api={api} /> : null}
       </main>
       <footer className="bottombar">
         <Notices notices={state.notices} dispatch={dispatch} />
+        <StatusBar api={api} connected={state.connection === 'open'} />
       </footer>
       {dragging ? (
         <div className="drop-overlay" aria-hidden="true">
@@ -244,6 +326,7 @@ export function App({ api }: { api: Api }) {
           onClose={() => setRemoving(null)}
         />
       ) : null}
+      {helping ? <ShortcutsHelp onClose={() => setHelping(false)} /> : null}
       {state.refusal ? (
         <RefusalDialog
           key={`${state.refusal.source}-${state.refusal.code}`}

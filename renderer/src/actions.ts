@@ -1,12 +1,12 @@
 // What the UI asks of the back end, beyond a single call: each turns a result into state actions.
 import type {
   AddResult,
-  BanView,
   BlocklistImport,
   CommandArgs,
   OfferResult,
   PublisherView,
   ReportFormat,
+  Settings,
   TorrentView,
 } from '../../src/api/contract.ts'
 import type { Api } from './api.ts'
@@ -117,6 +117,25 @@ export async function setPaused(api: Api, dispatch: Dispatch, torrent: TorrentVi
   }
 }
 
+/** Save some settings; resolves false (after saying why) when the back end refused them. */
+export async function saveSettings(
+  api: Api,
+  dispatch: Dispatch,
+  change: Partial<Settings>,
+): Promise<boolean> {
+  try {
+    dispatch({ type: 'settings', settings: await api.call('settings.set', change) })
+    return true
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not save the setting: ${describe(error)}` })
+    await api.call('settings.get', {}).then(
+      (settings) => dispatch({ type: 'settings', settings }),
+      () => undefined,
+    )
+    return false
+  }
+}
+
 export async function refreshPublishers(api: Api, dispatch: Dispatch) {
   dispatch({ type: 'publishers', publishers: await api.call('trust.list', {}) })
 }
@@ -158,13 +177,36 @@ export async function changePublisher(
   await refreshPublishers(api, dispatch)
 }
 
-export async function liftBan(api: Api, dispatch: Dispatch, ban: BanView) {
+/** A manual ban from the bans screen or a peer's row; resolves true when made. */
+export async function banAddress(
+  api: Api,
+  dispatch: Dispatch,
+  address: string,
+  reason: string,
+  expiresAt: number | null = null,
+): Promise<boolean> {
   try {
-    const { lifted, ranges } = await api.call('bans.lift', { address: ban.address })
+    const ban = await api.call('bans.create', {
+      address,
+      ...(reason ? { reason } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+    })
+    dispatch({ type: 'notice', level: 'info', message: `Banned ${ban.address}` })
+    await Promise.all([refreshBans(api, dispatch), refreshPeers(api, dispatch)])
+    return true
+  } catch (error) {
+    dispatch({ type: 'notice', level: 'error', message: `Could not ban ${address}: ${describe(error)}` })
+    return false
+  }
+}
+
+export async function liftBan(api: Api, dispatch: Dispatch, address: string) {
+  try {
+    const { lifted, ranges } = await api.call('bans.lift', { address })
     dispatch({
       type: 'notice',
       level: 'info',
-      message: `Lifted ${plural(lifted, 'ban')} on ${ban.address}${ranges.length ? ` (covered by ${ranges.join(', ')})` : ''}`,
+      message: `Lifted ${plural(lifted, 'ban')} on ${address}${ranges.length ? ` (covered by ${ranges.join(', ')})` : ''}`,
     })
   } catch (error) {
     dispatch({ type: 'notice', level: 'error', message: describe(error) })

@@ -6,12 +6,14 @@ import type {
   PeerView,
   PublisherView,
   Refusal,
+  Settings,
   StatsSample,
   TorrentView,
 } from '../../src/api/contract.ts'
 import type { ConnectionState } from './api.ts'
 
-export type Screen = 'torrents' | 'peers' | 'bans' | 'trust' | 'feeds' | 'activity' | 'rules'
+export type Screen =
+  'torrents' | 'peers' | 'bans' | 'trust' | 'feeds' | 'activity' | 'rules' | 'audit' | 'settings'
 
 export interface Notice {
   id: number
@@ -32,6 +34,8 @@ export interface State {
   publishers: PublisherView[]
   peers: PeerView[]
   bans: BanView[]
+  /** Null until the back end has sent them. */
+  settings: Settings | null
 }
 
 export type Action =
@@ -50,9 +54,13 @@ export type Action =
   | { type: 'publishers'; publishers: PublisherView[] }
   | { type: 'peers'; peers: PeerView[] }
   | { type: 'bans'; bans: BanView[] }
+  | { type: 'settings'; settings: Settings }
 
-/** Samples kept for the chart: five minutes at one a second. */
-export const MAX_SAMPLES = 300
+/**
+ * Samples kept for the charts: stats.history sends 24 hours (one a minute, then every sample of
+ * the last five minutes); live samples are appended, and the oldest dropped past this many.
+ */
+export const MAX_SAMPLES = 2000
 const MAX_NOTICES = 4
 let nextNoticeId = 1
 
@@ -67,6 +75,7 @@ export const initialState: State = {
   publishers: [],
   peers: [],
   bans: [],
+  settings: null,
 }
 
 export function reduce(state: State, action: Action): State {
@@ -109,6 +118,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, peers: action.peers }
     case 'bans':
       return { ...state, bans: action.bans }
+    case 'settings':
+      return { ...state, settings: action.settings }
     default:
       return assertNever(action)
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startUi, type UiHarness } from './harness.ts'
 import { buildScene, HELD_NAME, LONG_NAME } from './scene.ts'
 
-const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity']
+const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Audit log', 'Settings']
 
 describe('the web UI in Chromium: layout from 360 px to 1920 px', () => {
   let ui: UiHarness
@@ -91,6 +91,14 @@ describe('the web UI in Chromium: layout from 360 px to 1920 px', () => {
     // The same sort from the toolbar, which narrow screens use (their cards have no headers).
     await page.getByLabel('Sort by').selectOption('progress')
     expect((await names())[0]).toBe('contested-release.tar.gz')
+  })
+
+  it('shows total speeds, DHT nodes and free disk in the status bar', async () => {
+    const { page } = ui
+    const bar = page.locator('dl[aria-label="Status"]')
+    const status = await ui.call('app.status', {})
+    await expect.poll(() => bar.textContent()).toMatch(/Down.*\/s.*Up.*\/s.*DHToff or no nodes.*Free disk\d/)
+    expect(status.freeDiskBytes).toBeGreaterThan(0)
   })
 
   it('shows no speed or ETA for a held torrent or one nobody sends to', async () => {

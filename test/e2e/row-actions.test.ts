@@ -76,6 +76,14 @@ describe('the web UI in Chromium: row actions and the deliberate unsigned downlo
     const overrides = [...auditRows(store.database)].filter((entry) => entry.type === 'provenance.override')
     expect(overrides.map((entry) => entry.subject)).toEqual([torrent!.infoHash])
     expect(JSON.parse(overrides[0]!.details)).toMatchObject({ reason: 'unsigned' })
+
+    // The Audit log screen shows it, filtered by kind.
+    await page.getByRole('button', { name: 'Audit log', exact: true }).click()
+    await page.getByLabel('Kind').selectOption('provenance.override')
+    const entries = page.locator('tbody tr')
+    await expect.poll(() => entries.count()).toBe(1)
+    expect(await entries.getAttribute('data-kind')).toBe('provenance.override')
+    await ui.screenshot('21-audit-override')
   })
 
   it('never offers "Download anyway" for a revoked key', async () => {

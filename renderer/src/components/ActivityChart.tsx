@@ -1,14 +1,14 @@
 import type { StatsSample } from '../../../src/api/contract.ts'
-import { formatSpeed } from '../format.ts'
+import { formatDuration, formatSpeed } from '../format.ts'
 
 const WIDTH = 720
 const HEIGHT = 220
 const PAD = { left: 72, right: 48, top: 12, bottom: 28 }
 const PLOT_W = WIDTH - PAD.left - PAD.right
 const PLOT_H = HEIGHT - PAD.top - PAD.bottom
-/** The time axis spans the samples, at least a minute and at most five. */
+/** The time axis spans the samples, at least a minute and at most `spanMs` (five by default). */
 const MIN_SPAN_MS = 60 * 1000
-const MAX_SPAN_MS = 5 * 60 * 1000
+const DEFAULT_SPAN_MS = 5 * 60 * 1000
 
 /** Round a maximum up to 1, 2 or 5 times a power of `base`'s steps, for readable axis labels. */
 function niceCeiling(value: number, unit: number): number {
@@ -31,9 +31,16 @@ function spanLabel(ms: number): string {
 }
 
 /** Download and upload speed (left axis) and pieces that failed their hash (bars, right axis). */
-export function ActivityChart({ samples }: { samples: StatsSample[] }) {
-  const end = samples.at(-1)?.at ?? 0
-  const span = Math.min(MAX_SPAN_MS, Math.max(MIN_SPAN_MS, end - (samples[0]?.at ?? end)))
+export function ActivityChart({
+  samples: allSamples,
+  spanMs = DEFAULT_SPAN_MS,
+}: {
+  samples: StatsSample[]
+  spanMs?: number
+}) {
+  const end = allSamples.at(-1)?.at ?? 0
+  const samples = allSamples.filter((sample) => sample.at >= end - spanMs)
+  const span = Math.min(spanMs, Math.max(MIN_SPAN_MS, end - (samples[0]?.at ?? end)))
   const start = end - span
   const x = (at: number) => PAD.left + ((at - start) / span) * PLOT_W
   const topSpeed = Math.max(0, ...samples.map((s) => Math.max(s.downloadSpeed, s.uploadSpeed)))
@@ -56,7 +63,7 @@ export function ActivityChart({ samples }: { samples: StatsSample[] }) {
   const summary =
     samples.length === 0
       ? 'No activity recorded yet.'
-      : `Last ${Math.round((end - (samples[0]?.at ?? end)) / 1000)} seconds: peak download ${formatSpeed(peak)}, now ${formatSpeed(samples.at(-1)?.downloadSpeed ?? 0)}; ${totalFailures === 1 ? '1 piece failed its hash' : `${totalFailures} pieces failed their hash`}.`
+      : `Last ${formatDuration(end - (samples[0]?.at ?? end))}: peak download ${formatSpeed(peak)}, now ${formatSpeed(samples.at(-1)?.downloadSpeed ?? 0)}; ${totalFailures === 1 ? '1 piece failed its hash' : `${totalFailures} pieces failed their hash`}.`
 
   return (
     <figure className="chart">

@@ -8,9 +8,13 @@ interface Props {
   onPeersChange(peers: string): void
 }
 
+/** Element ids the keyboard shortcuts reach (o, m). */
+export const MAGNET_INPUT_ID = 'magnet-input'
+export const FILE_INPUT_ID = 'torrent-file-input'
+
 /** Add by magnet link or infohash, or by picking a .torrent file (dropping one works anywhere). */
 export function AddTorrent({ onAddSource, onAddFile, peers, onPeersChange }: Props) {
-  const sourceId = useId()
+  const sourceId = MAGNET_INPUT_ID
   const peersId = useId()
   const [source, setSource] = useState('')
   const [busy, setBusy] = useState(false)
@@ -55,6 +59,7 @@ export function AddTorrent({ onAddSource, onAddFile, peers, onPeersChange }: Pro
         </button>
         <input
           ref={fileInput}
+          id={FILE_INPUT_ID}
           hidden
           aria-label=".torrent file"
           type="file"

@@ -29,6 +29,8 @@ export function eventToAction(message: EventMessage): Action | null {
         level: 'warning',
         message: `Banned ${message.payload.address}: ${message.payload.reason}${message.payload.connectionsClosed ? `, ${message.payload.connectionsClosed} connections closed` : ''}`,
       }
+    case 'settings.changed':
+      return { type: 'settings', settings: message.payload }
     case 'bans.changed':
     case 'trust.changed':
       return null
@@ -50,12 +52,14 @@ export function useBackend(
   options: { onEvent?: RefObject<((message: EventMessage) => void) | null> } = {},
 ): void {
   const refresh = useCallback(async () => {
-    const [info, torrents, samples] = await Promise.all([
+    const [info, torrents, samples, settings] = await Promise.all([
       api.call('app.info', {}),
       api.call('torrents.list', {}),
       api.call('stats.history', {}),
+      api.call('settings.get', {}),
     ])
     dispatch({ type: 'info', info })
+    dispatch({ type: 'settings', settings })
     dispatch({ type: 'torrents', torrents })
     dispatch({ type: 'samples', samples })
     await Promise.all([

@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react'
 import type { BanView, BlocklistImport, ReportFormat } from '../../../src/api/contract.ts'
+import { ManualBan } from '../components/ManualBan.tsx'
 import { formatDate } from '../format.ts'
 
 const REASONS: Record<BanView['reason'], string> = {
@@ -31,6 +32,23 @@ interface Props {
   onExport(format: ReportFormat, pseudonymise: boolean, keyFile: File | null): Promise<void>
   /** `force`: also import entries the limits refuse (too wide, loopback, this machine). */
   onImport(file: File, force: boolean): Promise<BlocklistImport | null>
+  onBan(address: string, reason: string, expiresAt: number | null): Promise<boolean>
+}
+
+/** Whether a ban matches every word of the search: address, reason, note, torrent. */
+function matches(ban: BanView, words: string[]): boolean {
+  const text = [
+    ban.address,
+    ban.rangeEnd ?? '',
+    REASONS[ban.reason],
+    ban.note,
+    ban.source,
+    ban.torrentName ?? '',
+    ban.evidence?.infoHash ?? '',
+  ]
+    .join(' ')
+    .toLocaleLowerCase()
+  return words.every((word) => text.includes(word))
 }
 
 /** Pick a blocklist file; its bytes go to the back end, which bans every range and reports bad lines. */
@@ -113,6 +131,17 @@ function ImportForm({ onImport }: Pick<Props, 'onImport'>) {
   )
 }
 
+/** The torrent the evidence is from: its name when known, its infohash in the title. */
+function TorrentName({ name, infoHash }: { name: string | null; infoHash: string }) {
+  return name ? (
+    <span className="torrent-ref" title={infoHash}>
+      {name}
+    </span>
+  ) : (
+    <code title={infoHash}>{infoHash.slice(0, 8)}…</code>
+  )
+}
+
 function Evidence({ ban }: { ban: BanView }) {
   const evidence = ban.evidence
   if (ban.rule)
@@ -135,7 +164,7 @@ function Evidence({ ban }: { ban: BanView }) {
         {evidence.infoHash ? (
           <>
             {' '}
-            in <code title={evidence.infoHash}>{evidence.infoHash.slice(0, 8)}…</code>
+            in <TorrentName name={ban.torrentName} infoHash={evidence.infoHash} />
           </>
         ) : null}
       </span>
@@ -149,13 +178,17 @@ function Evidence({ ban }: { ban: BanView }) {
           , expected <code>{evidence.goodDigest.slice(0, 12)}</code>
         </>
       ) : null}{' '}
-      in <code title={evidence.infoHash}>{evidence.infoHash.slice(0, 8)}…</code>
+      in <TorrentName name={ban.torrentName} infoHash={evidence.infoHash} />
     </span>
   )
 }
 
 /** Active bans with their evidence and expiry; lift one, or export them all as a report. */
-export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
+export function BansScreen({ bans, onLift, onExport, onImport, onBan }: Props) {
+  const searchId = useId()
+  const [search, setSearch] = useState('')
+  const words = search.toLocaleLowerCase().split(/\s+/).filter(Boolean)
+  const shown = bans.filter((ban) => matches(ban, words))
   const formatId = useId()
   const pseudonymiseId = useId()
   const keyId = useId()
@@ -215,6 +248,24 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
         </span>
       </form>
       <ImportForm onImport={onImport} />
+      <ManualBan onBan={onBan} />
+      {bans.length > 0 ? (
+        <div className="toolbar" role="search">
+          <label htmlFor={searchId}>Search bans</label>
+          <input
+            id={searchId}
+            type="search"
+            value={search}
+            placeholder="address, reason, torrent"
+            onChange={(event) => setSearch(event.target.value)}
+          />
+          {shown.length !== bans.length ? (
+            <span className="subline" role="status">
+              {shown.length} of {bans.length} shown
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       {bans.length === 0 ? (
         <p className="empty">No active bans. Peers that send poisoned pieces appear here.</p>
       ) : (
@@ -234,7 +285,7 @@ export function BansScreen({ bans, onLift, onExport, onImport }: Props) {
               </tr>
             </thead>
             <tbody>
-              {bans.map((ban) => (
+              {shown.map((ban) => (
                 <tr key={`${ban.address}-${ban.rangeEnd ?? ''}-${ban.createdAt}`} data-address={ban.address}>
                   <th scope="row">
                     <code>{ban.rangeEnd ? `${ban.address} – ${ban.rangeEnd}` : ban.address}</code>

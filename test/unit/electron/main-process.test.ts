@@ -105,17 +105,28 @@ describe('the Electron main process (electron module mocked)', () => {
     expect(verdict('app://elsewhere/index.html')).toBe(true)
   })
 
-  it('denies every permission request and check', () => {
-    let granted: boolean | undefined
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
-      handler(fake.session.defaultSession.permissionRequestHandler)({}, permission, (answer: boolean) => {
-        granted = answer
-      })
-      expect(granted, permission).toBe(false)
-      expect(handler(fake.session.defaultSession.permissionCheckHandler)({}, permission), permission).toBe(
-        false,
+  it('denies every permission request and check but notifications and clipboard writes from the app itself', () => {
+    const request = (permission: string, requestingUrl: string) => {
+      let granted: boolean | undefined
+      handler(fake.session.defaultSession.permissionRequestHandler)(
+        {},
+        permission,
+        (answer: boolean) => (granted = answer),
+        { requestingUrl },
       )
+      return granted
     }
+    const check = (permission: string, origin: string) =>
+      handler(fake.session.defaultSession.permissionCheckHandler)({}, permission, origin)
+    for (const permission of ['media', 'geolocation', 'clipboard-read', 'openExternal', 'notifications']) {
+      const ours = permission === 'notifications'
+      expect(request(permission, 'app://vouch/index.html'), permission).toBe(ours)
+      expect(check(permission, 'app://vouch'), permission).toBe(ours)
+      expect(request(permission, 'https://example.com/'), permission).toBe(false)
+      expect(check(permission, 'https://example.com'), permission).toBe(false)
+    }
+    expect(request('clipboard-sanitized-write', 'app://vouch/index.html')).toBe(true)
+    expect(request('notifications', 'app://elsewhere/')).toBe(false)
     expect(handler(fake.session.defaultSession.devicePermissionHandler)({})).toBe(false)
   })
 

@@ -18,6 +18,8 @@ export type AuditEventType =
   | 'rule.shadowed'
   /** rules.json was replaced (from the UI). */
   | 'rules.changed'
+  /** A ban or lift hook of rules.json failed, timed out and was killed, or was dropped. */
+  | 'hook.failed'
 
 export interface AuditEvent {
   type: AuditEventType

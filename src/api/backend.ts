@@ -3,6 +3,7 @@ import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
+import { FollowScheduler, Follows } from '../reputation/follow.ts'
 import { SubscriptionScheduler, Subscriptions } from '../reputation/subscriptions.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
@@ -15,6 +16,8 @@ export interface BackendOptions {
   sampleIntervalMs?: number
   /** How often blocklist subscriptions are checked for being due, ms (default a minute). */
   subscriptionCheckMs?: number
+  /** How often followed ban reports are checked for being due, ms (default 30 s). */
+  followCheckMs?: number
   logInternal?: InternalErrorLog
 }
 
@@ -83,6 +86,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     ...(options.subscriptionCheckMs ? { checkEveryMs: options.subscriptionCheckMs } : {}),
     onError: (error) => options.logInternal?.('blocklist subscriptions', error),
   })
+  // Ban reports of other instances followed with a pinned key (vouch bans follow).
+  const following = new FollowScheduler(new Follows(home), reputation.store, {
+    ...(options.followCheckMs ? { checkEveryMs: options.followCheckMs } : {}),
+    onError: (error) => options.logInternal?.('followed ban reports', error),
+  })
   for (const event of early.splice(0)) created.observeAudit(event)
   return {
     engine,
@@ -91,6 +99,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     trust,
     async close() {
       await scheduler.close()
+      await following.close()
       created.close()
       await engine.close()
       disconnect()

@@ -200,7 +200,8 @@ export const BanViewSchema = z.object({
   address: z.string(),
   rangeEnd: z.string().nullable(),
   reason: z.enum(BAN_REASONS),
-  source: z.enum(['automatic', 'manual', 'imported']),
+  /** `feed:<name> <fingerprint>` for a ban applied from a followed report. */
+  source: z.union([z.enum(['automatic', 'manual', 'imported']), z.string().regex(/^feed:/)]),
   evidence: BanEvidenceSchema.nullable(),
   /** Set when a rule made the ban: which rule, and what it measured. */
   rule: RuleEvidenceSchema.optional(),

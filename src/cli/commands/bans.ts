@@ -15,6 +15,7 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { readSigningKey, signReport } from '../../reputation/report-signature.ts'
+import { registerFollow } from './follow.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
@@ -199,4 +200,5 @@ export function registerBans(program: Command): void {
     })
 
   registerSubscriptions(bans)
+  registerFollow(bans)
 }

@@ -2,6 +2,10 @@ import type { Command } from 'commander'
 import { openBackend } from '../../api/backend.ts'
 import { vouchVersion } from '../../api/version.ts'
 import { startServer } from '../../server/server.ts'
+import { readFile } from 'node:fs/promises'
+import { VouchError } from '../../errors.ts'
+import { BANS_PATH, publishedReport } from '../../reputation/follow.ts'
+import { readSigningKey } from '../../reputation/report-signature.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { parsePort } from '../engine-options.ts'
 
@@ -13,6 +17,8 @@ interface ServeFlags {
   lsd: boolean
   nat: boolean
   tracker: boolean
+  publishBans?: boolean
+  sign?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -34,9 +40,17 @@ export function registerServe(program: Command): void {
     .option('--no-lsd', 'do not use local service discovery')
     .option('--no-nat', 'do not map ports with UPnP or NAT-PMP')
     .option('--no-tracker', 'do not announce to trackers')
+    .option('--publish-bans', "serve this instance's bans as a signed report at /bans.json (needs --sign)")
+    .option('--sign <key>', 'the secret key file that signs the published report')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
+      if (flags.publishBans && !flags.sign)
+        throw new VouchError(
+          'usage',
+          '--publish-bans needs --sign KEY: followers check the report against your key',
+        )
+      const signingKey = flags.publishBans && flags.sign ? await readKeyFile(flags.sign) : undefined
       const backend = await openBackend({
         engine: {
           home: global.home,
@@ -53,7 +67,12 @@ export function registerServe(program: Command): void {
         logInternal: (message, error) => note(`vouch serve: ${message}: ${String(error)}`),
       })
       try {
-        const server = await startServer({ service: backend.service, host: flags.host, port })
+        const server = await startServer({
+          service: backend.service,
+          host: flags.host,
+          port,
+          ...(signingKey ? { publishBans: () => publishedReport(backend.reputation.store, signingKey) } : {}),
+        })
         try {
           report(global, `Vouch is running. Open ${server.url}`, {
             ok: true,
@@ -62,7 +81,14 @@ export function registerServe(program: Command): void {
             host: server.host,
             port: server.port,
             torrentPort: backend.engine.port,
+            ...(signingKey
+              ? { bansUrl: `${server.url.split('/?')[0]}${BANS_PATH}`, fingerprint: signingKey.fingerprint }
+              : {}),
           })
+          if (signingKey)
+            note(
+              `publishing bans at ${server.url.split('/?')[0]}${BANS_PATH}, signed by ${signingKey.fingerprint}`,
+            )
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
               `warning: listening on ${flags.host}, not only loopback: anyone with the token can control Vouch`,
@@ -76,4 +102,17 @@ export function registerServe(program: Command): void {
         await backend.close()
       }
     })
+}
+
+async function readKeyFile(file: string) {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new VouchError(
+      'bad-input',
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
+  }
+  return readSigningKey(text)
 }

@@ -82,12 +82,12 @@ export function registerServe(program: Command): void {
             port: server.port,
             torrentPort: backend.engine.port,
             ...(signingKey
-              ? { bansUrl: `${server.url.split('/?')[0]}${BANS_PATH}`, fingerprint: signingKey.fingerprint }
+              ? { bansUrl: new URL(BANS_PATH, server.url).toString(), fingerprint: signingKey.fingerprint }
               : {}),
           })
           if (signingKey)
             note(
-              `publishing bans at ${server.url.split('/?')[0]}${BANS_PATH}, signed by ${signingKey.fingerprint}`,
+              `publishing bans at ${new URL(BANS_PATH, server.url).toString()}, signed by ${signingKey.fingerprint}`,
             )
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(

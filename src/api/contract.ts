@@ -302,6 +302,17 @@ export const DryRunSchema = z.object({
   ),
 })
 
+export const SubscriptionViewSchema = z.object({
+  url: z.string(),
+  everyMs: z.number().int().positive(),
+  /** ms since epoch of the last fetch; null before the first. */
+  checkedAt: z.number().nullable(),
+  changedAt: z.number().nullable(),
+  entries: z.number().int().nonnegative(),
+  /** Why the last fetch failed (the last good list stays in force); null when it worked. */
+  error: z.string().nullable(),
+})
+
 /** The answer to envelopes offered for a magnet the gate holds. */
 export const OfferResultSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted'), infoHash, publishers: z.array(PublisherSchema).min(1) }),
@@ -402,6 +413,26 @@ export const COMMANDS = {
     result: BlocklistImportSchema,
   },
 
+  'subscriptions.list': { args: noArgs, result: z.array(SubscriptionViewSchema) },
+  /** Subscribe to a blocklist URL (http/https) and fetch it now; `vouch serve` fetches it again when due. */
+  'subscriptions.add': {
+    args: z.strictObject({
+      url: z.string().trim().min(1).max(2000),
+      everyMs: z
+        .number()
+        .int()
+        .min(10_000)
+        .max(30 * 86_400_000)
+        .optional(),
+    }),
+    result: SubscriptionViewSchema,
+  },
+  /** Stop following a blocklist and lift the bans it imported. */
+  'subscriptions.remove': {
+    args: z.strictObject({ url: z.string().trim().min(1).max(2000) }),
+    result: z.object({ removed: z.boolean(), lifted: z.number().int().nonnegative() }),
+  },
+
   /** The ban rules file (HOME/rules.json), or the defaults. */
   'rules.get': { args: noArgs, result: RulesViewSchema },
   /** Validate and save rules.json; the running engine applies it to new connections at once. */
@@ -470,6 +501,7 @@ export type BlocklistImport = z.output<typeof BlocklistImportSchema>
 export type OfferResult = z.output<typeof OfferResultSchema>
 export type RulesView = z.output<typeof RulesViewSchema>
 export type DryRun = z.output<typeof DryRunSchema>
+export type SubscriptionView = z.output<typeof SubscriptionViewSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

@@ -14,6 +14,7 @@ import type { AddResult, AppInfo, OfferResult, Provenance, Refusal, TorrentView 
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
 import { banView, reputationHandlers } from './reputation-handlers.ts'
 import { rulesHandlers } from './rules-handlers.ts'
+import { subscriptionHandlers } from './subscription-handlers.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
 
@@ -207,6 +208,7 @@ export class ApiService {
         connections: () => new Map(this.#connections),
         events: this.events,
       }),
+      ...subscriptionHandlers(this.#engine.paths.home, this.#options.reputation, this.events),
       ...rulesHandlers({
         home: this.#engine.paths.home,
         store: this.#options.reputation,

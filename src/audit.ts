@@ -26,6 +26,12 @@ export type AuditEventType =
   | 'rule.shadowed'
   /** rules.json was replaced (from the UI). */
   | 'rules.changed'
+  /** A ban or lift hook of rules.json failed, timed out and was killed, or was dropped. */
+  | 'hook.failed'
+  /** A followed ban report was applied, refused (other key, altered, older), or pseudonymised. */
+  | 'feed.applied'
+  | 'feed.refused'
+  | 'feed.pseudonymised'
 
 export interface AuditEvent {
   type: AuditEventType

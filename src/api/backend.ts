@@ -4,6 +4,7 @@ import { createEngine, provenanceOf } from '../engine/create-engine.ts'
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import { VouchError } from '../errors.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
+import { FollowScheduler, Follows } from '../reputation/follow.ts'
 import { SubscriptionScheduler, Subscriptions } from '../reputation/subscriptions.ts'
 import { openReputation, type Reputation } from '../reputation/wiring.ts'
 import { FeedDaemon } from '../feeds/daemon.ts'
@@ -24,6 +25,8 @@ export interface BackendOptions {
   sampleIntervalMs?: number
   /** How often blocklist subscriptions are checked for being due, ms (default a minute). */
   subscriptionCheckMs?: number
+  /** How often followed ban reports are checked for being due, ms (default 30 s). */
+  followCheckMs?: number
   logInternal?: InternalErrorLog
   /** How often followed feeds are polled, ms (default 10 minutes). */
   feedPollIntervalMs?: number
@@ -135,6 +138,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     ...(options.subscriptionCheckMs ? { checkEveryMs: options.subscriptionCheckMs } : {}),
     onError: (error) => options.logInternal?.('blocklist subscriptions', error),
   })
+  // Ban reports of other instances followed with a pinned key (vouch bans follow).
+  const following = new FollowScheduler(new Follows(home), reputation.store, {
+    ...(options.followCheckMs ? { checkEveryMs: options.followCheckMs } : {}),
+    onError: (error) => options.logInternal?.('followed ban reports', error),
+  })
   for (const event of early.splice(0)) created.observeAudit(event)
   let closing: Promise<void> | undefined
   return {
@@ -148,6 +156,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       closing ??= (async () => {
         await feedDaemon?.close()
         await scheduler.close()
+        await following.close()
         created.close()
         await engine.close()
         disconnect()

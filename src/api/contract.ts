@@ -394,7 +394,8 @@ export const BanViewSchema = z.object({
   address: z.string(),
   rangeEnd: z.string().nullable(),
   reason: z.enum(BAN_REASONS),
-  source: z.enum(['automatic', 'manual', 'imported']),
+  /** `feed:<name> <fingerprint>` for a ban applied from a followed report. */
+  source: z.union([z.enum(['automatic', 'manual', 'imported']), z.string().regex(/^feed:/)]),
   evidence: BanEvidenceSchema.nullable(),
   /** Set when a rule made the ban: which rule, and what it measured. */
   rule: RuleEvidenceSchema.optional(),
@@ -507,6 +508,17 @@ export const DryRunSchema = z.object({
       ),
     }),
   ),
+})
+
+export const SubscriptionViewSchema = z.object({
+  url: z.string(),
+  everyMs: z.number().int().positive(),
+  /** ms since epoch of the last fetch; null before the first. */
+  checkedAt: z.number().nullable(),
+  changedAt: z.number().nullable(),
+  entries: z.number().int().nonnegative(),
+  /** Why the last fetch failed (the last good list stays in force); null when it worked. */
+  error: z.string().nullable(),
 })
 
 /** The answer to envelopes offered for a magnet the gate holds. */
@@ -694,6 +706,27 @@ export const COMMANDS = {
     args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{40}$/) }),
     result: FeedViewSchema,
   },
+
+  'subscriptions.list': { args: noArgs, result: z.array(SubscriptionViewSchema) },
+  /** Subscribe to a blocklist URL (http/https) and fetch it now; `vouch serve` fetches it again when due. */
+  'subscriptions.add': {
+    args: z.strictObject({
+      url: z.string().trim().min(1).max(2000),
+      everyMs: z
+        .number()
+        .int()
+        .min(10_000)
+        .max(30 * 86_400_000)
+        .optional(),
+    }),
+    result: SubscriptionViewSchema,
+  },
+  /** Stop following a blocklist and lift the bans it imported. */
+  'subscriptions.remove': {
+    args: z.strictObject({ url: z.string().trim().min(1).max(2000) }),
+    result: z.object({ removed: z.boolean(), lifted: z.number().int().nonnegative() }),
+  },
+
   /** The ban rules file (HOME/rules.json), or the defaults. */
   'rules.get': { args: noArgs, result: RulesViewSchema },
   /** Validate and save rules.json; the running engine applies it to new connections at once. */
@@ -781,6 +814,7 @@ export type FeedDescription = z.output<typeof FeedDescriptionSchema>
 export type AuditEntry = z.output<typeof AuditEntrySchema>
 export type RulesView = z.output<typeof RulesViewSchema>
 export type DryRun = z.output<typeof DryRunSchema>
+export type SubscriptionView = z.output<typeof SubscriptionViewSchema>
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 /** A command as it travels: `id` pairs the response with its request (WebSocket only). */

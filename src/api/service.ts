@@ -31,6 +31,7 @@ import { banView, reputationHandlers } from './reputation-handlers.ts'
 import { rulesHandlers } from './rules-handlers.ts'
 import { SampleTable } from '../reputation/stats-samples.ts'
 import type { SettingsStore } from './settings-store.ts'
+import { subscriptionHandlers } from './subscription-handlers.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
 import { feedHandlers } from './feed-handlers.ts'
@@ -280,6 +281,7 @@ export class ApiService {
         events: this.events,
         nextPollAt: this.#options.feeds?.nextPollAt ?? (() => null),
       }),
+      ...subscriptionHandlers(this.#engine.paths.home, this.#options.reputation, this.events),
       ...rulesHandlers({
         home: this.#engine.paths.home,
         store: this.#options.reputation,

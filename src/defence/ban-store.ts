@@ -67,7 +67,8 @@ export type BanReason =
   /** Strikes from rules (src/rules) passed the rules' threshold. */
   | 'rule-strikes'
 
-export type BanSource = 'automatic' | 'manual' | 'imported'
+/** `feed:<name> <fingerprint>`: applied from a followed ban report (src/reputation/follow.ts). */
+export type BanSource = 'automatic' | 'manual' | 'imported' | `feed:${string}`
 
 /** What a rule of rules.json saw (src/rules): the ban's evidence when no block proves it. */
 export interface RuleEvidence {

@@ -66,6 +66,7 @@ export class ReputationStore implements BanStore, AuditSink {
   #closed = false
   readonly #commitListeners = new Set<(summary: CommitSummary) => void>()
   readonly #banListeners = new Set<(bans: Ban[]) => void>()
+  readonly #liftListeners = new Set<(address: string, lifted: number) => void>()
   readonly #errorListeners = new Set<(error: Error) => void>()
   readonly #writer: BatchWriter
 
@@ -149,6 +150,7 @@ export class ReputationStore implements BanStore, AuditSink {
     const now = this.#now()
     const lifted = this.#index.remove(address.trim()).filter((ban) => isActive(ban, now)).length
     this.#enqueue({ kind: 'lift', address: address.trim(), key, at: now })
+    if (lifted > 0) for (const listener of this.#liftListeners) listener(address.trim(), lifted)
     return lifted
   }
 
@@ -255,6 +257,12 @@ export class ReputationStore implements BanStore, AuditSink {
   onBansAdded(listener: (bans: Ban[]) => void): () => void {
     this.#banListeners.add(listener)
     return () => this.#banListeners.delete(listener)
+  }
+
+  /** Called when active bans on an address are lifted (the ban hooks). Returns an unsubscribe function. */
+  onLifted(listener: (address: string, lifted: number) => void): () => void {
+    this.#liftListeners.add(listener)
+    return () => this.#liftListeners.delete(listener)
   }
 
   /** Background write failures (the items stay queued and are retried). Without a listener: stderr. */

@@ -15,6 +15,7 @@
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import type { BanPath } from '../rules/actions.ts'
 import { loadRulesSync, type Rules } from '../rules/config.ts'
+import { BanHooks } from '../rules/hooks.ts'
 import { RulesPlugin } from '../rules/live.ts'
 import { ObservationLog } from './observations.ts'
 import { reputationPlugin, type ReputationPlugin } from './plugin.ts'
@@ -60,6 +61,19 @@ export function reputationFor(store: ReputationStore, options: { rules?: Rules }
         },
       })
     : null
+  // Ban and lift hooks of rules.json; failures and time-outs go to the audit log.
+  const hooks = options.rules
+    ? new BanHooks(options.rules.hooks, (run) => {
+        if (run.outcome !== 'ok' && !store.closed)
+          store.record({ type: 'hook.failed', subject: run.argv.at(-4) ?? '', details: { ...run } })
+      })
+    : null
+  const offHooks = hooks
+    ? [
+        store.onBansAdded((bans) => bans.forEach((ban) => hooks.banned(ban))),
+        store.onLifted((address) => hooks.lifted(address)),
+      ]
+    : []
   return {
     store,
     plugin,
@@ -79,6 +93,7 @@ export function reputationFor(store: ReputationStore, options: { rules?: Rules }
       }
     },
     close() {
+      for (const off of offHooks) off()
       rules?.close()
       if (!store.closed) observations?.flush()
       plugin.close()

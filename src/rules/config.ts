@@ -1,5 +1,5 @@
 /**
- * The rules file, HOME/rules.json (docs/formats.md, "Rules file"): versioned, validated with zod,
+ * The rules file, HOME/rules.json (every field: docs/rules.md): versioned, validated with zod,
  * and conservative when absent. Every rule says what it does when it fires: `ban` (close and
  * block the address), `strike` (count towards `strikes.threshold`), or `shadow` (stay connected,
  * never upload to it). Errors name the field that is wrong.

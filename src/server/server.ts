@@ -7,6 +7,7 @@ import { MAX_TORRENT_FILE_BASE64, WEBSOCKET_PATH, WEBSOCKET_PROTOCOL } from '../
 import type { ApiService } from '../api/service.ts'
 import { serveWebSocket } from '../api/websocket-transport.ts'
 import { VouchError } from '../errors.ts'
+import { BANS_PATH } from '../reputation/follow.ts'
 import { allowedHosts, checkOrigin, checkToken, newToken, type GuardConfig } from './guard.ts'
 import { readStaticFile } from './static-files.ts'
 
@@ -20,6 +21,11 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number
   rendererDir?: string
+  /**
+   * `--publish-bans`: the signed ban report served at /bans.json without the token. It is public
+   * on purpose: signed, so followers check it against the pinned key, and it holds only bans.
+   */
+  publishBans?: () => string
   /** Fixed token, for tests; default: a fresh random one. */
   token?: string
 }
@@ -96,6 +102,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const publicPath = new URL(request.url ?? '/', 'http://vouch.invalid').pathname
+    if (
+      options.publishBans &&
+      publicPath === BANS_PATH &&
+      (request.method === 'GET' || request.method === 'HEAD')
+    ) {
+      const body = options.publishBans()
+      response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' })
+      response.end(request.method === 'HEAD' ? undefined : body)
+      return
+    }
     const verdict = checkOrigin(request, guard)
     if (!verdict.allowed) return refuse(response, verdict.status, verdict.reason)
     if (request.method !== 'GET' && request.method !== 'HEAD')

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openBackend } from '../../src/api/backend.ts'
 import type { CommandName, CommandResponse, RulesView } from '../../src/api/contract.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { ObservationLog } from '../../src/reputation/observations.ts'
-import { QUIET_CLIENT, Swarm } from '../kit/swarm.ts'
+import { nextLoopbackAddress, QUIET_CLIENT, Swarm } from '../kit/swarm.ts'
 
 describe('rules.get, rules.set and rules.test through the dispatcher', () => {
   let swarm: Swarm
@@ -78,5 +80,32 @@ describe('rules.get, rules.set and rules.test through the dispatcher', () => {
     expect(lenient).toMatchObject({ ok: true, result: { findings: [] } })
     const broken = await call('rules.test', { text: 'not json' })
     expect(broken).toMatchObject({ ok: false, error: { code: 'bad-input' } })
+  })
+
+  it('subscriptions.add fetches the list at once, subscriptions.list shows it, subscriptions.remove lifts its bans', async () => {
+    const { opened, call } = await backend()
+    const host = nextLoopbackAddress()
+    const server = createServer((_request, response) => response.end('Example:198.51.100.0-198.51.100.255\n'))
+    await new Promise<void>((resolve) => server.listen(0, host, resolve))
+    swarm.defer(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const url = `http://${host}:${(server.address() as AddressInfo).port}/list.p2p`
+    expect(await call('subscriptions.add', { url, everyMs: 3_600_000 })).toMatchObject({
+      ok: true,
+      result: { url, entries: 1, error: null },
+    })
+    expect(opened.reputation.store.banFor('198.51.100.40')?.reason).toBe('imported')
+    expect(await call('subscriptions.list')).toMatchObject({
+      ok: true,
+      result: [{ url, everyMs: 3_600_000 }],
+    })
+    expect(await call('subscriptions.add', { url: 'ftp://example.org/x' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-input' },
+    })
+    expect(await call('subscriptions.remove', { url })).toEqual({
+      ok: true,
+      result: { removed: true, lifted: 1 },
+    })
+    expect(opened.reputation.store.banFor('198.51.100.40')).toBeUndefined()
   })
 })

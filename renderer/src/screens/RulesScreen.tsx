@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react'
 import type { DryRun, RulesView } from '../../../src/api/contract.ts'
 import type { Api } from '../api.ts'
+import { SubscriptionsPanel } from './SubscriptionsPanel.tsx'
 
 const OUTCOMES: Record<DryRun['findings'][number]['outcome'], string> = {
   ban: 'Would be banned',
@@ -128,6 +129,7 @@ export function RulesScreen({ api }: { api: Api }) {
           ) : null}
         </div>
       ) : null}
+      <SubscriptionsPanel api={api} />
     </section>
   )
 }

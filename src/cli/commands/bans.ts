@@ -18,6 +18,7 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { signReport } from '../../reputation/report-signature.ts'
+import { registerFollow } from './follow.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
@@ -193,4 +194,5 @@ export function registerBans(program: Command): void {
     })
 
   registerSubscriptions(bans)
+  registerFollow(bans)
 }

@@ -7,6 +7,7 @@ import { startOperatorListeners, type OperatorFlags } from './serve-operator.ts'
 import { VouchError } from '../../errors.ts'
 import { readSecretKeyFile } from '../../provenance/files.ts'
 import { parseInterval, scheduleCheckpoints } from '../../reputation/checkpoint-writer.ts'
+import { BANS_PATH, publishedReport } from '../../reputation/follow.ts'
 import { globalOptions, note, report } from '../context.ts'
 import { dhtBootstrapOption, parsePort, parseSeconds } from '../engine-options.ts'
 
@@ -24,6 +25,8 @@ interface ServeFlags extends OperatorFlags {
   checkpointDir?: string
   checkpointEvery: string
   checkpointKey?: string
+  publishBans?: boolean
+  sign?: string
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -58,12 +61,25 @@ export function registerServe(program: Command): void {
     .option('--checkpoint-dir <dir>', 'write signed checkpoints of the audit log here (keep it elsewhere)')
     .option('--checkpoint-every <interval>', 'how often: 90s, 30m, 1h, 1d', '1h')
     .option('--checkpoint-key <key>', 'the secret key file that signs the checkpoints')
+    .option('--publish-bans', "serve this instance's bans as a signed report at /bans.json (needs --sign)")
+    .option('--sign <key>', 'the secret key file that signs the published report')
     .action(async (flags: ServeFlags, command: Command) => {
       const global = globalOptions(command)
       const port = parsePort(flags.port)
       const checkpoints = flags.checkpointDir
         ? await checkpointOptions(flags, global.insecureKeyPermissions ?? false)
         : undefined
+      if (flags.publishBans && !flags.sign)
+        throw new VouchError(
+          'usage',
+          '--publish-bans needs --sign KEY: followers check the report against your key',
+        )
+      const signingKey =
+        flags.publishBans && flags.sign
+          ? await readSecretKeyFile(flags.sign, {
+              insecurePermissions: global.insecureKeyPermissions ?? false,
+            })
+          : undefined
       const backend = await openBackend({
         engine: {
           home: global.home,
@@ -95,7 +111,12 @@ export function registerServe(program: Command): void {
           })
         : undefined
       try {
-        const server = await startServer({ service: backend.service, host: flags.host, port })
+        const server = await startServer({
+          service: backend.service,
+          host: flags.host,
+          port,
+          ...(signingKey ? { publishBans: () => publishedReport(backend.reputation.store, signingKey) } : {}),
+        })
         const operator = await startOperatorListeners(flags, { backend, server, home: global.home }).catch(
           async (error: unknown) => {
             await server.close()
@@ -111,7 +132,14 @@ export function registerServe(program: Command): void {
             port: server.port,
             torrentPort: backend.engine.port,
             ...operator.json,
+            ...(signingKey
+              ? { bansUrl: new URL(BANS_PATH, server.url).toString(), fingerprint: signingKey.fingerprint }
+              : {}),
           })
+          if (signingKey)
+            note(
+              `publishing bans at ${new URL(BANS_PATH, server.url).toString()}, signed by ${signingKey.fingerprint}`,
+            )
           if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
             note(
               `warning: listening on ${flags.host}, not only loopback: anyone with the token can control Vouch`,

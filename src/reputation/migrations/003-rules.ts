@@ -1,8 +1,10 @@
 import type { Migration } from './index.ts'
 
 /**
- * What the ban rules (src/rules) need kept: the evidence of a rule's ban (JSON RuleEvidence; the
- * `evidence` column stays the block evidence of hash bans), and per address and torrent the
+ * What the ban rules (src/rules) and followed ban reports need kept: the evidence of a rule's ban
+ * (JSON RuleEvidence; the `evidence` column stays the block evidence of hash bans); bans whose
+ * source is a followed report, `feed:<name> <fingerprint>` (SQLite cannot change a CHECK, so the
+ * table is rebuilt, rows and ids kept); and per address and torrent the
  * counters the rules judge, so `vouch rules test` can replay them. Counters are the highest seen
  * (MAX on upsert) except bytes_up, which adds.
  */
@@ -10,7 +12,26 @@ export const migration003: Migration = {
   version: 3,
   name: 'rules',
   up: `
-    ALTER TABLE bans ADD COLUMN rule_evidence TEXT;  -- JSON RuleEvidence or NULL
+    CREATE TABLE bans_rebuilt (
+      id            INTEGER PRIMARY KEY,
+      address       TEXT NOT NULL,
+      range_end     TEXT,
+      reason        TEXT NOT NULL,
+      source        TEXT NOT NULL
+                    CHECK (source IN ('automatic', 'manual', 'imported') OR source LIKE 'feed:%'),
+      evidence      TEXT,
+      note          TEXT NOT NULL DEFAULT '',
+      created_at    INTEGER NOT NULL,
+      expires_at    INTEGER,
+      lifted_at     INTEGER,
+      rule_evidence TEXT                            -- JSON RuleEvidence or NULL
+    ) STRICT;
+    INSERT INTO bans_rebuilt (id, address, range_end, reason, source, evidence, note, created_at, expires_at, lifted_at)
+      SELECT id, address, range_end, reason, source, evidence, note, created_at, expires_at, lifted_at FROM bans;
+    DROP TABLE bans;
+    ALTER TABLE bans_rebuilt RENAME TO bans;
+    CREATE INDEX bans_address ON bans (address);
+    CREATE INDEX bans_active ON bans (lifted_at, expires_at);
 
     CREATE TABLE peer_observations (
       address           TEXT NOT NULL,             -- address key

@@ -71,6 +71,16 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'bans.import': () => {
       throw new Error('not in this test')
     },
+    'subscriptions.list': () => [],
+    'subscriptions.add': () => ({
+      url: 'http://x/',
+      everyMs: 1,
+      checkedAt: null,
+      changedAt: null,
+      entries: 0,
+      error: null,
+    }),
+    'subscriptions.remove': () => ({ removed: false, lifted: 0 }),
     'rules.get': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: true }),
     'rules.set': () => ({ file: '/tmp/rules.json', text: '{}', isDefault: false }),
     'rules.test': () => ({ peers: 0, observations: 0, findings: [] }),

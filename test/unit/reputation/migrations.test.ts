@@ -81,6 +81,15 @@ describe('reputation store migrations', () => {
     expect(migrate(db, 3)).toEqual([3])
     expect(schemaVersion(db)).toBe(3)
     expect(contents(db, 'bans')).toEqual(before.map((row) => ({ ...row, rule_evidence: null })))
+    // Bans applied from a followed report carry their feed as source; other sources stay refused.
+    db.prepare(
+      "INSERT INTO bans (address, reason, source, created_at) VALUES ('1.2.3.4', 'poisoned-block', 'feed:eu-1 1a2b-3c4d-5e6f-7a8b', 7)",
+    ).run()
+    expect(() =>
+      db
+        .prepare("INSERT INTO bans (address, reason, source, created_at) VALUES ('1.2.3.4', 'x', 'bogus', 1)")
+        .run(),
+    ).toThrow(/CHECK/)
     db.prepare(
       `INSERT INTO peer_observations (address, info_hash, torrent_length, piece_length, first_seen, last_seen)
        VALUES ('127.0.0.9', 'ab', 10, 5, 1, 2)`,

@@ -1,0 +1,195 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { openBackend, type Backend } from '../../src/api/backend.ts'
+import { generateKey, type SecretKey } from '../../src/provenance/keys.ts'
+import { auditRows } from '../../src/reputation/audit-log.ts'
+import { BANS_PATH, feedSource, Follows, publishedReport } from '../../src/reputation/follow.ts'
+import { buildReport } from '../../src/reputation/report.ts'
+import { signReport } from '../../src/reputation/report-signature.ts'
+import { ReputationStore } from '../../src/reputation/store.ts'
+import { startServer } from '../../src/server/server.ts'
+import { adversary, behaviours, dialFrom } from '../kit/adversaries.ts'
+import { nextLoopbackAddress, QUIET_CLIENT, Swarm, tempDir, whenDone } from '../kit/swarm.ts'
+
+const POLL_MS = 1000
+const CHECK_MS = 100
+
+interface Instance {
+  name: string
+  backend: Backend
+  key: SecretKey
+  /** Where its signed report is served, over real HTTP on its own loopback address. */
+  bansUrl: string
+}
+
+async function instance(swarm: Swarm, name: string): Promise<Instance> {
+  const home = await swarm.tempDir(`vouch-${name}-`)
+  const backend = await openBackend({
+    engine: { ...QUIET_CLIENT, home, resume: false },
+    version: 'test',
+    followCheckMs: CHECK_MS,
+  })
+  swarm.defer(() => backend.close())
+  const key = generateKey()
+  const server = await startServer({
+    service: backend.service,
+    host: nextLoopbackAddress(),
+    port: 0,
+    publishBans: () => publishedReport(backend.reputation.store, key),
+  })
+  swarm.defer(() => server.close())
+  return { name, backend, key, bansUrl: `http://${server.host}:${server.port}${BANS_PATH}` }
+}
+
+describe('fleet reputation with no central server', () => {
+  let swarm: Swarm
+  afterEach(async () => swarm.close())
+
+  it('five instances: a poisoner banned by one is refused by the other four within one poll interval, no honest ban anywhere', async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 1024 * 1024, pieceLength: 32 * 1024 })
+    const honest = [await swarm.seeder(payload), await swarm.seeder(payload)]
+    const poisoner = await adversary(swarm, payload, behaviours.corruptsEveryBlock())
+    const fleet: Instance[] = []
+    for (const name of ['a', 'b', 'c', 'd', 'e']) fleet.push(await instance(swarm, name))
+    const [origin, ...others] = fleet as [Instance, ...Instance[]]
+    for (const follower of others) {
+      // Each follower seeds the torrent, so a refused handshake means the ban, not a missing torrent.
+      const torrent = await follower.backend.engine.add(payload.torrentPath, {
+        downloadDir: payload.dir,
+        allowUnsigned: true,
+        remember: false,
+      })
+      await whenDone(torrent)
+      await new Follows(follower.backend.engine.paths.home).add(
+        origin.bansUrl,
+        origin.key.publicKey,
+        origin.name,
+        POLL_MS,
+      )
+    }
+
+    const download = await origin.backend.engine.add(payload.torrentPath, {
+      downloadDir: await swarm.tempDir(),
+      peers: [...honest, poisoner].map((seeder) => seeder.address),
+      allowUnsigned: true,
+      remember: false,
+    })
+    await vi.waitFor(() => expect(origin.backend.reputation.store.banFor(poisoner.host)).toBeDefined(), {
+      timeout: 30_000,
+      interval: 20,
+    })
+    const bannedAt = Date.now()
+    const original = origin.backend.reputation.store.banFor(poisoner.host)
+    const source = feedSource({ name: origin.name, fingerprint: origin.key.fingerprint })
+    for (const follower of others) {
+      await vi.waitFor(
+        () => expect(follower.backend.reputation.store.banFor(poisoner.host)?.source).toBe(source),
+        {
+          timeout: 3 * POLL_MS,
+          interval: 20,
+        },
+      )
+    }
+    const elapsed = Date.now() - bannedAt
+    console.log(
+      `[fleet] the ban reached all four followers ${elapsed} ms after it was made (poll interval ${POLL_MS} ms)`,
+    )
+    expect(elapsed).toBeLessThanOrEqual(POLL_MS + CHECK_MS + 500)
+    await whenDone(download, 60_000)
+
+    for (const follower of others) {
+      const applied = follower.backend.reputation.store.banFor(poisoner.host)
+      expect(applied?.evidence).toEqual(original?.evidence)
+      expect(applied?.expiresAt).toBe(original?.expiresAt)
+      expect(await dialFrom(poisoner.host, follower.backend.engine.port, download.infoHash)).toBe('refused')
+      expect(await dialFrom(honest[0]?.host ?? '', follower.backend.engine.port, download.infoHash)).toBe(
+        'accepted',
+      )
+    }
+    for (const member of fleet)
+      expect(member.backend.reputation.store.list().map((ban) => ban.address)).toEqual([poisoner.host])
+
+    // The publisher lifts the ban: the followers lift theirs at the next poll.
+    origin.backend.engine.defence?.lift(poisoner.host)
+    for (const follower of others)
+      await vi.waitFor(
+        () => expect(follower.backend.reputation.store.banFor(poisoner.host)).toBeUndefined(),
+        {
+          timeout: 3 * POLL_MS,
+        },
+      )
+  })
+
+  it('refuses a report signed by another key, or older than the last applied, and audits it; counts pseudonymised ones', async () => {
+    swarm = new Swarm()
+    const home = await tempDir('vouch-home-')
+    const store = ReputationStore.openInHome(home)
+    swarm.defer(async () => store.close())
+    const publisherStore = ReputationStore.openInHome(await tempDir('vouch-publisher-'))
+    swarm.defer(async () => publisherStore.close())
+    const key = generateKey()
+    const impostor = generateKey()
+    const ban = {
+      address: '198.51.100.23',
+      rangeEnd: null,
+      reason: 'poisoned-block' as const,
+      source: 'automatic' as const,
+      evidence: {
+        infoHash: 'e'.repeat(40),
+        piece: 3,
+        offset: 0,
+        badDigest: 'b'.repeat(64),
+        goodDigest: 'g'.repeat(64),
+      },
+      note: '',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
+    }
+    publisherStore.add(ban)
+    const older = publishedReport(publisherStore, key, Date.now() - 60_000)
+    const newer = publishedReport(publisherStore, key, Date.now())
+    let served = newer
+    const server = createServer((_request, response) => response.end(served))
+    const host = nextLoopbackAddress()
+    await new Promise<void>((resolve) => server.listen(0, host, resolve))
+    swarm.defer(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const url = `http://${host}:${(server.address() as AddressInfo).port}${BANS_PATH}`
+
+    const follows = new Follows(home)
+    const follow = await follows.add(url, key.publicKey, 'eu-1', 1000)
+    expect(await follows.poll(follow, store)).toMatchObject({ status: 'applied', added: 1 })
+    expect(store.banFor('198.51.100.23')?.evidence).toEqual(ban.evidence)
+
+    served = older
+    const [current] = await follows.list()
+    expect(await follows.poll(current as typeof follow, store)).toMatchObject({
+      status: 'refused',
+      problem: 'rollback',
+    })
+    served = publishedReport(publisherStore, impostor)
+    expect(await follows.poll(current as typeof follow, store)).toMatchObject({
+      status: 'refused',
+      problem: 'other-key',
+    })
+    expect(store.banFor('198.51.100.23')).toBeDefined()
+    store.flush()
+    const refusals = [...auditRows(store.database)].filter((row) => row.type === 'feed.refused')
+    expect(refusals.map((row) => JSON.parse(row.details).problem)).toEqual(['rollback', 'other-key'])
+
+    // The publisher's export with --pseudonymise, signed: it names no address.
+    served = signReport(
+      'json',
+      buildReport(publisherStore.list(), 'json', { now: Date.now() + 2000, pseudonymise: () => 'hidden' })
+        .text,
+      key,
+    )
+    expect(await follows.poll((await follows.list())[0] as typeof follow, store)).toEqual({
+      status: 'pseudonymised',
+      bans: 1,
+    })
+    expect((await follows.list())[0]?.pseudonymised).toBe(1)
+    expect(store.banFor('hidden')).toBeUndefined()
+  })
+})

@@ -121,16 +121,17 @@ describe('the web UI in Chromium: torrents', () => {
     await page.keyboard.press('Tab')
     await expect.poll(focused).toBe('Skip to content')
     const order: string[] = []
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab')
       order.push(await focused())
     }
-    expect(order).toEqual(['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Audit log'])
+    expect(order).toEqual(['Torrents', 'Peers', 'Bans', 'Trust', 'Feeds', 'Activity', 'Rules', 'Audit log'])
+    await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Activity' }).waitFor()
     await page.getByRole('img', { name: /Last \d+ (s|min|h)|No activity/ }).waitFor()
-    for (const _ of ['Audit log', 'Settings', 'Theme']) await page.keyboard.press('Tab')
+    for (const _ of ['Rules', 'Audit log', 'Settings', 'Theme']) await page.keyboard.press('Tab')
     await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT')
     await page.keyboard.press('ArrowDown')
     await page.keyboard.press('ArrowDown')

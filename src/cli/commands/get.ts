@@ -111,6 +111,8 @@ export function registerGet(program: Command): void {
     // Bad input fails here, before a socket, the store or a download directory is opened.
     const parsedSource = await resolveSource(source)
     const peers = (flags.peer ?? []).map(parsePeerAddress)
+    // Usage errors (a bad --port) come before the provenance refusal, as for every other flag.
+    engineOptionsFrom(global, flags)
     await refuseEarly(global.home, parsedSource, flags.allowUnsigned ?? false)
     const { engine, close } = await openGetEngine(global, flags)
     const view = progressView(process.stderr, !global.json)

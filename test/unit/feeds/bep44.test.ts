@@ -74,7 +74,13 @@ function bep44Item(test: 'test1' | 'test2'): MutableItem {
 }
 
 function vectorRelease() {
-  const signed = signTorrent(buildTorrent(), KEY_A, { created: CREATED, expires: EXPIRES, sequence: 7 })
+  // F1 carries a version 1 envelope (no tracker binding), as docs/formats.md writes it out.
+  const signed = signTorrent(buildTorrent(), KEY_A, {
+    created: CREATED,
+    expires: EXPIRES,
+    sequence: 7,
+    bindSources: false,
+  })
   return {
     signed,
     value: encodeReleaseValue({

@@ -8,11 +8,10 @@
  * rollback high-water mark and what is re-put to keep the feed alive: a re-put needs only the
  * signature, not the publisher's key.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { VouchError } from '../errors.ts'
-import { acquireLock } from '../provenance/file-lock.ts'
+import { LockedJsonFile } from '../provenance/file-lock.ts'
 import { mutableTarget, type MutableItem } from './bep44.ts'
 import type { FeedAddress } from './feed-magnet.ts'
 
@@ -141,7 +140,11 @@ function validate(data: unknown, file: string): FeedsFile {
 
 export class FeedStore {
   readonly file: string
-  #writing: Promise<void> = Promise.resolve()
+  // Created on first use: `file` is set in the constructor.
+  #lockedJson: LockedJsonFile<FeedsFile> | undefined
+  get #json(): LockedJsonFile<FeedsFile> {
+    return (this.#lockedJson ??= new LockedJsonFile(this.file, () => this.load()))
+  }
 
   constructor(file: string) {
     this.file = file
@@ -175,30 +178,6 @@ export class FeedStore {
 
   /** Load, change, write atomically, holding HOME/feeds.json.lock (as trust.json does). */
   update<T>(change: (file: FeedsFile) => T): Promise<T> {
-    const result = this.#writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true })
-      const release = await acquireLock(`${this.file}.lock`)
-      try {
-        const file = await this.load()
-        const value = change(file)
-        const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-        const handle = await open(temp, 'wx', 0o600)
-        try {
-          await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`)
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-        await rename(temp, this.file)
-        return value
-      } finally {
-        await release()
-      }
-    })
-    this.#writing = result.then(
-      () => undefined,
-      () => undefined,
-    )
-    return result
+    return this.#json.update(change)
   }
 }

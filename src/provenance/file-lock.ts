@@ -6,7 +6,9 @@
  */
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
 import { VouchError } from '../errors.ts'
+import { makePrivateDir } from '../private-files.ts'
 
 /** How long a change waits for another process's lock before giving up. */
 export const LOCK_WAIT_MS = 10_000
@@ -78,5 +80,51 @@ export async function acquireLock(lock: string, now: () => number = Date.now): P
         )
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
+  }
+}
+
+/**
+ * Read, change and write one JSON file so that no change is lost: changes from this process wait
+ * for each other (a promise chain), other processes wait for FILE.lock, and the write is atomic
+ * (a 0600 temp file, fsync, rename), so a crash leaves the old file or the new one, never an empty
+ * one. The directory is created private (0700). trust.json and feeds.json both change this way.
+ */
+export class LockedJsonFile<F> {
+  #writing: Promise<void> = Promise.resolve()
+
+  readonly file: string
+  readonly #load: () => Promise<F>
+
+  constructor(file: string, load: () => Promise<F>) {
+    this.file = file
+    this.#load = load
+  }
+
+  update<T>(change: (file: F) => T): Promise<T> {
+    const result = this.#writing.then(async () => {
+      makePrivateDir(path.dirname(this.file))
+      const release = await acquireLock(`${this.file}.lock`)
+      try {
+        const file = await this.#load()
+        const value = change(file)
+        const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+        const handle = await open(temp, 'wx', 0o600)
+        try {
+          await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await rename(temp, this.file)
+        return value
+      } finally {
+        await release()
+      }
+    })
+    this.#writing = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    return result
   }
 }

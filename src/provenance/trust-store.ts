@@ -4,13 +4,10 @@
  * and re-read before every decision, so a `vouch trust …` in another process takes effect at once.
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
-import { randomBytes } from 'node:crypto'
-import { open, rename } from 'node:fs/promises'
 import path from 'node:path'
 import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
-import { makePrivateDir } from '../private-files.ts'
-import { acquireLock } from './file-lock.ts'
+import { LockedJsonFile } from './file-lock.ts'
 import { formatPublicKey, parsePublicKey, type PublisherKey } from './keys.ts'
 import type { TrustGroup } from './groups.ts'
 import { sequenceKey, type SequenceRecord, type TrustView, type TrustedPublisher } from './policy.ts'
@@ -161,7 +158,11 @@ function checkSequenceRecords(records: object, fail: (what: string) => never): v
 
 export class TrustStore {
   readonly file: string
-  #writing: Promise<void> = Promise.resolve()
+  // Created on first use: `file` is set in the constructor.
+  #lockedJson: LockedJsonFile<TrustFile> | undefined
+  get #json(): LockedJsonFile<TrustFile> {
+    return (this.#lockedJson ??= new LockedJsonFile(this.file, () => this.load()))
+  }
 
   constructor(file: string) {
     this.file = file
@@ -345,32 +346,7 @@ export class TrustStore {
    * sequence cannot each write back their own stale copy and undo the other's change.
    */
   #update<T>(change: (file: TrustFile) => T): Promise<T> {
-    const result = this.#writing.then(async () => {
-      makePrivateDir(path.dirname(this.file))
-      const release = await acquireLock(`${this.file}.lock`)
-      try {
-        const file = await this.load()
-        const value = change(file)
-        const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-        const handle = await open(temp, 'wx', 0o600)
-        try {
-          await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`)
-          // On disk before the rename, so a crash leaves the old file or the new one, never an empty one.
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-        await rename(temp, this.file)
-        return value
-      } finally {
-        await release()
-      }
-    })
-    this.#writing = result.then(
-      () => undefined,
-      () => undefined,
-    )
-    return result
+    return this.#json.update(change)
   }
 }
 

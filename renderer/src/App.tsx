@@ -88,8 +88,8 @@ export function App({ api }: { api: Api }) {
         message: 'Notifications are blocked for this page: allow them in the browser’s site settings',
       })
     }
-    // Shown at once (a checkbox follows the click); the answer, or a failure's re-read, corrects it.
-    if (state.settings) dispatch({ type: 'settings', settings: { ...state.settings, ...change } })
+    // Shown at once (a checkbox follows the click) and kept over earlier answers until its own
+    // answer arrives (state.ts unsavedSettings); a failure's re-read corrects it.
     return saveSettings(api, dispatch, change)
   }
 

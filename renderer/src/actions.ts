@@ -123,10 +123,12 @@ export async function saveSettings(
   dispatch: Dispatch,
   change: Partial<Settings>,
 ): Promise<boolean> {
+  dispatch({ type: 'settingsEdited', change })
   try {
-    dispatch({ type: 'settings', settings: await api.call('settings.set', change) })
+    dispatch({ type: 'settingsSaved', settings: await api.call('settings.set', change) })
     return true
   } catch (error) {
+    dispatch({ type: 'settingsSaved', settings: null })
     dispatch({ type: 'notice', level: 'error', message: `Could not save the setting: ${describe(error)}` })
     await api.call('settings.get', {}).then(
       (settings) => dispatch({ type: 'settings', settings }),

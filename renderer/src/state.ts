@@ -36,6 +36,12 @@ export interface State {
   bans: BanView[]
   /** Null until the back end has sent them. */
   settings: Settings | null
+  /**
+   * Changes the user made that the back end has not answered yet: they stay on top of any settings
+   * the back end sends meanwhile (an earlier save's answer, a settings.changed event), so a quick
+   * second change is never undone by the answer to the first.
+   */
+  unsavedSettings: { change: Partial<Settings>; saves: number }
 }
 
 export type Action =
@@ -55,6 +61,10 @@ export type Action =
   | { type: 'peers'; peers: PeerView[] }
   | { type: 'bans'; bans: BanView[] }
   | { type: 'settings'; settings: Settings }
+  /** The user changed settings; a save is on its way. */
+  | { type: 'settingsEdited'; change: Partial<Settings> }
+  /** A save was answered (`settings`: the back end's settings after it; null when it failed). */
+  | { type: 'settingsSaved'; settings: Settings | null }
 
 /**
  * Samples kept for the charts: stats.history sends 24 hours (one a minute, then every sample of
@@ -76,6 +86,7 @@ export const initialState: State = {
   peers: [],
   bans: [],
   settings: null,
+  unsavedSettings: { change: {}, saves: 0 },
 }
 
 export function reduce(state: State, action: Action): State {
@@ -119,7 +130,22 @@ export function reduce(state: State, action: Action): State {
     case 'bans':
       return { ...state, bans: action.bans }
     case 'settings':
-      return { ...state, settings: action.settings }
+      return { ...state, settings: { ...action.settings, ...state.unsavedSettings.change } }
+    case 'settingsEdited':
+      return {
+        ...state,
+        settings: state.settings && { ...state.settings, ...action.change },
+        unsavedSettings: {
+          change: { ...state.unsavedSettings.change, ...action.change },
+          saves: state.unsavedSettings.saves + 1,
+        },
+      }
+    case 'settingsSaved': {
+      const saves = Math.max(0, state.unsavedSettings.saves - 1)
+      const unsavedSettings = saves === 0 ? { change: {}, saves } : { ...state.unsavedSettings, saves }
+      const base = action.settings ?? state.settings
+      return { ...state, unsavedSettings, settings: base && { ...base, ...unsavedSettings.change } }
+    }
     default:
       return assertNever(action)
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { StatsSample, TorrentView } from '../../../src/api/contract.ts'
 import { formatBytes, formatDuration, formatPercent } from '../../../renderer/src/format.ts'
 import { initialState, MAX_SAMPLES, reduce } from '../../../renderer/src/state.ts'
+import { defaultSettings } from '../../../src/api/settings-store.ts'
 
 function torrent(infoHash: string, progress: number): TorrentView {
   return {
@@ -65,5 +66,26 @@ describe('the renderer state', () => {
     expect(formatDuration(3_723_000)).toBe('1 h 2 min')
     expect(formatPercent(0.4567)).toBe('45.7%')
     expect(formatPercent(1)).toBe('100%')
+  })
+})
+
+describe('settings saved while another save is on its way', () => {
+  it("keeps a second change when the first save's answer (without it) arrives, until its own answer", () => {
+    const server = defaultSettings('/downloads')
+    let state = reduce(initialState, { type: 'settings', settings: server })
+    state = reduce(state, { type: 'settingsEdited', change: { maxActiveDownloads: 3 } })
+    state = reduce(state, { type: 'settingsEdited', change: { pex: false } })
+    // The first answer knows only the first change; a settings.changed event says the same.
+    const afterFirst = { ...server, maxActiveDownloads: 3 }
+    state = reduce(state, { type: 'settingsSaved', settings: afterFirst })
+    expect(state.settings?.pex, 'the unchecked box stays unchecked').toBe(false)
+    state = reduce(state, { type: 'settings', settings: afterFirst })
+    expect(state.settings?.pex).toBe(false)
+    state = reduce(state, { type: 'settingsSaved', settings: { ...afterFirst, pex: false } })
+    expect(state.settings).toEqual({ ...server, maxActiveDownloads: 3, pex: false })
+    expect(state.unsavedSettings).toEqual({ change: {}, saves: 0 })
+    // Nothing pending any more: the back end's word is final again.
+    state = reduce(state, { type: 'settings', settings: server })
+    expect(state.settings).toEqual(server)
   })
 })

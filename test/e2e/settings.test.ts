@@ -27,11 +27,10 @@ describe('the web UI in Chromium: settings and notifications', () => {
     await page.getByLabel('Peer exchange (PEX)').uncheck()
     await page.getByLabel('Theme', { exact: true }).first().selectOption('dark')
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
-    const saved = JSON.parse(await readFile(path.join(home, 'settings.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >
-    expect(saved).toMatchObject({
+    // The window shows a change at once; the file follows when the back end has written it.
+    const saved = async () =>
+      JSON.parse(await readFile(path.join(home, 'settings.json'), 'utf8')) as Record<string, unknown>
+    await expect.poll(saved, { timeout: 10_000 }).toMatchObject({
       downloadDir: folder,
       downloadLimit: 64 * 1024,
       seedRatioLimit: 2.5,

@@ -1,4 +1,5 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
+import { defaultSettings } from '../../../src/api/settings-store.ts'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { TorrentView } from '../../../src/api/contract.ts'
@@ -123,23 +124,7 @@ describe('Transmission RPC: credentials file', () => {
 })
 
 describe('Transmission RPC: session-set', () => {
-  const settings = {
-    downloadDir: '/data',
-    downloadLimit: null,
-    uploadLimit: 30_000,
-    seedRatioLimit: null,
-    seedTimeLimitMinutes: null,
-    maxActiveDownloads: null,
-    maxActiveSeeds: null,
-    listenPort: null,
-    dht: true,
-    lsd: true,
-    upnp: true,
-    natPmp: true,
-    pex: true,
-    notifications: true,
-    theme: 'system',
-  } as const
+  const settings = { ...defaultSettings('/data'), uploadLimit: 30_000 }
 
   it('keeps a disabled limit disabled when only its value changes, and applies it once enabled', () => {
     const speeds = new SpeedMemory()

@@ -296,7 +296,12 @@ export function decide(input: GateInput): Decision {
         signers.push(outcome.accepted)
     } else refusals.push(outcome.refused)
   }
-  const { standing, shortfalls } = applyThresholds(signers, input.trust.groups ?? [])
+  const rotatedTo = new Map(
+    input.trust.publishers.flatMap((publisher): [string, string][] =>
+      publisher.rotatedTo ? [[publisher.fingerprint, publisher.rotatedTo]] : [],
+    ),
+  )
+  const { standing, shortfalls } = applyThresholds(signers, input.trust.groups ?? [], rotatedTo)
   for (const shortfall of shortfalls)
     refusals.push({
       accepted: false,

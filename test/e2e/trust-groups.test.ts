@@ -30,6 +30,9 @@ describe('the web UI in Chromium: publisher groups and key rotation', () => {
     for (const publisher of [first, second, third])
       expect(await groupRow.textContent()).toContain(publisher.fingerprint)
     await ui.screenshot('trust-group')
+    await page.setViewportSize({ width: 360, height: 800 })
+    expect(await ui.overflow(), 'the groups at 360 px').toEqual([])
+    await page.setViewportSize({ width: 1200, height: 760 })
 
     const payload = await signedPayload(swarm, first, { bytes: 256 * 1024, name: 'distro.iso' })
     const seeder = await swarm.seeder(payload)
@@ -89,6 +92,8 @@ describe('the web UI in Chromium: publisher groups and key rotation', () => {
     const newRow = page.locator(`tr[data-fingerprint="${next.fingerprint}"]`)
     await expect.poll(() => newRow.textContent()).toContain('Releases')
     expect(await newRow.getAttribute('data-status')).toBe('pinned')
+    await page.setViewportSize({ width: 360, height: 800 })
+    expect(await ui.overflow(), 'a rotated key at 360 px').toEqual([])
     expect(await confirm.count()).toBe(0)
   })
 

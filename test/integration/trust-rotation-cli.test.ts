@@ -1,9 +1,11 @@
 /**
  * `vouch trust list` after `vouch trust rotate`: the old key is listed as `rotated → <new
- * fingerprint>`, not `pinned`, and groups are listed with their threshold.
+ * fingerprint>`, not `pinned`, the rotation is audited with both keys, and groups are listed with their threshold.
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { auditRows } from '../../src/reputation/audit-log.ts'
+import { ReputationStore } from '../../src/reputation/store.ts'
 import { lastJson, runVouch } from '../kit/cli.ts'
 import { Swarm } from '../kit/swarm.ts'
 
@@ -61,6 +63,13 @@ describe('vouch trust list shows rotated keys and groups', () => {
     expect(text.stdout).toContain(
       `group 'Distro': 2 of 2 keys must sign\n    ${second!.fingerprint}\n    ${third!.fingerprint}`,
     )
+
+    const store = ReputationStore.openInHome(home)
+    const rotations = [...auditRows(store.database)].filter((row) => row.type === 'trust.rotated')
+    store.close()
+    expect(rotations.map((row) => [row.subject, JSON.parse(row.details).from])).toEqual([
+      [next!.fingerprint, old!.fingerprint],
+    ])
 
     const listed = lastJson(await vouch('--json', 'trust', 'list'))
     expect(listed.publishers).toEqual(

@@ -24,7 +24,12 @@ function describeGroup(group: PinnedGroup): string {
 }
 
 /** Every change to the pinned publishers goes to the audit log in HOME/vouch.db. */
-function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): void {
+function audit(
+  home: string,
+  type: AuditEventType,
+  publisher: PinnedPublisher,
+  extra: Record<string, unknown> = {},
+): void {
   try {
     const log = ReputationStore.openInHome(home)
     try {
@@ -36,6 +41,7 @@ function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): 
           publicKey: publisher.publicKey,
           scope: publisher.scope,
           expires: publisher.expires,
+          ...extra,
         },
       })
     } finally {
@@ -139,15 +145,17 @@ export function registerTrust(program: Command): void {
     .argument('<statement>', 'the file from vouch trust rotate-sign')
     .action(async (file: string, _flags: unknown, command: Command) => {
       const { trust: store_, global } = store(command)
-      const [{ decodeRotation }, { readFile }] = await Promise.all([
+      const [{ decodeRotation }, { readFile }, { fingerprintOf }] = await Promise.all([
         import('../../provenance/rotation.ts'),
         import('node:fs/promises'),
+        import('../../provenance/keys.ts'),
       ])
       const bytes = await readFile(file).catch((error: Error) => {
         throw new VouchError('bad-input', `cannot read ${file}: ${error.message}`)
       })
-      const pinned = await store_.rotate(decodeRotation(new Uint8Array(bytes)))
-      audit(global.home, 'trust.rotated', pinned)
+      const statement = decodeRotation(new Uint8Array(bytes))
+      const pinned = await store_.rotate(statement)
+      audit(global.home, 'trust.rotated', pinned, { from: fingerprintOf(statement.oldKey) })
       report(global, `pin '${pinned.name}' moved to ${pinned.fingerprint}\n    ${pinned.publicKey}`, {
         ok: true,
         publisher: { ...pinned, status: status(pinned) },

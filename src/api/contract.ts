@@ -154,6 +154,17 @@ export const TrackerViewSchema = z.object({
   error: z.string().nullable(),
 })
 
+/** Bytes per second, or null for no limit. */
+const rateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 1024 ** 3)
+  .nullable()
+
+/** A torrent's own speed limits, inside the global ones of the settings. */
+export const TorrentLimitsSchema = z.object({ downloadLimit: rateLimit, uploadLimit: rateLimit })
+
 export const TorrentDetailsSchema = z.object({
   infoHash,
   savePath: z.string(),
@@ -164,15 +175,8 @@ export const TorrentDetailsSchema = z.object({
   files: z.array(TorrentFileSchema),
   peers: z.array(TorrentPeerSchema),
   trackers: z.array(TrackerViewSchema),
+  limits: TorrentLimitsSchema,
 })
-
-/** Bytes per second, or null for no limit. */
-const rateLimit = z
-  .number()
-  .int()
-  .min(1)
-  .max(10 * 1024 ** 3)
-  .nullable()
 
 /**
  * The settings screen, persisted in HOME/settings.json and applied at once (the listening port
@@ -592,6 +596,16 @@ export const COMMANDS = {
         .min(1)
         .max(100_000),
     }),
+    result: TorrentDetailsSchema,
+  },
+  /** Set or lift (null) this torrent's own download and upload limits; kept across restarts. */
+  'torrents.setLimits': {
+    args: z
+      .strictObject({ infoHash, downloadLimit: rateLimit.optional(), uploadLimit: rateLimit.optional() })
+      .refine(
+        (args) => args.downloadLimit !== undefined || args.uploadLimit !== undefined,
+        'expected downloadLimit or uploadLimit (bytes per second, or null for no limit)',
+      ),
     result: TorrentDetailsSchema,
   },
   /** Announce to the torrent's trackers and the DHT now. */

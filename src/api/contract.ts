@@ -809,6 +809,7 @@ export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type TorrentLimits = z.output<typeof TorrentLimitsSchema>
 export type Settings = z.output<typeof SettingsSchema>
 export type AppStatus = z.output<typeof AppStatusSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]

@@ -848,6 +848,28 @@ export type EventMessage = { [K in EventName]: { event: K; payload: Events[K] } 
 /** What the Electron preload exposes as `window.vouch`: nothing but the contract's two verbs. */
 export interface VouchBridge {
   command(message: CommandMessage): Promise<CommandResponse>
+  /** The desktop shell's own commands (DESKTOP_COMMANDS); absent in the web UI. */
+  desktop?(message: CommandMessage): Promise<DesktopResponse>
   /** Returns a function that stops listening. */
   onEvent(listener: (message: EventMessage) => void): () => void
 }
+
+/** invoke channel of the desktop shell's own commands, which `vouch serve` does not have. */
+export const DESKTOP_CHANNEL = 'vouch:desktop'
+
+/** Commands only the Electron main process answers (electron/desktop-commands.ts). */
+export const DESKTOP_COMMANDS = {
+  /**
+   * Show the torrent's data (its file, or its folder) in the system's file manager. The renderer
+   * names the torrent, never a path: the main process resolves it under the torrent's save path.
+   */
+  'desktop.revealTorrent': {
+    args: z.strictObject({ infoHash }),
+    result: z.object({ path: z.string() }),
+  },
+} as const
+
+export type DesktopCommandName = keyof typeof DESKTOP_COMMANDS
+export type DesktopResponse =
+  | { id?: number; ok: true; result: z.output<(typeof DESKTOP_COMMANDS)[DesktopCommandName]['result']> }
+  | { id?: number; ok: false; error: ApiError }

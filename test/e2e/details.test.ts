@@ -95,6 +95,10 @@ describe('the web UI in Chromium: the details pane', () => {
     await page.getByRole('button', { name: 'limited.bin', exact: true }).click()
     const pane = page.getByRole('complementary', { name: 'limited.bin' })
     const download = pane.getByLabel('Download limit of this torrent')
+    await download.waitFor()
+    // The web UI shows and copies the save path; only the desktop app can open a file manager.
+    await pane.getByRole('button', { name: 'Copy path' }).waitFor()
+    expect(await pane.getByRole('button', { name: 'Show in file manager' }).count()).toBe(0)
     await download.fill('64')
     await download.press('Enter')
     await expect.poll(limitsOf).toEqual({ downloadLimit: 64 * 1024, uploadLimit: null })

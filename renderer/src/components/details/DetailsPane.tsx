@@ -113,6 +113,17 @@ export function DetailsPane({ api, dispatch, torrent, onClose }: Props) {
     }
   }
 
+  const revealTorrent = api.revealTorrent
+  const reveal =
+    revealTorrent &&
+    (async () => {
+      try {
+        await revealTorrent(infoHash)
+      } catch (error) {
+        fail('Could not show the files', error)
+      }
+    })
+
   async function copyPath(path: string) {
     try {
       await navigator.clipboard.writeText(path)
@@ -154,6 +165,7 @@ export function DetailsPane({ api, dispatch, torrent, onClose }: Props) {
             onAddPeer={addPeer}
             onReannounce={reannounce}
             onCopyPath={copyPath}
+            onReveal={reveal}
             onLimits={setLimits}
           />
         ) : tab === 'files' ? (

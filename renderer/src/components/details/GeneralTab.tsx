@@ -11,12 +11,22 @@ interface Props {
   onAddPeer(address: string): Promise<boolean>
   onReannounce(): Promise<void>
   onCopyPath(path: string): Promise<void>
+  /** Desktop only: show the torrent's data in the file manager. */
+  onReveal?: (() => Promise<void>) | undefined
   /** Set this torrent's own limits; false when refused (the field shows the old value again). */
   onLimits(change: Partial<TorrentLimits>): Promise<boolean>
 }
 
 /** Where the files are, the numbers that do not fit the row, and the two manual nudges. */
-export function GeneralTab({ torrent, details, onAddPeer, onReannounce, onCopyPath, onLimits }: Props) {
+export function GeneralTab({
+  torrent,
+  details,
+  onAddPeer,
+  onReannounce,
+  onCopyPath,
+  onReveal,
+  onLimits,
+}: Props) {
   const peerId = useId()
   const [peer, setPeer] = useState('')
   const [busy, setBusy] = useState(false)
@@ -38,6 +48,14 @@ export function GeneralTab({ torrent, details, onAddPeer, onReannounce, onCopyPa
           <button type="button" className="quiet" onClick={() => void onCopyPath(details.savePath)}>
             Copy path
           </button>
+          {onReveal ? (
+            <>
+              {' '}
+              <button type="button" className="quiet" onClick={() => void onReveal()}>
+                Show in file manager
+              </button>
+            </>
+          ) : null}
         </dd>
         <dt>Size</dt>
         <dd>

@@ -4,6 +4,7 @@ import type { BanStore } from '../defence/ban-store.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
 import type { AuditSink } from '../audit.ts'
 import type { FilePriority } from './file-priorities.ts'
+import type { TorrentLimits } from './torrent-throttle.ts'
 import type { WireGuardOptions } from './wire-guard.ts'
 
 export interface EngineOptions {
@@ -55,6 +56,8 @@ export interface AddOptions {
   addedAt?: number
   /** Per-file priorities (by file index) to apply once the metadata is known. */
   files?: FilePriority[]
+  /** This torrent's own speed limits (torrent-throttle.ts). */
+  limits?: TorrentLimits
 }
 
 export interface SeedOptions {

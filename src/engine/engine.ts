@@ -24,6 +24,7 @@ import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
 import { detailsOf, type TorrentDetails } from './torrent-details.ts'
 import { defenceFor, reportRequestFlood, reportWireViolation, watchTorrent } from './torrent-events.ts'
 import type { RememberedTorrent } from './torrent-list.ts'
+import { TorrentThrottles, type TorrentLimits } from './torrent-throttle.ts'
 import { TrackerWatch } from './tracker-status.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 
@@ -48,6 +49,7 @@ export class Engine {
   readonly #failed = new Map<string, TorrentStats>()
   readonly #progress = new TorrentProgress((infoHash) => this.#tracked.get(infoHash))
   readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
+  readonly #throttles = new TorrentThrottles()
   readonly #scheduler: Scheduler
   #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
@@ -58,7 +60,7 @@ export class Engine {
     this.paths = dataPaths(options.home)
     this.client = client
     this.defence = defenceFor(options, client, this.events)
-    this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]
+    this.#plugins = [...(this.defence ? [this.defence] : []), this.#throttles, ...(options.plugins ?? [])]
     this.#resumeData = new ResumeData(this.paths)
     this.#downloadDir = path.resolve(options.downloadDir ?? this.paths.downloads)
     this.#scheduler = new Scheduler({
@@ -163,6 +165,7 @@ export class Engine {
       return existing
     }
     this.#failed.delete(infoHash)
+    if (options.limits) this.#throttles.set(infoHash, options.limits)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
     // A held magnet is added without what it names to fetch (xs, as, ws): admission.magnet.
@@ -219,6 +222,7 @@ export class Engine {
     await this.#resumeData.delete(infoHash)
     this.#tracked.delete(infoHash)
     this.#progress.forget(infoHash)
+    this.#throttles.forget(infoHash)
     const failed = this.#failed.delete(infoHash)
     if (!torrent) {
       if (failed) this.events.emit('removed', { infoHash })
@@ -275,7 +279,7 @@ export class Engine {
   async details(infoHash: string): Promise<TorrentDetails> {
     const torrent = await this.#torrent(infoHash)
     const trackers = this.#trackers.get(torrent)?.statuses() ?? []
-    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers)
+    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers, this.#throttles.get(infoHash))
   }
 
   /**
@@ -292,6 +296,19 @@ export class Engine {
     tracked.priorities = priorities
     applyFilePriorities(torrent, priorities)
     await this.#resumeData.update(infoHash, { files: priorities })
+  }
+
+  /** This torrent's own speed limits (inside the global ones); kept across restarts. */
+  async setTorrentLimits(infoHash: string, changes: Partial<TorrentLimits>): Promise<TorrentLimits> {
+    await this.#torrent(infoHash)
+    const limits = { ...this.#throttles.get(infoHash), ...changes }
+    this.#throttles.set(infoHash, limits)
+    await this.#resumeData.update(infoHash, { limits })
+    return limits
+  }
+
+  torrentLimits(infoHash: string): TorrentLimits {
+    return this.#throttles.get(infoHash)
   }
 
   /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */

@@ -15,6 +15,7 @@ function optionsOf(entry: RememberedTorrent): AddOptions {
     paused: entry.paused ?? false,
     peers: entry.peers ?? [],
     ...(entry.files ? { files: entry.files } : {}),
+    ...(entry.limits ? { limits: entry.limits } : {}),
     ...(Number.isFinite(addedAt) ? { addedAt } : {}),
   }
 }

@@ -10,6 +10,7 @@
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
+import { banPlacement } from '../src/reputation/ban-index.ts'
 import { ReputationStore } from '../src/reputation/store.ts'
 import { PROJECT_ROOT } from '../test/kit/cli.ts'
 import { tempDir } from '../test/kit/swarm.ts'
@@ -50,9 +51,16 @@ async function buildStore(peers: number, bans: number): Promise<string> {
   for (let index = 0; index < peers; index++)
     peer.run(address(index), index, 1e12 + index, index * 16384, 1e12)
   const ban = db.prepare(
-    `INSERT INTO bans (address, reason, source, note, created_at, expires_at) VALUES (?, 'poisoned-block', 'automatic', '', ?, NULL)`,
+    `INSERT INTO bans (address, reason, source, note, created_at, expires_at, range_first, range_last, span_class)
+     VALUES (?, 'poisoned-block', 'automatic', '', ?, NULL, ?, ?, ?)`,
   )
-  for (let index = 0; index < bans; index++) ban.run(address(index + 1), 1e12 + index)
+  for (let index = 0; index < bans; index++) {
+    const banned = address(index + 1)
+    // The columns the store looks bans up by (migration 006), as its own writes fill them.
+    const placement = banPlacement({ address: banned, rangeEnd: null })
+    if (!placement) throw new Error(`not an address: ${banned}`)
+    ban.run(banned, 1e12 + index, placement.rangeFirst, placement.rangeLast, placement.spanClass)
+  }
   db.exec('COMMIT')
   store.close()
   return home

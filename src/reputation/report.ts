@@ -46,7 +46,7 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString()
 }
 
-interface ReportBan {
+export interface ReportBan {
   address: string
   rangeEnd: string | null
   reason: string
@@ -59,9 +59,10 @@ interface ReportBan {
   rule?: NonNullable<Ban['rule']>
 }
 
-function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
+/** One ban as JSON and CSV reports hold it. */
+export function reportBan(ban: Ban, options: ReportOptions): ReportBan {
   const hide = options.pseudonymise
-  return bans.map((ban) => ({
+  return {
     address: hide ? hide(ban.address) : ban.address,
     rangeEnd: ban.rangeEnd === null ? null : hide ? hide(ban.rangeEnd) : ban.rangeEnd,
     reason: ban.reason,
@@ -71,7 +72,11 @@ function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
     expiresAt: iso(ban.expiresAt),
     evidence: ban.evidence,
     ...(ban.rule ? { rule: ban.rule } : {}),
-  }))
+  }
+}
+
+function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
+  return bans.map((ban) => reportBan(ban, options))
 }
 
 /** The JSON report as a value (signing canonicalises this value; the file is it, indented). */
@@ -92,6 +97,26 @@ function csvField(value: string | null): string {
 
 export const CSV_HEADER = 'address,range_end,reason,source,note,created_at,expires_at,evidence'
 
+/** One CSV record, without its CRLF. */
+export function csvRecord(ban: ReportBan): string {
+  return [
+    ban.address,
+    ban.rangeEnd,
+    ban.reason,
+    ban.source,
+    ban.note,
+    ban.createdAt,
+    ban.expiresAt,
+    ban.evidence !== null
+      ? JSON.stringify(ban.evidence)
+      : ban.rule
+        ? JSON.stringify({ rule: ban.rule })
+        : null,
+  ]
+    .map(csvField)
+    .join(',')
+}
+
 /** IPv4 first and last address of a ban, or null when it is IPv6 (or not an address). */
 function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   const interval = banInterval(ban)
@@ -99,6 +124,16 @@ function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   return { first: interval.first - IPV4_MAPPED_PREFIX, last: interval.last - IPV4_MAPPED_PREFIX }
 }
 
+/** One P2P or DAT line (without its newline), or null for a ban the format cannot hold (IPv6). */
+export function blocklistLine(ban: Ban, format: 'p2p' | 'dat'): string | null {
+  const range = ipv4Range(ban)
+  if (!range) return null
+  return format === 'p2p'
+    ? `${banLabel(ban)}:${formatIPv4(range.first)}-${formatIPv4(range.last)}`
+    : `${formatIPv4(range.first, { padded: true })} - ${formatIPv4(range.last, { padded: true })} , 000 , ${banLabel(ban)}`
+}
+
+/** The whole report in memory (signing needs all of it; `report-stream.ts` writes it row by row). */
 export function buildReport(bans: readonly Ban[], format: ReportFormat, options: ReportOptions): Report {
   switch (format) {
     case 'json':
@@ -108,24 +143,7 @@ export function buildReport(bans: readonly Ban[], format: ReportFormat, options:
         omitted: 0,
       }
     case 'csv': {
-      const rows = reportBans(bans, options).map((ban) =>
-        [
-          ban.address,
-          ban.rangeEnd,
-          ban.reason,
-          ban.source,
-          ban.note,
-          ban.createdAt,
-          ban.expiresAt,
-          ban.evidence !== null
-            ? JSON.stringify(ban.evidence)
-            : ban.rule
-              ? JSON.stringify({ rule: ban.rule })
-              : null,
-        ]
-          .map(csvField)
-          .join(','),
-      )
+      const rows = reportBans(bans, options).map(csvRecord)
       return { text: [CSV_HEADER, ...rows, ''].join('\r\n'), included: bans.length, omitted: 0 }
     }
     case 'p2p':
@@ -133,17 +151,9 @@ export function buildReport(bans: readonly Ban[], format: ReportFormat, options:
       const lines: string[] = []
       let omitted = 0
       for (const ban of bans) {
-        const range = ipv4Range(ban)
-        if (!range) {
-          omitted++
-          continue
-        }
-        if (format === 'p2p')
-          lines.push(`${banLabel(ban)}:${formatIPv4(range.first)}-${formatIPv4(range.last)}`)
-        else
-          lines.push(
-            `${formatIPv4(range.first, { padded: true })} - ${formatIPv4(range.last, { padded: true })} , 000 , ${banLabel(ban)}`,
-          )
+        const line = blocklistLine(ban, format)
+        if (line === null) omitted++
+        else lines.push(line)
       }
       return { text: lines.map((line) => `${line}\n`).join(''), included: lines.length, omitted }
     }

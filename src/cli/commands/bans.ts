@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
@@ -17,8 +17,10 @@ import { describeCover, liftCovering } from '../../reputation/lift-covering.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
+import { reportPieces, writeReport, type StreamedCounts } from '../../reputation/report-stream.ts'
 import { signReport } from '../../reputation/report-signature.ts'
 import { registerFollow } from './follow.ts'
+import { writeWithBackpressure } from './peers.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
 
@@ -33,6 +35,26 @@ function describeBan(ban: Ban): string {
         .join(' ')}]`
     : ''
   return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}${rule}`
+}
+
+/** Write a report to `out` (a file, created or truncated) or to stdout, holding back while either is full. */
+async function writeOut(
+  out: string | undefined,
+  pieces: Iterable<string>,
+  stopped: () => boolean,
+): Promise<void> {
+  if (!out) {
+    await writeReport(pieces, (chunk) => writeWithBackpressure(process.stdout, chunk), stopped)
+    return
+  }
+  const file = await open(out, 'w')
+  try {
+    await writeReport(pieces, async (chunk) => {
+      await file.write(chunk)
+    })
+  } finally {
+    await file.close()
+  }
 }
 
 /** A blocklist (gzip allowed): a regular file, read no further than its format's limit. */
@@ -86,26 +108,33 @@ export function registerBans(program: Command): void {
           : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined
-          const built = buildReport(store.list(), format, {
+          const options = {
             now: Date.now(),
             ...(hashKey ? { pseudonymise: (address: string) => pseudonymise(hashKey, address) } : {}),
-          })
-          const text = key ? signReport(format, built.text, key) : built.text
-          if (built.omitted) note(`${built.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)
-          if (!flags.out) {
-            process.stdout.write(text)
-            return
           }
-          await writeFile(flags.out, text)
+          let counts: StreamedCounts
+          if (key) {
+            // A signature covers the whole text: build it in memory, then sign.
+            const built = buildReport(store.list(), format, options)
+            counts = built
+            await writeOut(flags.out, [signReport(format, built.text, key)], () => false)
+          } else {
+            counts = { included: 0, omitted: 0 }
+            const pieces = reportPieces(store.iterateBans(options.now), format, options, counts)
+            await writeOut(flags.out, pieces, () => process.stdout.destroyed)
+          }
+          if (counts.omitted)
+            note(`${counts.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)
+          if (!flags.out) return
           report(
             global,
-            `wrote ${built.included} bans to ${flags.out}${key ? ` signed by ${key.fingerprint}` : ''}`,
+            `wrote ${counts.included} bans to ${flags.out}${key ? ` signed by ${key.fingerprint}` : ''}`,
             {
               ok: true,
               out: flags.out,
               format,
-              included: built.included,
-              omitted: built.omitted,
+              included: counts.included,
+              omitted: counts.omitted,
               signedBy: key?.fingerprint ?? null,
             },
           )

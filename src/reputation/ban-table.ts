@@ -29,8 +29,12 @@ interface CachedAnswer {
 
 const ACTIVE = 'lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'
 
+/** The columns a Ban is made of (not the interval BLOBs, which listings would pay for per row). */
+const BAN_COLUMNS =
+  'address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at'
+
 /** The lookup per span class: `now`, class, lowest start, point, point (exported for its query plan test). */
-export const LOOKUP_SQL = `SELECT * FROM bans INDEXED BY bans_span WHERE ${ACTIVE} AND span_class = ? AND range_first BETWEEN ? AND ?
+export const LOOKUP_SQL = `SELECT ${BAN_COLUMNS} FROM bans INDEXED BY bans_span WHERE ${ACTIVE} AND span_class = ? AND range_first BETWEEN ? AND ?
   AND range_last >= ? ORDER BY id`
 
 /** The span classes present, by skip-scan of the index: one seek per class. */
@@ -62,7 +66,7 @@ export class BanTable {
   constructor(db: DatabaseSync) {
     this.#inClass = db.prepare(LOOKUP_SQL)
     this.#byText = db.prepare(
-      `SELECT * FROM bans WHERE ${ACTIVE} AND span_class IS NULL AND address = ? AND range_end IS NULL ORDER BY id`,
+      `SELECT ${BAN_COLUMNS} FROM bans WHERE ${ACTIVE} AND span_class IS NULL AND address = ? AND range_end IS NULL ORDER BY id`,
     )
     this.#classesPresent = db.prepare(SPAN_CLASSES_SQL)
     this.#priorCount = db.prepare('SELECT COUNT(*) AS n FROM bans WHERE address = ? AND range_end IS NULL')
@@ -70,7 +74,7 @@ export class BanTable {
       `SELECT address, COUNT(*) AS n FROM bans WHERE ${ACTIVE} AND address IN (?, ?) GROUP BY address`,
     )
     this.#active = db.prepare(
-      `SELECT * FROM bans INDEXED BY bans_created WHERE ${ACTIVE} ORDER BY created_at`,
+      `SELECT ${BAN_COLUMNS} FROM bans INDEXED BY bans_created WHERE ${ACTIVE} ORDER BY created_at`,
     )
     this.#activeCount = db.prepare(`SELECT COUNT(*) AS n FROM bans INDEXED BY bans_created WHERE ${ACTIVE}`)
   }

@@ -1,8 +1,8 @@
 /**
  * Ban reports written as the store's rows are read, so exporting 100k bans holds a few of them in
  * memory, not all: the same bytes as `buildReport` (report.ts) for every format, built from the
- * same per-ban formatters. The JSON document is framed by hand around each ban's own
- * `JSON.stringify(…, null, 2)`, indented to where the whole document would put it.
+ * same per-ban formatters. The JSON document is framed by hand around `JSON.stringify(…, null, 2)`
+ * of batches of bans, indented to where the whole document would put them.
  * Signed reports still go through `buildReport`: a signature covers the whole text.
  */
 import type { Ban } from '../defence/ban-store.ts'
@@ -12,6 +12,7 @@ import {
   csvRecord,
   jsonReport,
   reportBan,
+  type ReportBan,
   type ReportFormat,
   type ReportOptions,
 } from './report.ts'
@@ -24,8 +25,8 @@ export interface StreamedCounts {
   omitted: number
 }
 
-/** Where a ban sits in the JSON document: inside `bans`, two levels deep. */
-const JSON_BAN_INDENT = '    '
+/** Bans stringified together in the JSON format (one call per ban would cost more than the bans). */
+const JSON_BATCH = 256
 
 /** The report's text, in pieces: framing, then one piece per included ban. */
 export function* reportPieces(
@@ -39,11 +40,20 @@ export function* reportPieces(
       // The document with no bans ends in `"bans": []\n}`: everything before the `]` is the head.
       const empty = JSON.stringify(jsonReport([], options), null, 2)
       yield empty.slice(0, empty.lastIndexOf(']'))
-      for (const ban of bans) {
-        const text = JSON.stringify(reportBan(ban, options), null, 2).replace(/\n/g, `\n${JSON_BAN_INDENT}`)
-        yield `${counts.included === 0 ? '' : ','}\n${JSON_BAN_INDENT}${text}`
-        counts.included++
+      const batch: ReportBan[] = []
+      // A batch stringified as an array has its bans at depth 1: one more level of indent puts them at 2.
+      const framed = () => {
+        const body = JSON.stringify(batch, null, 2).slice(2, -2).replace(/\n/g, '\n  ')
+        const piece = `${counts.included === 0 ? '' : ','}\n  ${body}`
+        counts.included += batch.length
+        batch.length = 0
+        return piece
       }
+      for (const ban of bans) {
+        batch.push(reportBan(ban, options))
+        if (batch.length === JSON_BATCH) yield framed()
+      }
+      if (batch.length) yield framed()
       yield counts.included === 0 ? ']\n}\n' : '\n  ]\n}\n'
       return
     }

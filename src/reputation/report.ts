@@ -32,14 +32,24 @@ export interface Report {
 export const JSON_REPORT_FORMAT = 'vouch-bans'
 const IPV4_MAPPED_HIGH = IPV4_MAPPED_PREFIX | 0xffffffffn
 
+/** Labels already made: most bans of a store share a reason and note (a report repeats them). */
+const labels = new Map<string, string>()
+const LABELS_KEPT = 1024
+
 /** The label other clients show for a ban: reason and note, without separators or line breaks. */
 export function banLabel(ban: Ban): string {
+  const key = `${ban.reason}\0${ban.note}`
+  const known = labels.get(key)
+  if (known !== undefined) return known
   const text = ban.note && ban.note !== ban.reason ? `vouch ${ban.reason} ${ban.note}` : `vouch ${ban.reason}`
-  return text
+  const label = text
     .replace(/[\p{Cc},:]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 100)
+  if (labels.size >= LABELS_KEPT) labels.clear()
+  labels.set(key, label)
+  return label
 }
 
 function iso(ms: number | null): string | null {
@@ -124,13 +134,41 @@ function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   return { first: interval.first - IPV4_MAPPED_PREFIX, last: interval.last - IPV4_MAPPED_PREFIX }
 }
 
+/** Dotted IPv4 exactly as `formatIPv4` writes it (no leading zeros): such text needs no parsing. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+
+/** Canonical dotted IPv4 with every octet three digits wide (eMule's form). */
+function padded(address: string): string {
+  let out = ''
+  let start = 0
+  for (;;) {
+    const dot = address.indexOf('.', start)
+    const octet = dot < 0 ? address.slice(start) : address.slice(start, dot)
+    out += octet.length === 1 ? `00${octet}` : octet.length === 2 ? `0${octet}` : octet
+    if (dot < 0) return out
+    out += '.'
+    start = dot + 1
+  }
+}
+
 /** One P2P or DAT line (without its newline), or null for a ban the format cannot hold (IPv6). */
 export function blocklistLine(ban: Ban, format: 'p2p' | 'dat'): string | null {
-  const range = ipv4Range(ban)
-  if (!range) return null
+  let first: string
+  let last: string
+  const end = ban.rangeEnd ?? ban.address
+  if (CANONICAL_IPV4.test(ban.address) && CANONICAL_IPV4.test(end)) {
+    // What the ordinals would give back, without the round trip through them (the export's hot path).
+    first = ban.address
+    last = end
+  } else {
+    const range = ipv4Range(ban)
+    if (!range) return null
+    first = formatIPv4(range.first)
+    last = formatIPv4(range.last)
+  }
   return format === 'p2p'
-    ? `${banLabel(ban)}:${formatIPv4(range.first)}-${formatIPv4(range.last)}`
-    : `${formatIPv4(range.first, { padded: true })} - ${formatIPv4(range.last, { padded: true })} , 000 , ${banLabel(ban)}`
+    ? `${banLabel(ban)}:${first}-${last}`
+    : `${padded(first)} - ${padded(last)} , 000 , ${banLabel(ban)}`
 }
 
 /** The whole report in memory (signing needs all of it; `report-stream.ts` writes it row by row). */

@@ -4,7 +4,6 @@ import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
 import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
-import { readSecretKeyFile } from '../../provenance/files.ts'
 import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
 import {
@@ -18,11 +17,10 @@ import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
 import { reportPieces, writeReport, type StreamedCounts } from '../../reputation/report-stream.ts'
-import { signReport } from '../../reputation/report-signature.ts'
 import { registerFollow } from './follow.ts'
-import { writeWithBackpressure } from './peers.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
+import { writeWithBackpressure } from '../output.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
 const MALFORMED_SHOWN = 50
@@ -103,9 +101,19 @@ export function registerBans(program: Command): void {
             'usage',
             `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
           )
-        const key = flags.sign
-          ? await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
+        // Keys and signing (noble) load only for a signed export.
+        const signing = flags.sign
+          ? {
+              ...(await import('../../provenance/files.ts')),
+              ...(await import('../../reputation/report-signature.ts')),
+            }
           : undefined
+        const key =
+          flags.sign && signing
+            ? await signing.readSecretKeyFile(flags.sign, {
+                insecurePermissions: global.insecureKeyPermissions,
+              })
+            : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined
           const options = {
@@ -113,11 +121,11 @@ export function registerBans(program: Command): void {
             ...(hashKey ? { pseudonymise: (address: string) => pseudonymise(hashKey, address) } : {}),
           }
           let counts: StreamedCounts
-          if (key) {
+          if (key && signing) {
             // A signature covers the whole text: build it in memory, then sign.
             const built = buildReport(store.list(), format, options)
             counts = built
-            await writeOut(flags.out, [signReport(format, built.text, key)], () => false)
+            await writeOut(flags.out, [signing.signReport(format, built.text, key)], () => false)
           } else {
             counts = { included: 0, omitted: 0 }
             const pieces = reportPieces(store.iterateBans(options.now), format, options, counts)

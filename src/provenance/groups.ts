@@ -45,6 +45,22 @@ export function applyThresholds(
   return { standing: signers.filter((signer) => !short.has(signer.fingerprint)), shortfalls }
 }
 
+/** How far a group fell short, as data for the refusal dialog: `signed` of `keys`, `required` needed. */
+export interface ThresholdCount {
+  group: string
+  /** Distinct keys of the group whose envelopes were valid. */
+  signed: number
+  /** The group's threshold k. */
+  required: number
+  /** The group's size n. */
+  keys: number
+}
+
+export function thresholdCount(shortfall: ThresholdShortfall): ThresholdCount {
+  const { group, signed } = shortfall
+  return { group: group.name, signed, required: group.threshold, keys: group.members.length }
+}
+
 export function shortfallMessage(shortfall: ThresholdShortfall): string {
   const { group, signed } = shortfall
   return `${signed} of ${group.members.length} keys of group '${group.name}' signed (${shortfall.fingerprints.join(', ')}); ${group.threshold} are needed`

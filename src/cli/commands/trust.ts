@@ -1,24 +1,26 @@
 import type { Command } from 'commander'
 import { parseDateOption, readPublicKeyArgument } from '../../provenance/files.ts'
 import type { AuditEventType } from '../../audit.ts'
-import { TrustStore, type PinnedPublisher } from '../../provenance/trust-store.ts'
+import { publisherStatus, publisherStatusText } from '../../provenance/publisher-status.ts'
+import { TrustStore, type PinnedGroup, type PinnedPublisher } from '../../provenance/trust-store.ts'
 import { VouchError } from '../../errors.ts'
 import { ReputationStore } from '../../reputation/store.ts'
 import { globalOptions, note, report } from '../context.ts'
 
-function status(publisher: PinnedPublisher, now = Date.now()): 'pinned' | 'revoked' | 'expired' {
-  if (publisher.revokedAt) return 'revoked'
-  if (publisher.expires && Date.parse(publisher.expires) <= now) return 'expired'
-  return 'pinned'
-}
+const status = publisherStatus
 
 function describe(publisher: PinnedPublisher): string {
   const extras = [
     publisher.scope ? `scope '${publisher.scope}'` : null,
     publisher.expires ? `expires ${publisher.expires}` : null,
     publisher.revokedAt ? `revoked ${publisher.revokedAt}` : null,
+    publisher.rotatedAt ? `rotated ${publisher.rotatedAt}` : null,
   ].filter(Boolean)
-  return `${publisher.fingerprint}  ${status(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+  return `${publisher.fingerprint}  ${publisherStatusText(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+}
+
+function describeGroup(group: PinnedGroup): string {
+  return `group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`
 }
 
 /** Every change to the pinned publishers goes to the audit log in HOME/vouch.db. */
@@ -96,11 +98,7 @@ export function registerTrust(program: Command): void {
       const group = await store_.addGroup(name, threshold, publicKeys)
       for (const publisher of await store_.list())
         if (group.members.includes(publisher.fingerprint)) audit(global.home, 'trust.pinned', publisher)
-      report(
-        global,
-        `pinned group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`,
-        { ok: true, group },
-      )
+      report(global, `pinned ${describeGroup(group)}`, { ok: true, group })
     })
 
   trust
@@ -158,13 +156,19 @@ export function registerTrust(program: Command): void {
 
   trust
     .command('list')
-    .description('list pinned and revoked publishers')
+    .description('list pinned, revoked and rotated publishers, and threshold groups')
     .action(async (_flags: unknown, command: Command) => {
       const { trust: store_, global } = store(command)
-      const publishers = await store_.list()
-      report(global, publishers.length ? publishers.map(describe).join('\n') : 'no pinned publishers', {
+      const { publishers, groups } = await store_.load()
+      const lines = [...publishers.map(describe), ...groups.map(describeGroup)]
+      report(global, lines.length ? lines.join('\n') : 'no pinned publishers', {
         ok: true,
-        publishers: publishers.map((publisher) => ({ ...publisher, status: status(publisher) })),
+        publishers: publishers.map((publisher) => ({
+          ...publisher,
+          status: status(publisher),
+          rotatedTo: publisher.rotatedTo ?? null,
+        })),
+        groups,
       })
     })
 

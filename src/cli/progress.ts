@@ -1,20 +1,10 @@
 import cliProgress from 'cli-progress'
 import type { TorrentStats } from '../engine/events.ts'
+import { formatBytes } from './output.ts'
 
 export interface ProgressView {
   update(stats: TorrentStats): void
   stop(): void
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
 export function formatEta(ms: number | null): string {

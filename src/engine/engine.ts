@@ -330,10 +330,10 @@ export class Engine {
     return [...(this.#tracked.get(infoHash)?.peers ?? [])]
   }
 
-  /** One torrent's stats, without computing every other torrent's. */
+  /** One torrent's stats (one stopped by an error too), without computing every other torrent's. */
   statsFor(infoHash: string): TorrentStats | undefined {
     const torrent = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
-    return torrent && this.#progress.statsOf(torrent)
+    return torrent ? this.#progress.statsOf(torrent) : this.#failed.get(infoHash)
   }
 
   /** Download and upload speed of the whole client, without computing every torrent's stats. */

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { Torrent } from 'webtorrent'
 import type { AddOptions } from './engine-options.ts'
 import type { DataPaths } from './paths.ts'
-import { resumeEntry, type ResumeAdd } from './resume.ts'
+import { resumeInOrder, type ResumeAdd } from './resume.ts'
 import type { TorrentSource } from './source.ts'
 import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
 
@@ -101,9 +101,7 @@ export class ResumeData {
     onError: (infoHash: string, error: Error) => void,
   ): Promise<void> {
     const resumeAdd: ResumeAdd = add
-    for (const entry of await this.#list.load()) {
-      await resumeEntry(entry, resumeAdd).catch((error: Error) => onError(entry.infoHash, error))
-    }
+    await resumeInOrder(await this.#list.load(), resumeAdd, (entry, error) => onError(entry.infoHash, error))
   }
 
   /** Resolves when every write started so far has finished. */

@@ -1,7 +1,13 @@
 import { stat } from 'node:fs/promises'
-import parseTorrent, { type ParsedTorrent } from 'parse-torrent'
+import type { ParsedTorrent } from 'parse-torrent'
 import { readBoundedFile } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
+import { decodeTorrentFile } from './torrent-decode.ts'
+
+/** parse-torrent, for magnets and infohashes only: it loads a fetch implementation at import (torrent-decode.ts). */
+async function parseTorrent(id: string): Promise<ParsedTorrent> {
+  return (await import('parse-torrent')).default(id)
+}
 
 /** What the user asked to download, parsed and checked before anything touches the network. */
 export type TorrentSource =
@@ -74,7 +80,7 @@ export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): 
   if (bytes[0] !== 0x64 /* 'd' */) throw malformed('not a bencoded dictionary (is this a .torrent file?)')
   let parsed: ParsedTorrent
   try {
-    parsed = await parseTorrent(bytes)
+    parsed = decodeTorrentFile(bytes)
   } catch (error) {
     const message = (error as Error).message
     // bencode reports truncation as a missing delimiter or an out-of-range read.

@@ -1,7 +1,11 @@
 /**
- * Active bans in memory, so `banFor` answers on the connection path without touching SQLite. Single
- * keys sit in a map; ranges (imported blocklists, IPv6 /64 keys) in an array sorted by first
- * address with a running maximum of last addresses, searched by bisection.
+ * Bans in memory: the reputation store keeps here the bans it has queued but not yet written (see
+ * ban-table.ts, which answers for the written ones from SQLite), and the defence's in-memory store
+ * its session bans. Single keys sit in a map; ranges (imported blocklists, IPv6 /64 keys) in an
+ * array sorted by first address with a running maximum of last addresses, searched by bisection.
+ *
+ * Also here: where a ban sits on the one number line of addresses (`banPlacement`), as the store's
+ * bans table indexes it (migration 006).
  */
 import type { Ban } from '../defence/ban-store.ts'
 import { addressKey } from '../defence/address.ts'
@@ -24,6 +28,67 @@ export function banInterval(ban: Pick<Ban, 'address' | 'rangeEnd'>): { first: bi
   if (ban.rangeEnd === null) return { first: ordinal(first), last: ordinal(first) }
   const last = parseIp(ban.rangeEnd)
   return last ? { first: ordinal(first), last: ordinal(last) } : null
+}
+
+/** Bytes of an ordinal in the bans table: 128 bits, big-endian, so SQLite's bytewise BLOB order is numeric order. */
+export const ORDINAL_BYTES = 16
+
+export function ordinalBytes(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(ORDINAL_BYTES)
+  let rest = value < 0n ? 0n : value
+  for (let index = ORDINAL_BYTES - 1; index >= 0; index--) {
+    bytes[index] = Number(rest & 0xffn)
+    rest >>= 8n
+  }
+  return bytes
+}
+
+/**
+ * The bit length of `last − first`: 0 for a single address, 1 for two, 8 for up to 256 … An
+ * interval of class k is shorter than 2^k addresses, so one that covers point p starts no lower
+ * than p − 2^k + 1; and it is at least 2^(k−1) long, so few of its class start in that window
+ * without covering p.
+ */
+export function spanClass(first: bigint, last: bigint): number {
+  const span = last - first
+  return span <= 0n ? 0 : span.toString(2).length
+}
+
+/** The bans table's interval columns for a ban: null when its address is not an address. */
+export interface BanPlacement {
+  rangeFirst: Uint8Array
+  rangeLast: Uint8Array
+  spanClass: number
+}
+
+export function banPlacement(ban: Pick<Ban, 'address' | 'rangeEnd'>): BanPlacement | null {
+  const interval = banInterval(ban)
+  if (!interval || interval.last < interval.first) return null
+  return {
+    rangeFirst: ordinalBytes(interval.first),
+    rangeLast: ordinalBytes(interval.last),
+    spanClass: spanClass(interval.first, interval.last),
+  }
+}
+
+/** The point a lookup of `address` asks about (a `/64` key asks about its first address). */
+export function lookupOrdinal(address: string): bigint | null {
+  const parsed = parseIp(address.replace(/\/64$/, ''))
+  return parsed ? ordinal(parsed) : null
+}
+
+/**
+ * Of the bans covering an address, the one that lasts longest (permanent beats any expiry); on a
+ * tie the first in `bans`.
+ */
+export function longestLasting(bans: Iterable<Ban>, now: number): Ban | undefined {
+  let best: Ban | undefined
+  for (const ban of bans) {
+    if (!isActive(ban, now)) continue
+    if (!best || (best.expiresAt !== null && (ban.expiresAt === null || ban.expiresAt > best.expiresAt)))
+      best = ban
+  }
+  return best
 }
 
 export function isActive(ban: Ban, now: number): boolean {
@@ -58,18 +123,9 @@ export class BanIndex {
 
   /** The active ban covering `address` that lasts longest, if any. */
   find(address: string, now: number): Ban | undefined {
-    let best: Ban | undefined
-    const consider = (ban: Ban) => {
-      if (!isActive(ban, now)) return
-      if (!best || (best.expiresAt !== null && (ban.expiresAt === null || ban.expiresAt > best.expiresAt)))
-        best = ban
-    }
-    const key = addressKey(address)
-    for (const ban of this.#singles.get(key) ?? []) consider(ban)
-    if (this.#intervals.length === 0) return best
-    const parsed = parseIp(address.replace(/\/64$/, ''))
-    if (!parsed) return best
-    const point = ordinal(parsed)
+    const covering: Ban[] = [...(this.#singles.get(addressKey(address)) ?? [])]
+    const point = this.#intervals.length === 0 ? null : lookupOrdinal(address)
+    if (point === null) return longestLasting(covering, now)
     this.#sort()
     // Last interval whose first address is <= point; walk left while one could still reach it.
     let low = 0
@@ -84,9 +140,9 @@ export class BanIndex {
     }
     for (let i = index; i >= 0 && (this.#maxLast[i] as bigint) >= point; i--) {
       const interval = this.#intervals[i] as Interval
-      if (interval.last >= point) consider(interval.ban)
+      if (interval.last >= point) covering.push(interval.ban)
     }
-    return best
+    return longestLasting(covering, now)
   }
 
   /** Remove every ban filed under `address` (a single key, or a range starting there). */

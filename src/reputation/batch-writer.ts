@@ -8,6 +8,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Ban } from '../defence/ban-store.ts'
 import { assertNever } from '../errors.ts'
 import { auditHash, GENESIS_HASH } from './audit-chain.ts'
+import { banPlacement } from './ban-index.ts'
 import { preparePeerWrites, type PendingPeers } from './peer-records.ts'
 
 export type QueuedItem =
@@ -61,8 +62,9 @@ export class BatchWriter {
   constructor(db: DatabaseSync) {
     this.#db = db
     this.#insertBan = db.prepare(
-      `INSERT INTO bans (address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO bans (address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at,
+                         range_first, range_last, span_class)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.#liftBans = db.prepare(
       'UPDATE bans SET lifted_at = ? WHERE lifted_at IS NULL AND (address = ? OR address = ?)',
@@ -118,6 +120,7 @@ export class BatchWriter {
   }
 
   #ban(ban: Ban): void {
+    const placement = banPlacement(ban)
     this.#insertBan.run(
       ban.address,
       ban.rangeEnd,
@@ -128,6 +131,9 @@ export class BatchWriter {
       ban.note,
       ban.createdAt,
       ban.expiresAt,
+      placement?.rangeFirst ?? null,
+      placement?.rangeLast ?? null,
+      placement?.spanClass ?? null,
     )
   }
 }

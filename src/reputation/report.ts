@@ -32,21 +32,31 @@ export interface Report {
 export const JSON_REPORT_FORMAT = 'vouch-bans'
 const IPV4_MAPPED_HIGH = IPV4_MAPPED_PREFIX | 0xffffffffn
 
+/** Labels already made: most bans of a store share a reason and note (a report repeats them). */
+const labels = new Map<string, string>()
+const LABELS_KEPT = 1024
+
 /** The label other clients show for a ban: reason and note, without separators or line breaks. */
 export function banLabel(ban: Ban): string {
+  const key = `${ban.reason}\0${ban.note}`
+  const known = labels.get(key)
+  if (known !== undefined) return known
   const text = ban.note && ban.note !== ban.reason ? `vouch ${ban.reason} ${ban.note}` : `vouch ${ban.reason}`
-  return text
+  const label = text
     .replace(/[\p{Cc},:]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 100)
+  if (labels.size >= LABELS_KEPT) labels.clear()
+  labels.set(key, label)
+  return label
 }
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString()
 }
 
-interface ReportBan {
+export interface ReportBan {
   address: string
   rangeEnd: string | null
   reason: string
@@ -59,9 +69,10 @@ interface ReportBan {
   rule?: NonNullable<Ban['rule']>
 }
 
-function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
+/** One ban as JSON and CSV reports hold it. */
+export function reportBan(ban: Ban, options: ReportOptions): ReportBan {
   const hide = options.pseudonymise
-  return bans.map((ban) => ({
+  return {
     address: hide ? hide(ban.address) : ban.address,
     rangeEnd: ban.rangeEnd === null ? null : hide ? hide(ban.rangeEnd) : ban.rangeEnd,
     reason: ban.reason,
@@ -71,7 +82,11 @@ function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
     expiresAt: iso(ban.expiresAt),
     evidence: ban.evidence,
     ...(ban.rule ? { rule: ban.rule } : {}),
-  }))
+  }
+}
+
+function reportBans(bans: readonly Ban[], options: ReportOptions): ReportBan[] {
+  return bans.map((ban) => reportBan(ban, options))
 }
 
 /** The JSON report as a value (signing canonicalises this value; the file is it, indented). */
@@ -92,6 +107,26 @@ function csvField(value: string | null): string {
 
 export const CSV_HEADER = 'address,range_end,reason,source,note,created_at,expires_at,evidence'
 
+/** One CSV record, without its CRLF. */
+export function csvRecord(ban: ReportBan): string {
+  return [
+    ban.address,
+    ban.rangeEnd,
+    ban.reason,
+    ban.source,
+    ban.note,
+    ban.createdAt,
+    ban.expiresAt,
+    ban.evidence !== null
+      ? JSON.stringify(ban.evidence)
+      : ban.rule
+        ? JSON.stringify({ rule: ban.rule })
+        : null,
+  ]
+    .map(csvField)
+    .join(',')
+}
+
 /** IPv4 first and last address of a ban, or null when it is IPv6 (or not an address). */
 function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   const interval = banInterval(ban)
@@ -99,6 +134,44 @@ function ipv4Range(ban: Ban): { first: bigint; last: bigint } | null {
   return { first: interval.first - IPV4_MAPPED_PREFIX, last: interval.last - IPV4_MAPPED_PREFIX }
 }
 
+/** Dotted IPv4 exactly as `formatIPv4` writes it (no leading zeros): such text needs no parsing. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+
+/** Canonical dotted IPv4 with every octet three digits wide (eMule's form). */
+function padded(address: string): string {
+  let out = ''
+  let start = 0
+  for (;;) {
+    const dot = address.indexOf('.', start)
+    const octet = dot < 0 ? address.slice(start) : address.slice(start, dot)
+    out += octet.length === 1 ? `00${octet}` : octet.length === 2 ? `0${octet}` : octet
+    if (dot < 0) return out
+    out += '.'
+    start = dot + 1
+  }
+}
+
+/** One P2P or DAT line (without its newline), or null for a ban the format cannot hold (IPv6). */
+export function blocklistLine(ban: Ban, format: 'p2p' | 'dat'): string | null {
+  let first: string
+  let last: string
+  const end = ban.rangeEnd ?? ban.address
+  if (CANONICAL_IPV4.test(ban.address) && CANONICAL_IPV4.test(end)) {
+    // What the ordinals would give back, without the round trip through them (the export's hot path).
+    first = ban.address
+    last = end
+  } else {
+    const range = ipv4Range(ban)
+    if (!range) return null
+    first = formatIPv4(range.first)
+    last = formatIPv4(range.last)
+  }
+  return format === 'p2p'
+    ? `${banLabel(ban)}:${first}-${last}`
+    : `${padded(first)} - ${padded(last)} , 000 , ${banLabel(ban)}`
+}
+
+/** The whole report in memory (signing needs all of it; `report-stream.ts` writes it row by row). */
 export function buildReport(bans: readonly Ban[], format: ReportFormat, options: ReportOptions): Report {
   switch (format) {
     case 'json':
@@ -108,24 +181,7 @@ export function buildReport(bans: readonly Ban[], format: ReportFormat, options:
         omitted: 0,
       }
     case 'csv': {
-      const rows = reportBans(bans, options).map((ban) =>
-        [
-          ban.address,
-          ban.rangeEnd,
-          ban.reason,
-          ban.source,
-          ban.note,
-          ban.createdAt,
-          ban.expiresAt,
-          ban.evidence !== null
-            ? JSON.stringify(ban.evidence)
-            : ban.rule
-              ? JSON.stringify({ rule: ban.rule })
-              : null,
-        ]
-          .map(csvField)
-          .join(','),
-      )
+      const rows = reportBans(bans, options).map(csvRecord)
       return { text: [CSV_HEADER, ...rows, ''].join('\r\n'), included: bans.length, omitted: 0 }
     }
     case 'p2p':
@@ -133,17 +189,9 @@ export function buildReport(bans: readonly Ban[], format: ReportFormat, options:
       const lines: string[] = []
       let omitted = 0
       for (const ban of bans) {
-        const range = ipv4Range(ban)
-        if (!range) {
-          omitted++
-          continue
-        }
-        if (format === 'p2p')
-          lines.push(`${banLabel(ban)}:${formatIPv4(range.first)}-${formatIPv4(range.last)}`)
-        else
-          lines.push(
-            `${formatIPv4(range.first, { padded: true })} - ${formatIPv4(range.last, { padded: true })} , 000 , ${banLabel(ban)}`,
-          )
+        const line = blocklistLine(ban, format)
+        if (line === null) omitted++
+        else lines.push(line)
       }
       return { text: lines.map((line) => `${line}\n`).join(''), included: lines.length, omitted }
     }

@@ -1,7 +1,8 @@
 /**
  * The reputation store: peers, bans and the audit log in one SQLite file (HOME/vouch.db, WAL).
  *
- * Reads that the download path makes (`banFor`) come from memory. Writes go into a queue that is
+ * Opening reads no bans: `banFor` looks them up by index (ban-table.ts), with the answers the
+ * download path asks for over and over kept in memory. Writes go into a queue that is
  * written in one transaction every `flushIntervalMs` (100 ms), as soon as `maxBatch` items wait,
  * and on `close()`; a write is durable once a commit listener has seen it. Items are written in
  * call order, so a ban and the audit event its caller records right after it land together.
@@ -18,10 +19,10 @@ import type { Ban, BanStore } from '../defence/ban-store.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir, makePrivateFiles } from '../private-files.ts'
 import { canonicalJson } from './audit-chain.ts'
-import { BanIndex, isActive } from './ban-index.ts'
+import { BanTable } from './ban-table.ts'
 import { formatIp, type IpAddress } from './ip.ts'
 import { migrate } from './migrations/index.ts'
-import { banFromRow, banSubject, BatchWriter, type BanRow, type QueuedItem } from './batch-writer.ts'
+import { banSubject, BatchWriter, type QueuedItem } from './batch-writer.ts'
 import { iteratePeers, PendingPeers, readPeers, type Contribution, type PeerRecord } from './peer-records.ts'
 
 export const STORE_FILE = 'vouch.db'
@@ -57,8 +58,7 @@ export class ReputationStore implements BanStore, AuditSink {
   readonly #now: () => number
   readonly #flushIntervalMs: number
   readonly #maxBatch: number
-  readonly #index = new BanIndex()
-  readonly #priorBans = new Map<string, number>()
+  readonly #bans: BanTable
   readonly #pendingPeers = new PendingPeers()
   #queue: QueuedItem[] = []
   #timer: NodeJS.Timeout | undefined
@@ -77,7 +77,7 @@ export class ReputationStore implements BanStore, AuditSink {
     this.#flushIntervalMs = options.flushIntervalMs ?? 100
     this.#maxBatch = options.maxBatch ?? 500
     this.#writer = new BatchWriter(db)
-    this.#load()
+    this.#bans = new BanTable(db)
   }
 
   /** Open (creating and migrating as needed) the store at `file`. */
@@ -116,30 +116,16 @@ export class ReputationStore implements BanStore, AuditSink {
     return this.#db
   }
 
-  #load(): void {
-    const now = this.#now()
-    const rows = this.#db
-      .prepare('SELECT * FROM bans WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)')
-      .all(now) as unknown as BanRow[]
-    for (const row of rows) this.#index.add(banFromRow(row))
-    const counts = this.#db
-      .prepare('SELECT address, COUNT(*) AS n FROM bans WHERE range_end IS NULL GROUP BY address')
-      .all() as unknown as { address: string; n: number }[]
-    for (const { address, n } of counts) this.#priorBans.set(address, n)
-  }
-
   // BanStore
 
   banFor(address: string, now: number = this.#now()): Ban | undefined {
-    return this.#index.find(address, now)
+    return this.#bans.find(address, now)
   }
 
   add(ban: Ban): void {
     this.#assertOpen()
     const stored: Ban = { ...ban, address: ban.rangeEnd === null ? addressKey(ban.address) : ban.address }
-    this.#index.add(stored)
-    if (stored.rangeEnd === null)
-      this.#priorBans.set(stored.address, (this.#priorBans.get(stored.address) ?? 0) + 1)
+    this.#bans.added(stored)
     this.#enqueue({ kind: 'ban', ban: stored })
     this.#emitBans([stored])
   }
@@ -148,21 +134,29 @@ export class ReputationStore implements BanStore, AuditSink {
     this.#assertOpen()
     const key = addressKey(address)
     const now = this.#now()
-    const lifted = this.#index.remove(address.trim()).filter((ban) => isActive(ban, now)).length
+    const lifted = this.#bans.lifted(address.trim(), key, now)
     this.#enqueue({ kind: 'lift', address: address.trim(), key, at: now })
     if (lifted > 0) for (const listener of this.#liftListeners) listener(address.trim(), lifted)
     return lifted
   }
 
   list(now: number = this.#now()): Ban[] {
-    return this.#index
-      .all()
-      .filter((ban) => isActive(ban, now))
-      .sort((a, b) => a.createdAt - b.createdAt)
+    return this.#bans.list(now)
+  }
+
+  /** How many bans are active (without building them). */
+  activeBanCount(now: number = this.#now()): number {
+    return this.#bans.activeCount(now)
+  }
+
+  /** The same bans as `list`, oldest first, one row at a time (queued bans are written first). */
+  iterateBans(now: number = this.#now()): Generator<Ban> {
+    if (!this.#closed) this.flush()
+    return this.#bans.iterateWritten(now)
   }
 
   priorBans(address: string): number {
-    return this.#priorBans.get(addressKey(address)) ?? 0
+    return this.#bans.priorBans(addressKey(address))
   }
 
   /**
@@ -194,7 +188,7 @@ export class ReputationStore implements BanStore, AuditSink {
       if (existing.has(subject)) continue
       existing.add(subject)
       bans.push(ban)
-      this.#index.add(ban)
+      this.#bans.added(ban)
     }
     const details = canonicalJson({
       ...options.details,
@@ -325,6 +319,7 @@ export class ReputationStore implements BanStore, AuditSink {
       this.#pendingPeers.restore(peers)
       throw new VouchError('internal', `cannot write to the reputation store: ${(error as Error).message}`)
     }
+    if (this.#queue.length === 0) this.#bans.written()
     const summary: CommitSummary = { items: items.length, peers: peers.size, auditSeq }
     for (const listener of this.#commitListeners) listener(summary)
     return items.length

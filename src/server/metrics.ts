@@ -193,7 +193,7 @@ export function createMetrics(options: MetricsOptions): VouchMetrics {
     help: 'Bans in force now (unexpired, not lifted), ranges counted once each.',
     registers,
     collect() {
-      this.set(reputation.list().length)
+      this.set(reputation.activeBanCount())
     },
   })
   const decisions = new Counter({

@@ -65,7 +65,7 @@ export async function startOperations(options: OperationsOptions): Promise<Runni
         version: options.version,
         home: options.home,
         peerPort: () => engine.port,
-        activeBans: () => reputation.store.list().length,
+        activeBans: () => reputation.store.activeBanCount(),
         startedAt: Date.now(),
         credentials,
         host: options.rpc.host,

@@ -38,6 +38,33 @@ describe('the CLI loads only the module of the command it runs', () => {
     }
   })
 
+  it('verify reads a .torrent without parse-torrent, which loads a fetch implementation at import', async () => {
+    const payload = await makePayload({ bytes: 64 * 1024 })
+    const { code, urls } = await modulesLoadedBy(['verify', payload.torrentPath])
+    expect(code).toBe(3)
+    expect(urls.some((url) => url.endsWith('/src/engine/torrent-decode.ts'))).toBe(true)
+    expect(
+      urls.filter((url) => /\/node_modules\/(parse-torrent|node-fetch|cross-fetch-ponyfill)\//.test(url)),
+    ).toEqual([])
+  })
+
+  it('peers and bans export load no progress bar (only get and seed draw one)', async () => {
+    for (const args of [['peers'], ['bans', 'export', '--format', 'csv']]) {
+      const { code, urls } = await modulesLoadedBy(args)
+      expect(code, args.join(' ')).toBe(0)
+      expect(
+        urls.some(
+          (url) => url.endsWith('/src/cli/commands/peers.ts') || url.endsWith('/src/cli/commands/bans.ts'),
+        ),
+        args.join(' '),
+      ).toBe(true)
+      expect(
+        urls.filter((url) => url.includes('/node_modules/cli-progress/')),
+        args.join(' '),
+      ).toEqual([])
+    }
+  })
+
   it('a command that downloads does load WebTorrent (the trace sees it)', async () => {
     const { code, urls } = await modulesLoadedBy(['get', '--help'])
     expect(code).toBe(0)

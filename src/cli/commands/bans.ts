@@ -1,10 +1,9 @@
-import { writeFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Ban } from '../../defence/ban-store.ts'
 import { readBoundedFile } from '../../bounded-read.ts'
 import { VouchError } from '../../errors.ts'
-import { readSecretKeyFile } from '../../provenance/files.ts'
 import { MAX_BLOCKLIST_BYTES } from '../../reputation/blocklist.ts'
 import { banSubject } from '../../reputation/batch-writer.ts'
 import {
@@ -17,10 +16,11 @@ import { describeCover, liftCovering } from '../../reputation/lift-covering.ts'
 import { parseCidr, parseIp } from '../../reputation/ip.ts'
 import { pseudonymise, pseudonymKey } from '../../reputation/pseudonym.ts'
 import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/report.ts'
-import { signReport } from '../../reputation/report-signature.ts'
+import { reportPieces, writeReport, type StreamedCounts } from '../../reputation/report-stream.ts'
 import { registerFollow } from './follow.ts'
 import { registerSubscriptions } from './subscriptions.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
+import { writeWithBackpressure } from '../output.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
 const MALFORMED_SHOWN = 50
@@ -33,6 +33,26 @@ function describeBan(ban: Ban): string {
         .join(' ')}]`
     : ''
   return `${banSubject(ban).padEnd(33)} ${ban.reason.padEnd(18)} ${ban.source.padEnd(9)} ${expires}${ban.note ? `  ${ban.note}` : ''}${rule}`
+}
+
+/** Write a report to `out` (a file, created or truncated) or to stdout, holding back while either is full. */
+async function writeOut(
+  out: string | undefined,
+  pieces: Iterable<string>,
+  stopped: () => boolean,
+): Promise<void> {
+  if (!out) {
+    await writeReport(pieces, (chunk) => writeWithBackpressure(process.stdout, chunk), stopped)
+    return
+  }
+  const file = await open(out, 'w')
+  try {
+    await writeReport(pieces, async (chunk) => {
+      await file.write(chunk)
+    })
+  } finally {
+    await file.close()
+  }
 }
 
 /** A blocklist (gzip allowed): a regular file, read no further than its format's limit. */
@@ -81,31 +101,48 @@ export function registerBans(program: Command): void {
             'usage',
             `--pseudonymise hides addresses, which a ${format} blocklist needs: use json or csv`,
           )
-        const key = flags.sign
-          ? await readSecretKeyFile(flags.sign, { insecurePermissions: global.insecureKeyPermissions })
+        // Keys and signing (noble) load only for a signed export.
+        const signing = flags.sign
+          ? {
+              ...(await import('../../provenance/files.ts')),
+              ...(await import('../../reputation/report-signature.ts')),
+            }
           : undefined
+        const key =
+          flags.sign && signing
+            ? await signing.readSecretKeyFile(flags.sign, {
+                insecurePermissions: global.insecureKeyPermissions,
+              })
+            : undefined
         await withStore(global, async (store) => {
           const hashKey = flags.pseudonymise ? pseudonymKey(global.home) : undefined
-          const built = buildReport(store.list(), format, {
+          const options = {
             now: Date.now(),
             ...(hashKey ? { pseudonymise: (address: string) => pseudonymise(hashKey, address) } : {}),
-          })
-          const text = key ? signReport(format, built.text, key) : built.text
-          if (built.omitted) note(`${built.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)
-          if (!flags.out) {
-            process.stdout.write(text)
-            return
           }
-          await writeFile(flags.out, text)
+          let counts: StreamedCounts
+          if (key && signing) {
+            // A signature covers the whole text: build it in memory, then sign.
+            const built = buildReport(store.list(), format, options)
+            counts = built
+            await writeOut(flags.out, [signing.signReport(format, built.text, key)], () => false)
+          } else {
+            counts = { included: 0, omitted: 0 }
+            const pieces = reportPieces(store.iterateBans(options.now), format, options, counts)
+            await writeOut(flags.out, pieces, () => process.stdout.destroyed)
+          }
+          if (counts.omitted)
+            note(`${counts.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)
+          if (!flags.out) return
           report(
             global,
-            `wrote ${built.included} bans to ${flags.out}${key ? ` signed by ${key.fingerprint}` : ''}`,
+            `wrote ${counts.included} bans to ${flags.out}${key ? ` signed by ${key.fingerprint}` : ''}`,
             {
               ok: true,
               out: flags.out,
               format,
-              included: built.included,
-              omitted: built.omitted,
+              included: counts.included,
+              omitted: counts.omitted,
               signedBy: key?.fingerprint ?? null,
             },
           )

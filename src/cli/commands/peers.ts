@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { VouchError } from '../../errors.ts'
 import type { PeerRecord } from '../../reputation/peer-records.ts'
 import { globalOptions, withStore } from '../context.ts'
-import { formatBytes } from '../progress.ts'
+import { formatBytes, writeWithBackpressure } from '../output.ts'
 
 function describePeer(peer: PeerRecord): string {
   return (
@@ -10,25 +10,6 @@ function describePeer(peer: PeerRecord): string {
     `down ${formatBytes(peer.bytesDown)} up ${formatBytes(peer.bytesUp)}  strikes ${peer.strikes}  ` +
     `last seen ${new Date(peer.lastSeen).toISOString()}${peer.clients.length ? `  ${peer.clients.join(', ')}` : ''}`
   )
-}
-
-/**
- * Write `text` to `out`, waiting for 'drain' when its buffer is full, so a listing of a million
- * rows holds a few of them in memory, not all (a reader that stops, e.g. `head`, ends the wait).
- */
-export async function writeWithBackpressure(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (out.write(text)) return
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      out.off('drain', done)
-      out.off('close', done)
-      out.off('error', done)
-      resolve()
-    }
-    out.once('drain', done)
-    out.once('close', done)
-    out.once('error', done)
-  })
 }
 
 /** Rows are written in batches of this many lines: one write per row would cost more than the rows. */

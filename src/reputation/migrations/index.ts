@@ -9,12 +9,15 @@ import { migration002 } from './002-audit-log.ts'
 import { migration003 } from './003-rules.ts'
 import { migration004 } from './004-peers-last-seen.ts'
 import { migration005 } from './005-stats-samples.ts'
+import { migration006 } from './006-ban-intervals.ts'
 
 export interface Migration {
   version: number
   name: string
   /** SQL run as one script. */
   up: string
+  /** Run after `up` in the same transaction, for values SQL cannot compute (parsing addresses). */
+  fill?: (db: DatabaseSync) => void
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -23,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ]
 export const LATEST_VERSION = MIGRATIONS.length
 
@@ -60,6 +64,7 @@ export function migrate(db: DatabaseSync, target: number = LATEST_VERSION): numb
     db.exec('BEGIN IMMEDIATE')
     try {
       db.exec(migration.up)
+      migration.fill?.(db)
       db.exec(`PRAGMA user_version = ${migration.version}`)
       db.exec('COMMIT')
     } catch (error) {

@@ -158,6 +158,52 @@ describe('reputation store migrations', () => {
     expect(() => db.prepare("INSERT INTO stats_samples VALUES (2, 'fast', 0, 0)").run()).toThrow()
   })
 
+  it('006 ban intervals: places every existing ban on the address line, so a store from 005 finds them by index', async () => {
+    const file = path.join(await tempDir(), 'vouch.db')
+    db = new DatabaseSync(file)
+    migrate(db, 5)
+    db.prepare(
+      `INSERT INTO bans (address, range_end, reason, source, note, created_at, expires_at, lifted_at)
+       VALUES ('127.0.0.9', NULL, 'poisoned-block', 'automatic', '', 1, NULL, NULL),
+              ('1.2.3.0', '1.2.3.255', 'imported', 'imported', 'list', 2, NULL, NULL),
+              ('2001:db8:1:2::/64', NULL, 'poisoned-block', 'automatic', '', 3, NULL, NULL),
+              ('not-an-address', NULL, 'manual', 'manual', '', 4, NULL, NULL),
+              ('127.0.0.10', NULL, 'manual', 'manual', '', 5, NULL, 6)`,
+    ).run()
+    const before = contents(db, 'bans') as Record<string, unknown>[]
+    expect(migrate(db, 6)).toEqual([6])
+    expect(schemaVersion(db)).toBe(6)
+    const hex = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value)
+    const after = (contents(db, 'bans') as Record<string, unknown>[]).map((row) => ({
+      ...row,
+      range_first: hex(row.range_first),
+      range_last: hex(row.range_last),
+    }))
+    const v4 = (text: string) => `00000000000000000000ffff${text}`
+    expect(after).toEqual([
+      { ...before[0], range_first: v4('7f000009'), range_last: v4('7f000009'), span_class: 0 },
+      { ...before[1], range_first: v4('01020300'), range_last: v4('010203ff'), span_class: 8 },
+      {
+        ...before[2],
+        range_first: '20010db8000100020000000000000000',
+        range_last: '20010db800010002ffffffffffffffff',
+        span_class: 64,
+      },
+      { ...before[3], range_first: null, range_last: null, span_class: null },
+      { ...before[4], range_first: v4('7f00000a'), range_last: v4('7f00000a'), span_class: 0 },
+    ])
+    db.close()
+    const store = ReputationStore.open(file)
+    expect(store.banFor('127.0.0.9')?.reason).toBe('poisoned-block')
+    expect(store.banFor('1.2.3.77')?.note).toBe('list')
+    expect(store.banFor('2001:db8:1:2::99')).toBeDefined()
+    expect(store.banFor('not-an-address')?.reason).toBe('manual')
+    expect(store.banFor('127.0.0.10')).toBeUndefined()
+    expect(store.banFor('1.2.4.0')).toBeUndefined()
+    store.close()
+    db = new DatabaseSync(':memory:') // what afterEach closes
+  })
+
   it('is idempotent: migrating a migrated database applies nothing', () => {
     db = new DatabaseSync(':memory:')
     migrate(db)

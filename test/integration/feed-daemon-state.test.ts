@@ -1,7 +1,8 @@
 /**
  * The feed daemon on a loopback DHT: a feed shows the state of the release it just accepted
  * while that release is being started, not 'waiting' beside the new seq (the Feeds screen
- * refreshes on every change of feeds.json).
+ * refreshes on every change of feeds.json); a feed whose item outlived its declared validity is
+ * shown as stale (TUF's freeze attack).
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -9,7 +10,7 @@ import { FeedDaemon } from '../../src/feeds/daemon.ts'
 import { closeDht, openDhtNode, type Dht } from '../../src/feeds/dht.ts'
 import { FeedStore } from '../../src/feeds/feed-store.ts'
 import { publishRelease } from '../../src/feeds/publish.ts'
-import { followFeed } from '../../src/feeds/subscriptions.ts'
+import { followFeed, listFeeds } from '../../src/feeds/subscriptions.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
 import { TrustStore } from '../../src/provenance/trust-store.ts'
 import { KEY_A, buildTorrent } from '../fixtures/provenance/build.ts'
@@ -24,45 +25,76 @@ afterEach(async () => {
   dht = undefined
 })
 
+/** A published release 1 (declared valid until `expires`, seconds) and a follower that follows it. */
+async function followedRelease(expires?: number) {
+  dht = await LoopbackDht.start(3)
+  const [publisherNode, followerNode] = await Promise.all(
+    [0, 1].map(() => openDhtNode({ bootstrap: dht!.bootstrap, host: nextLoopbackAddress() })),
+  )
+  nodes.push(publisherNode!, followerNode!)
+  const publisherFeeds = new FeedStore(path.join(await tempDir('vouch-publisher-'), 'feeds.json'))
+  const home = await tempDir('vouch-follower-')
+  const feeds = new FeedStore(path.join(home, 'feeds.json'))
+  const trust = TrustStore.forHome(home)
+  await trust.pin(KEY_A, { name: 'Product' })
+  const published = await publishRelease({
+    torrent: signTorrent(buildTorrent(), KEY_A, { sequence: 1 }).bytes,
+    extraEnvelopes: [],
+    key: KEY_A,
+    feedName: 'product',
+    expires,
+    dht: publisherNode!,
+    feeds: publisherFeeds,
+  })
+  await followFeed(feeds, await trust.view(), published.magnet)
+  return { followerNode: followerNode!, feeds, trust, id: published.feedId }
+}
+
 describe('the feed daemon', () => {
   it('shows a release it accepted as ok, with its seq, while the release starts', async () => {
-    dht = await LoopbackDht.start(3)
-    const [publisherNode, followerNode] = await Promise.all(
-      [0, 1].map(() => openDhtNode({ bootstrap: dht!.bootstrap, host: nextLoopbackAddress() })),
-    )
-    nodes.push(publisherNode!, followerNode!)
-    const publisherFeeds = new FeedStore(path.join(await tempDir('vouch-publisher-'), 'feeds.json'))
-    const home = await tempDir('vouch-follower-')
-    const feeds = new FeedStore(path.join(home, 'feeds.json'))
-    const trust = TrustStore.forHome(home)
-    await trust.pin(KEY_A, { name: 'Product' })
-    const published = await publishRelease({
-      torrent: signTorrent(buildTorrent(), KEY_A, { sequence: 1 }).bytes,
-      extraEnvelopes: [],
-      key: KEY_A,
-      feedName: 'product',
-      dht: publisherNode!,
-      feeds: publisherFeeds,
-    })
-    await followFeed(feeds, await trust.view(), published.magnet)
-
+    const { followerNode, feeds, trust, id } = await followedRelease()
     const whileStarting: { state: string; seq: number | null }[] = []
     const daemon = new FeedDaemon({
-      dht: followerNode!,
+      dht: followerNode,
       feeds,
       trust,
       follow: true,
       startRelease: async () => {
-        const feed = (await feeds.load()).followed[published.feedId]
+        const feed = (await feeds.load()).followed[id]
         whileStarting.push({ state: feed?.state ?? 'gone', seq: feed?.item?.seq ?? null })
       },
     })
     try {
-      await daemon.pollFeed(published.feedId)
+      await daemon.pollFeed(id)
     } finally {
       await daemon.close()
     }
     expect(whileStarting).toEqual([{ state: 'ok', seq: 1 }])
-    expect((await feeds.load()).followed[published.feedId]).toMatchObject({ state: 'ok', lastError: null })
+    expect((await feeds.load()).followed[id]).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('shows a feed as stale once its item’s declared validity passed with no newer item (a freeze)', async () => {
+    const validUntil = Math.floor(Date.now() / 1000) + 3600
+    const { followerNode, feeds, trust, id } = await followedRelease(validUntil)
+    let clock = Date.now()
+    const daemon = new FeedDaemon({ dht: followerNode, feeds, trust, follow: true, now: () => clock })
+    try {
+      await daemon.pollFeed(id)
+      expect((await listFeeds(feeds, clock))[0]).toMatchObject({ lastSeq: 1, state: 'ok', stale: false })
+      // The same item is all the DHT still serves an hour later: frozen.
+      clock = (validUntil + 1) * 1000
+      expect((await listFeeds(feeds, clock))[0], 'between polls').toMatchObject({
+        state: 'stale',
+        stale: true,
+      })
+      await daemon.pollFeed(id)
+      expect((await listFeeds(feeds, clock))[0], 'after a poll').toMatchObject({
+        lastSeq: 1,
+        state: 'stale',
+        stale: true,
+      })
+    } finally {
+      await daemon.close()
+    }
   })
 })

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
 import { EVENT_CHANNEL } from '../src/api/contract.ts'
 import { openBackend, type Backend } from '../src/api/backend.ts'
 import { registerIpcTransport } from '../src/api/ipc-transport.ts'
@@ -7,6 +7,7 @@ import { isVouchError } from '../src/errors.ts'
 import type { EngineOptions } from '../src/engine/engine.ts'
 import { resolveHome } from '../src/engine/paths.ts'
 import { registerAppScheme, serveRenderer } from './app-protocol.ts'
+import { registerDesktopCommands } from './desktop-commands.ts'
 import { APP_URL, hardenSession, hardenWebContents, isTrustedSender, webPreferences } from './security.ts'
 import { torrentArgs } from './torrent-args.ts'
 
@@ -101,6 +102,7 @@ export async function startDesktopApp(options: DesktopOptions = {}): Promise<Des
     logInternal: (message, error) => console.error(`vouch: ${message}:`, error),
   })
   registerIpcTransport(ipcMain, backend.service.dispatcher, isTrustedSender)
+  registerDesktopCommands(ipcMain, backend.engine, shell, isTrustedSender)
   const window = createMainWindow(appRoot)
   backend.service.events.subscribe((message) => {
     if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, message)

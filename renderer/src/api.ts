@@ -27,6 +27,11 @@ export interface Api {
   call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResult<K>>
   onEvent(listener: (message: EventMessage) => void): () => void
   onConnection(listener: (state: ConnectionState) => void): () => void
+  /**
+   * Desktop only: show a torrent's data in the system's file manager (the main process resolves
+   * the path from the infohash); answers the path shown. Absent in the web UI.
+   */
+  revealTorrent?(infoHash: string): Promise<string>
 }
 
 function unwrap<K extends CommandName>(response: CommandResponse): CommandResult<K> {
@@ -41,7 +46,16 @@ declare global {
 }
 
 function bridgeApi(bridge: VouchBridge): Api {
+  const desktop = bridge.desktop
+  const reveal = desktop && {
+    async revealTorrent(infoHash: string): Promise<string> {
+      const response = await desktop({ command: 'desktop.revealTorrent', args: { infoHash } })
+      if (!response.ok) throw new ApiCallError(response.error)
+      return response.result.path
+    },
+  }
   return {
+    ...reveal,
     async call(command, args) {
       return unwrap(await bridge.command({ command, args }))
     },

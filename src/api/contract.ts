@@ -154,6 +154,17 @@ export const TrackerViewSchema = z.object({
   error: z.string().nullable(),
 })
 
+/** Bytes per second, or null for no limit. */
+const rateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 1024 ** 3)
+  .nullable()
+
+/** A torrent's own speed limits, inside the global ones of the settings. */
+export const TorrentLimitsSchema = z.object({ downloadLimit: rateLimit, uploadLimit: rateLimit })
+
 export const TorrentDetailsSchema = z.object({
   infoHash,
   savePath: z.string(),
@@ -164,15 +175,8 @@ export const TorrentDetailsSchema = z.object({
   files: z.array(TorrentFileSchema),
   peers: z.array(TorrentPeerSchema),
   trackers: z.array(TrackerViewSchema),
+  limits: TorrentLimitsSchema,
 })
-
-/** Bytes per second, or null for no limit. */
-const rateLimit = z
-  .number()
-  .int()
-  .min(1)
-  .max(10 * 1024 ** 3)
-  .nullable()
 
 /**
  * The settings screen, persisted in HOME/settings.json and applied at once (the listening port
@@ -637,6 +641,16 @@ export const COMMANDS = {
     }),
     result: TorrentDetailsSchema,
   },
+  /** Set or lift (null) this torrent's own download and upload limits; kept across restarts. */
+  'torrents.setLimits': {
+    args: z
+      .strictObject({ infoHash, downloadLimit: rateLimit.optional(), uploadLimit: rateLimit.optional() })
+      .refine(
+        (args) => args.downloadLimit !== undefined || args.uploadLimit !== undefined,
+        'expected downloadLimit or uploadLimit (bytes per second, or null for no limit)',
+      ),
+    result: TorrentDetailsSchema,
+  },
   /** Announce to the torrent's trackers and the DHT now. */
   'torrents.reannounce': { args: z.strictObject({ infoHash }), result: z.object({ ok: z.literal(true) }) },
   'settings.get': { args: noArgs, result: SettingsSchema },
@@ -865,6 +879,7 @@ export type ApiError = z.output<typeof ApiErrorSchema>
 export type TorrentView = z.output<typeof TorrentViewSchema>
 export type TorrentState = (typeof TORRENT_STATES)[number]
 export type TorrentDetailsView = z.output<typeof TorrentDetailsSchema>
+export type TorrentLimits = z.output<typeof TorrentLimitsSchema>
 export type Settings = z.output<typeof SettingsSchema>
 export type AppStatus = z.output<typeof AppStatusSchema>
 export type FilePriorityName = (typeof FILE_PRIORITIES)[number]
@@ -905,6 +920,28 @@ export type EventMessage = { [K in EventName]: { event: K; payload: Events[K] } 
 /** What the Electron preload exposes as `window.vouch`: nothing but the contract's two verbs. */
 export interface VouchBridge {
   command(message: CommandMessage): Promise<CommandResponse>
+  /** The desktop shell's own commands (DESKTOP_COMMANDS); absent in the web UI. */
+  desktop?(message: CommandMessage): Promise<DesktopResponse>
   /** Returns a function that stops listening. */
   onEvent(listener: (message: EventMessage) => void): () => void
 }
+
+/** invoke channel of the desktop shell's own commands, which `vouch serve` does not have. */
+export const DESKTOP_CHANNEL = 'vouch:desktop'
+
+/** Commands only the Electron main process answers (electron/desktop-commands.ts). */
+export const DESKTOP_COMMANDS = {
+  /**
+   * Show the torrent's data (its file, or its folder) in the system's file manager. The renderer
+   * names the torrent, never a path: the main process resolves it under the torrent's save path.
+   */
+  'desktop.revealTorrent': {
+    args: z.strictObject({ infoHash }),
+    result: z.object({ path: z.string() }),
+  },
+} as const
+
+export type DesktopCommandName = keyof typeof DESKTOP_COMMANDS
+export type DesktopResponse =
+  | { id?: number; ok: true; result: z.output<(typeof DESKTOP_COMMANDS)[DesktopCommandName]['result']> }
+  | { id?: number; ok: false; error: ApiError }

@@ -357,6 +357,10 @@ export class ApiService {
         await this.#engine.setFilePriorities(infoHash, files)
         return this.#details(infoHash)
       },
+      'torrents.setLimits': async ({ infoHash, ...limits }) => {
+        await this.#engine.setTorrentLimits(infoHash, limits)
+        return this.#details(infoHash)
+      },
       'torrents.reannounce': async ({ infoHash }) => {
         if (!(await this.#engine.reannounce(infoHash))) {
           throw new VouchError(

@@ -1,93 +1,34 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type Dht from 'bittorrent-dht'
-import type Wire from 'bittorrent-protocol'
-import WebTorrent, { type Torrent, type ClientOptions, type TorrentOptions } from 'webtorrent'
-import type { AuditSink } from '../audit.ts'
-import { addressKey } from '../defence/address.ts'
-import type { BanStore } from '../defence/ban-store.ts'
-import { Defence } from '../defence/defence.ts'
-import type { DefencePolicy } from '../defence/policy.ts'
+import type WebTorrent from 'webtorrent'
+import type { Torrent } from 'webtorrent'
+import type { Defence } from '../defence/defence.ts'
 import { VouchError } from '../errors.ts'
-import { verifyBytes } from '../provenance/keys.ts'
 import { makePrivateDir } from '../private-files.ts'
-import type { EngineEvents, TorrentStats } from './events.ts'
-import { FileChunkStore } from './file-store.ts'
-import { ProgressChanges } from './progress-changes.ts'
-import { installMseKeyPairs } from './mse-keys.ts'
-import { dataPaths, type DataPaths } from './paths.ts'
-import type { EnginePlugin } from './plugin.ts'
-import { resolveSource, type TorrentSource } from './source.ts'
+import { admitThroughPlugins, blockedPeers } from './admission.ts'
+import { openClient } from './client.ts'
 import { deleteTorrentData } from './data-removal.ts'
-import { applyFilePriorities, type FilePriority } from './file-priorities.ts'
-import { detailsOf, type TorrentDetails } from './torrent-details.ts'
-import { NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
-import { TrackerWatch } from './tracker-status.ts'
+import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
+import type { EngineEvents, TorrentStats } from './events.ts'
+import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
+import { withFileStore } from './file-store.ts'
+import { dataPaths, type DataPaths } from './paths.ts'
+import { isHeldByGate, type EnginePlugin } from './plugin.ts'
+import { TorrentProgress } from './progress.ts'
+import { ResumeData } from './resume-data.ts'
+import { newTracked, NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
+import { seedLocalData } from './seed-data.ts'
+import { resolveSource, type TorrentSource } from './source.ts'
 import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
-import { resumeEntry } from './resume.ts'
-import { TorrentList, type RememberedTorrent } from './torrent-list.ts'
-import { ActivityTracker, statsOf } from './torrent-state.ts'
+import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import { defenceFor, reportRequestFlood, reportWireViolation, watchTorrent } from './torrent-events.ts'
+import type { RememberedTorrent } from './torrent-list.ts'
+import { TorrentThrottles, type TorrentLimits } from './torrent-throttle.ts'
+import { TrackerWatch } from './tracker-status.ts'
 import { TypedEmitter } from './typed-emitter.ts'
-import { unchokeEarlyInterest } from './wire-fixes.ts'
-import { guardClient, type RequestFlood, type WireGuardOptions, type WireViolation } from './wire-guard.ts'
 
-export interface EngineOptions {
-  /** Data directory (see resolveHome). */
-  home: string
-  /** Where downloads go unless an add says otherwise. Default: HOME/downloads. */
-  downloadDir?: string
-  /** TCP/uTP listening port; 0 picks a free one. */
-  torrentPort?: number
-  dht?: boolean
-  /** HOST:PORT of DHT nodes to join through instead of the public routers (a loopback DHT). */
-  dhtBootstrap?: string[]
-  lsd?: boolean
-  natUpnp?: boolean
-  natPmp?: boolean
-  utp?: boolean
-  utPex?: boolean
-  /** Announce to trackers. */
-  tracker?: boolean
-  /** Resume the persisted torrent list on open. Default true. */
-  resume?: boolean
-  plugins?: EnginePlugin[]
-  /** Poisoned-piece defence policy overrides; `false` turns the defence off (benchmarks only). */
-  defence?: Partial<DefencePolicy> | false
-  /**
-   * Bounds on every peer wire's messages and request queue (wire-guard.ts); `false` turns the guard
-   * off (benchmarks only: the before figure of the hostile-wire scenario).
-   */
-  wireGuard?: Partial<WireGuardOptions> | false
-  /** Where the defence records bans. Default: in memory. */
-  banStore?: BanStore
-  /** Where bans and lifts are audited. */
-  audit?: AuditSink
-  /** How often `progress` events are emitted, in ms. */
-  progressIntervalMs?: number
-}
-
-export interface AddOptions {
-  downloadDir?: string
-  /** Peers to connect to directly, as HOST:PORT. */
-  peers?: string[]
-  /** Explicit per-torrent override of the provenance policy. */
-  allowUnsigned?: boolean
-  /** Keep this torrent in the persisted list so a restart resumes it. Default true. */
-  remember?: boolean
-  /** Start paused (a torrent the user paused before a restart). */
-  paused?: boolean
-  /** When it was first added (ms since epoch); default now. */
-  addedAt?: number
-  /** Per-file priorities (by file index) to apply once the metadata is known. */
-  files?: FilePriority[]
-}
-
-export interface SeedOptions {
-  announce?: string[]
-  pieceLength?: number
-  remember?: boolean
-}
-
+export type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
 export { parsePeerAddress } from './torrent-control.ts'
 
 /**
@@ -102,38 +43,25 @@ export class Engine {
   readonly defence: Defence | null
   readonly #options: EngineOptions
   readonly #plugins: EnginePlugin[]
-  readonly #list: TorrentList
+  readonly #resumeData: ResumeData
   readonly #tracked = new Map<string, Tracked>()
   /** Torrents WebTorrent destroyed with an error: listed, with the error, until removed. */
   readonly #failed = new Map<string, TorrentStats>()
-  readonly #activity = new ActivityTracker()
+  readonly #progress = new TorrentProgress((infoHash) => this.#tracked.get(infoHash))
   readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
+  readonly #throttles = new TorrentThrottles()
   readonly #scheduler: Scheduler
   #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
-  /** Metadata of magnets being written for resuming (see add). */
-  #persisting: Promise<void> = Promise.resolve()
 
   private constructor(options: EngineOptions, client: WebTorrent) {
     this.#options = options
     this.paths = dataPaths(options.home)
     this.client = client
-    this.defence =
-      options.defence === false
-        ? null
-        : new Defence({
-            client,
-            policy: options.defence ?? {},
-            ...(options.banStore ? { banStore: options.banStore } : {}),
-            ...(options.audit ? { audit: options.audit } : {}),
-            onBan: (event) => this.events.emit('ban', event),
-            onCredit: (event) => this.events.emit('peer-credit', event),
-            onHashFailure: (event) => this.events.emit('hash-failure', event),
-            onWarning: (infoHash, message) => this.events.emit('warning', { infoHash, message }),
-          })
-    this.#plugins = [...(this.defence ? [this.defence] : []), ...(options.plugins ?? [])]
-    this.#list = new TorrentList(this.paths.torrentList)
+    this.defence = defenceFor(options, client, this.events)
+    this.#plugins = [...(this.defence ? [this.defence] : []), this.#throttles, ...(options.plugins ?? [])]
+    this.#resumeData = new ResumeData(this.paths)
     this.#downloadDir = path.resolve(options.downloadDir ?? this.paths.downloads)
     this.#scheduler = new Scheduler({
       client,
@@ -154,44 +82,16 @@ export class Engine {
     makePrivateDir(paths.home)
     await mkdir(options.downloadDir ?? paths.downloads, { recursive: true })
     await mkdir(paths.torrentFiles, { recursive: true })
-    const clientOptions: ClientOptions = {
-      torrentPort: options.torrentPort ?? 0,
-      // A synchronous verify, or bittorrent-dht neither stores nor returns BEP 44 mutable items.
-      dht:
-        options.dht === false
-          ? false
-          : {
-              verify: verifyBytes,
-              ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
-            },
-      lsd: options.lsd ?? true,
-      natUpnp: options.natUpnp ?? true,
-      natPmp: options.natPmp ?? true,
-      // Off by default: see docs/decisions.md ("uTP").
-      utp: options.utp ?? false,
-      utPex: options.utPex ?? true,
-      tracker: options.tracker ?? true,
-    }
-    // Without it every connection's encrypted handshake blocks the event loop 10–20 ms (mse-keys.ts).
-    installMseKeyPairs()
-    const client = new WebTorrent(clientOptions)
     // Guarded before it can connect to anyone; reports reach the engine once it exists.
     const opened: { engine?: Engine } = {}
-    if (options.wireGuard !== false) {
-      guardClient(
-        client,
-        {
-          onViolation: (violation) => {
-            if (opened.engine) opened.engine.#onWireViolation(violation)
-          },
-          onFlood: (flood) => {
-            if (opened.engine) opened.engine.#onRequestFlood(flood)
-          },
-        },
-        options.wireGuard,
-      )
-    }
-    await waitForListening(client)
+    const client = await openClient(options, {
+      onViolation: (violation) => {
+        if (opened.engine) reportWireViolation(opened.engine.defence, opened.engine.events, violation)
+      },
+      onFlood: (flood) => {
+        if (opened.engine) reportRequestFlood(opened.engine.defence, flood)
+      },
+    })
     const engine = new Engine(options, client)
     opened.engine = engine
     engine.#progressTimer = setInterval(() => engine.#emitProgress(), options.progressIntervalMs ?? 1000)
@@ -235,18 +135,12 @@ export class Engine {
 
   /** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
   #warnBlockedPeers(infoHash: string, peers: string[]): void {
-    for (const peer of peers) {
-      const host = peer.slice(0, peer.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')
-      for (const plugin of this.#plugins) {
-        const why = plugin.explainBlocked?.(host)
-        if (!why) continue
-        this.events.emit('warning', {
-          infoHash,
-          code: 'peer-banned',
-          message: `peer ${peer} will not be contacted: ${why}`,
-        })
-        break
-      }
+    for (const { peer, why } of blockedPeers(this.#plugins, peers)) {
+      this.events.emit('warning', {
+        infoHash,
+        code: 'peer-banned',
+        message: `peer ${peer} will not be contacted: ${why}`,
+      })
     }
   }
 
@@ -261,18 +155,7 @@ export class Engine {
     const source = typeof input === 'string' ? await resolveSource(input) : input
     const peers = (options.peers ?? []).map(parsePeerAddress)
     const allowUnsigned = options.allowUnsigned ?? false
-    let torrentOptions: TorrentOptions = {}
-    let magnet = source.kind === 'magnet' ? source.uri : null
-    for (const plugin of this.#plugins) {
-      if (!plugin.admit) continue
-      const admission = await plugin.admit({ source, allowUnsigned })
-      if (admission.admitted) {
-        torrentOptions = { ...torrentOptions, ...admission.torrentOptions }
-        if (magnet !== null && admission.magnet) magnet = admission.magnet
-      } else {
-        throw new VouchError('refused', admission.reason, { code: admission.code, ...admission.details })
-      }
-    }
+    const { torrentOptions, magnet } = await admitThroughPlugins(this.#plugins, source, allowUnsigned)
     const infoHash = source.parsed.infoHash
     this.#warnBlockedPeers(infoHash, peers)
     const existing = await this.client.get(infoHash)
@@ -282,6 +165,7 @@ export class Engine {
       return existing
     }
     this.#failed.delete(infoHash)
+    if (options.limits) this.#throttles.set(infoHash, options.limits)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
     await mkdir(downloadDir, { recursive: true })
     // A held magnet is added without what it names to fetch (xs, as, ws): admission.magnet.
@@ -291,14 +175,7 @@ export class Engine {
     const priorities = options.files ?? []
     // Queued from the start when the download slots are taken: not one request before its turn.
     const queued = !paused && this.#scheduler.mustQueueNewDownload()
-    this.#tracked.set(infoHash, {
-      addedAt,
-      paused,
-      queued,
-      doneAt: null,
-      peers: new Set(peers),
-      priorities,
-    })
+    this.#tracked.set(infoHash, newTracked({ addedAt, paused, queued, peers, priorities }))
     const torrent = this.client.add(torrentId, {
       ...withFileStore(torrentOptions),
       path: downloadDir,
@@ -312,41 +189,15 @@ export class Engine {
     }
     if (!paused && !queued) addPeers(torrent, peers)
     if (options.remember !== false) {
-      const torrentFile =
-        source.kind === 'torrent-file' ? await this.#storeTorrentFile(infoHash, source.bytes) : null
-      await this.#list.put({
-        infoHash,
-        torrentFile,
-        magnet:
-          source.kind === 'torrent-file'
-            ? null
-            : source.kind === 'magnet'
-              ? source.uri
-              : `magnet:?xt=urn:btih:${infoHash}`,
-        downloadDir,
-        seeding: false,
-        allowUnsigned,
-        addedAt: new Date(addedAt).toISOString(),
-        paused,
-        peers,
-      })
-      if (!torrentFile) {
-        torrent.once('metadata', () => {
-          // Tracked so close() waits for it: a restart right after must find the stored .torrent.
-          this.#persisting = this.#persisting
-            .then(async () => {
-              const file = await this.#storeTorrentFile(infoHash, torrent.torrentFile)
-              const entry = this.#list.entries().find((e) => e.infoHash === infoHash)
-              if (entry) await this.#list.put({ ...entry, torrentFile: file })
-            })
-            .catch((error: unknown) =>
-              this.events.emit('warning', {
-                infoHash,
-                message: `could not store the metadata for resuming: ${(error as Error).message}`,
-              }),
-            )
-        })
-      }
+      await this.#resumeData.rememberAdded(
+        torrent,
+        { source, downloadDir, allowUnsigned, addedAt, paused, peers },
+        (error) =>
+          this.events.emit('warning', {
+            infoHash,
+            message: `could not store the metadata for resuming: ${error.message}`,
+          }),
+      )
     }
     return torrent
   }
@@ -355,47 +206,10 @@ export class Engine {
   async seed(dataPath: string, options: SeedOptions = {}): Promise<Torrent> {
     this.#assertOpen()
     const absolute = path.resolve(dataPath)
-    const torrent = await new Promise<Torrent>((resolve, reject) => {
-      const onError = (error: Error) =>
-        reject(new VouchError('bad-input', `cannot seed ${dataPath}: ${error.message}`))
-      this.client.once('error', onError)
-      const seeded = this.client.seed(
-        absolute,
-        {
-          ...(options.announce ? { announceList: [options.announce] } : {}),
-          ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
-          path: path.dirname(absolute),
-          store: FileChunkStore,
-        },
-        (t) => {
-          this.client.off('error', onError)
-          resolve(t)
-        },
-      )
-      this.#track(seeded, true)
-    })
-    if (!this.#tracked.has(torrent.infoHash)) {
-      this.#tracked.set(torrent.infoHash, {
-        addedAt: Date.now(),
-        paused: false,
-        queued: false,
-        doneAt: null,
-        peers: new Set(),
-        priorities: [],
-      })
-    }
-    if (options.remember !== false) {
-      const torrentFile = await this.#storeTorrentFile(torrent.infoHash, torrent.torrentFile)
-      await this.#list.put({
-        infoHash: torrent.infoHash,
-        torrentFile,
-        magnet: null,
-        downloadDir: path.dirname(absolute),
-        seeding: true,
-        allowUnsigned: false,
-        addedAt: new Date().toISOString(),
-      })
-    }
+    const torrent = await seedLocalData(this.client, dataPath, options, (seeded) => this.#track(seeded, true))
+    if (!this.#tracked.has(torrent.infoHash))
+      this.#tracked.set(torrent.infoHash, newTracked({ paused: false }))
+    if (options.remember !== false) await this.#resumeData.rememberSeeded(torrent, path.dirname(absolute))
     return torrent
   }
 
@@ -405,9 +219,10 @@ export class Engine {
    */
   async remove(infoHash: string, options: { deleteData?: boolean } = {}): Promise<void> {
     const torrent = await this.client.get(infoHash)
-    await this.#list.delete(infoHash)
+    await this.#resumeData.delete(infoHash)
     this.#tracked.delete(infoHash)
-    this.#activity.forget(infoHash)
+    this.#progress.forget(infoHash)
+    this.#throttles.forget(infoHash)
     const failed = this.#failed.delete(infoHash)
     if (!torrent) {
       if (failed) this.events.emit('removed', { infoHash })
@@ -431,7 +246,7 @@ export class Engine {
     torrent.pause()
     disconnectAll(torrent)
     this.#scheduler.enforce()
-    await this.#list.update(infoHash, { paused: true })
+    await this.#resumeData.update(infoHash, { paused: true })
   }
 
   async resume(infoHash: string): Promise<void> {
@@ -442,7 +257,7 @@ export class Engine {
     torrent.resume()
     addPeers(torrent, [...tracked.peers])
     this.#scheduler.enforce()
-    await this.#list.update(infoHash, { paused: false })
+    await this.#resumeData.update(infoHash, { paused: false })
   }
 
   /** Dial a peer by address for this torrent, now and after every resume and restart. */
@@ -464,7 +279,7 @@ export class Engine {
   async details(infoHash: string): Promise<TorrentDetails> {
     const torrent = await this.#torrent(infoHash)
     const trackers = this.#trackers.get(torrent)?.statuses() ?? []
-    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers)
+    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers, this.#throttles.get(infoHash))
   }
 
   /**
@@ -476,32 +291,24 @@ export class Engine {
     changes: readonly { index: number; priority: FilePriority }[],
   ): Promise<void> {
     const torrent = await this.#torrent(infoHash)
-    if (!torrent.ready) {
-      throw new VouchError('bad-input', 'the torrent has no metadata yet: its files are not known', {
-        infoHash,
-      })
-    }
-    if (isHeldByGate(torrent)) {
-      throw new VouchError(
-        'bad-input',
-        'the torrent is held by the provenance gate: nothing is selected until a signature is accepted',
-        { infoHash },
-      )
-    }
     const tracked = this.#trackedOf(torrent)
-    const priorities = torrent.files.map((_, index) => tracked.priorities[index] ?? 'normal')
-    for (const { index, priority } of changes) {
-      if (index >= priorities.length) {
-        throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
-          infoHash,
-          index,
-        })
-      }
-      priorities[index] = priority
-    }
+    const priorities = changedPriorities(torrent, tracked.priorities, changes)
     tracked.priorities = priorities
     applyFilePriorities(torrent, priorities)
-    await this.#list.update(infoHash, { files: priorities })
+    await this.#resumeData.update(infoHash, { files: priorities })
+  }
+
+  /** This torrent's own speed limits (inside the global ones); kept across restarts. */
+  async setTorrentLimits(infoHash: string, changes: Partial<TorrentLimits>): Promise<TorrentLimits> {
+    await this.#torrent(infoHash)
+    const limits = { ...this.#throttles.get(infoHash), ...changes }
+    this.#throttles.set(infoHash, limits)
+    await this.#resumeData.update(infoHash, { limits })
+    return limits
+  }
+
+  torrentLimits(infoHash: string): TorrentLimits {
+    return this.#throttles.get(infoHash)
   }
 
   /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */
@@ -512,7 +319,10 @@ export class Engine {
 
   /** The engine's numbers for every torrent, including those stopped by an error. */
   stats(): TorrentStats[] {
-    return [...this.client.torrents.map((torrent) => this.#statsOf(torrent)), ...this.#failed.values()]
+    return [
+      ...this.client.torrents.map((torrent) => this.#progress.statsOf(torrent)),
+      ...this.#failed.values(),
+    ]
   }
 
   /** Peers added by hand to a torrent. */
@@ -523,7 +333,7 @@ export class Engine {
   /** One torrent's stats, without computing every other torrent's. */
   statsFor(infoHash: string): TorrentStats | undefined {
     const torrent = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
-    return torrent && this.#statsOf(torrent)
+    return torrent && this.#progress.statsOf(torrent)
   }
 
   /** Download and upload speed of the whole client, without computing every torrent's stats. */
@@ -532,7 +342,7 @@ export class Engine {
   }
 
   remembered(): RememberedTorrent[] {
-    return this.#list.entries()
+    return this.#resumeData.entries()
   }
 
   async close(): Promise<void> {
@@ -541,8 +351,7 @@ export class Engine {
     clearInterval(this.#progressTimer)
     for (const plugin of this.#plugins) await plugin.close?.()
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()))
-    await this.#persisting
-    await this.#list.flush()
+    await this.#resumeData.flush()
   }
 
   async #torrent(infoHash: string): Promise<Torrent> {
@@ -556,14 +365,7 @@ export class Engine {
   #trackedOf(torrent: Torrent): Tracked {
     let tracked = this.#tracked.get(torrent.infoHash)
     if (!tracked) {
-      tracked = {
-        addedAt: Date.now(),
-        paused: torrent.paused,
-        queued: false,
-        doneAt: null,
-        peers: new Set(),
-        priorities: [],
-      }
+      tracked = newTracked({ paused: torrent.paused })
       this.#tracked.set(torrent.infoHash, tracked)
     }
     return tracked
@@ -573,88 +375,37 @@ export class Engine {
     const tracked = this.#tracked.get(infoHash)
     if (!tracked || peers.every((peer) => tracked.peers.has(peer))) return
     for (const peer of peers) tracked.peers.add(peer)
-    await this.#list.update(infoHash, { peers: [...tracked.peers] })
-  }
-
-  #statsOf(torrent: Torrent): TorrentStats {
-    const tracked = this.#tracked.get(torrent.infoHash)
-    return statsOf(
-      torrent,
-      {
-        addedAt: tracked?.addedAt ?? Date.now(),
-        paused: tracked?.paused ?? torrent.paused,
-        queued: tracked?.queued ?? false,
-      },
-      this.#activity,
-    )
+    await this.#resumeData.update(infoHash, { peers: [...tracked.peers] })
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new VouchError('internal', 'the engine is closed')
   }
 
-  async #storeTorrentFile(infoHash: string, bytes: Uint8Array): Promise<string> {
-    const file = path.join(this.paths.torrentFiles, `${infoHash}.torrent`)
-    await writeFile(file, bytes)
-    return file
-  }
-
   async #resume(): Promise<void> {
-    for (const entry of await this.#list.load()) {
-      await resumeEntry(entry, (source, options) => this.add(source, options)).catch((error: Error) =>
-        this.events.emit('warning', {
-          infoHash: entry.infoHash,
-          message: `could not resume: ${error.message}`,
-        }),
-      )
-    }
+    await this.#resumeData.resumeAll(
+      (source, options) => this.add(source, options),
+      (infoHash, error) =>
+        this.events.emit('warning', { infoHash, message: `could not resume: ${error.message}` }),
+    )
   }
 
   #track(torrent: Torrent, seeding: boolean): void {
     this.#trackers.set(torrent, new TrackerWatch(torrent, this.#options.tracker ?? true))
-    torrent.once('infoHash', () => {
-      this.events.emit('added', { infoHash: torrent.infoHash, name: torrent.name ?? null, seeding })
-    })
-    torrent.once('metadata', () => {
-      this.events.emit('metadata', {
-        infoHash: torrent.infoHash,
-        name: torrent.name,
-        length: torrent.length,
-        files: torrent.files.map((file) => ({ path: file.path, length: file.length })),
-      })
-    })
-    torrent.once('done', () => {
-      const tracked = this.#tracked.get(torrent.infoHash)
-      if (tracked) tracked.doneAt ??= Date.now()
-      this.events.emit('done', { infoHash: torrent.infoHash, name: torrent.name })
-      this.#scheduler.enforce()
-    })
-    torrent.on('warning', (error: Error) =>
-      this.events.emit('warning', { infoHash: torrent.infoHash ?? null, message: error.message }),
-    )
-    torrent.on('error', (error: Error) => {
-      // WebTorrent destroys a torrent on error: keep its row, with the error, until it is removed.
-      if (torrent.infoHash && this.#tracked.has(torrent.infoHash)) {
-        this.#failed.set(torrent.infoHash, { ...this.#statsOf(torrent), error: error.message })
-      }
-      this.events.emit('error', {
-        infoHash: torrent.infoHash ?? null,
-        code: 'internal',
-        message: error.message,
-      })
-    })
-    torrent.on('wire', (wire: Wire) => {
-      unchokeEarlyInterest(wire, torrent)
-      setNoDelay(torrent, wire)
-      for (const plugin of this.#plugins) plugin.attachWire?.(wire, torrent)
-      const peer = () => ({
-        infoHash: torrent.infoHash,
-        address: wire.remoteAddress ?? '',
-        port: wire.remotePort ?? 0,
-        peerId: wire.peerId ?? null,
-      })
-      this.events.emit('peer-connected', peer())
-      wire.once('close', () => this.events.emit('peer-disconnected', peer()))
+    watchTorrent(torrent, seeding, {
+      events: this.events,
+      plugins: this.#plugins,
+      onDone: () => {
+        const tracked = this.#tracked.get(torrent.infoHash)
+        if (tracked) tracked.doneAt ??= Date.now()
+        this.#scheduler.enforce()
+      },
+      onFatal: (_, error) => {
+        // WebTorrent destroys a torrent on error: keep its row, with the error, until it is removed.
+        if (torrent.infoHash && this.#tracked.has(torrent.infoHash)) {
+          this.#failed.set(torrent.infoHash, { ...this.#progress.statsOf(torrent), error: error.message })
+        }
+      },
     })
     for (const plugin of this.#plugins) this.#attach(plugin, torrent)
   }
@@ -663,88 +414,9 @@ export class Engine {
     plugin.attachTorrent?.(torrent)
   }
 
-  /** The guard has already closed the wire; the defence bans its address with the evidence. */
-  #onWireViolation(violation: WireViolation): void {
-    const { host, port, peerId, infoHash, messageId, message, declaredLength, limit } = violation
-    if (!this.defence || !host) {
-      this.events.emit('warning', {
-        infoHash,
-        message: `closed ${host}:${port}: ${message} message of ${declaredLength} bytes (at most ${limit})`,
-      })
-      return
-    }
-    this.defence.protocol.violation({
-      peer: { address: addressKey(host), host, port, peerId },
-      evidence: { violation: 'length', infoHash, messageId, message, declaredLength, limit },
-    })
-  }
-
-  #onRequestFlood(flood: RequestFlood): void {
-    const { host, port, peerId, infoHash, dropped, allowed } = flood
-    if (!this.defence || !host) return
-    this.defence.protocol.flood({
-      peer: { address: addressKey(host), host, port, peerId },
-      infoHash,
-      dropped,
-      allowed,
-    })
-  }
-
-  readonly #progressChanges = new ProgressChanges()
-
   /** Progress of the torrents whose state changed (progress-changes.ts), not of every torrent. */
   #emitProgress(): void {
     this.#scheduler.enforce()
-    const now = Date.now()
-    for (const torrent of this.client.torrents) {
-      if (torrent.ready && !torrent.destroyed && this.#progressChanges.due(torrent, now))
-        this.events.emit('progress', this.#statsOf(torrent))
-    }
+    this.#progress.emitChanged(this.client.torrents, (stats) => this.events.emit('progress', stats))
   }
-}
-
-/**
- * TCP_NODELAY on the peer's socket, as libtorrent does: otherwise Nagle holds a `request` behind
- * an unacknowledged `have` until the peer's delayed ACK (~40 ms), stalling a drained pipeline.
- */
-function setNoDelay(torrent: Torrent, wire: Wire): void {
-  const peers = (torrent as unknown as { _peers?: Map<string, { wire?: Wire; conn?: unknown }> })._peers
-  for (const peer of peers?.values() ?? []) {
-    if (peer.wire !== wire) continue
-    const conn = peer.conn as { setNoDelay?: (noDelay: boolean) => void } | null | undefined
-    conn?.setNoDelay?.(true)
-    return
-  }
-}
-
-/** A torrent the provenance gate started deselected and has not yet released (plugin.ts). */
-function isHeldByGate(torrent: Torrent): boolean {
-  return (torrent as unknown as { _startAsDeselected?: boolean })._startAsDeselected === true
-}
-
-function waitForListening(client: WebTorrent): Promise<void> {
-  if (client.listening) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new VouchError('network', 'the listening socket did not open within 10 s')),
-      10_000,
-    )
-    client.once('listening', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    client.once('error', (error: Error) => {
-      clearTimeout(timer)
-      reject(new VouchError('network', `cannot listen for peers: ${error.message}`))
-    })
-  })
-}
-
-/**
- * Every torrent's data goes through the bounded FileChunkStore: as the store itself, or as the one a
- * plugin's store (provenance's gated store) opens once it allows writes.
- */
-function withFileStore(options: TorrentOptions): TorrentOptions {
-  if (options.store === undefined) return { ...options, store: FileChunkStore }
-  return { ...options, storeOpts: { ...options.storeOpts, innerStore: FileChunkStore } }
 }

@@ -5,6 +5,8 @@
  * outside every selection is never requested (Torrent._updateWire only walks selections).
  */
 import type { Torrent } from 'webtorrent'
+import { VouchError } from '../errors.ts'
+import { isHeldByGate } from './plugin.ts'
 
 export const FILE_PRIORITIES = ['skip', 'low', 'normal', 'high'] as const
 export type FilePriority = (typeof FILE_PRIORITIES)[number]
@@ -33,4 +35,38 @@ export function applyFilePriorities(torrent: Torrent, priorities: readonly FileP
 export function pieceRangeOf(torrent: Torrent, index: number): { first: number; last: number } | null {
   const file = torrent.files[index] as unknown as FileRange | undefined
   return file ? { first: file._startPiece, last: file._endPiece } : null
+}
+
+/**
+ * One priority per file: `current` (missing entries 'normal') with `changes` applied. Throws for a
+ * bad index, and for a torrent whose files are not known or that the provenance gate holds.
+ */
+export function changedPriorities(
+  torrent: Torrent,
+  current: readonly FilePriority[],
+  changes: readonly { index: number; priority: FilePriority }[],
+): FilePriority[] {
+  if (!torrent.ready) {
+    throw new VouchError('bad-input', 'the torrent has no metadata yet: its files are not known', {
+      infoHash: torrent.infoHash,
+    })
+  }
+  if (isHeldByGate(torrent)) {
+    throw new VouchError(
+      'bad-input',
+      'the torrent is held by the provenance gate: nothing is selected until a signature is accepted',
+      { infoHash: torrent.infoHash },
+    )
+  }
+  const priorities = torrent.files.map((_, index) => current[index] ?? 'normal')
+  for (const { index, priority } of changes) {
+    if (index >= priorities.length) {
+      throw new VouchError('bad-input', `no file ${index}: the torrent has ${priorities.length} files`, {
+        infoHash: torrent.infoHash,
+        index,
+      })
+    }
+    priorities[index] = priority
+  }
+  return priorities
 }

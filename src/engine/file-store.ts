@@ -9,6 +9,7 @@
 import { closeSync, constants, mkdir, open, close, read, write } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import type { TorrentOptions } from 'webtorrent'
 
 export const MAX_OPEN_FILES = 128
 
@@ -267,4 +268,13 @@ function writeAll(fd: number, data: Uint8Array, position: number, cb: Done): voi
     if (written < data.length) return writeAll(fd, data.subarray(written), position + written, cb)
     cb(null)
   })
+}
+
+/**
+ * Every torrent's data goes through the bounded FileChunkStore: as the store itself, or as the one a
+ * plugin's store (provenance's gated store) opens once it allows writes.
+ */
+export function withFileStore(options: TorrentOptions): TorrentOptions {
+  if (options.store === undefined) return { ...options, store: FileChunkStore }
+  return { ...options, storeOpts: { ...options.storeOpts, innerStore: FileChunkStore } }
 }

@@ -45,3 +45,8 @@ export interface EnginePlugin {
   explainBlocked?(host: string): string | null
   close?(): void | Promise<void>
 }
+
+/** A torrent the provenance gate started deselected and has not yet released. */
+export function isHeldByGate(torrent: Torrent): boolean {
+  return (torrent as unknown as { _startAsDeselected?: boolean })._startAsDeselected === true
+}

@@ -2,7 +2,7 @@
 import { isVouchError } from '../errors.ts'
 import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
 import type { RememberedTorrent } from './torrent-list.ts'
-import type { AddOptions } from './engine.ts'
+import type { AddOptions } from './engine-options.ts'
 
 export type ResumeAdd = (source: TorrentSource, options: AddOptions) => Promise<unknown>
 
@@ -15,6 +15,7 @@ function optionsOf(entry: RememberedTorrent): AddOptions {
     paused: entry.paused ?? false,
     peers: entry.peers ?? [],
     ...(entry.files ? { files: entry.files } : {}),
+    ...(entry.limits ? { limits: entry.limits } : {}),
     ...(Number.isFinite(addedAt) ? { addedAt } : {}),
   }
 }

@@ -24,6 +24,23 @@ export interface Tracked {
   priorities: FilePriority[]
 }
 
+/** A torrent's facts as the engine starts tracking it; unnamed fields start empty. */
+export function newTracked(
+  fields: Partial<Pick<Tracked, 'addedAt' | 'queued' | 'priorities'>> & {
+    paused: boolean
+    peers?: readonly string[]
+  },
+): Tracked {
+  return {
+    addedAt: fields.addedAt ?? Date.now(),
+    paused: fields.paused,
+    queued: fields.queued ?? false,
+    doneAt: null,
+    peers: new Set(fields.peers ?? []),
+    priorities: fields.priorities ?? [],
+  }
+}
+
 export interface RuntimeSettings extends QueueLimits, SeedLimits {
   /** Bytes per second over all torrents; null = unlimited. */
   downloadLimit: number | null

@@ -1,4 +1,5 @@
 /** One torrent in depth for the details pane: files, peers, trackers and the pieces map. */
+import type { TorrentLimits } from './torrent-throttle.ts'
 import type Wire from 'bittorrent-protocol'
 import type { Torrent } from 'webtorrent'
 import type { FilePriority } from './file-priorities.ts'
@@ -47,6 +48,8 @@ export interface TorrentDetails {
   files: FileDetails[]
   peers: PeerDetails[]
   trackers: TrackerStatus[]
+  /** The torrent's own speed limits (torrent-throttle.ts). */
+  limits: TorrentLimits
 }
 
 /** The torrent's verified pieces as a BitTorrent bitfield. */
@@ -128,6 +131,7 @@ export function detailsOf(
   torrent: Torrent,
   priorities: readonly FilePriority[],
   trackers: TrackerStatus[],
+  limits: TorrentLimits,
 ): TorrentDetails {
   const pieceCount = torrent.pieces.length
   return {
@@ -149,5 +153,6 @@ export function detailsOf(
     }),
     peers: torrent.wires.filter((wire) => !wire.destroyed).map((wire) => peerDetails(wire, pieceCount)),
     trackers,
+    limits,
   }
 }

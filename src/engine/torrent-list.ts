@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FilePriority } from './file-priorities.ts'
+import type { TorrentLimits } from './torrent-throttle.ts'
 
 /** One torrent the engine should bring back after a restart. */
 export interface RememberedTorrent {
@@ -19,6 +20,8 @@ export interface RememberedTorrent {
   peers?: string[]
   /** File priorities by index ('skip', 'low', 'normal', 'high'), when the user changed any. */
   files?: FilePriority[]
+  /** The torrent's own speed limits in bytes per second, when the user set any. */
+  limits?: TorrentLimits
 }
 
 const FORMAT_VERSION = 1

@@ -80,6 +80,46 @@ describe('the web UI in Chromium: the details pane', () => {
     await page.locator('.torrent-list').waitFor()
   })
 
+  it("sets and lifts the torrent's own speed limits from the General tab, at 1280 px and at 360 px", async () => {
+    ui = await startUi({ viewport: { width: 1280, height: 900 } })
+    const { page, swarm } = ui
+    const payload = await swarm.payload({ bytes: 64 * 1024, name: 'limited.bin' })
+    const added = await ui.call('torrents.addFile', {
+      fileName: 'limited.torrent',
+      contentBase64: await base64(payload.torrentPath),
+      allowUnsigned: true,
+    })
+    if (added.status !== 'added') throw new Error('not added')
+    const limitsOf = async () => (await ui!.call('torrents.details', { infoHash: added.infoHash })).limits
+    await page.goto(ui.server.url)
+    await page.getByRole('button', { name: 'limited.bin', exact: true }).click()
+    const pane = page.getByRole('complementary', { name: 'limited.bin' })
+    const download = pane.getByLabel('Download limit of this torrent')
+    await download.waitFor()
+    // The web UI shows and copies the save path; only the desktop app can open a file manager.
+    await pane.getByRole('button', { name: 'Copy path' }).waitFor()
+    expect(await pane.getByRole('button', { name: 'Show in file manager' }).count()).toBe(0)
+    await download.fill('64')
+    await download.press('Enter')
+    await expect.poll(limitsOf).toEqual({ downloadLimit: 64 * 1024, uploadLimit: null })
+    const upload = pane.getByLabel('Upload limit of this torrent')
+    await upload.fill('8')
+    // Saved when the field is left, as in the settings.
+    await download.focus()
+    await expect.poll(limitsOf).toEqual({ downloadLimit: 64 * 1024, uploadLimit: 8 * 1024 })
+    // The global limits are untouched.
+    expect((await ui.call('settings.get', {})).downloadLimit).toBeNull()
+
+    await page.setViewportSize({ width: 360, height: 800 })
+    expect(await ui.overflow()).toEqual([])
+    await download.fill('')
+    await download.press('Enter')
+    await expect.poll(limitsOf).toEqual({ downloadLimit: null, uploadLimit: 8 * 1024 })
+    await page.reload()
+    await page.getByRole('button', { name: 'limited.bin', exact: true }).click()
+    await expect.poll(() => pane.getByLabel('Upload limit of this torrent').inputValue()).toBe('8')
+  })
+
   it('lists the trackers with their status and re-announces on request', async () => {
     ui = await startUi({ engine: { tracker: true } })
     const { page, swarm } = ui

@@ -192,6 +192,39 @@ describeWith(transmission, "Transmission's transmission-remote drives vouch serv
     expect(refused.output).toMatch(/Vouch does not support alt-speed-enabled/)
   })
 
+  it("sets a torrent's own speed limits with torrent-set, and reports them with torrent-get", async () => {
+    const ok = /responded: "success"/
+    const publisher = newPublisher()
+    const payload = await signedPayload(swarm, publisher, { bytes: 64 * 1024, name: 'limited.iso' })
+    await serve.api.call('trust.pin', { publicKey: publisher.publicKey, name: 'Limited Releases' })
+    expect((await remote(port, auth, '-a', payload.signedTorrentPath)).output).toMatch(ok)
+    const listed = await serve.api.call('torrents.list', {})
+    const infoHash = listed.find((torrent) => torrent.name === 'limited.iso')?.infoHash ?? ''
+    const limitsOf = async () => (await serve.api.call('torrents.details', { infoHash })).limits
+
+    expect((await remote(port, auth, '-t', infoHash, '-d', '50', '-u', '20')).output).toMatch(ok)
+    expect(await limitsOf()).toEqual({ downloadLimit: 50_000, uploadLimit: 20_000 })
+    expect((await remote(port, auth, '-t', infoHash, '-D')).output).toMatch(ok)
+    expect(await limitsOf()).toEqual({ downloadLimit: null, uploadLimit: 20_000 })
+    // The global limits are another thing: untouched by a torrent's.
+    expect(await serve.api.call('settings.get', {})).toMatchObject({ downloadLimit: null })
+
+    const fields = ['downloadLimit', 'downloadLimited', 'uploadLimit', 'uploadLimited']
+    const got = await rpc(port, auth, 'torrent-get', { ids: [infoHash], fields })
+    // A limit switched off keeps its value, as in Transmission: -d again without a value needs it.
+    expect((got.arguments as { torrents: unknown[] }).torrents).toEqual([
+      { downloadLimit: 50, downloadLimited: false, uploadLimit: 20, uploadLimited: true },
+    ])
+    const info = await remote(port, auth, '-t', infoHash, '-i')
+    expect(info.output).toMatch(/Download Limit: Unlimited/)
+    expect(info.output).toMatch(/Upload Limit: 20 kB\/s/)
+
+    const refused = await rpc(port, auth, 'torrent-set', { ids: [infoHash], uploadLimit: 'fast' })
+    expect(refused.result).toMatch(/torrent-set: uploadLimit must be a number/)
+    expect(await limitsOf()).toEqual({ downloadLimit: null, uploadLimit: 20_000 })
+    expect((await remote(port, auth, '-t', infoHash, '--remove')).output).toMatch(ok)
+  })
+
   it('answers a wrong password 401 and a request without the session id 409 with the id', async () => {
     expect((await remote(port, 'operator:wrong', '-l')).output).toMatch(/401/)
     const url = `http://127.0.0.1:${port}/transmission/rpc`

@@ -28,6 +28,8 @@ export interface FieldContext {
   corruptBytes: number
   queuePosition: number
   now: number
+  /** kB/s of the torrent's own limits, on or off (torrent-limits.ts); present with `details`. */
+  limits: { down: number; up: number; downLimited: boolean; upLimited: boolean } | null
 }
 
 export function statusOf(torrent: TorrentView): number {
@@ -118,6 +120,10 @@ const FIELDS: Record<string, (context: FieldContext) => unknown> = {
   labels: () => [],
   bandwidthPriority: () => 0,
   honorsSessionLimits: () => true,
+  downloadLimit: ({ limits }) => limits?.down ?? 0,
+  downloadLimited: ({ limits }) => limits?.downLimited ?? false,
+  uploadLimit: ({ limits }) => limits?.up ?? 0,
+  uploadLimited: ({ limits }) => limits?.upLimited ?? false,
   'peer-limit': () => 50,
   seedRatioLimit: () => 0,
   seedRatioMode: () => 0,
@@ -205,6 +211,10 @@ const NEEDS_DETAILS = new Set([
   'pieces',
   'pieceCount',
   'pieceSize',
+  'downloadLimit',
+  'downloadLimited',
+  'uploadLimit',
+  'uploadLimited',
 ])
 
 export const KNOWN_FIELDS: readonly string[] = Object.keys(FIELDS)

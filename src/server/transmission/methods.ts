@@ -5,12 +5,19 @@
  */
 import { statfs } from 'node:fs/promises'
 import net from 'node:net'
-import type { CommandArgs, CommandName, CommandResult, TorrentView } from '../../api/contract.ts'
+import type {
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  TorrentLimits,
+  TorrentView,
+} from '../../api/contract.ts'
 import type { ApiService } from '../../api/service.ts'
 import { TorrentIds } from './ids.ts'
 import { RpcFailure } from './failure.ts'
 import { sessionArguments, settingsChange, SpeedMemory, type SessionFacts } from './session.ts'
 import { knownFields, needsDetails, statusOf, STATUS, torrentFields } from './fields.ts'
+import { TORRENT_LIMIT_KEYS, TorrentSpeedMemory } from './torrent-limits.ts'
 
 export interface RpcContext {
   service: ApiService
@@ -37,6 +44,7 @@ export class RpcMethods {
   readonly #corrupt = new Map<string, number>()
   readonly #stop: (() => void)[] = []
   readonly #speeds = new SpeedMemory()
+  readonly #torrentSpeeds = new TorrentSpeedMemory()
 
   constructor(context: RpcContext) {
     this.#context = context
@@ -48,6 +56,7 @@ export class RpcMethods {
         } else if (message.event === 'torrent.removed') {
           this.ids.forget(message.payload.infoHash, Date.now())
           this.#corrupt.delete(message.payload.infoHash)
+          this.#torrentSpeeds.forget(message.payload.infoHash)
         }
       }),
     )
@@ -133,6 +142,7 @@ export class RpcMethods {
           corruptBytes: this.#corrupt.get(torrent.infoHash) ?? 0,
           queuePosition: all.indexOf(torrent),
           now,
+          limits: details && this.#limitsOf(torrent.infoHash, details.limits),
         }),
       )
     }
@@ -195,6 +205,13 @@ export class RpcMethods {
       throw new RpcFailure(`torrent-set: Vouch does not support ${unsupported.join(', ')}`)
     }
     for (const torrent of await this.#select(args.ids)) {
+      if (TorrentSpeedMemory.asksForLimits(args)) {
+        const { limits } = await this.#call('torrents.details', { infoHash: torrent.infoHash })
+        const change = this.#torrentSpeeds.change(torrent.infoHash, args, limits)
+        if (Object.keys(change).length > 0) {
+          await this.#call('torrents.setLimits', { infoHash: torrent.infoHash, ...change })
+        }
+      }
       const files = fileChanges(args)
       if (files.size === 0) continue
       const details = await this.#call('torrents.details', { infoHash: torrent.infoHash })
@@ -207,6 +224,11 @@ export class RpcMethods {
       await this.#call('torrents.setFiles', { infoHash: torrent.infoHash, files: changes })
     }
     return {}
+  }
+
+  #limitsOf(infoHash: string, limits: TorrentLimits) {
+    const { down, up } = this.#torrentSpeeds.remembered(infoHash, limits)
+    return { down, up, downLimited: limits.downloadLimit !== null, upLimited: limits.uploadLimit !== null }
   }
 
   async #sessionGet(args: Arguments): Promise<Arguments> {
@@ -293,6 +315,7 @@ const TORRENT_SET_KEYS = new Set([
   'priority-high',
   'priority-low',
   'priority-normal',
+  ...TORRENT_LIMIT_KEYS,
 ])
 
 type FileChange = { wanted?: boolean; priority?: 'low' | 'normal' | 'high' }

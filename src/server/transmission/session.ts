@@ -9,9 +9,9 @@ import { RpcFailure } from './failure.ts'
 
 type Arguments = Record<string, unknown>
 
-const SPEED_BYTES = 1000
+export const SPEED_BYTES = 1000
 /** The value a disabled limit shows until one is set (Transmission's default). */
-const DEFAULT_SPEED_KB = 100
+export const DEFAULT_SPEED_KB = 100
 
 export interface SessionFacts {
   version: string
@@ -89,24 +89,29 @@ export async function sessionArguments(settings: Settings, facts: SessionFacts, 
   }
 }
 
-function number(args: Arguments, key: string, min: number): number | undefined {
+export function number(
+  args: Arguments,
+  key: string,
+  min: number,
+  method = 'session-set',
+): number | undefined {
   const value = args[key]
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RpcFailure(`session-set: ${key} must be a number of at least ${min}`)
+    throw new RpcFailure(`${method}: ${key} must be a number of at least ${min}`)
   }
   return value
 }
 
-function flag(args: Arguments, key: string): boolean | undefined {
+export function flag(args: Arguments, key: string, method = 'session-set'): boolean | undefined {
   const value = args[key]
   if (value === undefined) return undefined
-  if (typeof value !== 'boolean') throw new RpcFailure(`session-set: ${key} must be true or false`)
+  if (typeof value !== 'boolean') throw new RpcFailure(`${method}: ${key} must be true or false`)
   return value
 }
 
 /** A limit's new setting from its value and switch (either may be absent): bytes/s or null. */
-function limit(
+export function limit(
   current: number | null,
   remembered: number,
   value: number | undefined,

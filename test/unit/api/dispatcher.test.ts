@@ -114,6 +114,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
     'torrents.reannounce': () => {
       throw new Error('not in this test')
     },
+    'torrents.setLimits': () => {
+      throw new Error('not in this test')
+    },
     'audit.list': () => {
       throw new Error('not in this test')
     },
@@ -210,6 +213,11 @@ describe('the API dispatcher', () => {
       { infoHash: INFOHASH, files: [{ index: -1, priority: 'skip' }] },
     ],
     ['no files to set', 'torrents.setFiles', { infoHash: INFOHASH, files: [] }],
+    ['a torrent limit of 0 bytes per second', 'torrents.setLimits', { infoHash: INFOHASH, downloadLimit: 0 }],
+    ['a fractional torrent limit', 'torrents.setLimits', { infoHash: INFOHASH, uploadLimit: 1.5 }],
+    ['a torrent limit given as text', 'torrents.setLimits', { infoHash: INFOHASH, downloadLimit: '1M' }],
+    ['torrent limits without any limit', 'torrents.setLimits', { infoHash: INFOHASH }],
+    ['torrent limits with a ratio', 'torrents.setLimits', { infoHash: INFOHASH, ratioLimit: 2 }],
     ['a relative download folder', 'settings.set', { downloadDir: 'downloads' }],
     ['a negative download limit', 'settings.set', { downloadLimit: -5 }],
     ['a theme nobody made', 'settings.set', { theme: 'neon' }],

@@ -124,7 +124,15 @@ class FakeProtocol {
   }
 }
 
+class FakeShell {
+  readonly shown: string[] = []
+  showItemInFolder(fullPath: string): void {
+    this.shown.push(fullPath)
+  }
+}
+
 export const fake = {
+  shell: new FakeShell(),
   app: new FakeApp(),
   ipcMain: new FakeIpcMain(),
   session: { defaultSession: new FakeSession() },
@@ -134,6 +142,7 @@ export const fake = {
 
 /** What `vi.mock('electron', …)` returns: the fake under Electron's export names. */
 export const electronModule = {
+  shell: fake.shell,
   app: fake.app,
   ipcMain: fake.ipcMain,
   session: fake.session,

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../../src/api/contract.ts'
+import { COMMAND_CHANNEL, DESKTOP_CHANNEL, EVENT_CHANNEL } from '../../../src/api/contract.ts'
 import { QUIET_CLIENT, Swarm } from '../../kit/swarm.ts'
 import { fake, FakeBrowserWindow, FakeWebContents } from './fake-electron.ts'
 
@@ -9,6 +9,7 @@ vi.mock('electron', async () => (await import('./fake-electron.ts')).electronMod
 
 const { startDesktopApp } = await import('../../../electron/app.ts')
 const { CONTENT_SECURITY_POLICY } = await import('../../../electron/security.ts')
+const { revealPath } = await import('../../../electron/desktop-commands.ts')
 
 type Handler = (...args: unknown[]) => unknown
 
@@ -18,7 +19,11 @@ function handler(value: unknown): Handler {
 }
 
 function invoke(senderUrl: string | null, ...args: unknown[]): Promise<unknown> {
-  const handle = handler(fake.ipcMain.handlers.get(COMMAND_CHANNEL))
+  return invokeOn(COMMAND_CHANNEL, senderUrl, ...args)
+}
+
+function invokeOn(channel: string, senderUrl: string | null, ...args: unknown[]): Promise<unknown> {
+  const handle = handler(fake.ipcMain.handlers.get(channel))
   return handle({ senderFrame: senderUrl === null ? null : { url: senderUrl } }, ...args) as Promise<unknown>
 }
 
@@ -257,5 +262,67 @@ describe('the Electron main process (electron module mocked)', () => {
       },
       { timeout: 10_000 },
     )
+  })
+
+  it('reveals a torrent’s own data in the file manager, the path resolved in main from its infohash', async () => {
+    const engine = desktop.backend.engine
+    const payload = await swarm.payload({ bytes: 32 * 1024, name: 'reveal-me.bin' })
+    await copyFile(payload.file, path.join(engine.downloadDir, 'reveal-me.bin'))
+    const torrent = await engine.add(payload.torrentPath, { allowUnsigned: true })
+    const reveal = (args: unknown) =>
+      invokeOn(DESKTOP_CHANNEL, 'app://vouch/index.html', { id: 3, command: 'desktop.revealTorrent', args })
+    const shown = path.join(engine.downloadDir, 'reveal-me.bin')
+    expect(await reveal({ infoHash: torrent.infoHash })).toEqual({ id: 3, ok: true, result: { path: shown } })
+    expect(fake.shell.shown).toEqual([shown])
+
+    // Data not on disk (a magnet without metadata): its save path.
+    const magnet = await engine.add('magnet:?xt=urn:btih:fedcba9876543210fedcba9876543210fedcba98')
+    expect(await reveal({ infoHash: magnet.infoHash })).toMatchObject({
+      ok: true,
+      result: { path: engine.downloadDir },
+    })
+    expect(fake.shell.shown).toHaveLength(2)
+  })
+
+  it.each([
+    [
+      'a path for an infohash',
+      { command: 'desktop.revealTorrent', args: { infoHash: '/etc/passwd' } },
+      'bad-input',
+    ],
+    [
+      'a path beside the infohash',
+      { command: 'desktop.revealTorrent', args: { infoHash: 'ab'.repeat(20), path: '/etc' } },
+      'bad-input',
+    ],
+    [
+      'a torrent not in the list',
+      { command: 'desktop.revealTorrent', args: { infoHash: 'cd'.repeat(20) } },
+      'bad-input',
+    ],
+    ['an unknown desktop command', { command: 'desktop.openPath', args: { path: '/etc' } }, 'bad-input'],
+    ['an API command on the desktop channel', { command: 'torrents.list', args: {} }, 'bad-input'],
+  ])('refuses %s on the desktop channel and shows nothing', async (_label, message, code) => {
+    const before = fake.shell.shown.length
+    const response = await invokeOn(DESKTOP_CHANNEL, 'app://vouch/index.html', message)
+    expect(response).toMatchObject({ ok: false, error: { code } })
+    expect(fake.shell.shown).toHaveLength(before)
+  })
+
+  it('refuses desktop commands from a page that is not the Vouch window', async () => {
+    const before = fake.shell.shown.length
+    const response = await invokeOn(DESKTOP_CHANNEL, 'https://evil.example/', {
+      command: 'desktop.revealTorrent',
+      args: { infoHash: 'ab'.repeat(20) },
+    })
+    expect(response).toMatchObject({ ok: false, error: { code: 'refused' } })
+    expect(fake.shell.shown).toHaveLength(before)
+  })
+
+  it('never resolves a reveal outside the save path, whatever the file names say', () => {
+    const root = path.resolve('/srv/downloads')
+    expect(revealPath(root, [{ path: '../../etc/passwd' }])).toBe(root)
+    expect(revealPath(root, [{ path: '/etc/passwd' }])).toBe(root)
+    expect(revealPath(root, [])).toBe(root)
   })
 })

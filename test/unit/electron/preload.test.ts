@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { stripTypeScriptTypes } from 'node:module'
 import vm from 'node:vm'
 import { describe, expect, it, vi } from 'vitest'
-import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../../src/api/contract.ts'
+import { COMMAND_CHANNEL, DESKTOP_CHANNEL, EVENT_CHANNEL } from '../../../src/api/contract.ts'
 
 /**
  * Runs electron/preload.cts the way a sandboxed preload runs: a CommonJS script whose `require`
@@ -40,11 +40,11 @@ async function runPreload() {
 }
 
 describe('the Electron preload', () => {
-  it('exposes exactly the contract’s two verbs as window.vouch, and never ipcRenderer', async () => {
+  it('exposes exactly the contract’s three verbs as window.vouch, and never ipcRenderer', async () => {
     const { exposed } = await runPreload()
     expect([...exposed.keys()]).toEqual(['vouch'])
     const bridge = exposed.get('vouch')!
-    expect(Object.keys(bridge).sort()).toEqual(['command', 'onEvent'])
+    expect(Object.keys(bridge).sort()).toEqual(['command', 'desktop', 'onEvent'])
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function')
   })
 
@@ -54,6 +54,13 @@ describe('the Electron preload', () => {
     const command = exposed.get('vouch')!.command as (message: unknown) => Promise<unknown>
     expect(await command(message)).toEqual({ channel: COMMAND_CHANNEL, message })
     expect(ipcRenderer.send).not.toHaveBeenCalled()
+  })
+
+  it('sends desktop commands on the contract’s desktop channel, with the message untouched', async () => {
+    const { exposed } = await runPreload()
+    const message = { command: 'desktop.revealTorrent', args: { infoHash: 'x' } }
+    const desktop = exposed.get('vouch')!.desktop as (message: unknown) => Promise<unknown>
+    expect(await desktop(message)).toEqual({ channel: DESKTOP_CHANNEL, message })
   })
 
   it('delivers events from the contract’s event channel without the IPC event object, and unsubscribes', async () => {

@@ -79,6 +79,7 @@ describe('Transmission RPC: torrent-get fields', () => {
         corruptBytes: 32768,
         queuePosition: 0,
         now: 0,
+        limits: null,
       },
     )
     expect(fields).toEqual({

@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useId, useState } from 'react'
-import type { FilePriorityName, TorrentDetailsView, TorrentView } from '../../../../src/api/contract.ts'
+import type {
+  FilePriorityName,
+  TorrentDetailsView,
+  TorrentLimits,
+  TorrentView,
+} from '../../../../src/api/contract.ts'
 import type { Dispatch } from '../../actions.ts'
 import type { Api } from '../../api.ts'
 import { FilesTab } from './FilesTab.tsx'
@@ -98,6 +103,27 @@ export function DetailsPane({ api, dispatch, torrent, onClose }: Props) {
     }
   }
 
+  async function setLimits(change: Partial<TorrentLimits>): Promise<boolean> {
+    try {
+      setDetails(await api.call('torrents.setLimits', { infoHash, ...change }))
+      return true
+    } catch (error) {
+      fail('Could not change the limit', error)
+      return false
+    }
+  }
+
+  const revealTorrent = api.revealTorrent
+  const reveal =
+    revealTorrent &&
+    (async () => {
+      try {
+        await revealTorrent(infoHash)
+      } catch (error) {
+        fail('Could not show the files', error)
+      }
+    })
+
   async function copyPath(path: string) {
     try {
       await navigator.clipboard.writeText(path)
@@ -139,6 +165,8 @@ export function DetailsPane({ api, dispatch, torrent, onClose }: Props) {
             onAddPeer={addPeer}
             onReannounce={reannounce}
             onCopyPath={copyPath}
+            onReveal={reveal}
+            onLimits={setLimits}
           />
         ) : tab === 'files' ? (
           <FilesTab details={details} onPriority={(index, priority) => void setPriority(index, priority)} />

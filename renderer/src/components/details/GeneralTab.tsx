@@ -1,6 +1,9 @@
 import { useId, useState, type FormEvent } from 'react'
-import type { TorrentDetailsView, TorrentView } from '../../../../src/api/contract.ts'
+import type { TorrentDetailsView, TorrentLimits, TorrentView } from '../../../../src/api/contract.ts'
 import { formatBytes, formatDate } from '../../format.ts'
+import { NumberSetting } from '../SettingInputs.tsx'
+
+const KIB = 1024
 
 interface Props {
   torrent: TorrentView
@@ -8,10 +11,22 @@ interface Props {
   onAddPeer(address: string): Promise<boolean>
   onReannounce(): Promise<void>
   onCopyPath(path: string): Promise<void>
+  /** Desktop only: show the torrent's data in the file manager. */
+  onReveal?: (() => Promise<void>) | undefined
+  /** Set this torrent's own limits; false when refused (the field shows the old value again). */
+  onLimits(change: Partial<TorrentLimits>): Promise<boolean>
 }
 
 /** Where the files are, the numbers that do not fit the row, and the two manual nudges. */
-export function GeneralTab({ torrent, details, onAddPeer, onReannounce, onCopyPath }: Props) {
+export function GeneralTab({
+  torrent,
+  details,
+  onAddPeer,
+  onReannounce,
+  onCopyPath,
+  onReveal,
+  onLimits,
+}: Props) {
   const peerId = useId()
   const [peer, setPeer] = useState('')
   const [busy, setBusy] = useState(false)
@@ -33,6 +48,14 @@ export function GeneralTab({ torrent, details, onAddPeer, onReannounce, onCopyPa
           <button type="button" className="quiet" onClick={() => void onCopyPath(details.savePath)}>
             Copy path
           </button>
+          {onReveal ? (
+            <>
+              {' '}
+              <button type="button" className="quiet" onClick={() => void onReveal()}>
+                Show in file manager
+              </button>
+            </>
+          ) : null}
         </dd>
         <dt>Size</dt>
         <dd>
@@ -51,6 +74,26 @@ export function GeneralTab({ torrent, details, onAddPeer, onReannounce, onCopyPa
           <code>{torrent.infoHash}</code>
         </dd>
       </dl>
+      <fieldset className="torrent-limits">
+        <legend>Speed limits of this torrent</legend>
+        <NumberSetting
+          label="Download limit of this torrent"
+          unit="KiB/s"
+          scale={KIB}
+          value={details.limits.downloadLimit}
+          emptyMeans="no limit of its own"
+          hint="Within the global limits of the settings."
+          onSave={(value) => onLimits({ downloadLimit: value })}
+        />
+        <NumberSetting
+          label="Upload limit of this torrent"
+          unit="KiB/s"
+          scale={KIB}
+          value={details.limits.uploadLimit}
+          emptyMeans="no limit of its own"
+          onSave={(value) => onLimits({ uploadLimit: value })}
+        />
+      </fieldset>
       <form className="toolbar" aria-label="Peers and trackers" onSubmit={(event) => void addPeer(event)}>
         <label htmlFor={peerId}>Add a peer</label>
         <input

@@ -36,6 +36,8 @@ import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
 import { trustHandlers } from './trust-handlers.ts'
 import { feedHandlers } from './feed-handlers.ts'
 import { FeedStore } from '../feeds/feed-store.ts'
+import { moveFollowedFeeds } from '../feeds/feed-rotation.ts'
+import { parsePublicKey } from '../provenance/keys.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
@@ -272,8 +274,24 @@ export class ApiService {
   }
 
   #handlers(): Handlers {
+    const feeds = this.#options.feeds?.store ?? FeedStore.forHome(this.#engine.paths.home)
     return {
-      ...trustHandlers(this.#options.trust, this.#options.audit, this.events, this.#options.reevaluate),
+      ...trustHandlers(
+        this.#options.trust,
+        this.#options.audit,
+        this.events,
+        this.#options.reevaluate,
+        async (from, to) => {
+          const moved = await moveFollowedFeeds(feeds, from, parsePublicKey(to.publicKey).publicKey)
+          for (const feed of moved)
+            this.#options.audit?.record({
+              type: 'feed.followed',
+              subject: to.fingerprint,
+              details: { feed: feed.name, magnet: feed.magnet, rotatedFrom: from, via: 'ui' },
+            })
+          if (moved.length > 0) this.events.publish('feeds.changed', {})
+        },
+      ),
       ...reputationHandlers({
         store: this.#options.reputation,
         defence: this.#engine.defence,
@@ -284,7 +302,7 @@ export class ApiService {
         events: this.events,
       }),
       ...feedHandlers({
-        feeds: this.#options.feeds?.store ?? FeedStore.forHome(this.#engine.paths.home),
+        feeds,
         trust: this.#options.trust,
         audit: this.#options.audit,
         events: this.events,

@@ -34,6 +34,8 @@ export interface TrustGroupHandlerOptions {
   /** Audit and announce a change; answers the changed key's view. */
   changed(type: TrustChange, publisher: PinnedPublisher, details?: Record<string, unknown>): PublisherView
   reevaluate(): Promise<unknown>
+  /** A pin moved from the key `from` (fingerprint) to `to`: feeds followed under it move too. */
+  onRotated?: (from: string, to: PinnedPublisher) => Promise<void>
 }
 
 /** Key `index` (0-based) of `count` as the user gave it: public key text or a pinned fingerprint. */
@@ -67,7 +69,12 @@ function statementOf(base64: string): RotationStatement {
   return decodeRotation(bytes)
 }
 
-export function trustGroupHandlers({ trust, changed, reevaluate }: TrustGroupHandlerOptions): GroupHandlers {
+export function trustGroupHandlers({
+  trust,
+  changed,
+  reevaluate,
+  onRotated,
+}: TrustGroupHandlerOptions): GroupHandlers {
   return {
     'trust.addGroup': async ({ name, threshold, keys }) => {
       const pinned = await trust.list()
@@ -96,7 +103,9 @@ export function trustGroupHandlers({ trust, changed, reevaluate }: TrustGroupHan
     'trust.rotate': async ({ statementBase64 }) => {
       const statement = statementOf(statementBase64)
       const pinned = await trust.rotate(statement)
-      const view = changed('trust.rotated', pinned, { from: fingerprintOf(statement.oldKey) })
+      const from = fingerprintOf(statement.oldKey)
+      const view = changed('trust.rotated', pinned, { from })
+      await onRotated?.(from, pinned)
       await reevaluate()
       return view
     },

@@ -38,6 +38,7 @@ export function trustHandlers(
   audit: AuditSink | undefined,
   events: EventBus,
   reevaluate: () => Promise<unknown> = async () => undefined,
+  onRotated?: (from: string, to: PinnedPublisher) => Promise<void>,
 ): TrustHandlers {
   const changed = (type: TrustChange, publisher: PinnedPublisher, details: Record<string, unknown> = {}) => {
     audit?.record({
@@ -75,6 +76,6 @@ export function trustHandlers(
       await reevaluate()
       return revoked
     },
-    ...trustGroupHandlers({ trust, changed, reevaluate }),
+    ...trustGroupHandlers({ trust, changed, reevaluate, ...(onRotated ? { onRotated } : {}) }),
   }
 }

@@ -26,6 +26,8 @@ export interface StoredItem {
   infoHash: string
   /** When this item was accepted (followed) or put (published). */
   at: string
+  /** The key that signed it, hex, when not the feed's own (a feed moved by a rotation, feed-rotation.ts). */
+  publicKey?: string
 }
 
 export interface PublishedFeed {
@@ -91,7 +93,7 @@ export function storeItem(item: MutableItem, infoHash: string, at = new Date()):
 
 export function itemOf(feed: { publicKey: string; salt: string }, stored: StoredItem): MutableItem {
   return {
-    publicKey: fromHex(feed.publicKey),
+    publicKey: fromHex(stored.publicKey ?? feed.publicKey),
     salt: fromHex(feed.salt),
     seq: stored.seq,
     value: fromHex(stored.value),
@@ -130,7 +132,9 @@ function validate(data: unknown, file: string): FeedsFile {
       if (
         item !== null &&
         item !== undefined &&
-        (!Number.isSafeInteger(item.seq) || typeof item.value !== 'string')
+        (!Number.isSafeInteger(item.seq) ||
+          typeof item.value !== 'string' ||
+          (item.publicKey !== undefined && !/^[0-9a-f]{64}$/.test(item.publicKey)))
       )
         fail(`feed ${id} has a malformed item`)
     }

@@ -13,6 +13,7 @@ import type { TrustGroup } from './groups.ts'
 import { sequenceKey, type SequenceRecord, type TrustView, type TrustedPublisher } from './policy.ts'
 import { migrateSequences, type StoredSequence } from './trust-migration.ts'
 import { applyRotation, type RotationStatement } from './rotation.ts'
+import { applyGroup, checkedGroup } from './group-pinning.ts'
 
 /** A trust store of thousands of publishers is well under this; more is not one. */
 export const MAX_TRUST_FILE_BYTES = 16 * 1024 * 1024
@@ -21,7 +22,6 @@ export const TRUST_FILE_NAME = 'trust.json'
 const FORMAT_VERSION = 2
 /** The engine's stored torrents, next to trust.json (src/engine/paths.ts), read by the migration. */
 const TORRENTS_DIR = 'torrents'
-const MAX_GROUP_KEYS = 16
 const MAX_LABEL = 200
 const MAX_SCOPE = 500
 
@@ -259,50 +259,8 @@ export class TrustStore {
    * a refused group pins nothing. Adding a group of the same name again replaces it.
    */
   async addGroup(name: string, threshold: number, keys: readonly PublisherKey[]): Promise<PinnedGroup> {
-    const label = name.trim()
-    if (label === '' || label.length > MAX_LABEL)
-      throw new VouchError('usage', `the group name must be 1 to ${MAX_LABEL} characters`)
-    const members = [...new Set(keys.map((key) => key.fingerprint))]
-    if (members.length !== keys.length) {
-      const twice = keys.find((key, index) => members.indexOf(key.fingerprint) !== index)
-      throw new VouchError('usage', `key ${twice?.fingerprint ?? ''} is listed twice: each key counts once`)
-    }
-    if (members.length < 2 || members.length > MAX_GROUP_KEYS)
-      throw new VouchError('usage', `a group has 2 to ${MAX_GROUP_KEYS} keys, not ${members.length}`)
-    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > members.length)
-      throw new VouchError(
-        'usage',
-        `the threshold must be a whole number from 1 to ${members.length} (the number of keys), not ${threshold}`,
-      )
-    return this.#update((file) => {
-      const at = new Date().toISOString()
-      for (const key of keys) {
-        const existing = file.publishers.find((publisher) => publisher.fingerprint === key.fingerprint)
-        if (existing?.revokedAt)
-          throw new VouchError('refused', `key ${key.fingerprint} (${existing.name}) is revoked`, {
-            fingerprint: key.fingerprint,
-          })
-        if (existing?.rotatedTo)
-          throw new VouchError(
-            'refused',
-            `key ${key.fingerprint} (${existing.name}) was rotated to ${existing.rotatedTo}: add that key instead`,
-            { fingerprint: key.fingerprint },
-          )
-        if (!existing)
-          file.publishers.push({
-            fingerprint: key.fingerprint,
-            publicKey: formatPublicKey(key.publicKey),
-            name: label,
-            pinnedAt: at,
-            expires: null,
-            scope: null,
-            revokedAt: null,
-          })
-      }
-      const group: PinnedGroup = { name: label, threshold, members, createdAt: at }
-      file.groups = [...file.groups.filter((existing) => existing.name !== label), group]
-      return group
-    })
+    const request = checkedGroup(name, threshold, keys)
+    return this.#update((file) => applyGroup(file, request, new Date()))
   }
 
   async groups(): Promise<PinnedGroup[]> {

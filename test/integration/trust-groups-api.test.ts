@@ -107,6 +107,29 @@ describe('trust groups and rotation through the API', () => {
     })
   })
 
+  it('adding a group stops a torrent admitted on one of its keys alone, refused below-threshold', async () => {
+    swarm = new Swarm()
+    const api = await openApi(swarm)
+    const [a, b, c] = [generateKey(), generateKey(), generateKey()]
+    await api.call('trust.pin', { publicKey: publicKey(a), name: 'Alice' })
+    const payload = await swarm.payload({ bytes: 64 * 1024, name: 'early.iso' })
+    const added = await api.call('torrents.addFile', {
+      fileName: 'early.torrent',
+      contentBase64: Buffer.from(signTorrent(payload.torrentFile, a).bytes).toString('base64'),
+    })
+    expect(added).toMatchObject({ status: 'added' })
+    await api.call('trust.addGroup', {
+      name: 'Distro',
+      threshold: 2,
+      keys: [a.fingerprint, publicKey(b), publicKey(c)],
+    })
+    expect(await api.nextEvent('torrent.refused')).toMatchObject({
+      code: 'below-threshold',
+      threshold: { group: 'Distro', signed: 1, required: 2, keys: 3 },
+    })
+    expect(await api.call('torrents.list', {})).toEqual([])
+  })
+
   it('applies a rotation signed by the old key, shows the old key as rotated, and refuses bad statements', async () => {
     swarm = new Swarm()
     const api = await openApi(swarm)

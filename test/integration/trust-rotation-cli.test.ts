@@ -1,9 +1,11 @@
 /**
  * `vouch trust list` after `vouch trust rotate`: the old key is listed as `rotated → <new
- * fingerprint>`, not `pinned`, the rotation is audited with both keys, and groups are listed with their threshold.
+ * fingerprint>`, not `pinned`, the rotation is audited with both keys, a feed followed under the old
+ * key now follows the new key's feed, and groups are listed with their threshold.
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { parsePublicKey } from '../../src/provenance/keys.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { ReputationStore } from '../../src/reputation/store.ts'
 import { lastJson, runVouch } from '../kit/cli.ts'
@@ -25,6 +27,9 @@ describe('vouch trust list shows rotated keys and groups', () => {
     }
     const [old, next, second, third] = await Promise.all(['old.key', 'new.key', 'b.key', 'c.key'].map(keygen))
     expect((await vouch('trust', 'add', old!.publicKey, '--name', 'Releases')).code).toBe(0)
+    const feedOf = (key: string) =>
+      `magnet:?xs=urn:btpk:${Buffer.from(parsePublicKey(key).publicKey).toString('hex')}&s=70726f64756374`
+    expect((await vouch('follow', feedOf(old!.publicKey))).code).toBe(0)
     const statement = path.join(work, 'rotation.bin')
     const signed = await vouch(
       'trust',
@@ -41,6 +46,10 @@ describe('vouch trust list shows rotated keys and groups', () => {
     expect(signed.code, signed.stderr).toBe(0)
     const rotated = await vouch('trust', 'rotate', statement)
     expect(rotated.code, rotated.stderr).toBe(0)
+    expect(rotated.stdout).toContain(`feed 'product' now follows ${feedOf(next!.publicKey)}`)
+    expect(lastJson(await vouch('--json', 'feeds', 'list'))).toMatchObject({
+      feeds: [{ name: 'product', fingerprint: next!.fingerprint, magnet: feedOf(next!.publicKey) }],
+    })
     const grouped = await vouch(
       'trust',
       'add-group',

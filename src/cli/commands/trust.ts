@@ -54,6 +54,19 @@ function audit(
   }
 }
 
+function auditFeed(home: string, subject: string, details: Record<string, unknown>): void {
+  try {
+    const log = ReputationStore.openInHome(home)
+    try {
+      log.record({ type: 'feed.followed', subject, details })
+    } finally {
+      log.close()
+    }
+  } catch (error) {
+    note(`warning: the feed moved but could not be written to the audit log: ${(error as Error).message}`)
+  }
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
@@ -155,11 +168,30 @@ export function registerTrust(program: Command): void {
       })
       const statement = decodeRotation(new Uint8Array(bytes))
       const pinned = await store_.rotate(statement)
-      audit(global.home, 'trust.rotated', pinned, { from: fingerprintOf(statement.oldKey) })
-      report(global, `pin '${pinned.name}' moved to ${pinned.fingerprint}\n    ${pinned.publicKey}`, {
-        ok: true,
-        publisher: { ...pinned, status: status(pinned) },
-      })
+      const from = fingerprintOf(statement.oldKey)
+      audit(global.home, 'trust.rotated', pinned, { from })
+      // Feeds followed under the old key follow the new key's feed of the same name.
+      const [{ moveFollowedFeeds }, { FeedStore }] = await Promise.all([
+        import('../../feeds/feed-rotation.ts'),
+        import('../../feeds/feed-store.ts'),
+      ])
+      const moved = await moveFollowedFeeds(FeedStore.forHome(global.home), from, statement.newKey)
+      for (const feed of moved)
+        auditFeed(global.home, pinned.fingerprint, {
+          feed: feed.name,
+          magnet: feed.magnet,
+          rotatedFrom: from,
+        })
+      const feedLines = moved.map((feed) => `\n    feed '${feed.name}' now follows ${feed.magnet}`).join('')
+      report(
+        global,
+        `pin '${pinned.name}' moved to ${pinned.fingerprint}\n    ${pinned.publicKey}${feedLines}`,
+        {
+          ok: true,
+          publisher: { ...pinned, status: status(pinned) },
+          movedFeeds: moved,
+        },
+      )
     })
 
   trust

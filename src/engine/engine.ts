@@ -13,6 +13,7 @@ import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
 import { withFileStore } from './file-store.ts'
+import { relisten, setPex } from './network.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import { isHeldByGate, type EnginePlugin } from './plugin.ts'
 import { TorrentProgress } from './progress.ts'
@@ -122,6 +123,16 @@ export class Engine {
       throw new VouchError('bad-input', `cannot use ${resolved} as the download folder: ${error.message}`)
     })
     this.#downloadDir = resolved
+  }
+
+  /** Listen for peers on `port` (0: any free one) from now on; open connections stay. */
+  setListenPort(port: number): Promise<number> {
+    return relisten(this.client, port)
+  }
+
+  /** Offer PEX on connections made from now on. */
+  setPex(enabled: boolean): void {
+    setPex(this.client, enabled)
   }
 
   /** Rate limits, queue and seed limits, applied at once to every torrent. */

@@ -37,6 +37,7 @@ import { RulesScreen } from './screens/RulesScreen.tsx'
 import { TorrentsScreen } from './screens/TorrentsScreen.tsx'
 import { SettingsScreen } from './screens/SettingsScreen.tsx'
 import { TrustScreen } from './screens/TrustScreen.tsx'
+import { addGroup, applyRotation, describeRotation, rotationStatementOf } from './trust-actions.ts'
 import { askPermission, notify } from './notifications.ts'
 import { initialState, reduce, type Screen } from './state.ts'
 import { applyTheme, loadTheme, type ThemeChoice } from './theme.ts'
@@ -286,6 +287,11 @@ export function App({ api }: { api: Api }) {
         {state.screen === 'trust' ? (
           <TrustScreen
             publishers={state.publishers}
+            groups={state.groups}
+            onAddGroup={(request) => addGroup(api, dispatch, request)}
+            readStatement={rotationStatementOf}
+            onDescribeRotation={(statement) => describeRotation(api, statement)}
+            onRotate={(statement) => applyRotation(api, dispatch, statement)}
             onPin={(request) => pinPublisher(api, dispatch, request)}
             onRemove={(publisher) => changePublisher(api, dispatch, 'trust.remove', publisher)}
             onRevoke={(publisher) => changePublisher(api, dispatch, 'trust.revoke', publisher)}

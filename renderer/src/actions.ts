@@ -17,7 +17,7 @@ export type Dispatch = (action: Action) => void
 /** The largest .torrent the back end accepts (src/engine/source.ts MAX_TORRENT_FILE_BYTES). */
 const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let binary = ''
   const chunk = 0x8000
   for (let start = 0; start < bytes.length; start += chunk) {
@@ -33,7 +33,7 @@ async function upload(file: File) {
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
@@ -139,7 +139,8 @@ export async function saveSettings(
 }
 
 export async function refreshPublishers(api: Api, dispatch: Dispatch) {
-  dispatch({ type: 'publishers', publishers: await api.call('trust.list', {}) })
+  const { publishers, groups } = await api.call('trust.list', {})
+  dispatch({ type: 'publishers', publishers, groups })
 }
 
 export async function refreshBans(api: Api, dispatch: Dispatch) {

@@ -5,6 +5,7 @@ import type {
   BanView,
   PeerView,
   PublisherView,
+  TrustGroupView,
   Refusal,
   Settings,
   StatsSample,
@@ -32,6 +33,8 @@ export interface State {
   /** The refusal dialog being shown, if any. */
   refusal: Refusal | null
   publishers: PublisherView[]
+  /** Threshold groups over the pinned keys (trust.list). */
+  groups: TrustGroupView[]
   peers: PeerView[]
   bans: BanView[]
   /** Null until the back end has sent them. */
@@ -57,7 +60,7 @@ export type Action =
   | { type: 'dismiss-notice'; id: number }
   | { type: 'refused'; refusal: Refusal }
   | { type: 'close-refusal' }
-  | { type: 'publishers'; publishers: PublisherView[] }
+  | { type: 'publishers'; publishers: PublisherView[]; groups: TrustGroupView[] }
   | { type: 'peers'; peers: PeerView[] }
   | { type: 'bans'; bans: BanView[] }
   | { type: 'settings'; settings: Settings }
@@ -83,6 +86,7 @@ export const initialState: State = {
   notices: [],
   refusal: null,
   publishers: [],
+  groups: [],
   peers: [],
   bans: [],
   settings: null,
@@ -124,7 +128,7 @@ export function reduce(state: State, action: Action): State {
     case 'close-refusal':
       return { ...state, refusal: null }
     case 'publishers':
-      return { ...state, publishers: action.publishers }
+      return { ...state, publishers: action.publishers, groups: action.groups }
     case 'peers':
       return { ...state, peers: action.peers }
     case 'bans':

@@ -224,6 +224,15 @@ export const RefusalSchema = z.object({
   publisher: z
     .object({ fingerprint: z.string(), publicKey: z.string(), name: z.string().nullable() })
     .nullable(),
+  /** With `below-threshold`: `signed` distinct keys of group `group` (of `keys`) signed; `required` must. */
+  threshold: z
+    .object({
+      group: z.string(),
+      signed: z.number().int().nonnegative(),
+      required: z.number().int().positive(),
+      keys: z.number().int().positive(),
+    })
+    .optional(),
 })
 
 export const AddResultSchema = z.discriminatedUnion('status', [
@@ -272,7 +281,34 @@ export const PublisherViewSchema = z.object({
   /** Glob of torrent names the key may sign; null = any. */
   scope: z.string().nullable(),
   revokedAt: z.string().nullable(),
-  status: z.enum(['pinned', 'expired', 'revoked']),
+  /** `rotated`: the pin was handed to the key `rotatedTo` (a rotation statement signed by this one). */
+  status: z.enum(['pinned', 'expired', 'revoked', 'rotated']),
+  /** Fingerprint of the key this one was rotated to; null unless rotated. */
+  rotatedTo: z.string().nullable(),
+  /** ISO 8601; null unless rotated. */
+  rotatedAt: z.string().nullable(),
+})
+
+/** A threshold group: a release from it needs `threshold` distinct keys of `members`. */
+export const TrustGroupViewSchema = z.object({
+  name: z.string(),
+  threshold: z.number().int().positive(),
+  /** Fingerprints of the group's keys, each also listed in `publishers`. */
+  members: z.array(z.string()),
+  /** ISO 8601 */
+  createdAt: z.string(),
+})
+
+/** A rotation statement read before applying it: who hands the pin to whom. */
+export const RotationPreviewSchema = z.object({
+  oldFingerprint: z.string(),
+  newFingerprint: z.string(),
+  /** The pinned name that moves to the new key. */
+  name: z.string(),
+  /** ISO 8601: when the publisher signed the statement. */
+  created: z.string(),
+  /** Fingerprints of the statement's signers (valid or not; applying checks them). */
+  signers: z.array(z.string()),
 })
 
 /** A followed publisher feed (BEP 46), as the Feeds screen shows it. */
@@ -310,6 +346,13 @@ export const FeedDescriptionSchema = z.object({
 })
 
 const feedMagnet = z.string().trim().min(1).max(2048)
+/** A rotation statement file is at most 4 KiB (docs/formats.md, "Key rotation"), so 5464 base64 characters. */
+const rotationStatement = z
+  .string()
+  .trim()
+  .min(1)
+  .max(5464)
+  .regex(/^[A-Za-z0-9+/\s]+={0,2}$/, 'expected the rotation statement file as base64')
 
 /** What Vouch remembers about one address (IPv4, or an IPv6 /64). */
 export const PeerViewSchema = z.object({
@@ -617,7 +660,11 @@ export const COMMANDS = {
   /** The recent speed and hash-failure samples, oldest first. */
   'stats.history': { args: noArgs, result: z.array(StatsSampleSchema) },
 
-  'trust.list': { args: noArgs, result: z.array(PublisherViewSchema) },
+  /** The pinned (and revoked, and rotated) keys, and the threshold groups over them. */
+  'trust.list': {
+    args: noArgs,
+    result: z.object({ publishers: z.array(PublisherViewSchema), groups: z.array(TrustGroupViewSchema) }),
+  },
   /** Pin a key (or update the name, expiry and scope of one already pinned). */
   'trust.pin': {
     args: z.strictObject({
@@ -633,6 +680,29 @@ export const COMMANDS = {
   'trust.remove': { args: z.strictObject({ fingerprint: fingerprint }), result: PublisherViewSchema },
   /** Refuse a key forever. */
   'trust.revoke': { args: z.strictObject({ fingerprint: fingerprint }), result: PublisherViewSchema },
+  /**
+   * Pin a group of `keys` of which `threshold` must sign each release (k of n). Each key is public
+   * key text (`vouch-ed25519 …`, `ssh-ed25519 …`, 64 hex digits) or the fingerprint of a key
+   * already pinned; keys not yet pinned are pinned under the group's name.
+   */
+  'trust.addGroup': {
+    args: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      threshold: z.number().int(),
+      keys: z.array(z.string().trim().min(1).max(2000)).min(1).max(16),
+    }),
+    result: TrustGroupViewSchema,
+  },
+  /** Read a rotation statement (`vouch trust rotate-sign`'s file, base64) without applying it. */
+  'trust.describeRotation': {
+    args: z.strictObject({ statementBase64: rotationStatement }),
+    result: RotationPreviewSchema,
+  },
+  /** Apply a rotation statement: the pin moves to the new key; the old one stays listed as rotated. */
+  'trust.rotate': {
+    args: z.strictObject({ statementBase64: rotationStatement }),
+    result: PublisherViewSchema,
+  },
 
   'peers.list': {
     args: z.strictObject({ limit: z.number().int().min(1).max(10_000).optional() }),
@@ -820,6 +890,8 @@ export type AddResult = z.output<typeof AddResultSchema>
 export type StatsSample = z.output<typeof StatsSampleSchema>
 export type AppInfo = z.output<typeof AppInfoSchema>
 export type PublisherView = z.output<typeof PublisherViewSchema>
+export type TrustGroupView = z.output<typeof TrustGroupViewSchema>
+export type RotationPreview = z.output<typeof RotationPreviewSchema>
 export type PeerView = z.output<typeof PeerViewSchema>
 export type BanView = z.output<typeof BanViewSchema>
 export type BanReport = z.output<typeof BanReportSchema>

@@ -102,7 +102,16 @@ export function refusalFrom(error: VouchError, source: string, infoHash: string 
     infoHash,
     publisher:
       fingerprint && publicKey ? { fingerprint, publicKey, name: text(details.publisherName) } : null,
+    ...thresholdOf(details.threshold),
   }
+}
+
+/** The `below-threshold` counts a refusal carries (provenance/groups.ts ThresholdCount), if any. */
+function thresholdOf(value: unknown): Pick<Refusal, 'threshold'> {
+  const count = value as Refusal['threshold']
+  return typeof count?.signed === 'number' && typeof count.required === 'number'
+    ? { threshold: { group: count.group, signed: count.signed, required: count.required, keys: count.keys } }
+    : {}
 }
 
 /** Envelopes in what the user pasted or uploaded: a magnet's `x.vouch` parameters, or sidecar text. */
@@ -420,6 +429,7 @@ export class ApiService {
         source: 'offered envelope',
         infoHash,
         publisher: null,
+        ...thresholdOf(decision.threshold),
       },
     }
   }
@@ -569,6 +579,7 @@ export class ApiService {
       source,
       infoHash,
       publisher: fingerprint && publicKey ? { fingerprint, publicKey, name } : null,
+      ...thresholdOf(refusal?.threshold),
     })
   }
 

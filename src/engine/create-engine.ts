@@ -38,6 +38,7 @@ export async function createEngine(options: VouchEngineOptions): Promise<Engine>
           reason: refusal.detail,
           fingerprint: refusal.fingerprint,
           publicKey: refusal.publicKey,
+          ...(refusal.threshold ? { threshold: refusal.threshold } : {}),
         },
       }),
   })

@@ -1,5 +1,6 @@
 /** The engine's event stream. The API contract (src/api) forwards these to the UI unchanged. */
 import type { BanEvent, CreditEvent, HashFailureEvent } from '../defence/events.ts'
+import type { ThresholdCount } from '../provenance/groups.ts'
 
 export interface TorrentStats {
   infoHash: string
@@ -40,6 +41,8 @@ export interface GateRefusal {
   /** The signing key's fingerprint and public key, when the torrent carried a signature. */
   fingerprint: string | null
   publicKey: string | null
+  /** With `below-threshold`: how many keys of the group signed, of how many (provenance/groups.ts). */
+  threshold?: ThresholdCount
 }
 
 export interface PeerRef {

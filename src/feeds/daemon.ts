@@ -186,6 +186,8 @@ export class FeedDaemon {
           current.lastSeenAt = nowIso
           current.lastPutAt = null
           current.available = feed.notifyOnly ? { seq: newer.seq, infoHash: check.infoHash } : null
+          // Shown at once (onChange): not 'waiting' beside the seq just accepted while it starts.
+          current.state = isStale(current, this.#now()) ? 'stale' : 'ok'
         })
         this.#audit({
           type: 'feed.release',

@@ -26,6 +26,7 @@ import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals
 import { isOverridable, nameText, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
+import type { ThresholdCount } from './groups.ts'
 
 /** The engine's TorrentSource, as far as provenance reads it. */
 export type ProvenanceSource =
@@ -56,6 +57,8 @@ export interface ProvenanceRefusal {
   message: string
   /** The policy's sentence alone, without the infohash prefix of `message`. */
   detail: string
+  /** With `below-threshold`: how many keys of the group signed, of how many. */
+  threshold?: ThresholdCount
 }
 
 export interface ProvenanceOptions {
@@ -361,6 +364,7 @@ export class ProvenancePlugin {
       publicKey: publicKeyOf(running.envelopes, decision.fingerprint),
       message: `refused ${running.infoHash} ${when}: ${decision.message}`,
       detail: decision.message,
+      ...(decision.threshold ? { threshold: decision.threshold } : {}),
     }
     this.#onRefused?.(refusal)
     return refusal

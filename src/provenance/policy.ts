@@ -4,7 +4,13 @@
  */
 import { assertNever } from '../errors.ts'
 import { verifyEnvelopeSignature, type Envelope } from './envelope.ts'
-import { applyThresholds, shortfallMessage, type TrustGroup } from './groups.ts'
+import {
+  applyThresholds,
+  shortfallMessage,
+  thresholdCount,
+  type ThresholdCount,
+  type TrustGroup,
+} from './groups.ts'
 import { fingerprintOf, sameBytes } from './keys.ts'
 import type { EnvelopeCandidate, TorrentFacts } from './torrent.ts'
 
@@ -115,7 +121,14 @@ export interface AcceptedSigner {
 
 export type Decision =
   | { accepted: true; signers: AcceptedSigner[]; fingerprint: string; name: string }
-  | { accepted: false; reason: RefusalReason; fingerprint: string | null; message: string }
+  | {
+      accepted: false
+      reason: RefusalReason
+      fingerprint: string | null
+      message: string
+      /** With `below-threshold`: how many keys of the group signed, of how many, and how many must. */
+      threshold?: ThresholdCount
+    }
 
 export interface GateInput {
   /** The metadata at hand. For a magnet before its metadata arrives only the infohash is known. */
@@ -283,13 +296,19 @@ export function decide(input: GateInput): Decision {
         signers.push(outcome.accepted)
     } else refusals.push(outcome.refused)
   }
-  const { standing, shortfalls } = applyThresholds(signers, input.trust.groups ?? [])
+  const rotatedTo = new Map(
+    input.trust.publishers.flatMap((publisher): [string, string][] =>
+      publisher.rotatedTo ? [[publisher.fingerprint, publisher.rotatedTo]] : [],
+    ),
+  )
+  const { standing, shortfalls } = applyThresholds(signers, input.trust.groups ?? [], rotatedTo)
   for (const shortfall of shortfalls)
     refusals.push({
       accepted: false,
       reason: 'below-threshold',
       fingerprint: shortfall.fingerprints[0] ?? null,
       message: `${REFUSAL_REASONS['below-threshold']}: ${shortfallMessage(shortfall)}`,
+      threshold: thresholdCount(shortfall),
     })
   const first = standing[0]
   if (first) return { accepted: true, signers: standing, fingerprint: first.fingerprint, name: first.name }

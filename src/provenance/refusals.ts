@@ -55,6 +55,7 @@ export function refusedAdmission(
       fingerprint: decision.fingerprint,
       infoHash,
       ...(publicKey ? { publicKey } : {}),
+      ...(decision.threshold ? { threshold: decision.threshold } : {}),
     },
   }
 }

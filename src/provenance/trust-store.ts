@@ -253,26 +253,68 @@ export class TrustStore {
   }
 
   /**
-   * Pin a threshold group: every key is pinned under the group's name, and a torrent from any
-   * of them needs `threshold` distinct keys of the group (groups.ts). Adding it again replaces it.
+   * Pin a threshold group: a torrent from any of its keys needs `threshold` distinct keys of the
+   * group (groups.ts). Keys not pinned yet are pinned under the group's name; keys already pinned
+   * keep their name, scope and expiry. Revoked or rotated keys cannot join. One locked update, so
+   * a refused group pins nothing. Adding a group of the same name again replaces it.
    */
   async addGroup(name: string, threshold: number, keys: readonly PublisherKey[]): Promise<PinnedGroup> {
     const label = name.trim()
     if (label === '' || label.length > MAX_LABEL)
       throw new VouchError('usage', `the group name must be 1 to ${MAX_LABEL} characters`)
     const members = [...new Set(keys.map((key) => key.fingerprint))]
-    if (members.length !== keys.length)
-      throw new VouchError('usage', 'a key is listed twice: each key counts once')
+    if (members.length !== keys.length) {
+      const twice = keys.find((key, index) => members.indexOf(key.fingerprint) !== index)
+      throw new VouchError('usage', `key ${twice?.fingerprint ?? ''} is listed twice: each key counts once`)
+    }
     if (members.length < 2 || members.length > MAX_GROUP_KEYS)
       throw new VouchError('usage', `a group has 2 to ${MAX_GROUP_KEYS} keys, not ${members.length}`)
     if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > members.length)
-      throw new VouchError('usage', `--threshold must be from 1 to ${members.length}, not ${threshold}`)
-    for (const key of keys) await this.pin(key, { name: label })
+      throw new VouchError(
+        'usage',
+        `the threshold must be a whole number from 1 to ${members.length} (the number of keys), not ${threshold}`,
+      )
     return this.#update((file) => {
-      const group: PinnedGroup = { name: label, threshold, members, createdAt: new Date().toISOString() }
+      const at = new Date().toISOString()
+      for (const key of keys) {
+        const existing = file.publishers.find((publisher) => publisher.fingerprint === key.fingerprint)
+        if (existing?.revokedAt)
+          throw new VouchError('refused', `key ${key.fingerprint} (${existing.name}) is revoked`, {
+            fingerprint: key.fingerprint,
+          })
+        if (existing?.rotatedTo)
+          throw new VouchError(
+            'refused',
+            `key ${key.fingerprint} (${existing.name}) was rotated to ${existing.rotatedTo}: add that key instead`,
+            { fingerprint: key.fingerprint },
+          )
+        if (!existing)
+          file.publishers.push({
+            fingerprint: key.fingerprint,
+            publicKey: formatPublicKey(key.publicKey),
+            name: label,
+            pinnedAt: at,
+            expires: null,
+            scope: null,
+            revokedAt: null,
+          })
+      }
+      const group: PinnedGroup = { name: label, threshold, members, createdAt: at }
       file.groups = [...file.groups.filter((existing) => existing.name !== label), group]
       return group
     })
+  }
+
+  async groups(): Promise<PinnedGroup[]> {
+    return (await this.load()).groups
+  }
+
+  /**
+   * What applying a rotation would do, without doing it: the key that would take the pin, or the
+   * refusal `rotate` would give (checked again when it is applied).
+   */
+  async previewRotation(statement: RotationStatement, now = new Date()): Promise<PinnedPublisher> {
+    return applyRotation(structuredClone(await this.load()), statement, now)
   }
 
   /** Hand a pin to a new key with a signed rotation statement (rotation.ts). */

@@ -41,6 +41,8 @@ export async function startUi(
     engine?: Partial<EngineOptions>
     colorScheme?: 'light' | 'dark'
     viewport?: { width: number; height: number }
+    /** How often followed feeds are polled, ms (the backend's default otherwise). */
+    feedPollIntervalMs?: number
   } = {},
 ): Promise<UiHarness> {
   const swarm = new Swarm()
@@ -51,6 +53,7 @@ export async function startUi(
       engine: { ...QUIET_CLIENT, home, resume: false, ...options.engine },
       version: 'e2e',
       sampleIntervalMs: 500,
+      ...(options.feedPollIntervalMs ? { feedPollIntervalMs: options.feedPollIntervalMs } : {}),
     })
     swarm.defer(() => backend.close())
     const service = backend.service

@@ -104,7 +104,7 @@ describe('the web UI in Chromium: provenance', () => {
     await row.waitFor()
     await expect.poll(() => row.textContent()).toContain(`Signed by New Publisher ${publisher.fingerprint}`)
     await page.locator('tr[data-done="true"]').waitFor({ timeout: 30_000 })
-    const pinned = await ui.call('trust.list', {})
+    const { publishers: pinned } = await ui.call('trust.list', {})
     expect(pinned.map((entry) => [entry.name, entry.fingerprint, entry.status])).toEqual([
       ['New Publisher', publisher.fingerprint, 'pinned'],
     ])
@@ -134,7 +134,7 @@ describe('the web UI in Chromium: provenance', () => {
       .poll(() => page.getByRole('row', { name: /Kept, renamed/ }).textContent())
       .toContain('revoked')
     await ui.screenshot('10-trust-revoked')
-    const listed = await ui.call('trust.list', {})
+    const { publishers: listed } = await ui.call('trust.list', {})
     expect(listed.map((entry) => [entry.name, entry.status])).toEqual([['Kept, renamed', 'revoked']])
   })
 })

@@ -7,24 +7,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { itemOf } from '../../src/feeds/feed-store.ts'
-import { FeedStore } from '../../src/feeds/feed-store.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { ReputationStore } from '../../src/reputation/store.ts'
-import { runVouch, VouchProcess, type CliResult } from '../kit/cli.ts'
+import { lastJson, runVouch, VouchProcess } from '../kit/cli.ts'
 import { LoopbackDht, type HostileAnswer } from '../kit/dht.ts'
+import { FeedPublisher, NO_DISCOVERY_BUT_DHT } from '../kit/feeds.ts'
 import { Swarm, withTimeout } from '../kit/swarm.ts'
-
-const NO_DISCOVERY_BUT_DHT = ['--no-lsd', '--no-nat', '--no-tracker']
-
-function lastJson(result: CliResult): Record<string, unknown> {
-  const line = result.stdout.trim().split('\n').at(-1) ?? ''
-  try {
-    return JSON.parse(line) as Record<string, unknown>
-  } catch {
-    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`)
-  }
-}
 
 async function until<T>(
   what: string,
@@ -70,65 +58,14 @@ describe('a followed feed on a loopback DHT', () => {
     dht = await LoopbackDht.start(4)
     await dht.addHostile(() => hostileAnswer)
     const bootstrap = dht.bootstrapFlags
-    const publisher = await swarm.tempDir('vouch-publisher-')
     const follower = await swarm.tempDir('vouch-follower-')
-    const key = path.join(publisher, 'feed.key')
     const vouch = (home: string, ...args: string[]) =>
       runVouch(['--json', '--home', home, ...args], { timeoutMs: 60_000 })
+    const publisher = await FeedPublisher.create(swarm, dht)
+    const publicKey = publisher.publicKey
+    const release = (sequence: number) => publisher.release(sequence)
+    const keptItem = () => publisher.keptItem()
 
-    const keygen = await vouch(publisher, 'keygen', '--out', key)
-    expect(keygen.code, keygen.stderr).toBe(0)
-    const { publicKey } = lastJson(keygen) as { publicKey: string }
-
-    const release = async (sequence: number) => {
-      const payload = await swarm.payload({ bytes: 300_000, name: `product-${sequence}.bin` })
-      const torrent = path.join(publisher, `product-${sequence}.torrent`)
-      const created = await vouch(
-        publisher,
-        'create',
-        payload.file,
-        '--out',
-        torrent,
-        '--sign',
-        key,
-        '--sequence',
-        String(sequence),
-      )
-      expect(created.code, created.stderr).toBe(0)
-      const seeder = new VouchProcess([
-        '--json',
-        '--home',
-        publisher,
-        'seed',
-        torrent,
-        '--data',
-        payload.dir,
-        ...NO_DISCOVERY_BUT_DHT,
-        ...bootstrap,
-      ])
-      swarm.defer(async () => void (await seeder.stop('SIGKILL')))
-      await seeder.json((line) => line.event === 'seeding')
-      const published = await vouch(
-        publisher,
-        'publish',
-        torrent,
-        '--key',
-        key,
-        '--feed',
-        'product',
-        ...bootstrap,
-      )
-      expect(published.code, published.stderr).toBe(0)
-      return { payload, magnet: String(lastJson(published).magnet) }
-    }
-
-    const keptItem = async () => {
-      const [entry] = Object.values(
-        (await new FeedStore(path.join(publisher, 'feeds.json')).load()).published,
-      )
-      if (!entry) throw new Error('the publisher kept no item')
-      return itemOf(entry, entry.item)
-    }
     const first = await release(1)
     const item1 = await keptItem()
     expect(first.magnet).toMatch(/^magnet:\?xs=urn:btpk:[0-9a-f]{64}&s=70726f64756374$/)
@@ -183,7 +120,7 @@ describe('a followed feed on a loopback DHT', () => {
     // The publisher becomes a 2-of-3 group; a release signed by one of its keys is refused.
     const others = await Promise.all(
       ['second.key', 'third.key'].map(async (name) => {
-        const made = await vouch(publisher, 'keygen', '--out', path.join(publisher, name))
+        const made = await vouch(publisher.home, 'keygen', '--out', path.join(publisher.home, name))
         expect(made.code, made.stderr).toBe(0)
         return String(lastJson(made).publicKey)
       }),

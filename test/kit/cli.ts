@@ -78,3 +78,13 @@ export class VouchProcess extends LineProcess {
     super(command, commandArgs, { ...options, cwd: options.cwd ?? PROJECT_ROOT })
   }
 }
+
+/** The last line of a `--json` run, parsed; fails naming the exit code and output when it is not JSON. */
+export function lastJson(result: CliResult): Record<string, unknown> {
+  const line = result.stdout.trim().split('\n').at(-1) ?? ''
+  try {
+    return JSON.parse(line) as Record<string, unknown>
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+}

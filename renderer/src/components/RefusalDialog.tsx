@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import type { Refusal } from '../../../src/api/contract.ts'
+import { canDownloadAnyway, refusalSentence } from '../refusal-text.ts'
 
 interface Props {
   refusal: Refusal
@@ -11,25 +12,9 @@ interface Props {
   onPin?: (name: string) => Promise<boolean>
   /**
    * Add it again with `allowUnsigned` (audited as an override, like the CLI's --allow-unsigned).
-   * Absent when there is no add to repeat; never offered for the reasons in NEVER_OVERRIDDEN.
+   * Absent when there is no add to repeat; never offered where canDownloadAnyway says no.
    */
   onDownloadAnyway?: () => Promise<void>
-}
-
-/** A forged or altered signature, or a key its owner revoked: no user choice overrides these. */
-const NEVER_OVERRIDDEN = new Set(['bad-signature', 'mismatch', 'revoked'])
-
-const REASONS: Record<string, string> = {
-  unsigned: 'The torrent carries no publisher signature.',
-  'unknown-publisher': 'It is signed, but by a key you have not pinned.',
-  'bad-signature': 'The signature does not verify: the torrent or its signature was altered.',
-  expired: 'The signature has expired.',
-  'key-expired': 'The publisher key you pinned has expired.',
-  revoked: 'The publisher key was revoked.',
-  'out-of-scope': 'The publisher key is not allowed to sign torrents with this name.',
-  'rolled-back': 'This is an older release than one already seen from this publisher.',
-  mismatch: 'The signature was made for different metadata.',
-  malformed: 'The signature is malformed.',
 }
 
 /** Shown when the provenance policy refuses a torrent: why, whose key, and a deliberate way to pin it. */
@@ -66,7 +51,7 @@ export function RefusalDialog({ refusal, onClose, onPin, onDownloadAnyway }: Pro
     onPin !== undefined &&
     refusal.publisher !== null &&
     (refusal.code === 'unknown-publisher' || refusal.code === 'key-expired')
-  const canOverride = onDownloadAnyway !== undefined && !NEVER_OVERRIDDEN.has(refusal.code)
+  const canOverride = onDownloadAnyway !== undefined && canDownloadAnyway(refusal.code)
   return (
     <dialog
       ref={dialog}
@@ -81,7 +66,7 @@ export function RefusalDialog({ refusal, onClose, onPin, onDownloadAnyway }: Pro
         Refused: {refusal.source.length > 80 ? `${refusal.source.slice(0, 77)}…` : refusal.source}
       </h2>
       <p className="reason">
-        <strong>{REASONS[refusal.code] ?? 'The provenance policy refused this torrent.'}</strong>
+        <strong>{refusalSentence(refusal)}</strong>
       </p>
       <details className="technical">
         <summary>Technical details</summary>

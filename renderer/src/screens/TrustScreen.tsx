@@ -1,7 +1,8 @@
 import { useId, useState, type FormEvent } from 'react'
 import type { PublisherView } from '../../../src/api/contract.ts'
+import { TrustGroups, type TrustGroupProps } from './TrustGroups.tsx'
 
-interface Props {
+interface Props extends TrustGroupProps {
   publishers: PublisherView[]
   onPin(request: { publicKey: string; name: string; expires?: string; scope?: string }): Promise<boolean>
   onRemove(publisher: PublisherView): Promise<void>
@@ -12,6 +13,7 @@ const STATUS_CLASS: Record<PublisherView['status'], string> = {
   pinned: 'badge badge-signed',
   expired: 'badge badge-warning',
   revoked: 'badge badge-danger',
+  rotated: 'badge',
 }
 
 function PinForm({ onPin }: Pick<Props, 'onPin'>) {
@@ -92,7 +94,7 @@ function PublisherRow({ publisher, onPin, onRemove, onRevoke }: Props & { publis
   const renameId = useId()
   const revoked = publisher.status === 'revoked'
   return (
-    <tr data-fingerprint={publisher.fingerprint}>
+    <tr data-fingerprint={publisher.fingerprint} data-status={publisher.status}>
       <th scope="row">
         {mode === 'rename' ? (
           <form
@@ -133,7 +135,9 @@ function PublisherRow({ publisher, onPin, onRemove, onRevoke }: Props & { publis
         <code className="fingerprint">{publisher.fingerprint}</code>
       </td>
       <td data-label="Status">
-        <span className={STATUS_CLASS[publisher.status]}>{publisher.status}</span>
+        <span className={STATUS_CLASS[publisher.status]}>
+          {publisher.status === 'rotated' ? `rotated → ${publisher.rotatedTo ?? '?'}` : publisher.status}
+        </span>
       </td>
       <td data-label="Scope">{publisher.scope ?? 'any name'}</td>
       <td data-label="Expires">
@@ -205,6 +209,7 @@ export function TrustScreen(props: Props) {
           </table>
         </div>
       )}
+      <TrustGroups {...props} />
     </section>
   )
 }

@@ -1,28 +1,35 @@
 import type { Command } from 'commander'
 import { parseDateOption, readPublicKeyArgument } from '../../provenance/files.ts'
 import type { AuditEventType } from '../../audit.ts'
-import { TrustStore, type PinnedPublisher } from '../../provenance/trust-store.ts'
+import { publisherStatus, publisherStatusText } from '../../provenance/publisher-status.ts'
+import { TrustStore, type PinnedGroup, type PinnedPublisher } from '../../provenance/trust-store.ts'
 import { VouchError } from '../../errors.ts'
 import { ReputationStore } from '../../reputation/store.ts'
 import { globalOptions, note, report } from '../context.ts'
 
-function status(publisher: PinnedPublisher, now = Date.now()): 'pinned' | 'revoked' | 'expired' {
-  if (publisher.revokedAt) return 'revoked'
-  if (publisher.expires && Date.parse(publisher.expires) <= now) return 'expired'
-  return 'pinned'
-}
+const status = publisherStatus
 
 function describe(publisher: PinnedPublisher): string {
   const extras = [
     publisher.scope ? `scope '${publisher.scope}'` : null,
     publisher.expires ? `expires ${publisher.expires}` : null,
     publisher.revokedAt ? `revoked ${publisher.revokedAt}` : null,
+    publisher.rotatedAt ? `rotated ${publisher.rotatedAt}` : null,
   ].filter(Boolean)
-  return `${publisher.fingerprint}  ${status(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+  return `${publisher.fingerprint}  ${publisherStatusText(publisher).padEnd(7)}  ${publisher.name}${extras.length ? `  (${extras.join(', ')})` : ''}\n    ${publisher.publicKey}`
+}
+
+function describeGroup(group: PinnedGroup): string {
+  return `group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`
 }
 
 /** Every change to the pinned publishers goes to the audit log in HOME/vouch.db. */
-function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): void {
+function audit(
+  home: string,
+  type: AuditEventType,
+  publisher: PinnedPublisher,
+  extra: Record<string, unknown> = {},
+): void {
   try {
     const log = ReputationStore.openInHome(home)
     try {
@@ -34,6 +41,7 @@ function audit(home: string, type: AuditEventType, publisher: PinnedPublisher): 
           publicKey: publisher.publicKey,
           scope: publisher.scope,
           expires: publisher.expires,
+          ...extra,
         },
       })
     } finally {
@@ -96,11 +104,7 @@ export function registerTrust(program: Command): void {
       const group = await store_.addGroup(name, threshold, publicKeys)
       for (const publisher of await store_.list())
         if (group.members.includes(publisher.fingerprint)) audit(global.home, 'trust.pinned', publisher)
-      report(
-        global,
-        `pinned group '${group.name}': ${group.threshold} of ${group.members.length} keys must sign\n${group.members.map((member) => `    ${member}`).join('\n')}`,
-        { ok: true, group },
-      )
+      report(global, `pinned ${describeGroup(group)}`, { ok: true, group })
     })
 
   trust
@@ -141,15 +145,17 @@ export function registerTrust(program: Command): void {
     .argument('<statement>', 'the file from vouch trust rotate-sign')
     .action(async (file: string, _flags: unknown, command: Command) => {
       const { trust: store_, global } = store(command)
-      const [{ decodeRotation }, { readFile }] = await Promise.all([
+      const [{ decodeRotation }, { readFile }, { fingerprintOf }] = await Promise.all([
         import('../../provenance/rotation.ts'),
         import('node:fs/promises'),
+        import('../../provenance/keys.ts'),
       ])
       const bytes = await readFile(file).catch((error: Error) => {
         throw new VouchError('bad-input', `cannot read ${file}: ${error.message}`)
       })
-      const pinned = await store_.rotate(decodeRotation(new Uint8Array(bytes)))
-      audit(global.home, 'trust.rotated', pinned)
+      const statement = decodeRotation(new Uint8Array(bytes))
+      const pinned = await store_.rotate(statement)
+      audit(global.home, 'trust.rotated', pinned, { from: fingerprintOf(statement.oldKey) })
       report(global, `pin '${pinned.name}' moved to ${pinned.fingerprint}\n    ${pinned.publicKey}`, {
         ok: true,
         publisher: { ...pinned, status: status(pinned) },
@@ -158,13 +164,19 @@ export function registerTrust(program: Command): void {
 
   trust
     .command('list')
-    .description('list pinned and revoked publishers')
+    .description('list pinned, revoked and rotated publishers, and threshold groups')
     .action(async (_flags: unknown, command: Command) => {
       const { trust: store_, global } = store(command)
-      const publishers = await store_.list()
-      report(global, publishers.length ? publishers.map(describe).join('\n') : 'no pinned publishers', {
+      const { publishers, groups } = await store_.load()
+      const lines = [...publishers.map(describe), ...groups.map(describeGroup)]
+      report(global, lines.length ? lines.join('\n') : 'no pinned publishers', {
         ok: true,
-        publishers: publishers.map((publisher) => ({ ...publisher, status: status(publisher) })),
+        publishers: publishers.map((publisher) => ({
+          ...publisher,
+          status: status(publisher),
+          rotatedTo: publisher.rotatedTo ?? null,
+        })),
+        groups,
       })
     })
 

@@ -36,7 +36,16 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       calls.push('stats.history')
       return []
     },
-    'trust.list': () => [],
+    'trust.list': () => ({ publishers: [], groups: [] }),
+    'trust.addGroup': () => {
+      throw new Error('not in this test')
+    },
+    'trust.describeRotation': () => {
+      throw new Error('not in this test')
+    },
+    'trust.rotate': () => {
+      throw new Error('not in this test')
+    },
     'feeds.list': () => [],
     'feeds.describe': () => {
       throw new Error('not in this test')

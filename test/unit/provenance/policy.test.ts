@@ -168,6 +168,12 @@ describe('threshold groups (k of n)', () => {
       expect(decision.message).toMatch(/1 of 3 keys of group 'Distro' signed.*2 are needed/)
   })
 
+  it('gives the counts of a below-threshold refusal as data, for the refusal dialog', () => {
+    expect(judge(cosigned(KEY_A), view)).toMatchObject({
+      threshold: { group: 'Distro', signed: 1, required: 2, keys: 3 },
+    })
+  })
+
   it('accepts two distinct keys of a 2-of-3 group', () => {
     const decision = judge(cosigned(KEY_A, KEY_C), view)
     expect(decision.accepted && decision.signers.map((signer) => signer.fingerprint).sort()).toEqual(

@@ -99,4 +99,29 @@ describe('applying a rotation', () => {
       KEY_C.fingerprint,
     ])
   })
+  it('a key rotated out of a group still needs the group: alone it is below the threshold, and with its successor it counts once', async () => {
+    const newKey = generateKey()
+    await store.addGroup('Distro', 2, [KEY_A, KEY_B, KEY_C])
+    await store.rotate(rotation([KEY_A], KEY_A, newKey), new Date(CREATED * 1000 + 1000))
+    const view = await store.view()
+    // Envelopes from before the rotation (or backdated by whoever holds the old key).
+    const judged = (...keys: (typeof KEY_A)[]) =>
+      judgeTorrentFile(
+        keys.reduce((bytes, key) => signTorrent(bytes, key, { created: CREATED }).bytes, buildTorrent()),
+        view,
+        Date.now(),
+      ).decision
+    expect(judged(KEY_A), 'the old key alone').toMatchObject({
+      accepted: false,
+      reason: 'below-threshold',
+      threshold: { group: 'Distro', signed: 1, required: 2, keys: 3 },
+    })
+    expect(judged(KEY_A, newKey), 'the old key and its successor hold one seat').toMatchObject({
+      accepted: false,
+      reason: 'below-threshold',
+      threshold: { signed: 1 },
+    })
+    expect(judged(KEY_A, KEY_B).accepted, 'two seats, before the rotation').toBe(true)
+    expect(judged(newKey, KEY_C).accepted, 'two seats, the new key in the old one’s').toBe(true)
+  })
 })

@@ -251,14 +251,32 @@ describe('threshold groups in the trust store', () => {
   })
 
   it.each([
-    ['a threshold above n', 4, [KEY_A, KEY_B, KEY_C], /--threshold must be from 1 to 3/],
-    ['a threshold of 0', 0, [KEY_A, KEY_B], /--threshold/],
-    ['a key listed twice', 2, [KEY_A, KEY_A], /listed twice/],
+    ['a threshold above n', 4, [KEY_A, KEY_B, KEY_C], /threshold must be a whole number from 1 to 3 .*not 4/],
+    ['a threshold of 0', 0, [KEY_A, KEY_B], /threshold must be .* not 0/],
+    ['a key listed twice', 2, [KEY_A, KEY_A], new RegExp(`${KEY_A.fingerprint} is listed twice`)],
     ['one key', 1, [KEY_A], /2 to 16 keys/],
   ])('refuses %s', async (_what, threshold, keys, message) => {
     expect(await rejection(store.addGroup('G', threshold, keys))).toMatchObject({
       code: 'usage',
       message: expect.stringMatching(message),
     })
+  })
+
+  it('keeps the name, scope and expiry of a key already pinned when it joins a group', async () => {
+    await store.pin(KEY_A, { name: 'Alice', scope: 'vector*' })
+    await store.addGroup('Distro', 2, [KEY_A, KEY_B])
+    const [alice, bob] = await store.list()
+    expect(alice).toMatchObject({ fingerprint: KEY_A.fingerprint, name: 'Alice', scope: 'vector*' })
+    expect(bob).toMatchObject({ fingerprint: KEY_B.fingerprint, name: 'Distro', scope: null })
+  })
+
+  it('refuses a group with a revoked or rotated key and pins none of its keys', async () => {
+    await store.revoke(formatPublicKey(KEY_C.publicKey))
+    expect(await rejection(store.addGroup('G', 2, [KEY_A, KEY_B, KEY_C]))).toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(new RegExp(`${KEY_C.fingerprint} .*is revoked`)),
+    })
+    expect((await store.list()).map((publisher) => publisher.fingerprint)).toEqual([KEY_C.fingerprint])
+    expect(await store.groups()).toEqual([])
   })
 })

@@ -123,4 +123,36 @@ describe('network settings applied at once', () => {
     await api.call('settings.set', { pex: true })
     expect(await hasPex()).toBe(true)
   })
+
+  it('announces the new port to the trackers, and keeps their status current', async () => {
+    swarm = new Swarm()
+    const tracker = await swarm.tracker()
+    const announcedPorts: number[] = []
+    for (const event of ['start', 'update'] as const) {
+      tracker.server.on(event, (_address: string, params: { port: number }) =>
+        announcedPorts.push(params.port),
+      )
+    }
+    const payload = await swarm.payload({
+      bytes: 32 * 1024,
+      name: 'tracked.bin',
+      announce: [tracker.announceUrl],
+    })
+    const api = await openApi(swarm, { tracker: true })
+    const torrent = await api.backend.engine.add(payload.torrentPath, { allowUnsigned: true })
+    const oldPort = api.backend.engine.port
+    await expect.poll(() => announcedPorts, { timeout: 10_000 }).toContain(oldPort)
+
+    const newPort = await freePort()
+    await api.call('settings.set', { listenPort: newPort })
+    await expect.poll(() => announcedPorts, { timeout: 10_000 }).toContain(newPort)
+    const changedAt = Date.now()
+    // The tracker client made for the new port is the one whose answers the details show.
+    await api.call('torrents.reannounce', { infoHash: torrent.infoHash })
+    await expect
+      .poll(async () => (await api.call('torrents.details', { infoHash: torrent.infoHash })).trackers[0], {
+        timeout: 10_000,
+      })
+      .toMatchObject({ status: 'working', lastAnnounce: expect.toSatisfy((at: number) => at >= changedAt) })
+  })
 })

@@ -9,8 +9,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PROJECT_ROOT, QUIET_FLAGS, runVouch } from '../kit/cli.ts'
@@ -47,6 +49,10 @@ function readmeExamples(text: string): Example[] {
 
 interface Context {
   seedPort: number
+  /** A loopback HTTP server holding the README's example blocklist. */
+  listServer: string
+  /** The report URL the backgrounded `serve --publish-bans` printed. */
+  reportUrl(): Promise<string>
   /** Output of an earlier command, for placeholders the README says to take from it. */
   vouch(args: string[]): Promise<string>
 }
@@ -56,6 +62,11 @@ const SUBSTITUTIONS: { text: string; by: (context: Context) => Promise<string> |
   // Tests never bind fixed ports: the seeder gets a free one, and `get` dials it.
   { text: '--port 6881', by: ({ seedPort }) => `--port ${seedPort}` },
   { text: '127.0.0.2:6881', by: ({ seedPort }) => `127.0.0.2:${seedPort}` },
+  { text: 'serve --port 8080', by: async () => `serve --port ${await freePort()}` },
+  // No example.org from a test: the same list, served on loopback.
+  { text: 'https://example.org/level1.p2p.gz', by: ({ listServer }) => `${listServer}/level1.p2p.gz` },
+  // "prints the report URL": the one this run's serve printed.
+  { text: 'http://10.0.0.5:8080/bans.json', by: ({ reportUrl }) => reportUrl() },
   // "as trust list shows it"
   {
     text: 'trust revoke FINGERPRINT',
@@ -83,6 +94,13 @@ const LONG_RUNNING: { prefix: string; ready: RegExp }[] = [
   { prefix: 'npx vouch seed ', ready: /seeding/i },
   { prefix: 'npx vouch serve ', ready: /serving|http:\/\/127\.0\.0\.1/i },
 ]
+
+/*
+ * Not marked: the opening npm block (installs and runs the whole suite), the feeds block (it needs
+ * a DHT: test/integration/feeds-dht.test.ts), the desktop app, and the operators block (fixed
+ * metrics and RPC ports, /var/log, and a release.torrent the reader brings; its commands are
+ * covered by the metrics, events and Transmission tests).
+ */
 
 /** Lines not run, and why (each must be in the README). */
 const NOT_RUN: { prefix: string; why: string }[] = [
@@ -149,13 +167,29 @@ describe('the README examples, pasted in order', () => {
     // What the README assumes the reader has: data to share and blocklists to import.
     await mkdir(path.join(work, 'my-release'))
     await writeFile(path.join(work, 'my-release', 'notes.txt'), 'release notes\n'.repeat(4000))
-    await writeFile(path.join(work, 'level1.p2p.gz'), gzipSync('Example range:198.51.100.0-198.51.100.255\n'))
+    const blocklist = gzipSync('Example range:198.51.100.0-198.51.100.255\n')
+    await writeFile(path.join(work, 'level1.p2p.gz'), blocklist)
+    // "a rules file you have not enabled yet": the README's own example.
+    await writeFile(path.join(work, 'strict.json'), /```json\n([\s\S]*?)```/.exec(README)?.[1] ?? '')
     await writeFile(path.join(work, 'lan.txt'), '192.0.2.0/24\n')
     const env = childEnv({ HOME: home, PATH: `${binDir}:${process.env.PATH ?? ''}` })
     delete env.VOUCH_HOME
     delete env.XDG_CONFIG_HOME
+    const lists = http.createServer((request, response) => {
+      if (request.url !== '/level1.p2p.gz') return void response.writeHead(404).end()
+      response.writeHead(200, { 'content-type': 'application/gzip' }).end(blocklist)
+    })
+    await new Promise<void>((resolve) => lists.listen(0, '127.0.0.1', () => resolve()))
+    swarm.defer(() => new Promise<void>((resolve) => lists.close(() => resolve())))
     const context: Context = {
       seedPort: await freePort(),
+      listServer: `http://127.0.0.1:${(lists.address() as net.AddressInfo).port}`,
+      reportUrl: async () => {
+        // `serve` notes it on stderr: "publishing bans at http://…/bans.json, signed by …".
+        const printed = () => /https?:\/\/\S+\/bans\.json/.exec(background.map((c) => c.stderr).join('\n'))
+        for (let waited = 0; !printed() && waited < 10_000; waited += 100) await sleep(100)
+        return printed()?.[0] ?? 'no-report-url-printed'
+      },
       vouch: async (args) => {
         const result = await runVouch(args, { cwd: work, env })
         return result.stdout

@@ -71,3 +71,10 @@ export async function relisten(client: WebTorrent, port: number): Promise<number
 export function setPex(client: WebTorrent, enabled: boolean): void {
   ;(client as unknown as ClientInternals).utPex = enabled
 }
+
+/** Nodes in the DHT routing table (0 with the DHT off). */
+export function dhtNodeCount(client: WebTorrent): number {
+  const dht = (client as unknown as { dht?: { nodes?: { count(): number } } | null }).dht
+  const count = dht?.nodes?.count()
+  return typeof count === 'number' && Number.isFinite(count) ? count : 0
+}

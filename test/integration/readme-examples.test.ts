@@ -3,9 +3,9 @@
  * `<!-- readme-test -->` in README.md is read from the file, and each line runs through /bin/sh in
  * a fresh HOME and working directory. `npx vouch` is this checkout's bin/vouch.js (a shim on
  * PATH), with discovery off for the commands that open an engine (loopback only). The only changes
- * to a line are the substitutions below (an ephemeral port for 6881, and the placeholders the
- * README tells the reader to fill in from an earlier command's output); each must match the README
- * or the test fails, so the table cannot drift from the text.
+ * to a line are the substitutions below (free ports for fixed ones, loopback servers for the
+ * example hosts, and the placeholders the README tells the reader to fill in from an earlier
+ * command's output); each must match the README or the test fails, so the table cannot drift.
  */
 import { readFileSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'

@@ -127,6 +127,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     },
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
     settings,
+    offThisRun: { pex: options.engine.utPex === false },
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
     feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },

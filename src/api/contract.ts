@@ -179,9 +179,10 @@ export const TorrentDetailsSchema = z.object({
 })
 
 /**
- * The settings screen, persisted in HOME/settings.json and applied at once (the listening port
- * and the DHT/LSD/UPnP/NAT-PMP/PEX switches when the engine next starts: WebTorrent fixes them
- * when the client is created). No setting makes unsigned torrents acceptable.
+ * The settings screen, persisted in HOME/settings.json and applied at once: the listening port
+ * too (the engine listens on the new one, open connections stay) and PEX (for new connections).
+ * DHT, LSD, UPnP and NAT-PMP apply when the engine next starts (docs/decisions.md). No setting
+ * makes unsigned torrents acceptable.
  */
 export const SettingsSchema = z.strictObject({
   /** Absolute path where new torrents are saved. */

@@ -61,6 +61,8 @@ export interface ApiServiceOptions {
   /** How often the chart gets a sample, ms. */
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
+  /** Network switches turned off for this run only (`--no-pex`): a settings change leaves them off. */
+  offThisRun?: { pex?: boolean }
   /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
   feeds?: { store: FeedStore; nextPollAt: () => number | null }
 }
@@ -389,8 +391,13 @@ export class ApiService {
     if (changes.downloadDir !== undefined && changes.downloadDir !== store.current.downloadDir) {
       await this.#engine.setDownloadDir(changes.downloadDir)
     }
+    // The port too: one that cannot be bound is refused before anything is saved.
+    if (changes.listenPort !== undefined && changes.listenPort !== store.current.listenPort) {
+      await this.#engine.setListenPort(changes.listenPort ?? 0)
+    }
     const saved = await store.update(changes)
     this.#engine.configure(runtimeSettingsOf(saved))
+    if (!this.#options.offThisRun?.pex) this.#engine.setPex(saved.pex)
     this.events.publish('settings.changed', saved)
     return saved
   }

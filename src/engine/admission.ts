@@ -1,8 +1,10 @@
 /** Asking the plugins before a torrent reaches WebTorrent: may it be added, and may its peers be dialled. */
 import type { TorrentOptions } from 'webtorrent'
 import { VouchError } from '../errors.ts'
+import type { EngineEvents } from './events.ts'
 import type { EnginePlugin } from './plugin.ts'
 import type { TorrentSource } from './source.ts'
+import type { TypedEmitter } from './typed-emitter.ts'
 
 export interface Admitted {
   torrentOptions: TorrentOptions
@@ -47,4 +49,20 @@ export function blockedPeers(
     }
   }
   return blocked
+}
+
+/** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
+export function warnBlockedPeers(
+  plugins: readonly EnginePlugin[],
+  events: TypedEmitter<EngineEvents>,
+  infoHash: string,
+  peers: readonly string[],
+): void {
+  for (const { peer, why } of blockedPeers(plugins, peers)) {
+    events.emit('warning', {
+      infoHash,
+      code: 'peer-banned',
+      message: `peer ${peer} will not be contacted: ${why}`,
+    })
+  }
 }

@@ -6,13 +6,14 @@ import type { Torrent } from 'webtorrent'
 import type { Defence } from '../defence/defence.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir } from '../private-files.ts'
-import { admitThroughPlugins, blockedPeers } from './admission.ts'
+import { admitThroughPlugins, warnBlockedPeers } from './admission.ts'
 import { openClient } from './client.ts'
 import { deleteTorrentData } from './data-removal.ts'
 import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
 import { withFileStore } from './file-store.ts'
+import { dhtNodeCount, relisten, setPex } from './network.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import { isHeldByGate, type EnginePlugin } from './plugin.ts'
 import { TorrentProgress } from './progress.ts'
@@ -124,6 +125,16 @@ export class Engine {
     this.#downloadDir = resolved
   }
 
+  /** Listen for peers on `port` (0: any free one) from now on; open connections stay. */
+  setListenPort(port: number): Promise<number> {
+    return relisten(this.client, port)
+  }
+
+  /** Offer PEX on connections made from now on. */
+  setPex(enabled: boolean): void {
+    setPex(this.client, enabled)
+  }
+
   /** Rate limits, queue and seed limits, applied at once to every torrent. */
   configure(settings: RuntimeSettings): void {
     this.#scheduler.configure(settings)
@@ -131,17 +142,6 @@ export class Engine {
 
   get runtimeSettings(): RuntimeSettings {
     return this.#scheduler.settings ?? NO_LIMITS
-  }
-
-  /** A peer the user named that a plugin refuses (a ban) is reported, not dropped in silence. */
-  #warnBlockedPeers(infoHash: string, peers: string[]): void {
-    for (const { peer, why } of blockedPeers(this.#plugins, peers)) {
-      this.events.emit('warning', {
-        infoHash,
-        code: 'peer-banned',
-        message: `peer ${peer} will not be contacted: ${why}`,
-      })
-    }
   }
 
   use(plugin: EnginePlugin): void {
@@ -157,7 +157,7 @@ export class Engine {
     const allowUnsigned = options.allowUnsigned ?? false
     const { torrentOptions, magnet } = await admitThroughPlugins(this.#plugins, source, allowUnsigned)
     const infoHash = source.parsed.infoHash
-    this.#warnBlockedPeers(infoHash, peers)
+    warnBlockedPeers(this.#plugins, this.events, infoHash, peers)
     const existing = await this.client.get(infoHash)
     if (existing) {
       await this.#rememberPeers(infoHash, peers)
@@ -270,9 +270,7 @@ export class Engine {
 
   /** Nodes in the DHT routing table (0 with the DHT off). */
   dhtNodes(): number {
-    const dht = (this.client as unknown as { dht?: { nodes?: { count(): number } } | null }).dht
-    const count = dht?.nodes?.count()
-    return typeof count === 'number' && Number.isFinite(count) ? count : 0
+    return dhtNodeCount(this.client)
   }
 
   /** Files, peers, trackers and pieces of one torrent. */

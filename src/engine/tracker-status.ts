@@ -24,10 +24,14 @@ interface AnnounceUpdate {
   incomplete?: number
 }
 
+type TrackerClient = EventEmitter & { update?: () => void }
+
 interface DiscoveryLike {
-  tracker?: (EventEmitter & { update?: () => void }) | null
+  tracker?: TrackerClient | null
   dht?: unknown
   _dhtAnnounce?: () => void
+  /** Makes a new tracker client: on a new listening port (updatePort) the old one is replaced. */
+  _createTracker?: () => TrackerClient
 }
 
 /** The announce URLs of a torrent, one per tracker, in tier order. */
@@ -40,7 +44,7 @@ export class TrackerWatch {
   readonly #statuses = new Map<string, TrackerStatus>()
   readonly #enabled: boolean
   readonly #torrent: Torrent
-  #watching = false
+  #watched: TrackerClient | null = null
 
   constructor(torrent: Torrent, trackersEnabled: boolean) {
     this.#torrent = torrent
@@ -87,9 +91,23 @@ export class TrackerWatch {
   }
 
   #watch(): void {
-    const tracker = this.#discovery()?.tracker
-    if (this.#watching || !tracker) return
-    this.#watching = true
+    const discovery = this.#discovery()
+    const tracker = discovery?.tracker
+    if (this.#watched || !discovery || !tracker) return
+    // A tracker client made later (a new listening port) is watched as well.
+    const create = discovery._createTracker
+    if (create) {
+      discovery._createTracker = () => {
+        const next = create.call(discovery)
+        this.#listen(next)
+        return next
+      }
+    }
+    this.#listen(tracker)
+  }
+
+  #listen(tracker: TrackerClient): void {
+    this.#watched = tracker
     tracker.on('update', (data: AnnounceUpdate) => {
       if (typeof data?.announce !== 'string') return
       const peers = (data.complete ?? 0) + (data.incomplete ?? 0)

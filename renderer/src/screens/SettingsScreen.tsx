@@ -109,13 +109,20 @@ export function SettingsScreen({ settings, onSave }: Props) {
 
       <fieldset>
         <legend>Network</legend>
-        <p className="subline">The port and these switches take effect when Vouch next starts.</p>
         <NumberSetting
           label="Listening port"
           value={settings.listenPort}
           emptyMeans="any free port"
+          hint="Applies at once; open connections stay."
           onSave={(value) => onSave({ listenPort: value })}
         />
+        <ToggleSetting
+          label="Peer exchange (PEX)"
+          checked={settings.pex}
+          hint="Applies at once, to new connections."
+          onSave={(pex) => save({ pex })}
+        />
+        <p className="subline">These take effect when Vouch next starts:</p>
         <ToggleSetting
           label="DHT (find peers without a tracker)"
           checked={settings.dht}
@@ -132,7 +139,6 @@ export function SettingsScreen({ settings, onSave }: Props) {
           checked={settings.natPmp}
           onSave={(natPmp) => save({ natPmp })}
         />
-        <ToggleSetting label="Peer exchange (PEX)" checked={settings.pex} onSave={(pex) => save({ pex })} />
       </fieldset>
 
       <fieldset>

@@ -2,15 +2,11 @@
  * The poisoned-piece defence, attached to every torrent and wire as an engine plugin (it matches
  * the EnginePlugin shape structurally, so src/defence does not import the engine).
  *
- * Seams into WebTorrent, each the narrowest available:
- * - `wire._onPiece` is wrapped per wire: every received block is checked against what was asked
- *   on the wire (before WebTorrent pulls the request) and recorded in the torrent's ledger, which
- *   holds a reference to the bytes and hashes them only if needed. A web seed's blocks only mark
- *   their piece as having a source the ledger cannot name.
- * - `wire.request` is wrapped per wire to remember what was asked, so a late answer to a request
- *   that timed out or was cancelled is not mistaken for an unsolicited block.
- * - `torrent._request` is wrapped per torrent with the veto of steering.ts, consulted only when
- *   WebTorrent could reserve a block (most calls of its picker find the piece fully reserved).
+ * It meets WebTorrent at the seams of seams.ts: every block a wire receives in answer to a request
+ * asked on it is recorded in the torrent's ledger (which holds a reference to the bytes and hashes
+ * them only if needed), a block nobody asked for counts towards an unsolicited ban, and the piece
+ * picker consults steering.ts. A web seed's blocks only mark their piece as having a source the
+ * ledger cannot name. Besides:
  * - torrent `warning` ("Piece N failed verification") and `verified` drive attribution.
  * - `client.blocked` becomes a view that consults the ban store (so expiry and persisted bans just
  *   work) on top of whatever ip-set WebTorrent or a user blocklist puts there.
@@ -30,6 +26,14 @@ import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
 import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
 import { ProtocolDiscipline } from './protocol.ts'
+import {
+  hostOf,
+  refuseBannedDials,
+  steerPicker,
+  watchWire,
+  type TorrentInternals,
+  type WireState,
+} from './seams.ts'
 import { RequestSteering } from './steering.ts'
 
 export interface DefenceOptions {
@@ -47,29 +51,6 @@ export interface DefenceOptions {
   now?: () => number
 }
 
-/** WebTorrent internals the defence touches; see the module comment for why each. */
-interface TorrentInternals {
-  _request(wire: Wire, index: number, hotswap: boolean): boolean
-  _addPeer(peer: unknown, type: string, source?: string): unknown
-  _update(): void
-  _updateWire(wire: Wire): unknown
-  _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
-  /** torrent-piece's Piece per index, null once verified. */
-  pieces?: ({ _chunks?: number; _reservations?: number; _cancellations?: number[] | null } | null)[]
-  /** Which wire holds each reserved block of a piece. */
-  _reservations?: (Wire | null)[][]
-  store: { get(index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void } | null
-}
-
-interface WireState {
-  sender: BlockSender
-  /**
-   * Request keys asked on this wire and not answered yet (incl. timed out or cancelled ones), with
-   * how many times each was asked: a block asked again after a timeout may be answered twice.
-   */
-  asked: Map<string, number>
-}
-
 interface TorrentState {
   ledger: BlockLedger
   steering: RequestSteering
@@ -77,9 +58,6 @@ interface TorrentState {
 }
 
 const FAILED_PIECE = /^Piece (\d+) failed verification$/
-/** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
-const MAX_ASKED = 4096
-const VETO_RETRY_MS = 50
 /**
  * Unverified data one address may have open at once (1 MiB: 4 pieces of 256 KiB), so a peer that
  * turns bad after earning trust spoils at most this much before its first failed piece bans it.
@@ -193,13 +171,10 @@ export class Defence {
 
   attachTorrent(torrent: Torrent): void {
     if (this.#torrents.has(torrent)) return
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrappers keep WebTorrent's `this`
-    const defence = this
     const ledger = new BlockLedger({
       ...this.#options.ledgerLimits,
       onEvidenceLost: (piece, suspects) => this.#strike(torrent, piece, suspects),
     })
-    const internals = torrent as unknown as TorrentInternals
     const inFlight = new InFlight()
     const steering = new RequestSteering({
       ledger,
@@ -217,44 +192,8 @@ export class Defence {
       now: this.#now,
     })
     this.#torrents.set(torrent, { ledger, steering, inFlight })
-    const request = internals._request
-    let retry: NodeJS.Timeout | undefined
-    internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-      if (torrent.bitfield.get(index) || nothingToReserve(this, wire, index, hotswap))
-        return request.call(this, wire, index, hotswap)
-      if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
-      // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
-      // may have nothing outstanding, so look again shortly in case the veto has lifted.
-      retry ??= setTimeout(() => {
-        retry = undefined
-        if (!torrent.destroyed) internals._update()
-      }, VETO_RETRY_MS).unref()
-      return false
-    }
-    // A connection held to its open pieces (on probation: one; proven: at its open-piece limit) gets
-    // the rest of those and nothing else: the picker's scan of every piece (and its speed ranking
-    // of every other wire per piece) would find each other one vetoed.
-    const updateWire = internals._updateWire
-    internals._updateWire = function (this: TorrentInternals, wire) {
-      if (wire.peerChoking || !wire.downloaded) return updateWire.call(this, wire)
-      const pinned = steering.pinnedPiece(wire)
-      const pieces = pinned === undefined ? steering.openPiecesAtLimit(wire) : [pinned]
-      if (pieces === undefined || pieces.some((piece) => !wire.peerPieces.get(piece)))
-        return updateWire.call(this, wire)
-      for (const piece of pieces) {
-        while (!wire.destroyed && this._request(wire, piece, false)) {
-          // request every block of the pieces this wire may have, as far as its pipeline allows
-        }
-      }
-      return undefined
-    }
-    // Every dial goes through _addPeer, including WebTorrent's own redials after a connection
-    // closes (which skip the blocklist check in addPeer).
-    const addPeer = internals._addPeer
-    internals._addPeer = function (this: TorrentInternals, peer, type, source) {
-      if (typeof peer === 'string' && defence.isBanned(hostOf(peer))) return null
-      return addPeer.call(this, peer, type, source)
-    }
+    steerPicker(torrent, steering)
+    refuseBannedDials(torrent, (host) => this.isBanned(host))
     torrent.on('warning', (error: Error) => {
       const match = FAILED_PIECE.exec(error?.message ?? '')
       if (match) this.#onFailed(torrent, Number(match[1]))
@@ -281,27 +220,16 @@ export class Defence {
       asked: new Map(),
     }
     this.#wires.set(wire, state)
-    const inFlight = this.#torrents.get(torrent)?.inFlight
-    inFlight?.connected(address)
-    wire.once('close', () => inFlight?.disconnected(address))
-    const request = wire.request
-    wire.request = (index, offset, length, cb) => {
-      const key = `${index}:${offset}:${length}`
-      state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
-      if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
-      if (!inFlight) return request.call(wire, index, offset, length, cb)
-      // bittorrent-protocol calls every request back exactly once, however it ends.
-      inFlight.requested(address, index)
-      request.call(wire, index, offset, length, (error, block) => {
-        inFlight.answered(address, index)
-        cb?.(error, block)
-      })
-    }
-    const onPiece = wire._onPiece
-    wire._onPiece = (index, offset, buffer) => {
-      this.#onBlock(wire, torrent, state, index, offset, buffer)
-      onPiece.call(wire, index, offset, buffer)
-    }
+    const attached = this.#torrents.get(torrent)
+    watchWire({
+      wire,
+      torrent,
+      state,
+      inFlight: attached?.inFlight,
+      steering: attached?.steering,
+      onSolicited: (piece, offset, buffer) => this.#onBlock(torrent, state, piece, offset, buffer),
+      onUnsolicited: (piece, offset, buffer) => this.#onUnsolicited(torrent, state, piece, offset, buffer),
+    })
   }
 
   /**
@@ -321,25 +249,8 @@ export class Defence {
     this.#torrents.clear()
   }
 
-  #onBlock(
-    wire: Wire,
-    torrent: Torrent,
-    state: WireState,
-    piece: number,
-    offset: number,
-    buffer: Uint8Array,
-  ) {
-    const key = `${piece}:${offset}:${buffer.length}`
-    // Every request goes through the wrapped wire.request, so `asked` answers nearly always; the
-    // scan of the outstanding requests is only for a key `asked` evicted.
-    const times = state.asked.get(key)
-    if (times !== undefined) {
-      if (times > 1) state.asked.set(key, times - 1)
-      else state.asked.delete(key)
-    } else if (!isOutstanding(wire, piece, offset, buffer.length)) {
-      this.#onUnsolicited(torrent, state, piece, offset, buffer)
-      return
-    }
+  /** A block that answers a request asked on its wire. */
+  #onBlock(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
     // Recorded from the moment blocks can be requested (WebTorrent holds blocks that arrive before
     // `ready` and uses them after): recording a block too many is harmless, one too few is not.
     const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
@@ -620,34 +531,4 @@ export class Defence {
       },
     })
   }
-}
-
-/**
- * Whether WebTorrent's `_request(wire, index, hotswap)` will refuse by itself: every block of the
- * piece is reserved and none can be taken over from another wire. Most calls of the picker end so
- * (it offers a wire every piece in turn), and skipping the veto for them keeps it off the hot path.
- * Reads torrent-piece's counters; anything unexpected there answers false, so the veto runs.
- */
-function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, hotswap: boolean): boolean {
-  const piece = torrent.pieces?.[index]
-  if (!piece || typeof piece._reservations !== 'number' || typeof piece._chunks !== 'number') return false
-  if (piece._reservations < piece._chunks || (piece._cancellations?.length ?? 0) > 0) return false
-  if (!hotswap) return true
-  const holders = torrent._reservations?.[index]
-  if (holders === undefined) return false
-  for (const holder of holders) if (holder !== null && holder !== wire) return false
-  return true
-}
-
-function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {
-  return wire.requests.some(
-    (request) => request.piece === piece && request.offset === offset && request.length === length,
-  )
-}
-
-function hostOf(address: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(address)
-  if (bracketed?.[1]) return bracketed[1]
-  const colon = address.lastIndexOf(':')
-  return colon === -1 ? address : address.slice(0, colon)
 }

@@ -34,6 +34,8 @@ export interface SteeringContext {
   /**
    * Pieces a proven address may have open at once (requests out or blocks awaiting the hash
    * check), so a trusted peer that turns bad spoils at most this many before its first failure.
+   * The limit holds only while another address serves us (`inFlight.othersServing`): a lone
+   * source's work could go nowhere else, so bounding it bounds no loss (docs/decisions.md).
    */
   maxOpenPieces(): number
   /**
@@ -79,7 +81,7 @@ export class RequestSteering {
         return false
       }
     }
-    if (this.#atOpenPieceLimit(address, piece)) return true
+    if (context.inFlight.othersServing(address) && this.#atOpenPieceLimit(address, piece)) return true
     if (!context.ledger.hasFailed(piece)) return false
     const owner = this.#owners.get(piece)
     if (owner === wire) return false
@@ -116,9 +118,30 @@ export class RequestSteering {
    */
   openPiecesAtLimit(wire: Wire): number[] | undefined {
     const address = this.#context.addressOf(wire)
-    if (address === null) return undefined
+    if (address === null || !this.#context.inFlight.othersServing(address)) return undefined
     const open = this.#openPieces(address)
-    return open.size >= this.#context.maxOpenPieces() ? [...open] : undefined
+    return open.size + this.#suspectedOnly(address, open) >= this.#context.maxOpenPieces()
+      ? [...open]
+      : undefined
+  }
+
+  /**
+   * The pieces `address` has requests out for beyond its open-piece limit, to cancel now that
+   * another address serves us (while it was the only one, no limit applied; alone, none are). Pieces it has sent
+   * blocks of stay open (those blocks are in); of the others, the first asked are kept.
+   */
+  overLimit(address: string): number[] {
+    const context = this.#context
+    if (!context.inFlight.othersServing(address)) return []
+    const pending = context.ledger.pendingFrom(address)
+    let room = context.maxOpenPieces() - pending.size - this.#suspectedOnly(address, pending)
+    const excess: number[] = []
+    for (const piece of context.inFlight.piecesOf(address)) {
+      if (pending.has(piece)) continue
+      if (room > 0) room--
+      else excess.push(piece)
+    }
+    return excess
   }
 
   #openPieces(address: string): Set<number> {
@@ -127,14 +150,29 @@ export class RequestSteering {
     return open
   }
 
-  /** Whether opening `piece` would take `address` past its limit of open pieces. */
+  /**
+   * Whether opening `piece` would take `address` past its limit of open pieces. A failed piece it
+   * is a suspect of counts until the piece verifies: its blocks there are unverified still, and
+   * without that a turncoat sharing each false piece with an honest peer (no sole contributor, so
+   * no ban at the failure) could go on opening new ones.
+   */
   #atOpenPieceLimit(address: string, piece: number): boolean {
     const context = this.#context
     const pending = context.ledger.pendingFrom(address)
     if (pending.has(piece) || context.inFlight.has(address, piece)) return false
+    const suspected = context.ledger.suspectedPieces(address)
     let open = pending.size
-    for (const other of context.inFlight.piecesOf(address)) if (!pending.has(other)) open++
+    for (const other of suspected) if (!pending.has(other)) open++
+    for (const other of context.inFlight.piecesOf(address))
+      if (!pending.has(other) && !suspected.has(other)) open++
     return open >= context.maxOpenPieces()
+  }
+
+  /** Pieces counted against the open-piece limit of `address` that it may not request blocks of. */
+  #suspectedOnly(address: string, open: ReadonlySet<number>): number {
+    let count = 0
+    for (const piece of this.#context.ledger.suspectedPieces(address)) if (!open.has(piece)) count++
+    return count
   }
 
   /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */

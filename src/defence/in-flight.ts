@@ -1,10 +1,11 @@
 /**
  * What each address has asked for and not received yet, per piece, how many live connections it
- * has and how many of them are unchoking us (willing to serve), kept per torrent so the request steering answers its questions in O(1) instead of scanning
- * every wire and every request on each call of WebTorrent's picker (libtorrent keeps per-peer and
- * per-piece state for the same reason). The defence counts a request when it goes out on a wire
- * and uncounts it when the wire calls the request back (block, cancel, choke, timeout or close:
- * bittorrent-protocol calls every request's callback exactly once).
+ * has and how many of those are unchoking us (willing to serve), kept per torrent so the request
+ * steering answers its questions in O(1) instead of scanning every wire and every request on each
+ * call of WebTorrent's picker (libtorrent keeps per-peer and per-piece state for the same reason).
+ * The defence counts a request when it goes out on a wire and uncounts it when the wire calls the
+ * request back (block, cancel, choke, timeout or close: bittorrent-protocol calls every request's
+ * callback exactly once), and tracks each wire's choke and unchoke.
  */
 export class InFlight {
   /** address → piece → requests out. */

@@ -4,7 +4,7 @@
  * that one method with a veto (returning false there is WebTorrent's own "nothing to request from
  * this wire for this piece", so the picker simply moves on). Nothing else in WebTorrent changes.
  *
- * Two rules:
+ * Three rules:
  * - Probation: a connection from an address that has not yet contributed to a verified piece may
  *   work on one piece at a time: no requests for another piece while it has requests out, or
  *   blocks received for a piece whose hash check is still pending. A poisoner that is bad from the
@@ -15,6 +15,10 @@
  *   "owner"), chosen best first — an address that was not among the failed piece's contributors,
  *   then one with verified contributions. If the new generation fails, it has a sole contributor
  *   (proof); if it verifies, the ledger compares the earlier generations against it (smart ban).
+ * - Open pieces: a proven address may have at most `maxOpenPieces()` pieces open (requests out,
+ *   blocks awaiting the hash check, or failed pieces it is a suspect of) while another address
+ *   serves us, which bounds what a trusted peer that turns bad can spoil (docs/decisions.md, "The
+ *   open-piece limit of a proven address").
  */
 import type Wire from 'bittorrent-protocol'
 import type { InFlight } from './in-flight.ts'
@@ -127,8 +131,9 @@ export class RequestSteering {
 
   /**
    * The pieces `address` has requests out for beyond its open-piece limit, to cancel now that
-   * another address serves us (while it was the only one, no limit applied; alone, none are). Pieces it has sent
-   * blocks of stay open (those blocks are in); of the others, the first asked are kept.
+   * another address serves us (while it was the only one, no limit applied; alone, none are).
+   * Pieces it has sent blocks of stay open (those blocks are in); of the others, the first asked
+   * are kept.
    */
   overLimit(address: string): number[] {
     const context = this.#context

@@ -6,34 +6,25 @@
  * asked on it is recorded in the torrent's ledger (which holds a reference to the bytes and hashes
  * them only if needed), a block nobody asked for counts towards an unsolicited ban, and the piece
  * picker consults steering.ts. A web seed's blocks only mark their piece as having a source the
- * ledger cannot name. Besides:
- * - torrent `warning` ("Piece N failed verification") and `verified` drive attribution.
- * - `client.blocked` becomes a view that consults the ban store (so expiry and persisted bans just
- *   work) on top of whatever ip-set WebTorrent or a user blocklist puts there.
- * Bans close every open wire to the address in every torrent, drop its queued peers (so WebTorrent
- * does not redial them), and refuse new incoming wires at the `wire` event.
+ * ledger cannot name. Torrent `warning` ("Piece N failed verification") and `verified` drive
+ * attribution. Bans are made and enforced by bans.ts; new incoming wires from a banned address
+ * end at the `wire` event.
  */
 import { createHash } from 'node:crypto'
 import type Wire from 'bittorrent-protocol'
 import type WebTorrent from 'webtorrent'
-import type { IpSet, Torrent } from 'webtorrent'
+import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
-import { addressKey, addressOrdinal } from './address.ts'
-import type { Ban, BanEvidence, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
+import { addressKey } from './address.ts'
+import type { Ban, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
 import type { BanEvent, CreditEvent, HashFailureEvent, PeerContribution } from './events.ts'
+import { BanKeeper } from './bans.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
-import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
+import { DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
 import { ProtocolDiscipline } from './protocol.ts'
-import {
-  hostOf,
-  refuseBannedDials,
-  steerPicker,
-  watchWire,
-  type TorrentInternals,
-  type WireState,
-} from './seams.ts'
+import { refuseBannedDials, steerPicker, watchWire, type TorrentInternals, type WireState } from './seams.ts'
 import { RequestSteering } from './steering.ts'
 
 export interface DefenceOptions {
@@ -69,11 +60,11 @@ export class Defence {
   readonly policy: DefencePolicy
   readonly banStore: BanStore
   readonly #options: DefenceOptions
-  readonly #client: WebTorrent
   readonly #now: () => number
   readonly #torrents = new Map<Torrent, TorrentState>()
   readonly #wires = new WeakMap<Wire, WireState>()
   readonly #contributions = new Map<string, PeerContribution>()
+  readonly #bans: BanKeeper
   readonly #strikes: DecayingCounter
   readonly #unsolicited: DecayingCounter
   /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
@@ -83,35 +74,35 @@ export class Defence {
 
   constructor(options: DefenceOptions) {
     this.#options = options
-    this.#client = options.client
     this.#now = options.now ?? Date.now
     this.policy = { ...DEFAULT_POLICY, ...options.policy }
-    this.banStore = options.banStore ?? new MemoryBanStore()
+    this.#bans = new BanKeeper({
+      client: options.client,
+      store: options.banStore ?? new MemoryBanStore(),
+      policy: this.policy,
+      now: this.#now,
+      audit: options.audit,
+      onBan: options.onBan,
+      onBanned: (address) => {
+        this.#strikes.clear(address)
+        this.#unsolicited.clear(address)
+        this.#firstUnsolicitedAt.delete(address)
+      },
+    })
+    this.banStore = this.#bans.store
     this.#strikes = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.#unsolicited = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.protocol = new ProtocolDiscipline({
       policy: this.policy,
       now: this.#now,
       isBanned: (address) => this.isBanned(address),
-      ban: (address, reason, context) => void this.#ban(address, reason, context),
+      ban: (address, reason, context) => void this.#bans.make(address, reason, context),
       warn: (infoHash, message) => this.#options.onWarning?.(infoHash, message),
     })
-    this.#installBlocklistView()
   }
 
   isBanned(address: string): boolean {
-    return this.banStore.banFor(address, this.#now()) !== undefined
-  }
-
-  /** Bans made or enforced by this engine (address key → expiry), for the request hot path. */
-  readonly #sessionBans = new Map<string, number | null>()
-
-  #bannedHere(address: string): boolean {
-    if (!this.#sessionBans.has(address)) return false
-    const expiresAt = this.#sessionBans.get(address)
-    if (expiresAt === null || (expiresAt !== undefined && expiresAt > this.#now())) return true
-    this.#sessionBans.delete(address)
-    return false
+    return this.#bans.isBanned(address)
   }
 
   /** Ledger size over all torrents: pieces and blocks still held (in progress or awaiting re-verification). */
@@ -150,7 +141,7 @@ export class Defence {
     } = {},
   ): Ban {
     const reason = options.reason ?? 'manual'
-    return this.#ban(addressKey(address), reason, {
+    return this.#bans.make(addressKey(address), reason, {
       evidence: null,
       infoHash: options.rule?.infoHash ?? null,
       peer: options.peer ?? null,
@@ -162,11 +153,7 @@ export class Defence {
 
   /** Lift every ban on `address`. Returns how many were lifted. */
   lift(address: string): number {
-    const key = addressKey(address)
-    const lifted = this.banStore.lift(key)
-    this.#sessionBans.delete(key)
-    if (lifted > 0) this.#options.audit?.record({ type: 'ban.lifted', subject: key, details: { lifted } })
-    return lifted
+    return this.#bans.lift(address)
   }
 
   attachTorrent(torrent: Torrent): void {
@@ -183,7 +170,7 @@ export class Defence {
       addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
       // The hot path: wires to a banned address are destroyed at the ban, so the steering only
       // needs the bans made in this session, not a store lookup per block request.
-      isBanned: (address) => this.#bannedHere(address),
+      isBanned: (address) => this.#bans.bannedHere(address),
       piecesGood: (address) => this.#contributions.get(address)?.piecesGood ?? 0,
       probation: this.policy.probation,
       maxOpenPieces: () =>
@@ -273,7 +260,7 @@ export class Defence {
     if (!this.#firstUnsolicitedAt.has(address)) this.#firstUnsolicitedAt.set(address, now)
     const count = this.#unsolicited.add(address, 1, now)
     if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
-    this.#ban(address, 'unsolicited', {
+    this.#bans.make(address, 'unsolicited', {
       evidence: {
         infoHash: torrent.infoHash,
         piece,
@@ -304,7 +291,7 @@ export class Defence {
       const contribution = this.#contribution(sender.address)
       contribution.piecesBad++
       contribution.bytesBad += bytes
-      this.#ban(sender.address, 'sole-contributor', {
+      this.#bans.make(sender.address, 'sole-contributor', {
         evidence: { infoHash: torrent.infoHash, piece, offset, badDigest, goodDigest: null },
         infoHash: torrent.infoHash,
         peer: sender,
@@ -328,7 +315,7 @@ export class Defence {
     for (const address of suspects) {
       const strikes = this.#strikes.add(address, 1, now)
       if (strikes >= this.policy.strikeThreshold && !this.isBanned(address)) {
-        this.#ban(address, 'strikes', {
+        this.#bans.make(address, 'strikes', {
           evidence: null,
           infoHash: torrent.infoHash,
           peer: null,
@@ -377,7 +364,7 @@ export class Defence {
       const contribution = this.#contribution(culprit.sender.address)
       contribution.piecesBad++
       contribution.bytesBad += verdict.badBytes.get(culprit.sender.address) ?? 0
-      this.#ban(culprit.sender.address, 'poisoned-block', {
+      this.#bans.make(culprit.sender.address, 'poisoned-block', {
         evidence: {
           infoHash: torrent.infoHash,
           piece,
@@ -399,100 +386,6 @@ export class Defence {
     }
   }
 
-  #ban(
-    address: string,
-    reason: BanReason,
-    context: {
-      evidence: BanEvidence | null
-      infoHash: string | null
-      peer: BlockSender | null
-      note: string
-      expiresAt?: number | null
-      /** When the first bad block behind this ban arrived; null without block evidence. */
-      firstBadBlockAt?: number | null
-      rule?: RuleEvidence
-    },
-  ): Ban {
-    const now = this.#now()
-    const existing = this.banStore.banFor(address, now)
-    if (existing) {
-      this.#sessionBans.set(address, existing.expiresAt)
-      this.#enforce(address)
-      return existing
-    }
-    const ban: Ban = {
-      address,
-      rangeEnd: null,
-      reason,
-      source: reason === 'manual' || reason === 'imported' ? reason : 'automatic',
-      evidence: context.evidence,
-      ...(context.rule ? { rule: context.rule } : {}),
-      note: context.note,
-      createdAt: now,
-      expiresAt:
-        context.expiresAt !== undefined
-          ? context.expiresAt
-          : banExpiry(reason, this.banStore.priorBans(address), now, this.policy),
-    }
-    this.banStore.add(ban)
-    this.#sessionBans.set(address, ban.expiresAt)
-    this.#strikes.clear(address)
-    this.#unsolicited.clear(address)
-    this.#firstUnsolicitedAt.delete(address)
-    const peer = context.peer && {
-      host: context.peer.host,
-      port: context.peer.port,
-      peerId: context.peer.peerId,
-    }
-    this.#options.audit?.record({
-      type: 'ban.created',
-      subject: address,
-      details: {
-        reason,
-        source: ban.source,
-        evidence: ban.evidence,
-        ...(ban.rule ? { rule: ban.rule } : {}),
-        expiresAt: ban.expiresAt,
-        peer,
-      },
-    })
-    const connectionsClosed = this.#enforce(address)
-    this.#options.onBan?.({
-      address,
-      reason,
-      source: ban.source,
-      evidence: ban.evidence,
-      ...(ban.rule ? { rule: ban.rule } : {}),
-      peer,
-      note: ban.note,
-      createdAt: ban.createdAt,
-      expiresAt: ban.expiresAt,
-      firstBadBlockAt: context.firstBadBlockAt ?? null,
-      connectionsClosed,
-    })
-    return ban
-  }
-
-  /** Close every connection to `address` in every torrent and stop WebTorrent from redialling it. */
-  #enforce(address: string): number {
-    let closed = 0
-    for (const torrent of this.#client.torrents) {
-      if (torrent.destroyed) continue
-      // Counted first: removing a connected peer destroys its wire too.
-      const wires = torrent.wires.filter(
-        (wire) => wire.remoteAddress !== undefined && addressKey(wire.remoteAddress) === address,
-      )
-      closed += wires.filter((wire) => !wire.destroyed).length
-      const peers = (torrent as unknown as TorrentInternals)._peers
-      for (const [id, peer] of peers ?? []) {
-        const host = peer.addr ? hostOf(peer.addr) : peer.conn?.remoteAddress
-        if (host !== undefined && addressKey(host) === address) torrent.removePeer(id)
-      }
-      for (const wire of wires) wire.destroy()
-    }
-    return closed
-  }
-
   #contribution(address: string): PeerContribution {
     let entry = this.#contributions.get(address)
     if (!entry) {
@@ -500,35 +393,5 @@ export class Defence {
       this.#contributions.set(address, entry)
     }
     return entry
-  }
-
-  /**
-   * Make `client.blocked` consult the ban store, keeping whatever ip-set is (or later gets) put
-   * there, e.g. by WebTorrent's `blocklist` option.
-   */
-  #installBlocklistView(): void {
-    let inner: IpSet | undefined = this.#client.blocked
-    const ranges: [bigint, bigint][] = []
-    const view: IpSet = {
-      add: (start, end) => {
-        if (inner) return inner.add(start, end)
-        const first = addressOrdinal(start)
-        const last = addressOrdinal(end ?? start)
-        if (first !== null && last !== null) ranges.push([first, last])
-      },
-      contains: (host) => {
-        if (this.isBanned(host) || inner?.contains(host)) return true
-        const ordinal = ranges.length > 0 ? addressOrdinal(host) : null
-        return ordinal !== null && ranges.some(([start, end]) => start <= ordinal && ordinal <= end)
-      },
-    }
-    Object.defineProperty(this.#client, 'blocked', {
-      configurable: true,
-      enumerable: true,
-      get: () => view,
-      set: (value: IpSet | undefined) => {
-        inner = value
-      },
-    })
   }
 }

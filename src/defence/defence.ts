@@ -2,34 +2,29 @@
  * The poisoned-piece defence, attached to every torrent and wire as an engine plugin (it matches
  * the EnginePlugin shape structurally, so src/defence does not import the engine).
  *
- * Seams into WebTorrent, each the narrowest available:
- * - `wire._onPiece` is wrapped per wire: every received block is checked against what was asked
- *   on the wire (before WebTorrent pulls the request) and recorded in the torrent's ledger, which
- *   holds a reference to the bytes and hashes them only if needed. A web seed's blocks only mark
- *   their piece as having a source the ledger cannot name.
- * - `wire.request` is wrapped per wire to remember what was asked, so a late answer to a request
- *   that timed out or was cancelled is not mistaken for an unsolicited block.
- * - `torrent._request` is wrapped per torrent with the veto of steering.ts, consulted only when
- *   WebTorrent could reserve a block (most calls of its picker find the piece fully reserved).
- * - torrent `warning` ("Piece N failed verification") and `verified` drive attribution.
- * - `client.blocked` becomes a view that consults the ban store (so expiry and persisted bans just
- *   work) on top of whatever ip-set WebTorrent or a user blocklist puts there.
- * Bans close every open wire to the address in every torrent, drop its queued peers (so WebTorrent
- * does not redial them), and refuse new incoming wires at the `wire` event.
+ * It meets WebTorrent at the seams of seams.ts: every block a wire receives in answer to a request
+ * asked on it is recorded in the torrent's ledger (which holds a reference to the bytes and hashes
+ * them only if needed), a block nobody asked for counts towards an unsolicited ban, and the piece
+ * picker consults steering.ts. A web seed's blocks only mark their piece as having a source the
+ * ledger cannot name. Torrent `warning` ("Piece N failed verification") and `verified` drive
+ * attribution. Bans are made and enforced by bans.ts; new incoming wires from a banned address
+ * end at the `wire` event.
  */
 import { createHash } from 'node:crypto'
 import type Wire from 'bittorrent-protocol'
 import type WebTorrent from 'webtorrent'
-import type { IpSet, Torrent } from 'webtorrent'
+import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
-import { addressKey, addressOrdinal } from './address.ts'
-import type { Ban, BanEvidence, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
+import { addressKey } from './address.ts'
+import type { Ban, BanReason, BanStore, RuleEvidence } from './ban-store.ts'
 import type { BanEvent, CreditEvent, HashFailureEvent, PeerContribution } from './events.ts'
+import { BanKeeper } from './bans.ts'
 import { blockDigest, BlockLedger, type BlockSender, type LedgerLimits } from './ledger.ts'
 import { InFlight } from './in-flight.ts'
 import { MemoryBanStore } from './memory-ban-store.ts'
-import { banExpiry, DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
+import { DecayingCounter, DEFAULT_POLICY, type DefencePolicy } from './policy.ts'
 import { ProtocolDiscipline } from './protocol.ts'
+import { refuseBannedDials, steerPicker, watchWire, type TorrentInternals, type WireState } from './seams.ts'
 import { RequestSteering } from './steering.ts'
 
 export interface DefenceOptions {
@@ -47,29 +42,6 @@ export interface DefenceOptions {
   now?: () => number
 }
 
-/** WebTorrent internals the defence touches; see the module comment for why each. */
-interface TorrentInternals {
-  _request(wire: Wire, index: number, hotswap: boolean): boolean
-  _addPeer(peer: unknown, type: string, source?: string): unknown
-  _update(): void
-  _updateWire(wire: Wire): unknown
-  _peers?: Map<string, { addr?: string; conn?: { remoteAddress?: string } | null }>
-  /** torrent-piece's Piece per index, null once verified. */
-  pieces?: ({ _chunks?: number; _reservations?: number; _cancellations?: number[] | null } | null)[]
-  /** Which wire holds each reserved block of a piece. */
-  _reservations?: (Wire | null)[][]
-  store: { get(index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void } | null
-}
-
-interface WireState {
-  sender: BlockSender
-  /**
-   * Request keys asked on this wire and not answered yet (incl. timed out or cancelled ones), with
-   * how many times each was asked: a block asked again after a timeout may be answered twice.
-   */
-  asked: Map<string, number>
-}
-
 interface TorrentState {
   ledger: BlockLedger
   steering: RequestSteering
@@ -77,9 +49,6 @@ interface TorrentState {
 }
 
 const FAILED_PIECE = /^Piece (\d+) failed verification$/
-/** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
-const MAX_ASKED = 4096
-const VETO_RETRY_MS = 50
 /**
  * Unverified data one address may have open at once (1 MiB: 4 pieces of 256 KiB), so a peer that
  * turns bad after earning trust spoils at most this much before its first failed piece bans it.
@@ -91,11 +60,11 @@ export class Defence {
   readonly policy: DefencePolicy
   readonly banStore: BanStore
   readonly #options: DefenceOptions
-  readonly #client: WebTorrent
   readonly #now: () => number
   readonly #torrents = new Map<Torrent, TorrentState>()
   readonly #wires = new WeakMap<Wire, WireState>()
   readonly #contributions = new Map<string, PeerContribution>()
+  readonly #bans: BanKeeper
   readonly #strikes: DecayingCounter
   readonly #unsolicited: DecayingCounter
   /** Bans and strikes for wire-protocol violations the engine's wire guard reports. */
@@ -105,35 +74,35 @@ export class Defence {
 
   constructor(options: DefenceOptions) {
     this.#options = options
-    this.#client = options.client
     this.#now = options.now ?? Date.now
     this.policy = { ...DEFAULT_POLICY, ...options.policy }
-    this.banStore = options.banStore ?? new MemoryBanStore()
+    this.#bans = new BanKeeper({
+      client: options.client,
+      store: options.banStore ?? new MemoryBanStore(),
+      policy: this.policy,
+      now: this.#now,
+      audit: options.audit,
+      onBan: options.onBan,
+      onBanned: (address) => {
+        this.#strikes.clear(address)
+        this.#unsolicited.clear(address)
+        this.#firstUnsolicitedAt.delete(address)
+      },
+    })
+    this.banStore = this.#bans.store
     this.#strikes = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.#unsolicited = new DecayingCounter(this.policy.strikeHalfLifeMs)
     this.protocol = new ProtocolDiscipline({
       policy: this.policy,
       now: this.#now,
       isBanned: (address) => this.isBanned(address),
-      ban: (address, reason, context) => void this.#ban(address, reason, context),
+      ban: (address, reason, context) => void this.#bans.make(address, reason, context),
       warn: (infoHash, message) => this.#options.onWarning?.(infoHash, message),
     })
-    this.#installBlocklistView()
   }
 
   isBanned(address: string): boolean {
-    return this.banStore.banFor(address, this.#now()) !== undefined
-  }
-
-  /** Bans made or enforced by this engine (address key → expiry), for the request hot path. */
-  readonly #sessionBans = new Map<string, number | null>()
-
-  #bannedHere(address: string): boolean {
-    if (!this.#sessionBans.has(address)) return false
-    const expiresAt = this.#sessionBans.get(address)
-    if (expiresAt === null || (expiresAt !== undefined && expiresAt > this.#now())) return true
-    this.#sessionBans.delete(address)
-    return false
+    return this.#bans.isBanned(address)
   }
 
   /** Ledger size over all torrents: pieces and blocks still held (in progress or awaiting re-verification). */
@@ -172,7 +141,7 @@ export class Defence {
     } = {},
   ): Ban {
     const reason = options.reason ?? 'manual'
-    return this.#ban(addressKey(address), reason, {
+    return this.#bans.make(addressKey(address), reason, {
       evidence: null,
       infoHash: options.rule?.infoHash ?? null,
       peer: options.peer ?? null,
@@ -184,22 +153,15 @@ export class Defence {
 
   /** Lift every ban on `address`. Returns how many were lifted. */
   lift(address: string): number {
-    const key = addressKey(address)
-    const lifted = this.banStore.lift(key)
-    this.#sessionBans.delete(key)
-    if (lifted > 0) this.#options.audit?.record({ type: 'ban.lifted', subject: key, details: { lifted } })
-    return lifted
+    return this.#bans.lift(address)
   }
 
   attachTorrent(torrent: Torrent): void {
     if (this.#torrents.has(torrent)) return
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrappers keep WebTorrent's `this`
-    const defence = this
     const ledger = new BlockLedger({
       ...this.#options.ledgerLimits,
       onEvidenceLost: (piece, suspects) => this.#strike(torrent, piece, suspects),
     })
-    const internals = torrent as unknown as TorrentInternals
     const inFlight = new InFlight()
     const steering = new RequestSteering({
       ledger,
@@ -208,7 +170,7 @@ export class Defence {
       addressOf: (wire) => this.#wires.get(wire)?.sender.address ?? null,
       // The hot path: wires to a banned address are destroyed at the ban, so the steering only
       // needs the bans made in this session, not a store lookup per block request.
-      isBanned: (address) => this.#bannedHere(address),
+      isBanned: (address) => this.#bans.bannedHere(address),
       piecesGood: (address) => this.#contributions.get(address)?.piecesGood ?? 0,
       probation: this.policy.probation,
       maxOpenPieces: () =>
@@ -217,44 +179,8 @@ export class Defence {
       now: this.#now,
     })
     this.#torrents.set(torrent, { ledger, steering, inFlight })
-    const request = internals._request
-    let retry: NodeJS.Timeout | undefined
-    internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-      if (torrent.bitfield.get(index) || nothingToReserve(this, wire, index, hotswap))
-        return request.call(this, wire, index, hotswap)
-      if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
-      // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
-      // may have nothing outstanding, so look again shortly in case the veto has lifted.
-      retry ??= setTimeout(() => {
-        retry = undefined
-        if (!torrent.destroyed) internals._update()
-      }, VETO_RETRY_MS).unref()
-      return false
-    }
-    // A connection held to its open pieces (on probation: one; proven: at its open-piece limit) gets
-    // the rest of those and nothing else: the picker's scan of every piece (and its speed ranking
-    // of every other wire per piece) would find each other one vetoed.
-    const updateWire = internals._updateWire
-    internals._updateWire = function (this: TorrentInternals, wire) {
-      if (wire.peerChoking || !wire.downloaded) return updateWire.call(this, wire)
-      const pinned = steering.pinnedPiece(wire)
-      const pieces = pinned === undefined ? steering.openPiecesAtLimit(wire) : [pinned]
-      if (pieces === undefined || pieces.some((piece) => !wire.peerPieces.get(piece)))
-        return updateWire.call(this, wire)
-      for (const piece of pieces) {
-        while (!wire.destroyed && this._request(wire, piece, false)) {
-          // request every block of the pieces this wire may have, as far as its pipeline allows
-        }
-      }
-      return undefined
-    }
-    // Every dial goes through _addPeer, including WebTorrent's own redials after a connection
-    // closes (which skip the blocklist check in addPeer).
-    const addPeer = internals._addPeer
-    internals._addPeer = function (this: TorrentInternals, peer, type, source) {
-      if (typeof peer === 'string' && defence.isBanned(hostOf(peer))) return null
-      return addPeer.call(this, peer, type, source)
-    }
+    steerPicker(torrent, steering)
+    refuseBannedDials(torrent, (host) => this.isBanned(host))
     torrent.on('warning', (error: Error) => {
       const match = FAILED_PIECE.exec(error?.message ?? '')
       if (match) this.#onFailed(torrent, Number(match[1]))
@@ -281,27 +207,16 @@ export class Defence {
       asked: new Map(),
     }
     this.#wires.set(wire, state)
-    const inFlight = this.#torrents.get(torrent)?.inFlight
-    inFlight?.connected(address)
-    wire.once('close', () => inFlight?.disconnected(address))
-    const request = wire.request
-    wire.request = (index, offset, length, cb) => {
-      const key = `${index}:${offset}:${length}`
-      state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
-      if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
-      if (!inFlight) return request.call(wire, index, offset, length, cb)
-      // bittorrent-protocol calls every request back exactly once, however it ends.
-      inFlight.requested(address, index)
-      request.call(wire, index, offset, length, (error, block) => {
-        inFlight.answered(address, index)
-        cb?.(error, block)
-      })
-    }
-    const onPiece = wire._onPiece
-    wire._onPiece = (index, offset, buffer) => {
-      this.#onBlock(wire, torrent, state, index, offset, buffer)
-      onPiece.call(wire, index, offset, buffer)
-    }
+    const attached = this.#torrents.get(torrent)
+    watchWire({
+      wire,
+      torrent,
+      state,
+      inFlight: attached?.inFlight,
+      steering: attached?.steering,
+      onSolicited: (piece, offset, buffer) => this.#onBlock(torrent, state, piece, offset, buffer),
+      onUnsolicited: (piece, offset, buffer) => this.#onUnsolicited(torrent, state, piece, offset, buffer),
+    })
   }
 
   /**
@@ -321,25 +236,8 @@ export class Defence {
     this.#torrents.clear()
   }
 
-  #onBlock(
-    wire: Wire,
-    torrent: Torrent,
-    state: WireState,
-    piece: number,
-    offset: number,
-    buffer: Uint8Array,
-  ) {
-    const key = `${piece}:${offset}:${buffer.length}`
-    // Every request goes through the wrapped wire.request, so `asked` answers nearly always; the
-    // scan of the outstanding requests is only for a key `asked` evicted.
-    const times = state.asked.get(key)
-    if (times !== undefined) {
-      if (times > 1) state.asked.set(key, times - 1)
-      else state.asked.delete(key)
-    } else if (!isOutstanding(wire, piece, offset, buffer.length)) {
-      this.#onUnsolicited(torrent, state, piece, offset, buffer)
-      return
-    }
+  /** A block that answers a request asked on its wire. */
+  #onBlock(torrent: Torrent, state: WireState, piece: number, offset: number, buffer: Uint8Array) {
     // Recorded from the moment blocks can be requested (WebTorrent holds blocks that arrive before
     // `ready` and uses them after): recording a block too many is harmless, one too few is not.
     const bitfield = torrent.bitfield as Torrent['bitfield'] | null | undefined
@@ -362,7 +260,7 @@ export class Defence {
     if (!this.#firstUnsolicitedAt.has(address)) this.#firstUnsolicitedAt.set(address, now)
     const count = this.#unsolicited.add(address, 1, now)
     if (count < this.policy.unsolicitedThreshold || this.isBanned(address)) return
-    this.#ban(address, 'unsolicited', {
+    this.#bans.make(address, 'unsolicited', {
       evidence: {
         infoHash: torrent.infoHash,
         piece,
@@ -393,7 +291,7 @@ export class Defence {
       const contribution = this.#contribution(sender.address)
       contribution.piecesBad++
       contribution.bytesBad += bytes
-      this.#ban(sender.address, 'sole-contributor', {
+      this.#bans.make(sender.address, 'sole-contributor', {
         evidence: { infoHash: torrent.infoHash, piece, offset, badDigest, goodDigest: null },
         infoHash: torrent.infoHash,
         peer: sender,
@@ -417,7 +315,7 @@ export class Defence {
     for (const address of suspects) {
       const strikes = this.#strikes.add(address, 1, now)
       if (strikes >= this.policy.strikeThreshold && !this.isBanned(address)) {
-        this.#ban(address, 'strikes', {
+        this.#bans.make(address, 'strikes', {
           evidence: null,
           infoHash: torrent.infoHash,
           peer: null,
@@ -466,7 +364,7 @@ export class Defence {
       const contribution = this.#contribution(culprit.sender.address)
       contribution.piecesBad++
       contribution.bytesBad += verdict.badBytes.get(culprit.sender.address) ?? 0
-      this.#ban(culprit.sender.address, 'poisoned-block', {
+      this.#bans.make(culprit.sender.address, 'poisoned-block', {
         evidence: {
           infoHash: torrent.infoHash,
           piece,
@@ -488,100 +386,6 @@ export class Defence {
     }
   }
 
-  #ban(
-    address: string,
-    reason: BanReason,
-    context: {
-      evidence: BanEvidence | null
-      infoHash: string | null
-      peer: BlockSender | null
-      note: string
-      expiresAt?: number | null
-      /** When the first bad block behind this ban arrived; null without block evidence. */
-      firstBadBlockAt?: number | null
-      rule?: RuleEvidence
-    },
-  ): Ban {
-    const now = this.#now()
-    const existing = this.banStore.banFor(address, now)
-    if (existing) {
-      this.#sessionBans.set(address, existing.expiresAt)
-      this.#enforce(address)
-      return existing
-    }
-    const ban: Ban = {
-      address,
-      rangeEnd: null,
-      reason,
-      source: reason === 'manual' || reason === 'imported' ? reason : 'automatic',
-      evidence: context.evidence,
-      ...(context.rule ? { rule: context.rule } : {}),
-      note: context.note,
-      createdAt: now,
-      expiresAt:
-        context.expiresAt !== undefined
-          ? context.expiresAt
-          : banExpiry(reason, this.banStore.priorBans(address), now, this.policy),
-    }
-    this.banStore.add(ban)
-    this.#sessionBans.set(address, ban.expiresAt)
-    this.#strikes.clear(address)
-    this.#unsolicited.clear(address)
-    this.#firstUnsolicitedAt.delete(address)
-    const peer = context.peer && {
-      host: context.peer.host,
-      port: context.peer.port,
-      peerId: context.peer.peerId,
-    }
-    this.#options.audit?.record({
-      type: 'ban.created',
-      subject: address,
-      details: {
-        reason,
-        source: ban.source,
-        evidence: ban.evidence,
-        ...(ban.rule ? { rule: ban.rule } : {}),
-        expiresAt: ban.expiresAt,
-        peer,
-      },
-    })
-    const connectionsClosed = this.#enforce(address)
-    this.#options.onBan?.({
-      address,
-      reason,
-      source: ban.source,
-      evidence: ban.evidence,
-      ...(ban.rule ? { rule: ban.rule } : {}),
-      peer,
-      note: ban.note,
-      createdAt: ban.createdAt,
-      expiresAt: ban.expiresAt,
-      firstBadBlockAt: context.firstBadBlockAt ?? null,
-      connectionsClosed,
-    })
-    return ban
-  }
-
-  /** Close every connection to `address` in every torrent and stop WebTorrent from redialling it. */
-  #enforce(address: string): number {
-    let closed = 0
-    for (const torrent of this.#client.torrents) {
-      if (torrent.destroyed) continue
-      // Counted first: removing a connected peer destroys its wire too.
-      const wires = torrent.wires.filter(
-        (wire) => wire.remoteAddress !== undefined && addressKey(wire.remoteAddress) === address,
-      )
-      closed += wires.filter((wire) => !wire.destroyed).length
-      const peers = (torrent as unknown as TorrentInternals)._peers
-      for (const [id, peer] of peers ?? []) {
-        const host = peer.addr ? hostOf(peer.addr) : peer.conn?.remoteAddress
-        if (host !== undefined && addressKey(host) === address) torrent.removePeer(id)
-      }
-      for (const wire of wires) wire.destroy()
-    }
-    return closed
-  }
-
   #contribution(address: string): PeerContribution {
     let entry = this.#contributions.get(address)
     if (!entry) {
@@ -590,64 +394,4 @@ export class Defence {
     }
     return entry
   }
-
-  /**
-   * Make `client.blocked` consult the ban store, keeping whatever ip-set is (or later gets) put
-   * there, e.g. by WebTorrent's `blocklist` option.
-   */
-  #installBlocklistView(): void {
-    let inner: IpSet | undefined = this.#client.blocked
-    const ranges: [bigint, bigint][] = []
-    const view: IpSet = {
-      add: (start, end) => {
-        if (inner) return inner.add(start, end)
-        const first = addressOrdinal(start)
-        const last = addressOrdinal(end ?? start)
-        if (first !== null && last !== null) ranges.push([first, last])
-      },
-      contains: (host) => {
-        if (this.isBanned(host) || inner?.contains(host)) return true
-        const ordinal = ranges.length > 0 ? addressOrdinal(host) : null
-        return ordinal !== null && ranges.some(([start, end]) => start <= ordinal && ordinal <= end)
-      },
-    }
-    Object.defineProperty(this.#client, 'blocked', {
-      configurable: true,
-      enumerable: true,
-      get: () => view,
-      set: (value: IpSet | undefined) => {
-        inner = value
-      },
-    })
-  }
-}
-
-/**
- * Whether WebTorrent's `_request(wire, index, hotswap)` will refuse by itself: every block of the
- * piece is reserved and none can be taken over from another wire. Most calls of the picker end so
- * (it offers a wire every piece in turn), and skipping the veto for them keeps it off the hot path.
- * Reads torrent-piece's counters; anything unexpected there answers false, so the veto runs.
- */
-function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, hotswap: boolean): boolean {
-  const piece = torrent.pieces?.[index]
-  if (!piece || typeof piece._reservations !== 'number' || typeof piece._chunks !== 'number') return false
-  if (piece._reservations < piece._chunks || (piece._cancellations?.length ?? 0) > 0) return false
-  if (!hotswap) return true
-  const holders = torrent._reservations?.[index]
-  if (holders === undefined) return false
-  for (const holder of holders) if (holder !== null && holder !== wire) return false
-  return true
-}
-
-function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {
-  return wire.requests.some(
-    (request) => request.piece === piece && request.offset === offset && request.length === length,
-  )
-}
-
-function hostOf(address: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(address)
-  if (bracketed?.[1]) return bracketed[1]
-  const colon = address.lastIndexOf(':')
-  return colon === -1 ? address : address.slice(0, colon)
 }

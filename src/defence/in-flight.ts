@@ -1,10 +1,11 @@
 /**
- * What each address has asked for and not received yet, per piece, and how many live connections
- * it has, kept per torrent so the request steering answers its questions in O(1) instead of scanning
- * every wire and every request on each call of WebTorrent's picker (libtorrent keeps per-peer and
- * per-piece state for the same reason). The defence counts a request when it goes out on a wire
- * and uncounts it when the wire calls the request back (block, cancel, choke, timeout or close:
- * bittorrent-protocol calls every request's callback exactly once).
+ * What each address has asked for and not received yet, per piece, how many live connections it
+ * has and how many of those are unchoking us (willing to serve), kept per torrent so the request
+ * steering answers its questions in O(1) instead of scanning every wire and every request on each
+ * call of WebTorrent's picker (libtorrent keeps per-peer and per-piece state for the same reason).
+ * The defence counts a request when it goes out on a wire and uncounts it when the wire calls the
+ * request back (block, cancel, choke, timeout or close: bittorrent-protocol calls every request's
+ * callback exactly once), and tracks each wire's choke and unchoke.
  */
 export class InFlight {
   /** address → piece → requests out. */
@@ -13,6 +14,8 @@ export class InFlight {
   readonly #byPiece = new Map<number, Map<string, number>>()
   /** address → open connections. */
   readonly #connections = new Map<string, number>()
+  /** address → open connections that are unchoking us. */
+  readonly #serving = new Map<string, number>()
 
   requested(address: string, piece: number): void {
     bump(this.#byAddress, address, piece, 1)
@@ -32,6 +35,28 @@ export class InFlight {
     const count = (this.#connections.get(address) ?? 1) - 1
     if (count > 0) this.#connections.set(address, count)
     else this.#connections.delete(address)
+  }
+
+  /** A connection of `address` unchoked us (it will answer requests). */
+  unchoked(address: string): void {
+    this.#serving.set(address, (this.#serving.get(address) ?? 0) + 1)
+  }
+
+  /** A connection of `address` that was unchoking us choked us or closed. */
+  choked(address: string): void {
+    const count = (this.#serving.get(address) ?? 1) - 1
+    if (count > 0) this.#serving.set(address, count)
+    else this.#serving.delete(address)
+  }
+
+  /** Whether an address other than `address` is unchoking us, so it could take over its requests. */
+  othersServing(address: string): boolean {
+    return othersThan(this.#serving, address)
+  }
+
+  /** The address unchoking us, when exactly one is. */
+  loneServer(): string | undefined {
+    return onlyKey(this.#serving)
   }
 
   isConnected(address: string): boolean {

@@ -139,8 +139,8 @@ export class BlockLedger {
   readonly #pieces = new Map<number, PieceEntries>()
   /** Per address, the pieces whose current generation holds its blocks (the steering asks per call). */
   readonly #pendingBy = new Map<string, Set<number>>()
-  /** Per address, how many pieces it is a suspect of. */
-  readonly #suspectOf = new Map<string, number>()
+  /** Per address, the failed pieces it is a suspect of (not verified since). */
+  readonly #suspectOf = new Map<string, Set<number>>()
   readonly #limits: LedgerLimits
   readonly #onEvidenceLost: LedgerOptions['onEvidenceLost']
   #clock = 0
@@ -249,7 +249,9 @@ export class BlockLedger {
     for (const address of contributors) {
       if (entries.suspects.has(address)) continue
       entries.suspects.add(address)
-      this.#suspectOf.set(address, (this.#suspectOf.get(address) ?? 0) + 1)
+      let pieces = this.#suspectOf.get(address)
+      if (!pieces) this.#suspectOf.set(address, (pieces = new Set()))
+      pieces.add(piece)
     }
     entries.touched = ++this.#clock
     if (this.#failedCount > this.#limits.maxFailedPieces) this.#evict(true)
@@ -292,6 +294,11 @@ export class BlockLedger {
   /** Whether `address` is a suspect of a failed piece that has not verified since. */
   isSuspect(address: string): boolean {
     return this.#suspectOf.has(address)
+  }
+
+  /** The failed pieces `address` is a suspect of, until each verifies (or its evidence is lost). */
+  suspectedPieces(address: string): ReadonlySet<number> {
+    return this.#suspectOf.get(address) ?? EMPTY_PIECES
   }
 
   hasFailed(piece: number): boolean {
@@ -384,9 +391,9 @@ export class BlockLedger {
     for (const entry of entries.current) if (entry.data) this.#bufferedBytes -= entry.data.byteLength
     this.#closeGeneration(piece, entries)
     for (const address of entries.suspects) {
-      const count = (this.#suspectOf.get(address) ?? 1) - 1
-      if (count > 0) this.#suspectOf.set(address, count)
-      else this.#suspectOf.delete(address)
+      const pieces = this.#suspectOf.get(address)
+      pieces?.delete(piece)
+      if (pieces?.size === 0) this.#suspectOf.delete(address)
     }
     this.#pieces.delete(piece)
     return [...entries.suspects]

@@ -4,7 +4,7 @@
  * that one method with a veto (returning false there is WebTorrent's own "nothing to request from
  * this wire for this piece", so the picker simply moves on). Nothing else in WebTorrent changes.
  *
- * Two rules:
+ * Three rules:
  * - Probation: a connection from an address that has not yet contributed to a verified piece may
  *   work on one piece at a time: no requests for another piece while it has requests out, or
  *   blocks received for a piece whose hash check is still pending. A poisoner that is bad from the
@@ -15,6 +15,10 @@
  *   "owner"), chosen best first — an address that was not among the failed piece's contributors,
  *   then one with verified contributions. If the new generation fails, it has a sole contributor
  *   (proof); if it verifies, the ledger compares the earlier generations against it (smart ban).
+ * - Open pieces: a proven address may have at most `maxOpenPieces()` pieces open (requests out,
+ *   blocks awaiting the hash check, or failed pieces it is a suspect of) while another address
+ *   serves us, which bounds what a trusted peer that turns bad can spoil (docs/decisions.md, "The
+ *   open-piece limit of a proven address").
  */
 import type Wire from 'bittorrent-protocol'
 import type { InFlight } from './in-flight.ts'
@@ -34,6 +38,8 @@ export interface SteeringContext {
   /**
    * Pieces a proven address may have open at once (requests out or blocks awaiting the hash
    * check), so a trusted peer that turns bad spoils at most this many before its first failure.
+   * The limit holds only while another address serves us (`inFlight.othersServing`): a lone
+   * source's work could go nowhere else, so bounding it bounds no loss (docs/decisions.md).
    */
   maxOpenPieces(): number
   /**
@@ -79,7 +85,7 @@ export class RequestSteering {
         return false
       }
     }
-    if (this.#atOpenPieceLimit(address, piece)) return true
+    if (context.inFlight.othersServing(address) && this.#atOpenPieceLimit(address, piece)) return true
     if (!context.ledger.hasFailed(piece)) return false
     const owner = this.#owners.get(piece)
     if (owner === wire) return false
@@ -116,9 +122,31 @@ export class RequestSteering {
    */
   openPiecesAtLimit(wire: Wire): number[] | undefined {
     const address = this.#context.addressOf(wire)
-    if (address === null) return undefined
+    if (address === null || !this.#context.inFlight.othersServing(address)) return undefined
     const open = this.#openPieces(address)
-    return open.size >= this.#context.maxOpenPieces() ? [...open] : undefined
+    return open.size + this.#suspectedOnly(address, open) >= this.#context.maxOpenPieces()
+      ? [...open]
+      : undefined
+  }
+
+  /**
+   * The pieces `address` has requests out for beyond its open-piece limit, to cancel now that
+   * another address serves us (while it was the only one, no limit applied; alone, none are).
+   * Pieces it has sent blocks of stay open (those blocks are in); of the others, the first asked
+   * are kept.
+   */
+  overLimit(address: string): number[] {
+    const context = this.#context
+    if (!context.inFlight.othersServing(address)) return []
+    const pending = context.ledger.pendingFrom(address)
+    let room = context.maxOpenPieces() - pending.size - this.#suspectedOnly(address, pending)
+    const excess: number[] = []
+    for (const piece of context.inFlight.piecesOf(address)) {
+      if (pending.has(piece)) continue
+      if (room > 0) room--
+      else excess.push(piece)
+    }
+    return excess
   }
 
   #openPieces(address: string): Set<number> {
@@ -127,14 +155,29 @@ export class RequestSteering {
     return open
   }
 
-  /** Whether opening `piece` would take `address` past its limit of open pieces. */
+  /**
+   * Whether opening `piece` would take `address` past its limit of open pieces. A failed piece it
+   * is a suspect of counts until the piece verifies: its blocks there are unverified still, and
+   * without that a turncoat sharing each false piece with an honest peer (no sole contributor, so
+   * no ban at the failure) could go on opening new ones.
+   */
   #atOpenPieceLimit(address: string, piece: number): boolean {
     const context = this.#context
     const pending = context.ledger.pendingFrom(address)
     if (pending.has(piece) || context.inFlight.has(address, piece)) return false
+    const suspected = context.ledger.suspectedPieces(address)
     let open = pending.size
-    for (const other of context.inFlight.piecesOf(address)) if (!pending.has(other)) open++
+    for (const other of suspected) if (!pending.has(other)) open++
+    for (const other of context.inFlight.piecesOf(address))
+      if (!pending.has(other) && !suspected.has(other)) open++
     return open >= context.maxOpenPieces()
+  }
+
+  /** Pieces counted against the open-piece limit of `address` that it may not request blocks of. */
+  #suspectedOnly(address: string, open: ReadonlySet<number>): number {
+    let count = 0
+    for (const piece of this.#context.ledger.suspectedPieces(address)) if (!open.has(piece)) count++
+    return count
   }
 
   /** The piece failed its hash: the next generation gets a new owner, best-ranked first. */

@@ -74,6 +74,31 @@ export const behaviours = {
   },
 
   /**
+   * Serves its first `pieces` distinct pieces honestly; after that corrupts every block and holds
+   * back the last block of each piece for `holdMs`, so none of its false pieces completes (and
+   * fails) before it has sent as many false blocks as the leecher lets it have outstanding. Only a
+   * bound on the pieces one address may have open keeps what it spoils small.
+   */
+  turnsBadAfterWithholding(pieces: number, holdMs: number): WireBehaviour {
+    const honest = new Set<number>()
+    return (wire, torrent) => {
+      const send = wire.piece
+      wire.piece = (index, offset, buffer) => {
+        if (honest.has(index) || honest.size < pieces) {
+          honest.add(index)
+          return send.call(wire, index, offset, buffer)
+        }
+        const length = index === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength
+        const spoiled = corrupt(buffer)
+        if (offset + buffer.length < length) return send.call(wire, index, offset, spoiled)
+        setTimeout(() => {
+          if (!wire.destroyed) send.call(wire, index, offset, spoiled)
+        }, holdMs).unref()
+      }
+    }
+  },
+
+  /**
    * Answers requests honestly, and with every answer also sends a block nobody asked for (random
    * bytes at an offset no client requests).
    */

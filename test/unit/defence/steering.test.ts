@@ -42,6 +42,8 @@ function world() {
     const made = fakeWire()
     addresses.set(made, address)
     inFlight.connected(address)
+    // fakeWire() is unchoking us, as a serving peer's wire is.
+    inFlight.unchoked(address)
     if (credited) credit.set(address, 1)
     return made
   }
@@ -60,7 +62,16 @@ function world() {
     wire.destroyed = true
     inFlight.disconnected(addresses.get(wire) ?? '')
   }
-  return { ledger, steering, wire, ask, answerAll, disconnect, advance: (ms: number) => (now += ms) }
+  return {
+    ledger,
+    inFlight,
+    steering,
+    wire,
+    ask,
+    answerAll,
+    disconnect,
+    advance: (ms: number) => (now += ms),
+  }
 }
 
 describe('request steering', () => {
@@ -160,9 +171,10 @@ describe('request steering', () => {
     expect(steering.pinnedPiece(fresh)).toBeUndefined()
   })
 
-  it('lets a proven address have at most four pieces open, and then only those', () => {
+  it('lets a proven address have at most four pieces open while another serves, and then only those', () => {
     const { ledger, steering, wire, ask, answerAll } = world()
     const trusted = wire('10.0.0.3', true)
+    wire('10.0.0.4', true)
     for (const piece of [1, 2, 3]) expect(ask(trusted, piece)).toBe(true)
     ledger.record(4, { sender: sender('10.0.0.3'), offset: 0, length: BLOCK, digest: 'a' })
     expect(steering.openPiecesAtLimit(trusted)?.sort()).toEqual([1, 2, 3, 4])
@@ -174,5 +186,47 @@ describe('request steering', () => {
     ledger.verify(4)
     expect(steering.openPiecesAtLimit(trusted)).toBeUndefined()
     expect(ask(trusted, 5)).toBe(true)
+  })
+
+  it('puts no limit on the open pieces of the only address serving us', () => {
+    const { steering, wire, ask } = world()
+    const lone = wire('10.0.0.3', true)
+    for (let piece = 1; piece <= 12; piece++) expect(ask(lone, piece)).toBe(true)
+    expect(steering.openPiecesAtLimit(lone)).toBeUndefined()
+    expect(steering.overLimit('10.0.0.3')).toEqual([])
+  })
+
+  it('names the pieces past the limit of an address that served alone, once another serves', () => {
+    const { ledger, inFlight, steering, wire, ask } = world()
+    const lone = wire('10.0.0.3', true)
+    for (let piece = 1; piece <= 8; piece++) expect(ask(lone, piece)).toBe(true)
+    // Blocks of piece 7 are in: it stays open, and takes one of the four places.
+    ledger.record(7, { sender: sender('10.0.0.3'), offset: 0, length: BLOCK, digest: 'a' })
+    const other = wire('10.0.0.4', true)
+    expect(inFlight.othersServing('10.0.0.3')).toBe(true)
+    expect(steering.overLimit('10.0.0.3')).toEqual([4, 5, 6, 8])
+    expect(ask(lone, 9)).toBe(false)
+    expect(ask(other, 9)).toBe(true)
+  })
+
+  it('counts a failed piece an address shared against its open-piece limit until the piece verifies', () => {
+    const { ledger, steering, wire, ask, answerAll } = world()
+    const trusted = wire('10.0.0.3', true)
+    wire('10.0.0.4', true)
+    // Four pieces failed with both addresses among their contributors: no sole culprit, no ban yet.
+    for (const piece of [1, 2, 3, 4]) {
+      ledger.record(piece, { sender: sender('10.0.0.3'), offset: 0, length: BLOCK, digest: 'bad' })
+      ledger.record(piece, { sender: sender('10.0.0.4'), offset: BLOCK, length: BLOCK, digest: 'good' })
+      ledger.fail(piece)
+    }
+    expect(ledger.pendingFrom('10.0.0.3').size).toBe(0)
+    expect(ask(trusted, 5)).toBe(false)
+    expect(steering.openPiecesAtLimit(trusted)).toEqual([])
+    // Piece 1 verifies from someone else: one place frees.
+    ledger.record(1, { sender: sender('10.0.0.4'), offset: 0, length: BLOCK, digest: 'x' })
+    ledger.verify(1, (offset) => (offset === 0 ? 'x' : 'good'))
+    answerAll(trusted)
+    expect(ask(trusted, 5)).toBe(true)
+    expect(ask(trusted, 6)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileChunkStore, filePool, MAX_OPEN_FILES } from '../../../src/engine/file-store.ts'
@@ -49,5 +49,28 @@ describe('the bounded file chunk store', () => {
     ).toBe(true)
     await call((cb) => store.close(cb))
     await expect(call((cb) => store.get(0, null, cb))).rejects.toThrow(/closed/)
+  })
+
+  it('fails a read past what a file holds, and reads what was written since and what was there before', async () => {
+    const dir = await tempDir('vouch-store-')
+    const files = [{ path: 'a.bin', length: 3 * CHUNK }]
+    const earlier = randomBytes(CHUNK)
+    await writeFile(path.join(dir, 'a.bin'), earlier)
+    const store = new FileChunkStore(CHUNK, { files, path: dir, length: 3 * CHUNK })
+    expect(Buffer.from((await call<Uint8Array>((cb) => store.get(0, null, cb))) ?? []).equals(earlier)).toBe(
+      true,
+    )
+    // Known to end at chunk 1 now that it is open: fails without reading.
+    await expect(call((cb) => store.get(2, null, cb))).rejects.toThrow(/satisfy length/)
+    const later = randomBytes(CHUNK)
+    await call((cb) => store.put(2, later, cb))
+    expect(Buffer.from((await call<Uint8Array>((cb) => store.get(2, null, cb))) ?? []).equals(later)).toBe(
+      true,
+    )
+    // Chunk 1 lies within the file now (a hole of zeros), as on any filesystem.
+    expect(
+      Buffer.from((await call<Uint8Array>((cb) => store.get(1, null, cb))) ?? []).equals(Buffer.alloc(CHUNK)),
+    ).toBe(true)
+    await call((cb) => store.close(cb))
   })
 })

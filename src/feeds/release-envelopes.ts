@@ -82,7 +82,7 @@ export function compactEnvelopes(infoHash: Uint8Array, envelopes: readonly Envel
   names.delete(INFOHASH)
   const shared: Record<string, Encodable> = {}
   const own: Record<string, Encodable>[] = signers.map(() => ({}))
-  for (const name of [...names].sort()) {
+  for (const name of names) {
     const first = signers[0]?.get(name)
     const alike =
       first !== undefined &&

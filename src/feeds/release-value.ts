@@ -1,7 +1,8 @@
 /**
  * The BEP 46 value of a Vouch feed item (docs/formats.md, "Feeds"): a bencoded dictionary with
- * `ih`, the 20-byte v1 infohash BEP 46 defines, plus Vouch's own keys: `vouch`, the release's
- * envelopes (each its bencoded bytes, as a string), and optionally `expires`, the time after which
+ * `ih`, the 20-byte v1 infohash BEP 46 defines, plus Vouch's own keys: the release's envelopes,
+ * either `vouch` (a list of each one's bencoded bytes, for one envelope) or `vouch2` (the compact
+ * form for co-signers, release-envelopes.ts), and optionally `expires`, the time after which
  * a follower shows the feed as stale unless a newer item has appeared. Other keys are ignored, so
  * plain BEP 46 readers and writers interoperate. Encoded, it must stay within BEP 44's 1000 bytes.
  */
@@ -21,9 +22,15 @@ import {
   type Envelope,
 } from '../provenance/envelope.ts'
 import { MAX_VALUE_BYTES } from './bep44.ts'
+import {
+  MAX_RELEASE_ENVELOPES,
+  ReleaseValueError,
+  SIGNERS_THAT_FIT,
+  compactEnvelopes,
+  expandEnvelopes,
+} from './release-envelopes.ts'
 
-/** Most envelopes one release item carries (co-signers, or the k of a threshold group). */
-export const MAX_RELEASE_ENVELOPES = 16
+export { MAX_RELEASE_ENVELOPES, ReleaseValueError, SIGNERS_THAT_FIT }
 
 export interface ReleaseValue {
   infoHash: Uint8Array
@@ -33,14 +40,6 @@ export interface ReleaseValue {
   expires?: number | undefined
 }
 
-/** A value that is not a release: becomes the audit kind `malformed`. */
-export class ReleaseValueError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ReleaseValueError'
-  }
-}
-
 export function encodeReleaseValue(release: ReleaseValue): Uint8Array {
   if (release.infoHash.length !== INFOHASH_LENGTH)
     throw new ReleaseValueError(`ih must be ${INFOHASH_LENGTH} bytes`)
@@ -48,12 +47,13 @@ export function encodeReleaseValue(release: ReleaseValue): Uint8Array {
     throw new ReleaseValueError(`at most ${MAX_RELEASE_ENVELOPES} envelopes fit one item`)
   const bytes = encodeBencode({
     ih: release.infoHash,
-    vouch: release.envelopes.map(encodeEnvelope),
+    vouch: release.envelopes.length <= 1 ? release.envelopes.map(encodeEnvelope) : undefined,
+    vouch2: release.envelopes.length > 1 ? compactEnvelopes(release.infoHash, release.envelopes) : undefined,
     expires: release.expires,
   })
   if (bytes.length > MAX_VALUE_BYTES)
     throw new ReleaseValueError(
-      `the feed item would be ${bytes.length} bytes, more than BEP 44's ${MAX_VALUE_BYTES}: use a shorter torrent name or fewer signatures`,
+      `the feed item would be ${bytes.length} bytes, more than BEP 44's ${MAX_VALUE_BYTES} (an item holds ${SIGNERS_THAT_FIT} signatures for a torrent with a 40-byte name): use a shorter torrent name or fewer signatures`,
     )
   return bytes
 }
@@ -73,8 +73,11 @@ export function decodeReleaseValue(bytes: Uint8Array): ReleaseValue {
   const ih = entryOf(value, 'ih')
   if (ih?.type !== 'bytes' || ih.value.length !== INFOHASH_LENGTH)
     throw new ReleaseValueError(`v has no ${INFOHASH_LENGTH}-byte 'ih'`)
-  const envelopes: Envelope[] = []
+  const compact = entryOf(value, 'vouch2')
   const list = entryOf(value, 'vouch')
+  if (compact !== undefined && list !== undefined)
+    throw new ReleaseValueError("v carries both 'vouch' and 'vouch2'")
+  const envelopes: Envelope[] = compact ? expandEnvelopes(bytes, compact, ih.value) : []
   if (list !== undefined) {
     if (list.type !== 'list') throw new ReleaseValueError(`'vouch' is a ${list.type}, not a list`)
     if (list.items.length > MAX_RELEASE_ENVELOPES)

@@ -2,9 +2,11 @@
  * The done-test of issue 12, through the real CLI on a loopback DHT: a running `vouch serve`
  * follows a feed; publishing release 2 makes it fetch, verify and finish release 2 with no user
  * action; a hostile DHT node replaying release 1 and one serving a forged item are refused and
- * audited.
+ * audited; a release signed by one key of a 2-of-3 group is refused, and one signed by three keys
+ * of a 3-of-4 group (more than two envelopes: the compact `vouch2` form) is accepted.
  */
 import { readFile } from 'node:fs/promises'
+import { decodeReleaseValue } from '../../src/feeds/release-value.ts'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { auditRows } from '../../src/reputation/audit-log.ts'
@@ -52,7 +54,7 @@ describe('a followed feed on a loopback DHT', () => {
     await dht?.close()
   })
 
-  it('vouch serve fetches, verifies and finishes release 2 by itself; a replayed release 1, a forged item and a release signed by one key of a 2-of-3 group are refused and audited', async () => {
+  it('vouch serve fetches, verifies and finishes release 2 by itself; a replayed release 1, a forged item and a release signed by one key of a 2-of-3 group are refused and audited; a 3-of-4 release is accepted', async () => {
     swarm = new Swarm()
     let hostileAnswer: HostileAnswer | null = null
     dht = await LoopbackDht.start(4)
@@ -63,7 +65,7 @@ describe('a followed feed on a loopback DHT', () => {
       runVouch(['--json', '--home', home, ...args], { timeoutMs: 60_000 })
     const publisher = await FeedPublisher.create(swarm, dht)
     const publicKey = publisher.publicKey
-    const release = (sequence: number) => publisher.release(sequence)
+    const release = (sequence: number, cosigners: string[] = []) => publisher.release(sequence, cosigners)
     const keptItem = () => publisher.keptItem()
 
     const first = await release(1)
@@ -118,9 +120,10 @@ describe('a followed feed on a loopback DHT', () => {
     hostileAnswer = null
 
     // The publisher becomes a 2-of-3 group; a release signed by one of its keys is refused.
-    const others = await Promise.all(
-      ['second.key', 'third.key'].map(async (name) => {
-        const made = await vouch(publisher.home, 'keygen', '--out', path.join(publisher.home, name))
+    const keyFiles = ['second.key', 'third.key', 'fourth.key'].map((name) => path.join(publisher.home, name))
+    const members = await Promise.all(
+      keyFiles.map(async (file) => {
+        const made = await vouch(publisher.home, 'keygen', '--out', file)
         expect(made.code, made.stderr).toBe(0)
         return String(lastJson(made).publicKey)
       }),
@@ -131,7 +134,7 @@ describe('a followed feed on a loopback DHT', () => {
       'add-group',
       'Product',
       publicKey,
-      ...others,
+      ...members.slice(0, 2),
       '--threshold',
       '2',
     )
@@ -146,6 +149,28 @@ describe('a followed feed on a loopback DHT', () => {
     })
     expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({
       feeds: [{ lastSeq: 2, state: 'refused', lastError: expect.stringMatching(/below-threshold/) }],
+    })
+
+    // The group becomes 3 of 4; release 4, signed by three of its keys, is published (three
+    // envelopes only fit the item in the compact form) and finished with no user action.
+    const regrouped = await vouch(
+      follower,
+      'trust',
+      'add-group',
+      'Product',
+      publicKey,
+      ...members,
+      '--threshold',
+      '3',
+    )
+    expect(regrouped.code, regrouped.stderr).toBe(0)
+    const fourthRelease = await release(4, keyFiles.slice(0, 2))
+    const item4 = await keptItem()
+    expect(Buffer.from(item4.value).toString('latin1')).toContain('6:vouch2d')
+    expect(decodeReleaseValue(item4.value).envelopes).toHaveLength(3)
+    await finished(fourthRelease.payload)
+    expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({
+      feeds: [{ lastSeq: 4, state: 'ok' }],
     })
   }, 300_000)
 })

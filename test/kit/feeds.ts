@@ -54,8 +54,11 @@ export class FeedPublisher {
     return new FeedPublisher(swarm, dht, { home, feed, key, publicKey, fingerprint })
   }
 
-  /** Make release `sequence`, seed it and publish it; resolves once the item is put. */
-  async release(sequence: number): Promise<FeedRelease> {
+  /**
+   * Make release `sequence`, have each of `cosigners` (secret key files) add its signature with
+   * `vouch sign`, seed it and publish it; resolves once the item is put.
+   */
+  async release(sequence: number, cosigners: readonly string[] = []): Promise<FeedRelease> {
     const bootstrap = this.#dht.bootstrapFlags
     const payload = await this.#swarm.payload({ bytes: 300_000, name: `${this.feed}-${sequence}.bin` })
     const torrent = path.join(this.home, `${this.feed}-${sequence}.torrent`)
@@ -71,6 +74,18 @@ export class FeedPublisher {
       String(sequence),
     )
     if (created.code !== 0) throw new Error(`vouch create failed: ${created.stderr}`)
+    for (const cosigner of cosigners) {
+      const signed = await vouch(
+        this.home,
+        'sign',
+        torrent,
+        '--key',
+        cosigner,
+        '--sequence',
+        String(sequence),
+      )
+      if (signed.code !== 0) throw new Error(`vouch sign failed: ${signed.stderr}`)
+    }
     const seeder = new VouchProcess([
       '--json',
       '--home',

@@ -2,7 +2,7 @@
  * A lived-in Vouch for layout checks and screenshots, made of real things: a pinned publisher, a
  * signed download completed from a loopback swarm in which one seeder poisons blocks (so there
  * are peers, a ban with evidence and a hash failure), a second signed torrent with a long name
- * still downloading, and a magnet the gate holds for want of a signature.
+ * still downloading, a magnet the gate holds for want of a signature, and a 2-of-3 publisher group.
  */
 import { readFile } from 'node:fs/promises'
 import { adversary, behaviours } from '../kit/adversaries.ts'
@@ -24,6 +24,11 @@ export async function buildScene(ui: UiHarness): Promise<Scene> {
   const { swarm } = ui
   const publisher = newPublisher()
   await ui.call('trust.pin', { publicKey: publisher.publicKey, name: 'Example Releases' })
+  await ui.call('trust.addGroup', {
+    name: 'Distro release team',
+    threshold: 2,
+    keys: [newPublisher(), newPublisher(), newPublisher()].map((member) => member.publicKey),
+  })
 
   const contested = await signedPayload(swarm, publisher, {
     bytes: 1024 * 1024,

@@ -19,7 +19,7 @@ const OUT = path.resolve(
 )
 const WIDTHS = [1280, 800, 360]
 const SCHEMES = ['light', 'dark'] as const
-const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Activity', 'Audit log', 'Settings']
+const SCREENS = ['Torrents', 'Peers', 'Bans', 'Trust', 'Feeds', 'Activity', 'Audit log', 'Settings']
 
 if (await rendererIsStale()) await buildRenderer()
 await mkdir(OUT, { recursive: true })

@@ -29,6 +29,9 @@ describe('the web UI in Chromium: publisher groups and key rotation', () => {
     await groupRow.waitFor()
     for (const publisher of [first, second, third])
       expect(await groupRow.textContent()).toContain(publisher.fingerprint)
+    // Each member's own row says that alone it signs nothing.
+    const memberRow = page.locator(`tr[data-fingerprint="${first.fingerprint}"]`)
+    expect(await memberRow.textContent()).toContain('in group Distro: counts only with 1 more of its 3 keys')
     await ui.screenshot('trust-group')
     await page.setViewportSize({ width: 360, height: 800 })
     expect(await ui.overflow(), 'the groups at 360 px').toEqual([])

@@ -88,11 +88,25 @@ function PinForm({ onPin }: Pick<Props, 'onPin'>) {
   )
 }
 
-function PublisherRow({ publisher, onPin, onRemove, onRevoke }: Props & { publisher: PublisherView }) {
+/** A key in a threshold group signs nothing alone: say so beside its status. */
+function groupNote(publisher: PublisherView, groups: Props['groups']): string | null {
+  const group = groups.find((candidate) => candidate.members.includes(publisher.fingerprint))
+  if (!group || group.threshold < 2) return null
+  return `in group ${group.name}: counts only with ${group.threshold - 1} more of its ${group.members.length} keys`
+}
+
+function PublisherRow({
+  publisher,
+  groups,
+  onPin,
+  onRemove,
+  onRevoke,
+}: Props & { publisher: PublisherView }) {
   const [mode, setMode] = useState<'idle' | 'rename' | 'confirm-revoke'>('idle')
   const [name, setName] = useState(publisher.name)
   const renameId = useId()
   const revoked = publisher.status === 'revoked'
+  const note = groupNote(publisher, groups)
   return (
     <tr data-fingerprint={publisher.fingerprint} data-status={publisher.status}>
       <th scope="row">
@@ -138,6 +152,7 @@ function PublisherRow({ publisher, onPin, onRemove, onRevoke }: Props & { publis
         <span className={STATUS_CLASS[publisher.status]}>
           {publisher.status === 'rotated' ? `rotated → ${publisher.rotatedTo ?? '?'}` : publisher.status}
         </span>
+        {note ? <span className="subline">{note}</span> : null}
       </td>
       <td data-label="Scope">{publisher.scope ?? 'any name'}</td>
       <td data-label="Expires">

@@ -76,7 +76,7 @@ describe('the CLI loads only the module of the command it runs', () => {
     expect(webtorrentModules(urls).length).toBeGreaterThan(0)
   })
 
-  it('get without a rules.json loads no zod; with one, the schema is loaded to validate it', async () => {
+  it('get without a rules.json loads no zod (nor, off a terminal, cli-progress); with one, the schema is loaded to validate it', async () => {
     const payload = await makePayload({ bytes: 64 * 1024 })
     // No peer: the engine and the reputation store open, then the download times out after 1 s.
     const args = ['get', payload.torrentPath, '--allow-unsigned', '--timeout', '1', ...QUIET_FLAGS]
@@ -85,6 +85,8 @@ describe('the CLI loads only the module of the command it runs', () => {
     expect(bare.code).toBe(EXIT.network)
     expect(bare.urls.some((url) => url.endsWith('/src/rules/live.ts'))).toBe(true)
     expect(zodModules(bare.urls)).toEqual([])
+    // stderr is a pipe here, not a terminal: no progress bar, so cli-progress is not loaded either.
+    expect(bare.urls.filter((url) => url.includes('/node_modules/cli-progress/'))).toEqual([])
     const home = await tempDir('vouch-trace-')
     await writeFile(path.join(home, RULES_FILE), JSON.stringify({ version: 1, banMs: 5000 }))
     const withRules = await modulesLoadedBy(args, home)

@@ -3,11 +3,11 @@
  * while that release is being started, not 'waiting' beside the new seq (the Feeds screen
  * refreshes on every change of feeds.json); a feed whose item outlived its declared validity is
  * shown as stale (TUF's freeze attack); a feed followed under a key whose pin is rotated moves to
- * the new key's feed.
+ * the new key's feed; with the DHT switched off a feed says so, and polls again once it is back.
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FeedDaemon } from '../../src/feeds/daemon.ts'
+import { DHT_OFF_ERROR, FeedDaemon } from '../../src/feeds/daemon.ts'
 import { closeDht, openDhtNode, type Dht } from '../../src/feeds/dht.ts'
 import { FeedStore } from '../../src/feeds/feed-store.ts'
 import { publishRelease } from '../../src/feeds/publish.ts'
@@ -77,6 +77,23 @@ describe('the feed daemon', () => {
     }
     expect(whileStarting).toEqual([{ state: 'ok', seq: 1 }])
     expect((await feeds.load()).followed[id]).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('says the DHT is off while it is switched off, and polls through it once it is back', async () => {
+    const { followerNode, feeds, trust, id } = await followedRelease()
+    let current: Dht | null = null
+    const daemon = new FeedDaemon({ dht: () => current, feeds, trust, follow: true })
+    try {
+      await daemon.round()
+      expect((await feeds.load()).followed[id]).toMatchObject({ state: 'error', lastError: DHT_OFF_ERROR })
+      expect(daemon.lookups).toBe(0)
+      current = followerNode
+      await daemon.pollFeed(id)
+      expect((await feeds.load()).followed[id]).toMatchObject({ state: 'ok', lastError: null })
+      expect(daemon.lookups).toBe(1)
+    } finally {
+      await daemon.close()
+    }
   })
 
   it('shows a feed as stale once its item’s declared validity passed with no newer item (a freeze)', async () => {

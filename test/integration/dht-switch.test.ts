@@ -1,0 +1,103 @@
+/**
+ * The DHT switch applied at once, against a real `vouch serve` on a loopback DHT (test/kit/dht.ts):
+ * started with the DHT off in its settings, the serve sends no DHT packet; `settings.set { dht:
+ * true }` starts its node, which joins the loopback DHT (the status bar counts its nodes) and
+ * announces the torrent it already had; `{ dht: false }` closes its UDP socket (the port can be
+ * bound again) and the node count drops to 0.
+ */
+import dgram from 'node:dgram'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SETTINGS_FILE } from '../../src/api/settings-store.ts'
+import { LoopbackDht } from '../kit/dht.ts'
+import { NO_DISCOVERY_BUT_DHT } from '../kit/feeds.ts'
+import { until } from '../kit/poll.ts'
+import { startServe } from '../kit/serve.ts'
+import { Swarm } from '../kit/swarm.ts'
+
+interface Received {
+  query: string
+  infoHash: string | null
+  from: { address: string; port: number }
+}
+
+const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString() : String(value))
+
+/** Whether a UDP socket can be bound on `port` (so nobody holds it). */
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4')
+    socket.once('error', () => {
+      socket.close()
+      resolve(false)
+    })
+    socket.bind(port, () => socket.close(() => resolve(true)))
+  })
+}
+
+describe('the DHT switch applied at once', () => {
+  let swarm: Swarm
+  let dht: LoopbackDht | undefined
+  afterEach(async () => {
+    await swarm.close()
+    await dht?.close()
+    dht = undefined
+  })
+
+  it('starts the node when switched on, announces existing torrents, and closes it when switched off', async () => {
+    swarm = new Swarm()
+    dht = await LoopbackDht.start(3)
+    const kitPorts = new Set(dht.nodes.map((node) => node.address().port))
+    const received: Received[] = []
+    for (const node of dht.nodes) {
+      node._rpc.on('query', (query, from) => {
+        if (kitPorts.has(from.port)) return
+        const infoHash = query.a?.info_hash
+        received.push({
+          query: text(query.q),
+          infoHash: infoHash instanceof Uint8Array ? Buffer.from(infoHash).toString('hex') : null,
+          from,
+        })
+      })
+    }
+    const home = await swarm.tempDir('vouch-home-')
+    await writeFile(path.join(home, SETTINGS_FILE), JSON.stringify({ dht: false }))
+    const serve = await startServe(swarm, home, dht.bootstrapFlags, NO_DISCOVERY_BUT_DHT)
+    const status = () => serve.api.call('app.status', {})
+    const payload = await swarm.payload({ bytes: 32 * 1024, name: 'found-on-the-dht.bin' })
+    const added = await serve.api.call('torrents.addFile', {
+      fileName: 'found-on-the-dht.torrent',
+      contentBase64: (await readFile(payload.torrentPath)).toString('base64'),
+      allowUnsigned: true,
+    })
+    if (added.status !== 'added') throw new Error(`the torrent was not added: ${added.status}`)
+    const infoHash = added.infoHash
+    expect((await status()).dhtNodes).toBe(0)
+    expect(received, 'no DHT packet with the DHT off').toEqual([])
+
+    expect((await serve.api.call('settings.set', { dht: true })).dht).toBe(true)
+    await until('the serve joins the loopback DHT', 20_000, async () => (await status()).dhtNodes > 0)
+    // The torrent added while the DHT was off is looked up and announced through the new node.
+    const announce = await until('the torrent is announced on the DHT', 20_000, async () =>
+      received.find((entry) => entry.query === 'announce_peer' && entry.infoHash === infoHash),
+    )
+    const servePort = announce.from.port
+    expect(await udpPortFree(servePort), 'the node holds its UDP port').toBe(false)
+
+    expect((await serve.api.call('settings.set', { dht: false })).dht).toBe(false)
+    expect((await status()).dhtNodes).toBe(0)
+    await until('the node closes its UDP socket', 10_000, () => udpPortFree(servePort))
+    const afterOff = received.length
+
+    // On again: a new node joins and announces; the serve stayed up throughout.
+    await serve.api.call('settings.set', { dht: true })
+    await until('the serve joins again', 20_000, async () => (await status()).dhtNodes > 0)
+    await until('the torrent is announced again', 20_000, async () =>
+      received
+        .slice(afterOff)
+        .some((entry) => entry.query === 'announce_peer' && entry.infoHash === infoHash),
+    )
+    expect((await serve.api.call('settings.get', {})).dht).toBe(true)
+  }, 90_000)
+})

@@ -43,7 +43,7 @@ export interface FeedDaemonOptions {
 }
 
 /** A followed feed's `lastError` while the DHT is switched off. */
-export const DHT_OFF_ERROR = 'the DHT is off: turn it on in Settings to poll this feed'
+export const DHT_OFF_ERROR = 'the DHT is off, so this feed cannot be polled'
 
 export const DEFAULT_POLL_INTERVAL_MS = 10 * 60 * 1000
 export const REPUBLISH_INTERVAL_MS = 60 * 60 * 1000

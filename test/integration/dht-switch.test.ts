@@ -1,9 +1,10 @@
 /**
  * The DHT switch applied at once, against a real `vouch serve` on a loopback DHT (test/kit/dht.ts):
  * started with the DHT off in its settings, the serve sends no DHT packet; `settings.set { dht:
- * true }` starts its node, which joins the loopback DHT (the status bar counts its nodes) and
- * announces the torrent it already had; `{ dht: false }` closes its UDP socket (the port can be
- * bound again) and the node count drops to 0.
+ * true }` starts its node, which joins the loopback DHT (the status bar counts its nodes),
+ * announces the torrent it already had and finds that torrent's only seeder through it (the seeder
+ * is on the DHT alone, so the download proves the lookup); `{ dht: false }` closes its UDP socket
+ * (the port can be bound again) and the node count drops to 0.
  */
 import dgram from 'node:dgram'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -15,6 +16,7 @@ import { NO_DISCOVERY_BUT_DHT } from '../kit/feeds.ts'
 import { until } from '../kit/poll.ts'
 import { startServe } from '../kit/serve.ts'
 import { Swarm } from '../kit/swarm.ts'
+import { whenReady, type Dht } from '../../src/feeds/dht.ts'
 
 interface Received {
   query: string
@@ -45,14 +47,19 @@ describe('the DHT switch applied at once', () => {
     dht = undefined
   })
 
-  it('starts the node when switched on, announces existing torrents, and closes it when switched off', async () => {
+  it('starts the node when switched on (an existing torrent is announced and downloads from a seeder found on the DHT) and closes it when switched off', async () => {
     swarm = new Swarm()
     dht = await LoopbackDht.start(3)
-    const kitPorts = new Set(dht.nodes.map((node) => node.address().port))
+    const payload = await swarm.payload({ bytes: 64 * 1024, name: 'found-on-the-dht.bin' })
+    const seeder = await swarm.seeder(payload, { client: { dht: { bootstrap: dht.bootstrap } } })
+    const seederDht = (seeder.client as unknown as { dht: Dht }).dht
+    await whenReady(seederDht)
+    // Queries from anyone but the kit's nodes and the seeder: the serve's.
+    const others = new Set([...dht.nodes, seederDht].map((node) => node.address().port))
     const received: Received[] = []
     for (const node of dht.nodes) {
       node._rpc.on('query', (query, from) => {
-        if (kitPorts.has(from.port)) return
+        if (others.has(from.port)) return
         const infoHash = query.a?.info_hash
         received.push({
           query: text(query.q),
@@ -65,7 +72,6 @@ describe('the DHT switch applied at once', () => {
     await writeFile(path.join(home, SETTINGS_FILE), JSON.stringify({ dht: false }))
     const serve = await startServe(swarm, home, dht.bootstrapFlags, NO_DISCOVERY_BUT_DHT)
     const status = () => serve.api.call('app.status', {})
-    const payload = await swarm.payload({ bytes: 32 * 1024, name: 'found-on-the-dht.bin' })
     const added = await serve.api.call('torrents.addFile', {
       fileName: 'found-on-the-dht.torrent',
       contentBase64: (await readFile(payload.torrentPath)).toString('base64'),
@@ -81,6 +87,11 @@ describe('the DHT switch applied at once', () => {
     // The torrent added while the DHT was off is looked up and announced through the new node.
     const announce = await until('the torrent is announced on the DHT', 20_000, async () =>
       received.find((entry) => entry.query === 'announce_peer' && entry.infoHash === infoHash),
+    )
+    await until('the download from the seeder found on the DHT', 30_000, async () =>
+      (await serve.api.call('torrents.list', {})).some(
+        (torrent) => torrent.infoHash === infoHash && torrent.state === 'seeding',
+      ),
     )
     const servePort = announce.from.port
     expect(await udpPortFree(servePort), 'the node holds its UDP port').toBe(false)

@@ -125,7 +125,11 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     },
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
     settings,
-    offThisRun: { pex: options.engine.utPex === false, dht: options.engine.dht === false },
+    offThisRun: {
+      pex: options.engine.utPex === false,
+      dht: options.engine.dht === false,
+      lsd: options.engine.lsd === false,
+    },
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
     feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },

@@ -62,7 +62,7 @@ export interface ApiServiceOptions {
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
   /** Network switches turned off for this run only (`--no-pex`): a settings change leaves them off. */
-  offThisRun?: { pex?: boolean; dht?: boolean }
+  offThisRun?: { pex?: boolean; dht?: boolean; lsd?: boolean }
   /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
   feeds?: { store: FeedStore; nextPollAt: () => number | null }
 }
@@ -397,6 +397,7 @@ export class ApiService {
     }
     // The DHT too: a node that cannot start is refused before anything is saved.
     if (changes.dht !== undefined && !this.#options.offThisRun?.dht) await this.#engine.setDht(changes.dht)
+    if (changes.lsd !== undefined && !this.#options.offThisRun?.lsd) await this.#engine.setLsd(changes.lsd)
     const saved = await store.update(changes)
     this.#engine.configure(runtimeSettingsOf(saved))
     if (!this.#options.offThisRun?.pex) this.#engine.setPex(saved.pex)

@@ -9,6 +9,7 @@ import { makePrivateDir } from '../private-files.ts'
 import { admitThroughPlugins, warnBlockedPeers } from './admission.ts'
 import { dhtOptionsOf, openClient } from './client.ts'
 import { startDht, stopDht } from './dht-switch.ts'
+import { setLsd } from './lsd-switch.ts'
 import { deleteTorrentData } from './data-removal.ts'
 import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
@@ -139,6 +140,11 @@ export class Engine {
     const next = this.#dhtSwitch.then(apply, apply)
     this.#dhtSwitch = next.catch(() => undefined)
     return next
+  }
+
+  /** Turn local service discovery on or off at once, for every torrent (lsd-switch.ts). */
+  setLsd(enabled: boolean): Promise<void> {
+    return setLsd(this.client, enabled)
   }
 
   /** Offer PEX on connections made from now on. */

@@ -128,12 +128,13 @@ export function SettingsScreen({ settings, onSave }: Props) {
           hint="Applies at once, to every torrent and to followed feeds."
           onSave={(dht) => save({ dht })}
         />
-        <p className="subline">These take effect when Vouch next starts:</p>
         <ToggleSetting
           label="Local peer discovery (LSD)"
           checked={settings.lsd}
+          hint="Applies at once, to every torrent."
           onSave={(lsd) => save({ lsd })}
         />
+        <p className="subline">These take effect when Vouch next starts:</p>
         <ToggleSetting label="UPnP port mapping" checked={settings.upnp} onSave={(upnp) => save({ upnp })} />
         <ToggleSetting
           label="NAT-PMP port mapping"

@@ -38,11 +38,6 @@ interface ClientInternals {
 
 const internalsOf = (client: WebTorrent) => client as unknown as ClientInternals
 
-/** Whether the client has a DHT node now. */
-export function dhtOn(client: WebTorrent): boolean {
-  return Boolean(internalsOf(client).dht)
-}
-
 /**
  * A re-announce already scheduled (or an announce answered after the node was detached) calls
  * `_dhtAnnounce` on a discovery whose `dht` is null; torrent-discovery would throw there.

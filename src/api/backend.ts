@@ -132,7 +132,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     },
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
-    feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },
+    feeds: { store: feeds, nextPollAt: () => feedDaemon.nextPollAt, pollSoon: () => feedDaemon.pollSoon() },
   })
   late.service = created
   feedDaemon?.start()

@@ -81,11 +81,23 @@ export class FeedDaemon {
     this.#schedule(0)
   }
 
+  /** Run a round now (after the one under way, if any), e.g. when the DHT is switched on. */
+  pollSoon(): void {
+    this.#schedule(0)
+  }
+
+  /** One timer at a time; rounds run one after another. */
   #schedule(delay: number): void {
     if (this.#closed) return
+    clearTimeout(this.#timer)
     this.nextPollAt = this.#now() + delay
     this.#timer = setTimeout(() => {
-      this.#running = this.round().finally(() => this.#schedule(this.pollIntervalMs))
+      this.#timer = undefined
+      this.#running = this.#running
+        .then(() => this.round())
+        .finally(() => {
+          if (this.#timer === undefined) this.#schedule(this.pollIntervalMs)
+        })
     }, delay)
     this.#timer.unref()
   }

@@ -8,10 +8,10 @@
  * is on the DHT alone, so the download proves the lookup); `{ dht: false }` closes its UDP socket
  * (the port can be bound again) and the node count drops to 0.
  *
- * LSD, against a real `vouch serve` started with LSD off in its settings: `{ lsd: true }` binds
- * every torrent's LSD socket (port 6771 is taken) and a BEP 14 announce naming a seeder, sent to it
- * over loopback, brings the download from that seeder; `{ lsd: false }` closes the socket. Turning
- * LSD on also sends the serve's own announce to the BEP 14 multicast group (TTL 1, the local link).
+ * LSD, in-process: switching it on gives every torrent a bittorrent-lsd object
+ * that announces the torrent to the BEP 14 group (heard by a neighbour socket; the announce is
+ * kept on the loopback interface) and a neighbour's announce naming a seeder brings the download
+ * from it; `{ lsd: false }` drops the object and closes its socket (port 6771 free again).
  */
 import dgram from 'node:dgram'
 import { randomBytes } from 'node:crypto'
@@ -22,12 +22,19 @@ import { SETTINGS_FILE } from '../../src/api/settings-store.ts'
 import { LoopbackDht } from '../kit/dht.ts'
 import { NO_DISCOVERY_BUT_DHT } from '../kit/feeds.ts'
 import { until } from '../kit/poll.ts'
+import { openApi } from '../kit/api.ts'
 import { startServe } from '../kit/serve.ts'
 import { Swarm } from '../kit/swarm.ts'
 import { whenReady, type Dht } from '../../src/feeds/dht.ts'
 
-/** BEP 14's port. */
+/** BEP 14's multicast group and port. */
+const LSD_GROUP = '239.192.152.143'
 const LSD_PORT = 6771
+
+/** bittorrent-lsd's object, as a torrent's discovery holds it. */
+interface LsdObject {
+  server: dgram.Socket
+}
 
 interface Received {
   query: string
@@ -36,6 +43,16 @@ interface Received {
 }
 
 const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString() : String(value))
+
+/**
+ * Keep a multicast socket on the loopback interface: it joins groups there (no IGMP report on the
+ * LAN) and sends there (set before its first send, queued until it is bound, goes out).
+ */
+function keepOnLoopback(socket: dgram.Socket): void {
+  const join = socket.addMembership.bind(socket)
+  socket.addMembership = (group: string) => join(group, '127.0.0.1')
+  socket.prependListener('listening', () => socket.setMulticastInterface('127.0.0.1'))
+}
 
 /** Whether a UDP socket can be bound on `port` (so nobody holds it). */
 function udpPortFree(port: number): Promise<boolean> {
@@ -123,44 +140,60 @@ describe('the discovery switches applied at once', () => {
     expect((await serve.api.call('settings.get', {})).dht).toBe(true)
   }, 90_000)
 
-  it('binds every torrent’s LSD socket when LSD is switched on, finds a peer it announces, and closes it when off', async () => {
+  it('starts every torrent’s LSD when switched on (it announces the torrent, finds a peer announced to it) and stops it when off', async () => {
     swarm = new Swarm()
     expect(await udpPortFree(LSD_PORT), 'nothing else on this machine listens for LSD').toBe(true)
     const payload = await swarm.payload({ bytes: 64 * 1024, name: 'found-on-lsd.bin' })
     const seeder = await swarm.seeder(payload)
+    // LSD off in the settings, not for the run (the kit's `lsd: false`), so settings.set applies it.
     const home = await swarm.tempDir('vouch-home-')
     await writeFile(path.join(home, SETTINGS_FILE), JSON.stringify({ lsd: false }))
-    const serve = await startServe(swarm, home, [], ['--no-dht', '--no-nat', '--no-tracker'])
-    const added = await serve.api.call('torrents.addFile', {
-      fileName: 'found-on-lsd.torrent',
-      contentBase64: (await readFile(payload.torrentPath)).toString('base64'),
-      allowUnsigned: true,
-    })
-    if (added.status !== 'added') throw new Error(`the torrent was not added: ${added.status}`)
-    expect(await udpPortFree(LSD_PORT), 'no LSD socket while LSD is off').toBe(true)
+    const api = await openApi(swarm, { home, lsd: undefined })
+    const engine = api.backend.engine
+    const torrent = await engine.add(payload.torrentPath, { allowUnsigned: true })
+    const discovery = () => (torrent as unknown as { discovery: { lsd: LsdObject | null } }).discovery
+    expect(discovery().lsd).toBeNull()
+    // The neighbour: a socket in the BEP 14 group on the loopback interface.
+    const neighbour = dgram.createSocket({ type: 'udp4', reuseAddr: true })
+    const heard: string[] = []
+    neighbour.on('message', (message) => heard.push(message.toString()))
+    await new Promise<void>((resolve) => neighbour.bind(LSD_PORT, () => resolve()))
+    neighbour.addMembership(LSD_GROUP, '127.0.0.1')
+    const closeNeighbour = () => new Promise<void>((resolve) => neighbour.close(() => resolve()))
 
-    expect((await serve.api.call('settings.set', { lsd: true })).lsd).toBe(true)
-    await until('the torrent listens for LSD', 10_000, async () => !(await udpPortFree(LSD_PORT)))
-    // A neighbour's BEP 14 announce for the torrent, naming the seeder's port (sent until heard).
+    // The engine's switch (settings.set calls it, after awaits of its own) builds each LSD object
+    // synchronously, before its socket binds: its announce is kept on the loopback interface, so
+    // no test packet leaves 127/8. Switching off goes through settings.set below.
+    const switched = engine.setLsd(true)
+    const lsd = discovery().lsd
+    if (!lsd) throw new Error('setLsd(true) built no LSD object')
+    keepOnLoopback(lsd.server)
+    await switched
+    await until('the torrent’s LSD announce', 10_000, async () =>
+      heard.some(
+        (text) => text.includes(`Infohash: ${torrent.infoHash}`) && text.includes(`Port: ${engine.port}`),
+      ),
+    )
+
+    // A neighbour's announce for the torrent, naming the seeder's port (sent until heard).
     const announce = [
       'BT-SEARCH * HTTP/1.1',
-      `Host: 239.192.152.143:${LSD_PORT}`,
+      `Host: ${LSD_GROUP}:${LSD_PORT}`,
       `Port: ${seeder.port}`,
-      `Infohash: ${added.infoHash}`,
+      `Infohash: ${torrent.infoHash}`,
       `cookie: neighbour-${randomBytes(4).toString('hex')}`,
       '',
       '',
       '',
     ].join('\r\n')
-    const sender = dgram.createSocket('udp4')
-    swarm.defer(() => new Promise<void>((resolve) => sender.close(() => resolve())))
     await until('the download from the peer announced on LSD', 30_000, async () => {
-      sender.send(announce, LSD_PORT, '127.0.0.1')
-      const torrents = await serve.api.call('torrents.list', {})
-      return torrents.some((torrent) => torrent.infoHash === added.infoHash && torrent.state === 'seeding')
+      neighbour.send(announce, LSD_PORT, '127.0.0.1')
+      return torrent.done
     })
+    await closeNeighbour()
 
-    expect((await serve.api.call('settings.set', { lsd: false })).lsd).toBe(false)
+    expect((await api.call('settings.set', { lsd: false })).lsd).toBe(false)
+    expect(discovery().lsd).toBeNull()
     await until('the LSD socket is closed', 10_000, () => udpPortFree(LSD_PORT))
   }, 60_000)
 })

@@ -67,7 +67,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     natPmp: options.engine.natPmp ?? saved.natPmp,
     utPex: options.engine.utPex ?? saved.pex,
   }
-  const reputation = openReputation(home)
+  const reputation = await openReputation(home)
   const trust = TrustStore.forHome(home)
   // The service is created after the engine, but the gate reports acceptances from the first add
   // (resumed torrents): events wait here until it exists.

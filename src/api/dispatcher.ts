@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { isVouchError, type ErrorCode } from '../errors.ts'
 import { TypedEmitter } from '../engine/typed-emitter.ts'
+import { FAST_RESULT_CHECKS } from './fast-checks.ts'
 import {
   COMMANDS,
   CommandMessageSchema,
@@ -109,6 +110,9 @@ export class Dispatcher {
       this.#logInternal(`${command} failed`, error)
       return { ok: false, error: apiError('internal', `${command} failed unexpectedly`) }
     }
+    // A fast check accepts only what the schema would return unchanged; anything else goes to zod.
+    const fast = FAST_RESULT_CHECKS[command] as ((value: unknown) => boolean) | undefined
+    if (fast?.(result)) return { ok: true, result: result as Commands[K]['result'] }
     const checked = schema.result.safeParse(result)
     if (!checked.success) {
       this.#logInternal(`${command} returned a result outside the contract`, checked.error)

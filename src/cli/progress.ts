@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type CliProgress from 'cli-progress'
 import type { TorrentStats } from '../engine/events.ts'
 import { formatBytes } from './output.ts'
 
@@ -25,6 +26,8 @@ export const BAR_FORMAT = '{bar} {percentage}% | {got}/{size} | {speed}/s | {pee
 export function progressView(stream: NodeJS.WriteStream, enabled: boolean): ProgressView {
   if (!enabled) return { update: () => undefined, stop: () => undefined }
   if (stream.isTTY) {
+    // Loaded only for a terminal (21 modules): `get` spawned by a script or bench never pays for it.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress
     const bar = new cliProgress.SingleBar(
       {
         stream,

@@ -27,7 +27,7 @@ export async function refuseEarly(
   })
   // Accepted (or acceptable through envelopes kept from an earlier add): the engine's gate decides.
   if (verdict.decision.accepted) return
-  const reputation = openReputation(home)
+  const reputation = await openReputation(home)
   try {
     const gate = new ProvenancePlugin(trust, reputation.store, {
       keepEnvelopesIn: dataPaths(home).torrentFiles,

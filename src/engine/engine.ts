@@ -15,6 +15,7 @@ import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
 import { withFileStore } from './file-store.ts'
+import { closeNatTraversal } from './nat-close.ts'
 import { dhtNodeCount, relisten, setPex } from './network.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
 import { isHeldByGate, type EnginePlugin } from './plugin.ts'
@@ -365,7 +366,11 @@ export class Engine {
     this.#closed = true
     clearInterval(this.#progressTimer)
     for (const plugin of this.#plugins) await plugin.close?.()
-    await new Promise<void>((resolve) => this.client.destroy(() => resolve()))
+    // The NAT unmapping is waited for at most NAT_CLOSE_BOUND_MS, alongside the client's destroy.
+    await Promise.all([
+      closeNatTraversal(this.client),
+      new Promise<void>((resolve) => this.client.destroy(() => resolve())),
+    ])
     await this.#resumeData.flush()
   }
 

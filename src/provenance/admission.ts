@@ -20,8 +20,9 @@ export async function judgeSource(
   const keptEnvelopes = (await kept?.read(source.parsed.infoHash)) ?? []
   const trust = forgivingRollbackIfKept(view, keptEnvelopes)
   if (source.kind === 'torrent-file') {
-    const sidecar = source.origin ? await readSidecarFor(source.origin) : []
     const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath
+    // A resumed torrent is its stored copy, whose sidecar is the kept envelopes: read it once.
+    const sidecar = fromStoredCopy ? keptEnvelopes : source.origin ? await readSidecarFor(source.origin) : []
     return judgeTorrentFile(source.bytes, trust, now, {
       extraEnvelopes: fromStoredCopy ? sidecar : [...sidecar, ...keptEnvelopes],
       expectedInfoHash: source.parsed.infoHash,

@@ -2,7 +2,7 @@
  * How an engine gets the reputation store, in one place, for the CLI, the server and the desktop
  * app (the engine itself never imports src/reputation):
  *
- *   const reputation = openReputation(home)
+ *   const reputation = await openReputation(home)
  *   const engine = await Engine.open({ ...options, ...reputation.engineOptions(options) })
  *   reputation.connect(engine)
  *   …
@@ -14,7 +14,8 @@
  */
 import type { Engine, EngineOptions } from '../engine/engine.ts'
 import type { BanPath } from '../rules/actions.ts'
-import { loadRulesSync, type Rules } from '../rules/config.ts'
+import type { Rules } from '../rules/config.ts'
+import { openRules } from '../rules/defaults.ts'
 import { BanHooks } from '../rules/hooks.ts'
 import { RulesPlugin } from '../rules/live.ts'
 import { ObservationLog } from './observations.ts'
@@ -103,9 +104,12 @@ export function reputationFor(store: ReputationStore, options: { rules?: Rules }
 }
 
 /** Open HOME/vouch.db and wire it as above, with the rules of HOME/rules.json (or the defaults). */
-export function openReputation(home: string, options: ReputationStoreOptions = {}): Reputation {
+export async function openReputation(
+  home: string,
+  options: ReputationStoreOptions = {},
+): Promise<Reputation> {
   // Read first: a malformed rules.json is refused before the store is opened.
-  const rules = loadRulesSync(home)
+  const rules = await openRules(home)
   return reputationFor(ReputationStore.openInHome(home, options), { rules })
 }
 
@@ -118,7 +122,7 @@ export async function openWithReputation<E extends Pick<Engine, 'events' | 'clos
   home: string,
   open: (reputation: Reputation) => Promise<E>,
 ): Promise<{ engine: E; close: () => Promise<void> }> {
-  const reputation = openReputation(home)
+  const reputation = await openReputation(home)
   let engine: E
   try {
     engine = await open(reputation)

@@ -4,15 +4,13 @@
  * block the address), `strike` (count towards `strikes.threshold`), or `shadow` (stay connected,
  * never upload to it). Errors name the field that is wrong.
  */
-import { readFileSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { z } from 'zod'
 import { VouchError } from '../errors.ts'
+import { defaultRules, RULES_FILE, RULES_VERSION, rulesPath } from './defaults.ts'
 import { compileLinear, MAX_PATTERN_LENGTH } from './linear-regexp.ts'
 
-export const RULES_FILE = 'rules.json'
-export const RULES_VERSION = 1
+export { defaultRules, RULES_FILE, RULES_VERSION, rulesPath }
 
 export const RULE_ACTIONS = ['ban', 'strike', 'shadow'] as const
 export type RuleAction = (typeof RULE_ACTIONS)[number]
@@ -126,11 +124,6 @@ export type Rules = z.output<typeof RulesSchema>
 export type RulesInput = z.input<typeof RulesSchema>
 export type ClientRule = z.output<typeof ClientRuleSchema>
 
-/** What an absent rules.json means: no client rules, the conservative progress, multi-dial and idle rules. */
-export function defaultRules(): Rules {
-  return RulesSchema.parse({ version: RULES_VERSION })
-}
-
 /** Validate a parsed document; throws VouchError('bad-input') naming each wrong field. */
 export function parseRules(value: unknown, origin = RULES_FILE): Rules {
   const result = RulesSchema.safeParse(value)
@@ -155,10 +148,6 @@ export function parseRulesText(text: string, origin = RULES_FILE): Rules {
   return parseRules(value, origin)
 }
 
-export function rulesPath(home: string): string {
-  return path.join(home, RULES_FILE)
-}
-
 /** HOME/rules.json, or the defaults when there is none. */
 export async function loadRules(home: string): Promise<{ rules: Rules; text: string | null }> {
   const file = rulesPath(home)
@@ -170,19 +159,6 @@ export async function loadRules(home: string): Promise<{ rules: Rules; text: str
     throw new VouchError('bad-input', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
   }
   return { rules: parseRulesText(text, file), text }
-}
-
-/** As loadRules, synchronously (for opening an engine, once). */
-export function loadRulesSync(home: string): Rules {
-  const file = rulesPath(home)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultRules()
-    throw new VouchError('bad-input', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
-  }
-  return parseRulesText(text, file)
 }
 
 /** Validate, then replace HOME/rules.json atomically (temp file and rename). */

@@ -1,16 +1,21 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { COMMANDS, commandNameIn } from '../../src/cli/main.ts'
-import { PROJECT_ROOT, runVouch } from '../kit/cli.ts'
+import { EXIT } from '../../src/cli/exit-codes.ts'
+import { RULES_FILE } from '../../src/rules/defaults.ts'
+import { PROJECT_ROOT, QUIET_FLAGS, runVouch } from '../kit/cli.ts'
 import { makePayload, tempDir } from '../kit/swarm.ts'
 
 const TRACE_HOOK = path.join(PROJECT_ROOT, 'test', 'kit', 'module-trace.ts')
 
 /** Runs `vouch ARGS` and returns its exit code and every module URL it resolved. */
-async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; urls: string[] }> {
-  const dir = await tempDir('vouch-trace-')
+async function modulesLoadedBy(
+  args: string[],
+  home?: string,
+): Promise<{ code: number | null; urls: string[] }> {
+  const dir = home ?? (await tempDir('vouch-trace-'))
   const trace = path.join(dir, 'modules.txt')
   const result = await runVouch(['--home', dir, ...args], {
     nodeArgs: ['--import', TRACE_HOOK],
@@ -69,6 +74,24 @@ describe('the CLI loads only the module of the command it runs', () => {
     const { code, urls } = await modulesLoadedBy(['get', '--help'])
     expect(code).toBe(0)
     expect(webtorrentModules(urls).length).toBeGreaterThan(0)
+  })
+
+  it('get without a rules.json loads no zod (nor, off a terminal, cli-progress); with one, the schema is loaded to validate it', async () => {
+    const payload = await makePayload({ bytes: 64 * 1024 })
+    // No peer: the engine and the reputation store open, then the download times out after 1 s.
+    const args = ['get', payload.torrentPath, '--allow-unsigned', '--timeout', '1', ...QUIET_FLAGS]
+    const zodModules = (urls: string[]) => urls.filter((url) => url.includes('/node_modules/zod/'))
+    const bare = await modulesLoadedBy(args)
+    expect(bare.code).toBe(EXIT.network)
+    expect(bare.urls.some((url) => url.endsWith('/src/rules/live.ts'))).toBe(true)
+    expect(zodModules(bare.urls)).toEqual([])
+    // stderr is a pipe here, not a terminal: no progress bar, so cli-progress is not loaded either.
+    expect(bare.urls.filter((url) => url.includes('/node_modules/cli-progress/'))).toEqual([])
+    const home = await tempDir('vouch-trace-')
+    await writeFile(path.join(home, RULES_FILE), JSON.stringify({ version: 1, banMs: 5000 }))
+    const withRules = await modulesLoadedBy(args, home)
+    expect(withRules.code).toBe(EXIT.network)
+    expect(zodModules(withRules.urls).length).toBeGreaterThan(0)
   })
 
   it('names the command in argv past root options, and the subject of vouch help', () => {

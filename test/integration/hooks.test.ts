@@ -55,7 +55,7 @@ describe('ban and lift hooks', () => {
         },
       }),
     )
-    const reputation = openReputation(home)
+    const reputation = await openReputation(home)
     opened.push(reputation)
     reputation.store.add(ban())
     // A range from a blocklist is not one address: no hook.
@@ -112,7 +112,7 @@ describe('ban and lift hooks', () => {
       path.join(home, RULES_FILE),
       JSON.stringify({ version: 1, hooks: { onBan: { command: sleeper }, timeoutMs: 200 } }),
     )
-    const reputation = openReputation(home)
+    const reputation = await openReputation(home)
     opened.push(reputation)
     reputation.store.add(ban())
     await vi.waitFor(

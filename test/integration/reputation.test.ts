@@ -25,7 +25,7 @@ describe('the reputation store attached to an engine', () => {
   })
 
   async function engineWithReputation(home: string) {
-    const reputation = openReputation(home)
+    const reputation = await openReputation(home)
     opened.push(reputation)
     const engine = await swarm.engine({ home, ...reputation.engineOptions() })
     reputation.connect(engine)
@@ -38,7 +38,7 @@ describe('the reputation store attached to an engine', () => {
     const seeder = await swarm.seeder(payload)
     const home = await swarm.tempDir('vouch-home-')
 
-    const first = openReputation(home)
+    const first = await openReputation(home)
     first.store.add({
       address: seeder.host,
       rangeEnd: null,

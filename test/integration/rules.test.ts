@@ -22,7 +22,7 @@ async function vouchSeed(
 ) {
   home ??= await swarm.tempDir('vouch-home-')
   if (rules) await writeFile(path.join(home, RULES_FILE), JSON.stringify(rules))
-  const reputation = openReputation(home)
+  const reputation = await openReputation(home)
   opened.push(reputation)
   const engine = await swarm.engine({ home, ...reputation.engineOptions() })
   reputation.connect(engine)

@@ -38,8 +38,8 @@ export interface Backend {
   service: ApiService
   reputation: Reputation
   trust: TrustStore
-  /** Polls followed feeds and re-puts kept items; null with the DHT off. */
-  feedDaemon: FeedDaemon | null
+  /** Polls followed feeds and re-puts kept items (through the engine's DHT while it is on). */
+  feedDaemon: FeedDaemon
   close(): Promise<void>
 }
 
@@ -95,23 +95,21 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   const disconnect = reputation.connect(engine)
   engine.configure(runtimeSettingsOf(saved))
   const feeds = FeedStore.forHome(home)
-  // Feeds ride on the engine's DHT node; with the DHT off there is nothing to poll or re-put.
-  const dht = engine.dht
-  const feedDaemon = dht
-    ? new FeedDaemon({
-        dht,
-        feeds,
-        trust,
-        audit,
-        follow: true,
-        ...(options.feedPollIntervalMs ? { pollIntervalMs: options.feedPollIntervalMs } : {}),
-        startRelease: async (release) => {
-          await engine.add(release.magnet, release.outDir ? { downloadDir: release.outDir } : {})
-        },
-        onChange: () => late.service?.events.publish('feeds.changed', {}),
-        ...(options.logInternal ? { onError: (message) => options.logInternal?.('feeds', message) } : {}),
-      })
-    : null
+  // Feeds ride on the engine's DHT node, read at each lookup: the DHT can be switched on and off
+  // while serve runs (while it is off, each followed feed says so).
+  const feedDaemon = new FeedDaemon({
+    dht: () => engine.dht,
+    feeds,
+    trust,
+    audit,
+    follow: true,
+    ...(options.feedPollIntervalMs ? { pollIntervalMs: options.feedPollIntervalMs } : {}),
+    startRelease: async (release) => {
+      await engine.add(release.magnet, release.outDir ? { downloadDir: release.outDir } : {})
+    },
+    onChange: () => late.service?.events.publish('feeds.changed', {}),
+    ...(options.logInternal ? { onError: (message) => options.logInternal?.('feeds', message) } : {}),
+  })
   const created = new ApiService({
     engine,
     version: options.version,
@@ -127,10 +125,14 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     },
     reevaluate: async () => provenanceOf(engine)?.reevaluate(),
     settings,
-    offThisRun: { pex: options.engine.utPex === false },
+    offThisRun: {
+      pex: options.engine.utPex === false,
+      dht: options.engine.dht === false,
+      lsd: options.engine.lsd === false,
+    },
     ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
     ...(options.logInternal ? { logInternal: options.logInternal } : {}),
-    feeds: { store: feeds, nextPollAt: () => feedDaemon?.nextPollAt ?? null },
+    feeds: { store: feeds, nextPollAt: () => feedDaemon.nextPollAt, pollSoon: () => feedDaemon.pollSoon() },
   })
   late.service = created
   feedDaemon?.start()

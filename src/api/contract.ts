@@ -180,8 +180,8 @@ export const TorrentDetailsSchema = z.object({
 
 /**
  * The settings screen, persisted in HOME/settings.json and applied at once: the listening port
- * too (the engine listens on the new one, open connections stay) and PEX (for new connections).
- * DHT, LSD, UPnP and NAT-PMP apply when the engine next starts (docs/decisions.md). No setting
+ * too (the engine listens on the new one, open connections stay), PEX (for new connections), the
+ * DHT and LSD; UPnP and NAT-PMP apply when the engine next starts (docs/decisions.md). No setting
  * makes unsigned torrents acceptable.
  */
 export const SettingsSchema = z.strictObject({

@@ -62,9 +62,9 @@ export interface ApiServiceOptions {
   sampleIntervalMs?: number
   logInternal?: InternalErrorLog
   /** Network switches turned off for this run only (`--no-pex`): a settings change leaves them off. */
-  offThisRun?: { pex?: boolean }
+  offThisRun?: { pex?: boolean; dht?: boolean; lsd?: boolean }
   /** Followed feeds (default HOME/feeds.json) and when the feed daemon polls next. */
-  feeds?: { store: FeedStore; nextPollAt: () => number | null }
+  feeds?: { store: FeedStore; nextPollAt: () => number | null; pollSoon?: () => void }
 }
 
 /** How far back `stats.history` reads, and the recent span it returns sample by sample. */
@@ -395,6 +395,13 @@ export class ApiService {
     if (changes.listenPort !== undefined && changes.listenPort !== store.current.listenPort) {
       await this.#engine.setListenPort(changes.listenPort ?? 0)
     }
+    // The DHT too: a node that cannot start is refused before anything is saved.
+    if (changes.dht !== undefined && !this.#options.offThisRun?.dht) {
+      await this.#engine.setDht(changes.dht)
+      // Followed feeds are polled through the new node at once, not at the next round.
+      if (changes.dht) this.#options.feeds?.pollSoon?.()
+    }
+    if (changes.lsd !== undefined && !this.#options.offThisRun?.lsd) await this.#engine.setLsd(changes.lsd)
     const saved = await store.update(changes)
     this.#engine.configure(runtimeSettingsOf(saved))
     if (!this.#options.offThisRun?.pex) this.#engine.setPex(saved.pex)

@@ -1,4 +1,5 @@
 /** Creating the engine's WebTorrent client: its options, the wire guard, and waiting for it to listen. */
+import type { DhtOptions } from 'bittorrent-dht'
 import WebTorrent, { type ClientOptions } from 'webtorrent'
 import { VouchError } from '../errors.ts'
 import { verifyBytes } from '../provenance/keys.ts'
@@ -6,17 +7,19 @@ import type { EngineOptions } from './engine-options.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { guardClient, type WireGuardHooks } from './wire-guard.ts'
 
+/** The client's DHT options, also used to start its DHT later (dht-switch.ts). */
+export function dhtOptionsOf(options: EngineOptions): DhtOptions {
+  return {
+    verify: verifyBytes,
+    ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
+  }
+}
+
 export function clientOptionsOf(options: EngineOptions): ClientOptions {
   return {
     torrentPort: options.torrentPort ?? 0,
     // A synchronous verify, or bittorrent-dht neither stores nor returns BEP 44 mutable items.
-    dht:
-      options.dht === false
-        ? false
-        : {
-            verify: verifyBytes,
-            ...(options.dhtBootstrap?.length ? { bootstrap: [...options.dhtBootstrap] } : {}),
-          },
+    dht: options.dht === false ? false : { ...dhtOptionsOf(options) },
     lsd: options.lsd ?? true,
     natUpnp: options.natUpnp ?? true,
     natPmp: options.natPmp ?? true,

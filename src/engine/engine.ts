@@ -7,7 +7,9 @@ import type { Defence } from '../defence/defence.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir } from '../private-files.ts'
 import { admitThroughPlugins, warnBlockedPeers } from './admission.ts'
-import { openClient } from './client.ts'
+import { dhtOptionsOf, openClient } from './client.ts'
+import { startDht, stopDht } from './dht-switch.ts'
+import { setLsd } from './lsd-switch.ts'
 import { deleteTorrentData } from './data-removal.ts'
 import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
@@ -56,6 +58,7 @@ export class Engine {
   #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
+  #dhtSwitch: Promise<void> = Promise.resolve()
 
   private constructor(options: EngineOptions, client: WebTorrent) {
     this.#options = options
@@ -129,6 +132,20 @@ export class Engine {
   /** Listen for peers on `port` (0: any free one) from now on; open connections stay. */
   setListenPort(port: number): Promise<number> {
     return relisten(this.client, port)
+  }
+
+  /** Turn the DHT on or off at once, for every torrent and for feeds (dht-switch.ts). */
+  setDht(enabled: boolean): Promise<void> {
+    const apply = () => (enabled ? startDht(this.client, dhtOptionsOf(this.#options)) : stopDht(this.client))
+    // One switch at a time, so two quick changes cannot start two nodes.
+    const next = this.#dhtSwitch.then(apply, apply)
+    this.#dhtSwitch = next.catch(() => undefined)
+    return next
+  }
+
+  /** Turn local service discovery on or off at once, for every torrent (lsd-switch.ts). */
+  setLsd(enabled: boolean): Promise<void> {
+    return setLsd(this.client, enabled)
   }
 
   /** Offer PEX on connections made from now on. */

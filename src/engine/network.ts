@@ -4,8 +4,8 @@
  * - the listening port: a new connection pool (WebTorrent's ConnPool, the TCP server) on the new
  *   port replaces the old one, open connections stay, and every torrent announces the new port;
  * - PEX: the switch WebTorrent reads for each new connection.
- * DHT, LSD, UPnP and NAT-PMP apply when the engine next starts (docs/decisions.md, "Network
- * settings at once").
+ * The DHT and LSD are switched in dht-switch.ts and lsd-switch.ts; UPnP and NAT-PMP apply when the
+ * engine next starts (docs/decisions.md, "Network settings at once").
  */
 import type { Server } from 'node:net'
 import type WebTorrent from 'webtorrent'

@@ -23,7 +23,8 @@ export interface ReleaseToStart {
 }
 
 export interface FeedDaemonOptions {
-  dht: Dht
+  /** The DHT node, or how to get the engine's current one (null while the DHT is off). */
+  dht: Dht | (() => Dht | null)
   feeds: FeedStore
   trust: TrustStore
   audit?: AuditSink | undefined
@@ -40,6 +41,9 @@ export interface FeedDaemonOptions {
   onChange?: () => void
   onError?: (message: string) => void
 }
+
+/** A followed feed's `lastError` while the DHT is switched off. */
+export const DHT_OFF_ERROR = 'the DHT is off, so this feed cannot be polled'
 
 export const DEFAULT_POLL_INTERVAL_MS = 10 * 60 * 1000
 export const REPUBLISH_INTERVAL_MS = 60 * 60 * 1000
@@ -62,6 +66,12 @@ export class FeedDaemon {
     this.#now = options.now ?? Date.now
   }
 
+  /** The DHT to use now; null while it is switched off. */
+  get dht(): Dht | null {
+    const dht = this.#options.dht
+    return typeof dht === 'function' ? dht() : dht
+  }
+
   get pollIntervalMs(): number {
     return this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
   }
@@ -71,11 +81,23 @@ export class FeedDaemon {
     this.#schedule(0)
   }
 
+  /** Run a round now (after the one under way, if any), e.g. when the DHT is switched on. */
+  pollSoon(): void {
+    this.#schedule(0)
+  }
+
+  /** One timer at a time; rounds run one after another. */
   #schedule(delay: number): void {
     if (this.#closed) return
+    clearTimeout(this.#timer)
     this.nextPollAt = this.#now() + delay
     this.#timer = setTimeout(() => {
-      this.#running = this.round().finally(() => this.#schedule(this.pollIntervalMs))
+      this.#timer = undefined
+      this.#running = this.#running
+        .then(() => this.round())
+        .finally(() => {
+          if (this.#timer === undefined) this.#schedule(this.pollIntervalMs)
+        })
     }, delay)
     this.#timer.unref()
   }
@@ -123,9 +145,11 @@ export class FeedDaemon {
     if (!feed) return
     const address = addressOf(feed)
     const nowIso = new Date(this.#now()).toISOString()
+    const dht = this.dht
     let lookup
     try {
-      lookup = await lookupItems(this.#options.dht, address)
+      if (!dht) throw new Error(DHT_OFF_ERROR)
+      lookup = await lookupItems(dht, address)
     } catch (error) {
       await this.#patch(id, (current) => {
         current.lastPollAt = nowIso
@@ -234,9 +258,10 @@ export class FeedDaemon {
 
   /** Re-put the accepted item when the last put is older than the republish interval. */
   async #keepAlive(id: string, feed: FollowedFeed): Promise<void> {
-    if (!feed.item || !this.#due(feed.lastPutAt)) return
+    const dht = this.dht
+    if (!feed.item || !dht || !this.#due(feed.lastPutAt)) return
     try {
-      await putItem(this.#options.dht, itemOf(feed, feed.item))
+      await putItem(dht, itemOf(feed, feed.item))
       await this.#patch(id, (current) => (current.lastPutAt = new Date(this.#now()).toISOString()))
     } catch (error) {
       this.#options.onError?.(`feeds: re-put of ${feed.name} failed: ${(error as Error).message}`)
@@ -251,11 +276,13 @@ export class FeedDaemon {
   }
 
   async #republishPublished(): Promise<void> {
+    const dht = this.dht
+    if (!dht) return
     const file = await this.#options.feeds.load()
     for (const [id, feed] of Object.entries(file.published)) {
       if (!this.#due(feed.lastPutAt)) continue
       try {
-        await putItem(this.#options.dht, itemOf(feed, feed.item))
+        await putItem(dht, itemOf(feed, feed.item))
         await this.#options.feeds.update((current) => {
           const entry = current.published[id]
           if (entry && entry.item.seq === feed.item.seq) entry.lastPutAt = new Date(this.#now()).toISOString()

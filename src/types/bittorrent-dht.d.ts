@@ -37,6 +37,8 @@ declare module 'bittorrent-dht' {
     id: Buffer
     nodes: { count(): number; toArray(): { host: string; port: number }[] }
     response(peer: DhtPeer, query: KrpcMessage, response: Record<string, unknown>, nodes?: unknown): void
+    /** Every query this node receives (k-rpc's event), with the UDP address it came from. */
+    on(event: 'query', listener: (query: KrpcMessage, from: { address: string; port: number }) => void): this
   }
 
   export default class DHT extends EventEmitter {

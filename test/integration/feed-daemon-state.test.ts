@@ -3,11 +3,11 @@
  * while that release is being started, not 'waiting' beside the new seq (the Feeds screen
  * refreshes on every change of feeds.json); a feed whose item outlived its declared validity is
  * shown as stale (TUF's freeze attack); a feed followed under a key whose pin is rotated moves to
- * the new key's feed.
+ * the new key's feed; with the DHT switched off a feed says so, and polls again once it is back.
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FeedDaemon } from '../../src/feeds/daemon.ts'
+import { DHT_OFF_ERROR, FeedDaemon } from '../../src/feeds/daemon.ts'
 import { closeDht, openDhtNode, type Dht } from '../../src/feeds/dht.ts'
 import { FeedStore } from '../../src/feeds/feed-store.ts'
 import { publishRelease } from '../../src/feeds/publish.ts'
@@ -18,6 +18,7 @@ import { encodeRotation, signRotation } from '../../src/provenance/rotation.ts'
 import { KEY_A, KEY_B, buildTorrent } from '../fixtures/provenance/build.ts'
 import { openApi } from '../kit/api.ts'
 import { LoopbackDht } from '../kit/dht.ts'
+import { until } from '../kit/poll.ts'
 import { nextLoopbackAddress, Swarm, tempDir } from '../kit/swarm.ts'
 
 let dht: LoopbackDht | undefined
@@ -77,6 +78,34 @@ describe('the feed daemon', () => {
     }
     expect(whileStarting).toEqual([{ state: 'ok', seq: 1 }])
     expect((await feeds.load()).followed[id]).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('says the DHT is off while it is switched off, and polls through it once it is back', async () => {
+    const { followerNode, feeds, trust, id } = await followedRelease()
+    let current: Dht | null = null
+    const daemon = new FeedDaemon({ dht: () => current, feeds, trust, follow: true })
+    try {
+      // Its first round, with the DHT off; the next one is 10 minutes away.
+      daemon.start()
+      await until(
+        'the first round',
+        10_000,
+        async () => (await feeds.load()).followed[id]?.lastError === DHT_OFF_ERROR,
+      )
+      expect((await feeds.load()).followed[id]).toMatchObject({ state: 'error', lastError: DHT_OFF_ERROR })
+      expect(daemon.lookups).toBe(0)
+      // Told the DHT is back, it polls at once.
+      current = followerNode
+      daemon.pollSoon()
+      await until(
+        'the feed polled through the DHT',
+        20_000,
+        async () => daemon.lookups > 0 && (await feeds.load()).followed[id]?.state === 'ok',
+      )
+      expect((await feeds.load()).followed[id]).toMatchObject({ state: 'ok', lastError: null })
+    } finally {
+      await daemon.close()
+    }
   })
 
   it('shows a feed as stale once its item’s declared validity passed with no newer item (a freeze)', async () => {

@@ -14,25 +14,8 @@ import { ReputationStore } from '../../src/reputation/store.ts'
 import { lastJson, runVouch, VouchProcess } from '../kit/cli.ts'
 import { LoopbackDht, type HostileAnswer } from '../kit/dht.ts'
 import { FeedPublisher, NO_DISCOVERY_BUT_DHT } from '../kit/feeds.ts'
-import { Swarm, withTimeout } from '../kit/swarm.ts'
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | null | undefined | false>,
-): Promise<T> {
-  return withTimeout(
-    (async () => {
-      for (;;) {
-        const value = await probe()
-        if (value) return value
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
-    })(),
-    timeoutMs,
-    what,
-  )
-}
+import { until } from '../kit/poll.ts'
+import { Swarm } from '../kit/swarm.ts'
 
 function auditTypes(home: string): { type: string; details: Record<string, unknown> }[] {
   const store = ReputationStore.openInHome(home)

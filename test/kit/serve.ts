@@ -15,9 +15,17 @@ export interface ServeProcess {
   api: ApiClient
 }
 
-/** Start `vouch --json --home HOME serve` with discovery off plus `args`; stopped by the swarm. */
-export async function startServe(swarm: Swarm, home: string, args: string[] = []): Promise<ServeProcess> {
-  const process = new VouchProcess(['--json', '--home', home, 'serve', ...QUIET_FLAGS, ...args])
+/**
+ * Start `vouch --json --home HOME serve` with discovery off (`quiet`: QUIET_FLAGS unless given)
+ * plus `args`; stopped by the swarm.
+ */
+export async function startServe(
+  swarm: Swarm,
+  home: string,
+  args: string[] = [],
+  quiet: readonly string[] = QUIET_FLAGS,
+): Promise<ServeProcess> {
+  const process = new VouchProcess(['--json', '--home', home, 'serve', ...quiet, ...args])
   swarm.defer(async () => void (await process.stop('SIGTERM').catch(() => process.stop('SIGKILL'))))
   const serving = await process.json((line) => line.event === 'serving', 30_000)
   const advertisement = await readAdvertisement(home)

@@ -122,17 +122,19 @@ export function SettingsScreen({ settings, onSave }: Props) {
           hint="Applies at once, to new connections."
           onSave={(pex) => save({ pex })}
         />
-        <p className="subline">These take effect when Vouch next starts:</p>
         <ToggleSetting
           label="DHT (find peers without a tracker)"
           checked={settings.dht}
+          hint="Applies at once, to every torrent and to followed feeds."
           onSave={(dht) => save({ dht })}
         />
         <ToggleSetting
           label="Local peer discovery (LSD)"
           checked={settings.lsd}
+          hint="Applies at once, to every torrent."
           onSave={(lsd) => save({ lsd })}
         />
+        <p className="subline">These take effect when Vouch next starts:</p>
         <ToggleSetting label="UPnP port mapping" checked={settings.upnp} onSave={(upnp) => save({ upnp })} />
         <ToggleSetting
           label="NAT-PMP port mapping"

@@ -7,6 +7,7 @@ import { copyFile, readFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import WebTorrent, { type Torrent } from 'webtorrent'
+import { acceptsConnections } from '../../src/server/port-probe.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openApi } from '../kit/api.ts'
 import { startServe } from '../kit/serve.ts'
@@ -28,21 +29,7 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port })
-    socket.setTimeout(5_000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+const accepts = (port: number) => acceptsConnections(port)
 
 describe('network settings applied at once', () => {
   let swarm: Swarm

@@ -4,7 +4,6 @@
  * a refused add is the provenance gate's refusal, a removal with data is the engine's.
  */
 import { statfs } from 'node:fs/promises'
-import net from 'node:net'
 import type {
   CommandArgs,
   CommandName,
@@ -13,6 +12,7 @@ import type {
   TorrentView,
 } from '../../api/contract.ts'
 import type { ApiService } from '../../api/service.ts'
+import { acceptsConnections } from '../port-probe.ts'
 import { TorrentIds } from './ids.ts'
 import { RpcFailure } from './failure.ts'
 import { sessionArguments, settingsChange, SpeedMemory, type SessionFacts } from './session.ts'
@@ -291,19 +291,7 @@ export class RpcMethods {
   /** Whether the peer port accepts connections here (Vouch asks no outside service). */
   async #portTest(): Promise<Arguments> {
     const port = this.#context.peerPort()
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port })
-      socket.setTimeout(5000)
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('timeout', () => {
-        socket.destroy()
-        resolve(false)
-      })
-      socket.once('error', () => resolve(false))
-    })
+    const open = await acceptsConnections(port)
     return { 'port-is-open': open, ipProtocol: 'ipv4' }
   }
 }

@@ -12,6 +12,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { WEBSOCKET_PATH } from '../api/contract.ts'
 import { VouchError } from '../errors.ts'
+import { urlHost } from './listen.ts'
 
 export const ADVERTISEMENT_FILE = 'serve.json'
 
@@ -32,8 +33,7 @@ export function advertisementPath(home: string): string {
 
 /** The WebSocket address of the API of a server at `host:port`. */
 export function apiAddress(host: string, port: number): string {
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
-  return `ws://${urlHost}:${port}${WEBSOCKET_PATH}`
+  return `ws://${urlHost(host)}:${port}${WEBSOCKET_PATH}`
 }
 
 /** Write HOME/serve.json; returns a function that removes it (only if it is still ours). */

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { VouchError } from '../errors.ts'
 import { sameToken } from './guard.ts'
+import { listen, urlHost } from './listen.ts'
 import type { VouchMetrics } from './metrics.ts'
 
 export interface MetricsServerOptions {
@@ -89,20 +89,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       (error: unknown) => answer(response, 500, `cannot collect metrics: ${(error as Error).message}`),
     )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new VouchError('network', `cannot listen for metrics on ${host}:${options.port}: ${error.message}`),
-      ),
-    )
-    server.listen(options.port, host, () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  const port = await listen(server, host, options.port, 'metrics')
   return {
     host,
     port,
-    url: `http://${urlHost}:${port}/metrics`,
+    url: `http://${urlHost(host)}:${port}/metrics`,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

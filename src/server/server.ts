@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { MAX_TORRENT_FILE_BASE64, WEBSOCKET_PATH, WEBSOCKET_PROTOCOL } from '../api/contract.ts'
 import type { ApiService } from '../api/service.ts'
 import { serveWebSocket } from '../api/websocket-transport.ts'
-import { VouchError } from '../errors.ts'
 import { BANS_PATH } from '../reputation/follow.ts'
 import { allowedHosts, checkOrigin, checkToken, newToken, type GuardConfig } from './guard.ts'
+import { listen, urlHost } from './listen.ts'
 import { readStaticFile } from './static-files.ts'
 
 /** The built renderer (`npm run build:renderer`). */
@@ -140,21 +139,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     )
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new VouchError('network', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`)),
-    )
-    server.listen(options.port ?? 0, host, () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listen(server, host, options.port ?? 0)
   for (const allowed of allowedHosts(host, port)) guard.hosts.add(allowed)
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
 
   return {
     host,
     port,
     token,
-    url: `http://${urlHost}:${port}/#token=${token}`,
+    url: `http://${urlHost(host)}:${port}/#token=${token}`,
     async close() {
       for (const client of websockets.clients) client.terminate()
       websockets.close()

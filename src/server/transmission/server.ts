@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { MAX_TORRENT_FILE_BASE64 } from '../../api/contract.ts'
 import { VouchError } from '../../errors.ts'
 import { sameToken } from '../guard.ts'
+import { listen, urlHost } from '../listen.ts'
 import type { RpcCredentials } from './credentials.ts'
 import { RpcFailure } from './failure.ts'
 import { RpcMethods, type RpcContext } from './methods.ts'
@@ -129,18 +129,11 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
       else response.destroy()
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new VouchError('network', `cannot listen for RPC on ${host}:${options.port}: ${error.message}`)),
-    )
-    server.listen(options.port, host, () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  const port = await listen(server, host, options.port, 'RPC')
   return {
     host,
     port,
-    url: `http://${urlHost}:${port}${RPC_PATH}`,
+    url: `http://${urlHost(host)}:${port}${RPC_PATH}`,
     async close() {
       rpc.close()
       server.closeAllConnections()

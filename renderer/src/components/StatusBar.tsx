@@ -1,28 +1,12 @@
-import { useEffect, useState } from 'react'
-import type { AppStatus } from '../../../src/api/contract.ts'
 import type { Api } from '../api.ts'
 import { formatBytes, formatSpeed } from '../format.ts'
+import { usePoll } from '../hooks/usePoll.ts'
 
 const POLL_MS = 2000
 
 /** Totals along the bottom of the window: speeds, DHT nodes, free space where downloads go. */
 export function StatusBar({ api, connected }: { api: Api; connected: boolean }) {
-  const [status, setStatus] = useState<AppStatus | null>(null)
-  useEffect(() => {
-    if (!connected) return
-    let live = true
-    const load = () =>
-      api.call('app.status', {}).then(
-        (next) => live && setStatus(next),
-        () => undefined,
-      )
-    void load()
-    const timer = setInterval(() => void load(), POLL_MS)
-    return () => {
-      live = false
-      clearInterval(timer)
-    }
-  }, [api, connected])
+  const [status] = usePoll(() => api.call('app.status', {}), POLL_MS, [api], connected)
 
   if (!status) return null
   return (

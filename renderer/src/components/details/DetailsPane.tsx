@@ -1,10 +1,5 @@
-import { useCallback, useEffect, useId, useState } from 'react'
-import type {
-  FilePriorityName,
-  TorrentDetailsView,
-  TorrentLimits,
-  TorrentView,
-} from '../../../../src/api/contract.ts'
+import { useCallback, useId, useState } from 'react'
+import type { FilePriorityName, TorrentLimits, TorrentView } from '../../../../src/api/contract.ts'
 import type { Dispatch } from '../../actions.ts'
 import type { Api } from '../../api.ts'
 import { FilesTab } from './FilesTab.tsx'
@@ -12,6 +7,7 @@ import { GeneralTab } from './GeneralTab.tsx'
 import { PeersTab } from './PeersTab.tsx'
 import { PiecesMap } from './PiecesMap.tsx'
 import { TrackersTab } from './TrackersTab.tsx'
+import { usePoll } from '../../hooks/usePoll.ts'
 
 const TABS = [
   { id: 'general', label: 'General' },
@@ -40,28 +36,16 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 export function DetailsPane({ api, dispatch, torrent, onClose }: Props) {
   const titleId = useId()
   const [tab, setTab] = useState<Tab>('general')
-  const [details, setDetails] = useState<TorrentDetailsView | null>(null)
   const infoHash = torrent.infoHash
+  const [details, setDetails] = usePoll(() => api.call('torrents.details', { infoHash }), POLL_MS, [
+    api,
+    infoHash,
+  ])
   const fail = useCallback(
     (what: string, error: unknown) =>
       dispatch({ type: 'notice', level: 'error', message: `${what}: ${describe(error)}` }),
     [dispatch],
   )
-
-  useEffect(() => {
-    let live = true
-    const load = () =>
-      api.call('torrents.details', { infoHash }).then(
-        (next) => live && setDetails(next),
-        () => undefined,
-      )
-    void load()
-    const timer = setInterval(() => void load(), POLL_MS)
-    return () => {
-      live = false
-      clearInterval(timer)
-    }
-  }, [api, infoHash])
 
   async function setPriority(index: number, priority: FilePriorityName) {
     // Shown at once; the answer (or the next poll) replaces it.

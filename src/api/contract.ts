@@ -8,6 +8,7 @@
  * there and pinned equal by a test.
  */
 import { z } from 'zod'
+import { BAN_REASONS } from '../defence/ban-store.ts'
 import { ERROR_CODES } from '../errors.ts'
 
 /** ipcMain.handle channel for commands. */
@@ -422,20 +423,7 @@ export const RuleEvidenceSchema = z.object({
   facts: z.record(z.string(), z.union([z.string(), z.number()])),
 })
 
-export const BAN_REASONS = [
-  'poisoned-block',
-  'sole-contributor',
-  'strikes',
-  'unsolicited',
-  'protocol-violation',
-  'manual',
-  'imported',
-  'client-rule',
-  'progress-cheat',
-  'multi-dial',
-  'idle',
-  'rule-strikes',
-] as const
+export { BAN_REASONS }
 
 export const BanViewSchema = z.object({
   /** IPv4 address, IPv6 /64, or the first address of an imported range. */

@@ -41,31 +41,35 @@ export function isWireEvidence(evidence: BanEvidence): evidence is WireEvidence 
   return 'messageId' in evidence
 }
 
-export type BanReason =
+/** Why an address is banned; the API contract and followed reports accept exactly these. */
+export const BAN_REASONS = [
   /** The peer's block differed from the block of the piece once it verified (smart ban). */
-  | 'poisoned-block'
+  'poisoned-block',
   /** The peer was the only contributor of a piece that failed its hash. */
-  | 'sole-contributor'
+  'sole-contributor',
   /** Strikes from unproven suspicion passed the threshold. */
-  | 'strikes'
+  'strikes',
   /** The peer sent blocks nobody asked for. */
-  | 'unsolicited'
+  'unsolicited',
   /** The peer sent a wire message its type does not allow, or flooded requests (WireEvidence). */
-  | 'protocol-violation'
+  'protocol-violation',
   /** Banned by the user. */
-  | 'manual'
+  'manual',
   /** Imported from a blocklist. */
-  | 'imported'
+  'imported',
   /** A peer ID or client-name rule of rules.json matched (src/rules). */
-  | 'client-rule'
+  'client-rule',
   /** The peer reported progress it cannot have, rewound it, or downloaded far more than the torrent. */
-  | 'progress-cheat'
+  'progress-cheat',
   /** One host (IPv4 /24, IPv6 /56) held more connections to one torrent than the rules allow. */
-  | 'multi-dial'
+  'multi-dial',
   /** The peer held connections open without asking for anything. */
-  | 'idle'
+  'idle',
   /** Strikes from rules (src/rules) passed the rules' threshold. */
-  | 'rule-strikes'
+  'rule-strikes',
+] as const
+
+export type BanReason = (typeof BAN_REASONS)[number]
 
 /** `feed:<name> <fingerprint>`: applied from a followed ban report (src/reputation/follow.ts). */
 export type BanSource = 'automatic' | 'manual' | 'imported' | `feed:${string}`

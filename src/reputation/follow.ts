@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Ban } from '../defence/ban-store.ts'
+import { BAN_REASONS as KNOWN_BAN_REASONS, type Ban } from '../defence/ban-store.ts'
 import { VouchError } from '../errors.ts'
 import { fingerprintOf } from '../provenance/keys.ts'
 import { buildReport, JSON_REPORT_FORMAT } from './report.ts'
@@ -25,19 +25,8 @@ export const BANS_PATH = '/bans.json'
 export const MAX_REPORT_BYTES = 16 * 1024 * 1024
 export const DEFAULT_FOLLOW_EVERY_MS = 5 * 60 * 1000
 
-const BAN_REASONS = new Set<string>([
-  'poisoned-block',
-  'sole-contributor',
-  'strikes',
-  'unsolicited',
-  'manual',
-  'imported',
-  'client-rule',
-  'progress-cheat',
-  'multi-dial',
-  'idle',
-  'rule-strikes',
-])
+/** A reason this Vouch does not know (a newer publisher's) is kept as `imported`. */
+const BAN_REASONS: ReadonlySet<string> = new Set(KNOWN_BAN_REASONS)
 
 /** The report a publishing instance serves: its own bans only (never bans it follows), signed. */
 export function publishedReport(store: ReputationStore, key: SecretKey, now = Date.now()): string {

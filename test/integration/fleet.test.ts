@@ -42,6 +42,26 @@ async function instance(swarm: Swarm, name: string): Promise<Instance> {
   return { name, backend, key, bansUrl: `http://${server.host}:${server.port}${BANS_PATH}` }
 }
 
+/**
+ * A follower's store and a publisher's store in temporary homes, and the publisher's report served
+ * on a loopback address at BANS_PATH (`serve` sets what it answers).
+ */
+async function reportOnLoopback(swarm: Swarm) {
+  const home = await tempDir('vouch-home-')
+  const store = ReputationStore.openInHome(home)
+  swarm.defer(async () => store.close())
+  const publisherStore = ReputationStore.openInHome(await tempDir('vouch-publisher-'))
+  swarm.defer(async () => publisherStore.close())
+  const key = generateKey()
+  let served = ''
+  const server = createServer((_request, response) => response.end(served))
+  const host = nextLoopbackAddress()
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  swarm.defer(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const url = `http://${host}:${(server.address() as AddressInfo).port}${BANS_PATH}`
+  return { home, store, publisherStore, key, url, serve: (text: string) => void (served = text) }
+}
+
 describe('fleet reputation with no central server', () => {
   let swarm: Swarm
   afterEach(async () => swarm.close())
@@ -124,12 +144,7 @@ describe('fleet reputation with no central server', () => {
 
   it('refuses a report signed by another key, or older than the last applied, and audits it; counts pseudonymised ones', async () => {
     swarm = new Swarm()
-    const home = await tempDir('vouch-home-')
-    const store = ReputationStore.openInHome(home)
-    swarm.defer(async () => store.close())
-    const publisherStore = ReputationStore.openInHome(await tempDir('vouch-publisher-'))
-    swarm.defer(async () => publisherStore.close())
-    const key = generateKey()
+    const { home, store, publisherStore, key, serve, url } = await reportOnLoopback(swarm)
     const impostor = generateKey()
     const ban = {
       address: '198.51.100.23',
@@ -150,25 +165,20 @@ describe('fleet reputation with no central server', () => {
     publisherStore.add(ban)
     const older = publishedReport(publisherStore, key, Date.now() - 60_000)
     const newer = publishedReport(publisherStore, key, Date.now())
-    let served = newer
-    const server = createServer((_request, response) => response.end(served))
-    const host = nextLoopbackAddress()
-    await new Promise<void>((resolve) => server.listen(0, host, resolve))
-    swarm.defer(() => new Promise<void>((resolve) => server.close(() => resolve())))
-    const url = `http://${host}:${(server.address() as AddressInfo).port}${BANS_PATH}`
+    serve(newer)
 
     const follows = new Follows(home)
     const follow = await follows.add(url, key.publicKey, 'eu-1', 1000)
     expect(await follows.poll(follow, store)).toMatchObject({ status: 'applied', added: 1 })
     expect(store.banFor('198.51.100.23')?.evidence).toEqual(ban.evidence)
 
-    served = older
+    serve(older)
     const [current] = await follows.list()
     expect(await follows.poll(current as typeof follow, store)).toMatchObject({
       status: 'refused',
       problem: 'rollback',
     })
-    served = publishedReport(publisherStore, impostor)
+    serve(publishedReport(publisherStore, impostor))
     expect(await follows.poll(current as typeof follow, store)).toMatchObject({
       status: 'refused',
       problem: 'other-key',
@@ -179,11 +189,13 @@ describe('fleet reputation with no central server', () => {
     expect(refusals.map((row) => JSON.parse(row.details).problem)).toEqual(['rollback', 'other-key'])
 
     // The publisher's export with --pseudonymise, signed: it names no address.
-    served = signReport(
-      'json',
-      buildReport(publisherStore.list(), 'json', { now: Date.now() + 2000, pseudonymise: () => 'hidden' })
-        .text,
-      key,
+    serve(
+      signReport(
+        'json',
+        buildReport(publisherStore.list(), 'json', { now: Date.now() + 2000, pseudonymise: () => 'hidden' })
+          .text,
+        key,
+      ),
     )
     expect(await follows.poll((await follows.list())[0] as typeof follow, store)).toEqual({
       status: 'pseudonymised',
@@ -191,5 +203,34 @@ describe('fleet reputation with no central server', () => {
     })
     expect((await follows.list())[0]?.pseudonymised).toBe(1)
     expect(store.banFor('hidden')).toBeUndefined()
+  })
+
+  it('keeps the reason of every ban it follows that this Vouch knows, and files an unknown one as imported', async () => {
+    swarm = new Swarm()
+    const { home, store, publisherStore, key, serve, url } = await reportOnLoopback(swarm)
+    const banned = (address: string, reason: 'protocol-violation' | 'idle') => ({
+      address,
+      rangeEnd: null,
+      reason,
+      source: 'automatic' as const,
+      evidence: null,
+      note: '',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
+    })
+    publisherStore.add(banned('198.51.100.31', 'protocol-violation'))
+    publisherStore.add(banned('198.51.100.32', 'idle'))
+    // A newer publisher's reason, unknown here: signed after the edit, so only the reason differs.
+    const report = JSON.parse(buildReport(publisherStore.list(), 'json', { now: Date.now() }).text) as {
+      bans: { reason: string }[]
+    }
+    const idle = report.bans.find((ban) => ban.reason === 'idle')
+    if (idle) idle.reason = 'from-the-future'
+    serve(signReport('json', JSON.stringify(report), key))
+    const follows = new Follows(home)
+    const follow = await follows.add(url, key.publicKey, 'eu-2', 1000)
+    expect(await follows.poll(follow, store)).toMatchObject({ status: 'applied', added: 2 })
+    expect(store.banFor('198.51.100.31')?.reason).toBe('protocol-violation')
+    expect(store.banFor('198.51.100.32')?.reason).toBe('imported')
   })
 })

@@ -7,7 +7,7 @@ import { copyFile, readFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import WebTorrent, { type Torrent } from 'webtorrent'
-import { acceptsConnections } from '../../src/server/port-probe.ts'
+import { acceptsConnections as accepts } from '../../src/server/port-probe.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openApi } from '../kit/api.ts'
 import { startServe } from '../kit/serve.ts'
@@ -28,8 +28,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
 }
-
-const accepts = (port: number) => acceptsConnections(port)
 
 describe('network settings applied at once', () => {
   let swarm: Swarm

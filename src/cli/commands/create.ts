@@ -1,9 +1,9 @@
 import { stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import createTorrent from 'create-torrent'
 import { VouchError } from '../../errors.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
+import { createTorrentBytes } from '../../engine/torrent-create.ts'
 import { readSecretKeyFile } from '../../provenance/files.ts'
 import { signWithFlags } from './sign.ts'
 import { globalOptions, report } from '../context.ts'
@@ -23,24 +23,16 @@ export async function createTorrentFile(dataPath: string, options: CreateOptions
       source: dataPath,
     })
   }
-  return new Promise((resolve, reject) => {
-    createTorrent(
-      path.resolve(dataPath),
-      {
-        createdBy: 'Vouch',
-        ...(options.announce?.length
-          ? { announceList: options.announce.map((url) => [url]) }
-          : { announceList: [] }),
-        ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
-        ...(options.comment ? { comment: options.comment } : {}),
-      },
-      (error, torrent) => {
-        if (error)
-          reject(new VouchError('bad-input', `cannot create a torrent from ${dataPath}: ${error.message}`))
-        else resolve(torrent)
-      },
-    )
-  })
+  try {
+    return await createTorrentBytes(path.resolve(dataPath), {
+      createdBy: 'Vouch',
+      announceList: options.announce?.map((url) => [url]) ?? [],
+      ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
+      ...(options.comment ? { comment: options.comment } : {}),
+    })
+  } catch (error) {
+    throw new VouchError('bad-input', `cannot create a torrent from ${dataPath}: ${(error as Error).message}`)
+  }
 }
 
 export function parsePieceLength(text: string | undefined): number | undefined {

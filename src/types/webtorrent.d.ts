@@ -227,16 +227,6 @@ declare module 'create-torrent' {
     opts: CreateTorrentOptions,
     cb: (err: Error | null, torrent: Uint8Array) => void,
   ): void
-  /** A file as create-torrent's walk lists it: its path below the input, split at the separator. */
-  export interface InputFile {
-    length: number
-    path: string[]
-  }
-  export function parseInput(
-    input: string,
-    opts: CreateTorrentOptions,
-    cb: (err: Error | null, files?: InputFile[], singleFileTorrent?: boolean) => void,
-  ): void
 }
 
 declare module 'bittorrent-tracker' {

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { isJunk } from 'junk'
 import { describe, expect, it } from 'vitest'
 import { SMALL_FILE } from '../../../src/engine/small-files.ts'
 import {
   createTorrentBytes,
   defaultPieceLength,
   hashPieces,
+  JUNK_NAME,
   viaCreateTorrent,
   type TorrentCreateOptions,
 } from '../../../src/engine/torrent-create.ts'
@@ -21,7 +23,8 @@ const PIECE = 16 * 1024
 /**
  * A tree with what a walk and a piece hasher can get wrong: nested and empty directories, empty
  * files, files that straddle piece boundaries, one far larger than a piece (read through a handle),
- * hidden and junk files create-torrent leaves out, and names that sort differently by code unit.
+ * hidden and junk files create-torrent leaves out, names that sort differently by code unit, and
+ * symbolic links to a file and to a directory (followed).
  */
 async function awkwardTree(): Promise<string> {
   const root = path.join(await tempDir('vouch-create-'), 'release')
@@ -41,7 +44,10 @@ async function awkwardTree(): Promise<string> {
   await put('.hidden', 50)
   await put('Thumbs.db', 50)
   await put('notes.txt~', 50)
+  await put('.git/config', 10)
   await mkdir(path.join(root, 'empty-dir'))
+  await symlink('a.bin', path.join(root, 'link-to-a.bin'))
+  await symlink('b/c', path.join(root, 'link-to-c'))
   for (let index = 0; index < 300; index++) await put(`many/f${index}.bin`, (index * 53) % 200)
   return root
 }
@@ -81,6 +87,36 @@ describe('vouch create for a directory', () => {
       expect(defaultPieceLength(total), `${total} bytes`).toBe(
         Math.min(pieceLengthPackage(total), 4 * 1024 * 1024),
       )
+  })
+
+  it('skips the junk names create-torrent skips', () => {
+    const names = [
+      'Thumbs.db',
+      'thumbs.db',
+      'ehthumbs.db',
+      'Desktop.ini',
+      'desktop.ini',
+      'DESKTOP.INI',
+      'npm-debug.log',
+      'npm-debug.log.1',
+      '.DS_Store',
+      '._photo',
+      '.a.swp',
+      'a.swp',
+      'Icon\r',
+      'Icon',
+      '__MACOSX',
+      '.Trashes',
+      'x.Trashes.y',
+      'notes~',
+      '~notes',
+      'a@eaDir',
+      '@eaDir.x',
+      '.Spotlight-V100',
+      'plain.bin',
+      'é.txt',
+    ]
+    for (const name of names) expect(JUNK_NAME.test(name), name).toBe(isJunk(name))
   })
 
   it('fails when a file holds fewer bytes than it was listed with', async () => {

@@ -16,7 +16,9 @@ import path from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import bencode from 'bencode'
 import createTorrent, { type CreateTorrentOptions } from 'create-torrent'
+import type { ParsedTorrent } from 'parse-torrent'
 import { readSmall, SMALL_FILE, SYNC_BATCH } from './small-files.ts'
+import { infoProblem } from './source.ts'
 
 /** What `vouch create` sets; every other create-torrent option keeps its default. */
 export interface TorrentCreateOptions {
@@ -64,19 +66,49 @@ export interface ListedFile {
   path: string[]
 }
 
+/** A .torrent made here, with the facts `vouch create` reports (what a decode of `bytes` gives). */
+export interface BuiltTorrent {
+  bytes: Uint8Array
+  infoHash: string
+  name: string
+  length: number
+  pieces: number
+  pieceLength: number
+}
+
 export async function createTorrentBytes(input: string, options: TorrentCreateOptions): Promise<Uint8Array> {
-  if (!path.basename(input) || !statSync(input).isDirectory()) return viaCreateTorrent(input, options)
+  return (await buildTorrent(input, options))?.bytes ?? viaCreateTorrent(input, options)
+}
+
+/**
+ * The .torrent of directory `input`, or null for what create-torrent must make (a single file, a
+ * directory with no file). Fails, before anything is hashed, for a tree Vouch would refuse to load
+ * (infoProblem: a name with a backslash, more than MAX_TORRENT_FILES files, …).
+ */
+export async function buildTorrent(
+  input: string,
+  options: TorrentCreateOptions,
+): Promise<BuiltTorrent | null> {
+  const name = path.basename(input)
+  if (!name || !statSync(input).isDirectory()) return null
   const files = await listFiles(input)
-  if (files.length === 0) return viaCreateTorrent(input, options)
-  const total = files.reduce((sum, file) => sum + file.length, 0)
-  const pieceLength = options.pieceLength ?? defaultPieceLength(total)
+  if (files.length === 0) return null
+  const length = files.reduce((sum, file) => sum + file.length, 0)
+  const pieceLength = options.pieceLength ?? defaultPieceLength(length)
+  const pieceCount = Math.ceil(length / pieceLength)
+  const info: { name: string; 'piece length': number; pieces: Uint8Array; files: ListedFile[] } = {
+    name,
+    'piece length': pieceLength,
+    pieces: new Uint8Array(pieceCount * 20),
+    files,
+  }
+  const problem = infoProblem(asParsed(info, files, length))
+  if (problem) throw new Error(problem)
+  info.pieces = await hashPieces(input, files, pieceLength)
+  // The info dictionary is encoded once, for the infohash and inside the whole file.
+  const infoBytes = bencode.encode(info)
   const torrent: Record<string, unknown> = {
-    info: {
-      name: path.basename(input),
-      'piece length': pieceLength,
-      pieces: await hashPieces(input, files, pieceLength),
-      files,
-    },
+    info: infoBytes,
     'creation date': Math.ceil(Number(options.creationDate ?? Date.now()) / 1000),
     encoding: 'UTF-8',
   }
@@ -87,7 +119,44 @@ export async function createTorrentBytes(input: string, options: TorrentCreateOp
   }
   if (options.comment !== undefined) torrent.comment = options.comment
   torrent['created by'] = options.createdBy
-  return bencode.encode(torrent)
+  const infoHash = createHash('sha1').update(infoBytes).digest('hex')
+  return { bytes: encodeWithRawInfo(torrent), infoHash, name, length, pieces: pieceCount, pieceLength }
+}
+
+/** bencode.encode(torrent), but with torrent.info already encoded (bencode sorts keys; these are ASCII). */
+function encodeWithRawInfo(torrent: Record<string, unknown>): Uint8Array {
+  const parts: Uint8Array[] = [Buffer.from('d')]
+  for (const key of Object.keys(torrent).sort()) {
+    const value = torrent[key]
+    parts.push(bencode.encode(key), key === 'info' ? (value as Uint8Array) : bencode.encode(value))
+  }
+  parts.push(Buffer.from('e'))
+  return Buffer.concat(parts)
+}
+
+/** What infoProblem reads of a decoded torrent, from the dictionary being built. */
+function asParsed(
+  info: Record<string, unknown>,
+  files: readonly ListedFile[],
+  length: number,
+): ParsedTorrent {
+  let offset = 0
+  return {
+    infoHash: '',
+    info,
+    length,
+    pieceLength: info['piece length'] as number,
+    files: files.map((file) => {
+      const entry = {
+        path: path.join(String(info.name), ...file.path),
+        name: file.path.at(-1) ?? '',
+        length: file.length,
+        offset,
+      }
+      offset += file.length
+      return entry
+    }),
+  }
 }
 
 /**

@@ -5,7 +5,9 @@ import path from 'node:path'
 import { isJunk } from 'junk'
 import { describe, expect, it } from 'vitest'
 import { SMALL_FILE } from '../../../src/engine/small-files.ts'
+import { parseTorrentBytes } from '../../../src/engine/source.ts'
 import {
+  buildTorrent,
   createTorrentBytes,
   defaultPieceLength,
   hashPieces,
@@ -71,6 +73,29 @@ describe('vouch create for a directory', () => {
     const ours = await createTorrentBytes(root, { ...options, creationDate })
     const theirs = await viaCreateTorrent(root, { ...options, creationDate })
     expect(Buffer.from(ours).toString('latin1')).toBe(Buffer.from(theirs).toString('latin1'))
+  })
+
+  it('reports what a decode of its bytes says: infohash, name, length, pieces, piece length', async () => {
+    const root = await awkwardTree()
+    const built = await buildTorrent(root, { createdBy: 'Vouch', announceList: [], pieceLength: PIECE })
+    if (!built) throw new Error('a directory of files is built here')
+    const parsed = await parseTorrentBytes(built.bytes)
+    expect({ ...built, bytes: undefined }).toEqual({
+      bytes: undefined,
+      infoHash: parsed.infoHash,
+      name: parsed.name,
+      length: parsed.length,
+      pieces: parsed.pieces?.length,
+      pieceLength: parsed.pieceLength,
+    })
+  })
+
+  it('refuses, before hashing, a tree Vouch would refuse to load', async () => {
+    const root = await awkwardTree()
+    await writeFile(path.join(root, 'b', 'back\\slash.bin'), 'x')
+    await expect(buildTorrent(root, { createdBy: 'Vouch', announceList: [] })).rejects.toThrow(
+      /a file path component 'back\\slash.bin' contains a path separator/,
+    )
   })
 
   it('hands a single file to create-torrent unchanged', async () => {

@@ -4,7 +4,12 @@
  * of every torrent in one bounded pool. fs-chunk-store keeps a descriptor per file for as long as
  * the torrent lives, so a torrent of 20 000 files needs 20 000 of them and fails with EMFILE under
  * a common `ulimit -n` of 256 or 1024; here at most MAX_OPEN_FILES are open at a time in the whole
- * process, least recently used closed first (never one an operation is using).
+ * process, least recently used closed first (never one an operation is using). Files of at most
+ * SMALL_FILE bytes skip the pool: each is opened, read or written and closed in one synchronous
+ * step (small-files.ts), so they add one descriptor at most, for the length of a call.
+ *
+ * A read never creates anything: WebTorrent's start-up check reads every piece of a new torrent,
+ * and a missing file must fail that read at once, not be created empty. Only a write creates files.
  */
 import { closeSync, constants, fstat, mkdir, open, close, read, write } from 'node:fs'
 import { rm } from 'node:fs/promises'

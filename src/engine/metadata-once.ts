@@ -5,14 +5,17 @@
  * listens to yet: four passes over every file entry, per connection, on the main thread. For a
  * torrent of 20 000 files that is about 320 ms for each peer that connects, on both sides.
  *
- * Here the info bytes and their SHA-1 are derived once per metadata buffer (WebTorrent hands every
- * wire the same one) and the extension's state is set from them exactly as setMetadata sets it.
+ * Here the info bytes and their SHA-1 are known once per metadata buffer (WebTorrent hands every
+ * wire the same one): taken from the torrent where WebTorrent makes that buffer (its infoBuffer and
+ * infoHash are exactly what setMetadata would derive), else derived on first use; the extension's
+ * state is set from them exactly as setMetadata sets it.
  * Every other call (metadata arriving from a peer, a 'metadata' listener waiting, a mismatch) goes
  * through ut_metadata's own code.
  */
 import { createHash } from 'node:crypto'
 import bencode from 'bencode'
 import Wire from 'bittorrent-protocol'
+import Torrent from 'webtorrent/lib/torrent.js'
 
 /** The parts of ut_metadata 5's extension that setMetadata sets. */
 interface MetadataExtension {
@@ -51,11 +54,27 @@ function derive(metadata: Uint8Array): Derived | null {
   return result
 }
 
+/** The members of WebTorrent's Torrent read once it has made its .torrent buffer. */
+interface TorrentInternals {
+  _processParsedTorrent(parsed: unknown): void
+  torrentFile?: unknown
+  infoBuffer?: unknown
+  infoHash?: unknown
+}
+
 /** Install once per process: every ut_metadata extension a wire uses from then on. */
 export function installMetadataOnce(): void {
   const proto = Wire.prototype as unknown as { use(extension: unknown): void; [INSTALLED]?: true }
   if (proto[INSTALLED]) return
   proto[INSTALLED] = true
+  const torrentProto = Torrent.prototype as TorrentInternals
+  const processParsed = torrentProto._processParsedTorrent
+  torrentProto._processParsedTorrent = function (this: TorrentInternals, parsed: unknown) {
+    processParsed.call(this, parsed)
+    const { torrentFile, infoBuffer, infoHash } = this
+    if (torrentFile instanceof Uint8Array && infoBuffer instanceof Uint8Array && typeof infoHash === 'string')
+      derived.set(torrentFile, { info: infoBuffer, infoHash })
+  }
   const use = proto.use
   proto.use = function (this: unknown, extension: unknown) {
     const extensionProto = (extension as { prototype?: MetadataExtension & { name?: string } }).prototype

@@ -6,6 +6,8 @@
  * 200k rows the young generation had grown from 1 to 8 MiB a semi-space and was still growing;
  * encoded as they come, 1.4 KB survives a collection and it stays at 2 MiB).
  */
+import { VouchError } from '../errors.ts'
+
 const CHUNK_BYTES = 64 * 1024
 
 /** A UTF-16 code unit is at most 3 bytes of UTF-8. */
@@ -45,6 +47,16 @@ export class ChunkedOutput {
     const used = this.#used
     this.#used = 0
     await this.#send(this.#chunk.subarray(0, used))
+  }
+
+  /**
+   * Send the rest and say how it went: a reader that went away (EPIPE: `| head`) only ended the
+   * output early; any other failure (stdout on a full disk) is an error naming `what` it was.
+   */
+  async end(what: string): Promise<void> {
+    if (!this.#error) await this.flush()
+    if (this.#error && this.#error.code !== 'EPIPE')
+      throw new VouchError('internal', `could not write ${what}: ${this.#error.message}`)
   }
 
   async #writeAfterFlush(text: string): Promise<void> {

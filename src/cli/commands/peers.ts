@@ -41,11 +41,8 @@ export function registerPeers(program: Command): void {
         if (!out.error) {
           const closing = out.write(global.json ? ']}\n' : count === 0 ? 'no peers recorded yet\n' : '')
           if (closing) await closing
-          await out.flush()
         }
-        // A reader that went away (`vouch peers | head`) ends the listing; any other failure is one.
-        if (out.error && out.error.code !== 'EPIPE')
-          throw new VouchError('internal', `could not write the peer list: ${out.error.message}`)
+        await out.end('the peer list')
       })
     })
 }

@@ -1,6 +1,6 @@
 /**
- * Small helpers for what commands print, loading nothing: listings (`peers`, `bans export`) use
- * them without pulling in the progress bar's dependencies.
+ * Small helpers for what commands print, loading nothing: listings (`peers`) use them without
+ * pulling in the progress bar's dependencies.
  */
 
 export function formatBytes(bytes: number): string {
@@ -12,23 +12,4 @@ export function formatBytes(bytes: number): string {
     unit++
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
-}
-
-/**
- * Write `text` to `out`, waiting for 'drain' when its buffer is full, so a listing of a million
- * rows holds a few of them in memory, not all (a reader that stops, e.g. `head`, ends the wait).
- */
-export async function writeWithBackpressure(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (out.write(text)) return
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      out.off('drain', done)
-      out.off('close', done)
-      out.off('error', done)
-      resolve()
-    }
-    out.once('drain', done)
-    out.once('close', done)
-    out.once('error', done)
-  })
 }

@@ -16,7 +16,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { addressKey } from '../defence/address.ts'
 import type { Ban } from '../defence/ban-store.ts'
 import { BanIndex, banPlacement, isActive, longestLasting, lookupOrdinal, ordinalBytes } from './ban-index.ts'
-import { banFromRow, type BanRow } from './batch-writer.ts'
+import { BAN_COLUMNS, banFromRow, type BanRow } from './batch-writer.ts'
 
 /** Addresses whose answer is remembered (the download path asks about the same few peers over and over). */
 const CACHE_LIMIT = 4096
@@ -28,10 +28,6 @@ interface CachedAnswer {
 }
 
 const ACTIVE = 'lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)'
-
-/** The columns a Ban is made of (not the interval BLOBs, which listings would pay for per row). */
-const BAN_COLUMNS =
-  'address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at'
 
 /** The lookup per span class: `now`, class, lowest start, point, point (exported for its query plan test). */
 export const LOOKUP_SQL = `SELECT ${BAN_COLUMNS} FROM bans INDEXED BY bans_span WHERE ${ACTIVE} AND span_class = ? AND range_first BETWEEN ? AND ?
@@ -77,6 +73,7 @@ export class BanTable {
       `SELECT ${BAN_COLUMNS} FROM bans INDEXED BY bans_created WHERE ${ACTIVE} ORDER BY created_at`,
     )
     this.#activeCount = db.prepare(`SELECT COUNT(*) AS n FROM bans INDEXED BY bans_created WHERE ${ACTIVE}`)
+    for (const statement of [this.#inClass, this.#byText, this.#active]) statement.setReturnArrays(true)
   }
 
   /** The active ban covering `address` that lasts longest, if any. */

@@ -17,30 +17,38 @@ export type QueuedItem =
   | { kind: 'audit'; type: string; subject: string; details: string; at: number }
   | { kind: 'import'; bans: Ban[]; subject: string; details: string; at: number }
 
-export interface BanRow {
-  address: string
-  range_end: string | null
-  reason: Ban['reason']
-  source: Ban['source']
-  evidence: string | null
-  /** Since migration 3. */
-  rule_evidence?: string | null
-  note: string
-  created_at: number
-  expires_at: number | null
-}
+/**
+ * A ban's row as the store reads it: the columns a Ban is made of (not the interval BLOBs, which
+ * listings would pay for per row), in this order, as an array (`setReturnArrays`), which
+ * allocates a third of what an object per row does.
+ */
+export const BAN_COLUMNS =
+  'address, range_end, reason, source, evidence, rule_evidence, note, created_at, expires_at'
+
+export type BanRow = [
+  address: string,
+  rangeEnd: string | null,
+  reason: Ban['reason'],
+  source: Ban['source'],
+  evidence: string | null,
+  ruleEvidence: string | null,
+  note: string,
+  createdAt: number,
+  expiresAt: number | null,
+]
 
 export function banFromRow(row: BanRow): Ban {
+  const [address, rangeEnd, reason, source, evidence, ruleEvidence, note, createdAt, expiresAt] = row
   return {
-    address: row.address,
-    rangeEnd: row.range_end,
-    reason: row.reason,
-    source: row.source,
-    evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as Ban['evidence']),
-    ...(row.rule_evidence ? { rule: JSON.parse(row.rule_evidence) as NonNullable<Ban['rule']> } : {}),
-    note: row.note,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
+    address,
+    rangeEnd,
+    reason,
+    source,
+    evidence: evidence === null ? null : (JSON.parse(evidence) as Ban['evidence']),
+    ...(ruleEvidence ? { rule: JSON.parse(ruleEvidence) as NonNullable<Ban['rule']> } : {}),
+    note,
+    createdAt,
+    expiresAt,
   }
 }
 

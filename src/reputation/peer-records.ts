@@ -174,21 +174,26 @@ export function preparePeerWrites(db: DatabaseSync): (key: string, delta: PeerDe
   }
 }
 
-interface PeerRow {
-  address: string
-  peer_ids: string
-  clients: string
-  first_seen: number
-  last_seen: number
-  bytes_up: number
-  bytes_down: number
-  bytes_bad: number
-  pieces_good: number
-  pieces_bad: number
-  strikes: number
-  score: number
-  score_at: number
-}
+/** The columns `peerFromRow` reads, in its order. */
+const PEER_COLUMNS =
+  'address, peer_ids, clients, first_seen, last_seen, bytes_up, bytes_down, bytes_bad, pieces_good, pieces_bad, strikes, score, score_at'
+
+/** A row as an array (`setReturnArrays`): a third of what an object per row allocates. */
+type PeerRow = [
+  address: string,
+  peerIds: string,
+  clients: string,
+  firstSeen: number,
+  lastSeen: number,
+  bytesUp: number,
+  bytesDown: number,
+  bytesBad: number,
+  piecesGood: number,
+  piecesBad: number,
+  strikes: number,
+  score: number,
+  scoreAt: number,
+]
 
 export function readPeers(
   db: DatabaseSync,
@@ -207,27 +212,45 @@ export function* iteratePeers(
   now: number,
   options: { address?: string; limit?: number } = {},
 ): Generator<PeerRecord> {
-  const rows = (options.address !== undefined
-    ? db.prepare('SELECT * FROM peers WHERE address = ?').iterate(addressKey(options.address))
-    : db
-        .prepare('SELECT * FROM peers ORDER BY last_seen DESC LIMIT ?')
-        .iterate(options.limit ?? -1)) as unknown as Iterable<PeerRow>
+  const statement =
+    options.address !== undefined
+      ? db.prepare(`SELECT ${PEER_COLUMNS} FROM peers WHERE address = ?`)
+      : db.prepare(`SELECT ${PEER_COLUMNS} FROM peers ORDER BY last_seen DESC LIMIT ?`)
+  statement.setReturnArrays(true)
+  const rows = statement.iterate(
+    options.address !== undefined ? addressKey(options.address) : (options.limit ?? -1),
+  ) as unknown as Iterable<PeerRow>
   for (const row of rows) yield peerFromRow(row, now)
 }
 
 function peerFromRow(row: PeerRow, now: number): PeerRecord {
+  const [
+    address,
+    peerIds,
+    clients,
+    firstSeen,
+    lastSeen,
+    bytesUp,
+    bytesDown,
+    bytesBad,
+    piecesGood,
+    piecesBad,
+    strikes,
+    score,
+    scoreAt,
+  ] = row
   return {
-    address: row.address,
-    peerIds: JSON.parse(row.peer_ids) as string[],
-    clients: JSON.parse(row.clients) as string[],
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    bytesUp: row.bytes_up,
-    bytesDown: row.bytes_down,
-    bytesBad: row.bytes_bad,
-    piecesGood: row.pieces_good,
-    piecesBad: row.pieces_bad,
-    strikes: row.strikes,
-    score: decayedScore(row.score, row.score_at, now),
+    address,
+    peerIds: JSON.parse(peerIds) as string[],
+    clients: JSON.parse(clients) as string[],
+    firstSeen,
+    lastSeen,
+    bytesUp,
+    bytesDown,
+    bytesBad,
+    piecesGood,
+    piecesBad,
+    strikes,
+    score: decayedScore(score, scoreAt, now),
   }
 }

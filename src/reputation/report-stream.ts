@@ -84,12 +84,11 @@ const CHUNK_CHARS = 64 * 1024
 
 /**
  * Write a report's pieces through `write`, a chunk at a time, awaiting each write (a sink that
- * waits for 'drain' holds back the rows). Stops early when `stopped()` says the reader went away.
+ * is full holds back the rows).
  */
 export async function writeReport(
   pieces: Iterable<string>,
   write: (chunk: string) => Promise<void>,
-  stopped: () => boolean = () => false,
 ): Promise<void> {
   let chunk: string[] = []
   let length = 0
@@ -97,10 +96,9 @@ export async function writeReport(
     chunk.push(piece)
     length += piece.length
     if (length < CHUNK_CHARS) continue
-    if (stopped()) return
     await write(chunk.join(''))
     chunk = []
     length = 0
   }
-  if (chunk.length && !stopped()) await write(chunk.join(''))
+  if (chunk.length) await write(chunk.join(''))
 }

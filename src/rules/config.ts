@@ -4,10 +4,10 @@
  * block the address), `strike` (count towards `strikes.threshold`), or `shadow` (stay connected,
  * never upload to it). Errors name the field that is wrong.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { VouchError } from '../errors.ts'
-import { defaultRules, RULES_FILE, RULES_VERSION, rulesPath } from './defaults.ts'
+import { defaultRules, readHomeRules, RULES_FILE, RULES_VERSION, rulesPath } from './defaults.ts'
 import { compileLinear, MAX_PATTERN_LENGTH } from './linear-regexp.ts'
 
 export { defaultRules, RULES_FILE, RULES_VERSION, rulesPath }
@@ -150,15 +150,9 @@ export function parseRulesText(text: string, origin = RULES_FILE): Rules {
 
 /** HOME/rules.json, or the defaults when there is none. */
 export async function loadRules(home: string): Promise<{ rules: Rules; text: string | null }> {
-  const file = rulesPath(home)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rules: defaultRules(), text: null }
-    throw new VouchError('bad-input', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
-  }
-  return { rules: parseRulesText(text, file), text }
+  const text = await readHomeRules(home)
+  if (text === null) return { rules: defaultRules(), text: null }
+  return { rules: parseRulesText(text, rulesPath(home)), text }
 }
 
 /** Validate, then replace HOME/rules.json atomically (temp file and rename). */

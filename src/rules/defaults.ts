@@ -4,13 +4,19 @@
  * modules, ~95 ms of start-up): the schema is imported only when there is a file to validate.
  * test/unit/rules/defaults.test.ts checks that these defaults are exactly what the schema fills in.
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { VouchError } from '../errors.ts'
+import { readBoundedFile } from '../bounded-read.ts'
+import { isVouchError } from '../errors.ts'
 import type { Rules } from './config.ts'
 
 export const RULES_FILE = 'rules.json'
 export const RULES_VERSION = 1
+
+/**
+ * The largest rules file read. Far above any hand-written one, and above what the API saves: at
+ * most MAX_RULES_TEXT (src/api/contract.ts) characters, 3 bytes each at worst.
+ */
+export const MAX_RULES_FILE_BYTES = 1024 * 1024
 
 /** What an absent rules.json means: no client rules, the conservative progress, multi-dial and idle rules. */
 export function defaultRules(): Rules {
@@ -50,18 +56,30 @@ export function rulesPath(home: string): string {
 }
 
 /**
+ * A rules file's text, read without trusting it: a regular file of at most MAX_RULES_FILE_BYTES
+ * (a FIFO, /dev/zero or a huge file is bad input naming the file, not a hang or memory gone).
+ */
+export async function readRulesFile(file: string): Promise<string> {
+  return (await readBoundedFile(file, MAX_RULES_FILE_BYTES, 'rules')).toString('utf8')
+}
+
+/** HOME/rules.json's text, or null when there is none. */
+export async function readHomeRules(home: string): Promise<string | null> {
+  try {
+    return await readRulesFile(rulesPath(home))
+  } catch (error) {
+    if (isVouchError(error) && error.details.errno === 'ENOENT') return null
+    throw error
+  }
+}
+
+/**
  * HOME/rules.json validated, or the defaults when there is none (for opening an engine). The
  * schema module is imported only when the file exists.
  */
 export async function openRules(home: string): Promise<Rules> {
-  const file = rulesPath(home)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultRules()
-    throw new VouchError('bad-input', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
-  }
+  const text = await readHomeRules(home)
+  if (text === null) return defaultRules()
   const { parseRulesText } = await import('./config.ts')
-  return parseRulesText(text, file)
+  return parseRulesText(text, rulesPath(home))
 }

@@ -3,9 +3,9 @@
  * 127.0.0.1 unless asked otherwise, and with `--metrics-token-file` a bearer token as Prometheus's
  * `authorization` scrape setting sends it. It answers nothing but `GET /metrics`.
  */
-import { readFile } from 'node:fs/promises'
 import { createServer, type ServerResponse } from 'node:http'
-import { VouchError } from '../errors.ts'
+import { readBoundedFile } from '../bounded-read.ts'
+import { isVouchError, VouchError } from '../errors.ts'
 import { sameToken } from './guard.ts'
 import { listen, urlHost } from './listen.ts'
 import type { VouchMetrics } from './metrics.ts'
@@ -28,17 +28,27 @@ export interface RunningMetricsServer {
   close(): Promise<void>
 }
 
-/** The token file's first line; an empty or unreadable file is bad input, not an open endpoint. */
+/** The largest metrics token file read: a token is one line (Prometheus reads the whole file as it). */
+export const MAX_METRICS_TOKEN_FILE_BYTES = 16 * 1024
+
+/**
+ * The token file's first line; an empty or unreadable file is bad input, not an open endpoint.
+ * Read within MAX_METRICS_TOKEN_FILE_BYTES, and only a regular file (not a FIFO or /dev/zero).
+ */
 export async function readMetricsToken(file: string): Promise<string> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new VouchError(
-      'bad-input',
-      `cannot read the metrics token file ${file}: ${(error as Error).message}`,
-    )
-  }
+  const text = await readBoundedFile(file, MAX_METRICS_TOKEN_FILE_BYTES, 'metrics token').then(
+    (bytes) => bytes.toString('utf8'),
+    (error: unknown) => {
+      // Say what the file is for when it cannot even be opened (ENOENT, EACCES).
+      if (isVouchError(error) && typeof error.details.errno === 'string')
+        throw new VouchError(
+          'bad-input',
+          `cannot read the metrics token file ${file}: ${error.details.errno}`,
+          error.details,
+        )
+      throw error
+    },
+  )
   const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
   if (token.length < 16) {
     throw new VouchError(

@@ -6,8 +6,9 @@ import { pseudonymise, pseudonymKey } from '../../src/reputation/pseudonym.ts'
 import { buildReport, REPORT_FORMATS, type ReportFormat } from '../../src/reputation/report.ts'
 import { reportPieces } from '../../src/reputation/report-stream.ts'
 import { ReputationStore } from '../../src/reputation/store.ts'
-import { runVouch } from '../kit/cli.ts'
-import { tempDir } from '../kit/swarm.ts'
+import { EXIT } from '../../src/cli/exit-codes.ts'
+import { runVouch, VouchProcess } from '../kit/cli.ts'
+import { tempDir, withTimeout } from '../kit/swarm.ts'
 
 /** More bans than the store writes per batch (500) and than one output chunk holds (64 KiB). */
 const BANS = 3000
@@ -109,6 +110,24 @@ describe('vouch bans export streams the report', () => {
     expect(exported.code, exported.stderr).toBe(0)
     expect(JSON.parse(exported.stdout)).toMatchObject({ ok: true, included: BANS - 600, omitted: 600 })
     expect(await readFile(out, 'utf8')).toBe(inMemory('dat', '', false))
+  })
+
+  it('stops quietly when its reader goes away (vouch bans export | head -1)', async () => {
+    const exporting = new VouchProcess(['--home', home, 'bans', 'export', '--format', 'csv'])
+    await exporting.line(() => true)
+    exporting.child.stdout?.destroy()
+    const exit = await withTimeout(exporting.exited, 30_000, 'bans export to exit once its reader left')
+    expect(exit, exporting.stderr).toEqual({ code: 0, signal: null })
+    expect(exporting.stderr).toBe('')
+  })
+
+  it('fails with an error when stdout cannot take the report (a full disk)', async () => {
+    // It used to stop at the first failed write and exit 0, the report silently cut short.
+    const exported = await runVouch(['--home', home, 'bans', 'export', '--format', 'csv'], {
+      stdoutPath: '/dev/full',
+    })
+    expect(exported.code).toBe(EXIT.internal)
+    expect(exported.stderr).toMatch(/could not write the report: ENOSPC/)
   })
 
   it('frames an empty report as the in-memory path does, in every format', () => {

@@ -34,13 +34,19 @@ export interface RunOptions {
   nodeArgs?: string[]
   /** Run under `ulimit -n` of this many open files (through /bin/sh, which then execs node). */
   fdLimit?: number
+  /** Send stdout to this file instead of a pipe (through /bin/sh, e.g. `/dev/full`). */
+  stdoutPath?: string
 }
 
 /** The command line that runs `vouch ARGS` as `options` ask. */
 function commandLine(args: string[], options: RunOptions): [string, string[]] {
   const node = [...(options.nodeArgs ?? []), options.script ?? BIN, ...args]
-  if (options.fdLimit === undefined) return [NODE, node]
-  return ['/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, NODE, ...node]]
+  if (options.fdLimit === undefined && options.stdoutPath === undefined) return [NODE, node]
+  const limit = options.fdLimit === undefined ? '' : `ulimit -n ${options.fdLimit} && `
+  // Single-quoted for the shell, a quote inside as '\''.
+  const redirect =
+    options.stdoutPath === undefined ? '' : ` > '${options.stdoutPath.replaceAll("'", "'\\''")}'`
+  return ['/bin/sh', ['-c', `${limit}exec "$0" "$@"${redirect}`, NODE, ...node]]
 }
 
 /** Run `vouch ARGS...` to completion. */

@@ -19,8 +19,8 @@ import { buildReport, isReportFormat, REPORT_FORMATS } from '../../reputation/re
 import { reportPieces, writeReport, type StreamedCounts } from '../../reputation/report-stream.ts'
 import { registerFollow } from './follow.ts'
 import { registerSubscriptions } from './subscriptions.ts'
+import { ChunkedOutput } from '../chunked-output.ts'
 import { globalOptions, note, report, withStore } from '../context.ts'
-import { writeWithBackpressure } from '../output.ts'
 
 /** How many malformed lines are printed (all of them go into --json output, up to this many too). */
 const MALFORMED_SHOWN = 50
@@ -36,13 +36,15 @@ function describeBan(ban: Ban): string {
 }
 
 /** Write a report to `out` (a file, created or truncated) or to stdout, holding back while either is full. */
-async function writeOut(
-  out: string | undefined,
-  pieces: Iterable<string>,
-  stopped: () => boolean,
-): Promise<void> {
+async function writeOut(out: string | undefined, pieces: Iterable<string>): Promise<void> {
   if (!out) {
-    await writeReport(pieces, (chunk) => writeWithBackpressure(process.stdout, chunk), stopped)
+    const stdout = new ChunkedOutput(process.stdout)
+    for (const piece of pieces) {
+      const sending = stdout.write(piece)
+      if (sending) await sending
+      if (stdout.error) break
+    }
+    await stdout.end('the report')
     return
   }
   const file = await open(out, 'w')
@@ -125,11 +127,11 @@ export function registerBans(program: Command): void {
             // A signature covers the whole text: build it in memory, then sign.
             const built = buildReport(store.list(), format, options)
             counts = built
-            await writeOut(flags.out, [signing.signReport(format, built.text, key)], () => false)
+            await writeOut(flags.out, [signing.signReport(format, built.text, key)])
           } else {
             counts = { included: 0, omitted: 0 }
             const pieces = reportPieces(store.iterateBans(options.now), format, options, counts)
-            await writeOut(flags.out, pieces, () => process.stdout.destroyed)
+            await writeOut(flags.out, pieces)
           }
           if (counts.omitted)
             note(`${counts.omitted} IPv6 bans left out: the ${format} format holds IPv4 only`)

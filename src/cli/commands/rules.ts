@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { VouchError } from '../../errors.ts'
 import { ObservationLog, recordedPeers } from '../../reputation/observations.ts'
 import { loadRules, parseRulesText, rulesPath, type Rules } from '../../rules/config.ts'
+import { readRulesFile } from '../../rules/defaults.ts'
 import { dryRun, type DryRunResult } from '../../rules/dry-run.ts'
 import { globalOptions, report, withStore } from '../context.ts'
 
@@ -29,19 +28,7 @@ async function rulesFrom(file: string | undefined, home: string): Promise<{ rule
     const loaded = await loadRules(home)
     return { rules: loaded.rules, origin: loaded.text === null ? 'default rules' : rulesPath(home) }
   }
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new VouchError(
-      'bad-input',
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        file,
-      },
-    )
-  }
-  return { rules: parseRulesText(text, file), origin: file }
+  return { rules: parseRulesText(await readRulesFile(file), file), origin: file }
 }
 
 export function registerRules(program: Command): void {

@@ -30,7 +30,11 @@ export interface TorrentCreateOptions {
   creationDate?: Date
 }
 
-/** create-torrent's default when no piece length is given (the piece-length package, 4 MiB at most). */
+/**
+ * create-torrent's default when no piece length is given (the piece-length package, 4 MiB at most).
+ * One difference, on purpose: past about 1.5 TiB piece-length's 32-bit shift overflows and it picks
+ * 16 KiB pieces (a .torrent of 100 million hashes); here such a tree gets 4 MiB pieces.
+ */
 export function defaultPieceLength(totalLength: number): number {
   const power = Math.floor(Math.log2(totalLength < 1024 ? 1 : totalLength / 1024) + 0.5)
   return Math.min(Math.max(16384, 2 ** power), 4 * 1024 * 1024)

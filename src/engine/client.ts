@@ -4,6 +4,7 @@ import WebTorrent, { type ClientOptions } from 'webtorrent'
 import { VouchError } from '../errors.ts'
 import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineOptions } from './engine-options.ts'
+import { installMetadataOnce } from './metadata-once.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { guardClient, type WireGuardHooks } from './wire-guard.ts'
 
@@ -34,6 +35,8 @@ export function clientOptionsOf(options: EngineOptions): ClientOptions {
 export async function openClient(options: EngineOptions, reports: WireGuardHooks): Promise<WebTorrent> {
   // Without it every connection's encrypted handshake blocks the event loop 10–20 ms (mse-keys.ts).
   installMseKeyPairs()
+  // Without it every connection re-derives the info dictionary from the whole .torrent (metadata-once.ts).
+  installMetadataOnce()
   const client = new WebTorrent(clientOptionsOf(options))
   if (options.wireGuard !== false) guardClient(client, reports, options.wireGuard)
   await waitForListening(client)

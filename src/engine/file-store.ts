@@ -4,12 +4,18 @@
  * of every torrent in one bounded pool. fs-chunk-store keeps a descriptor per file for as long as
  * the torrent lives, so a torrent of 20 000 files needs 20 000 of them and fails with EMFILE under
  * a common `ulimit -n` of 256 or 1024; here at most MAX_OPEN_FILES are open at a time in the whole
- * process, least recently used closed first (never one an operation is using).
+ * process, least recently used closed first (never one an operation is using). Files of at most
+ * SMALL_FILE bytes skip the pool: each is opened, read or written and closed in one synchronous
+ * step (small-files.ts), so they add one descriptor at most, for the length of a call.
+ *
+ * A read never creates anything: WebTorrent's start-up check reads every piece of a new torrent,
+ * and a missing file must fail that read at once, not be created empty. Only a write creates files.
  */
 import { closeSync, constants, fstat, mkdir, open, close, read, write } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { TorrentOptions } from 'webtorrent'
+import { inBatches, readSmall, SMALL_FILE, writeSmall } from './small-files.ts'
 
 export const MAX_OPEN_FILES = 128
 
@@ -20,7 +26,8 @@ class FilePool {
   readonly #idle = new Map<string, number>()
   readonly #busy = new Map<string, { fd: number; users: number }>()
   readonly #opening = new Map<string, ((error: Error | null, fd?: number) => void)[]>()
-  readonly #madeDirs = new Set<string>()
+  /** Directories made (or found) by this process, so each is made once. */
+  readonly madeDirs = new Set<string>()
   /**
    * Bytes each open file holds (fstat at open, grown by this process's writes), so a read past the
    * end fails at once: WebTorrent checks every piece of a new torrent at start, and a round trip
@@ -36,8 +43,16 @@ class FilePool {
     return this.#idle.size + this.#busy.size
   }
 
-  /** Run `use` with a descriptor for `file` (created, with its directories, if missing). */
-  with(file: string, use: (fd: number, release: () => void) => void, fail: Done): void {
+  /** Whether `file` has a descriptor, open or being opened. */
+  has(file: string): boolean {
+    return this.#busy.has(file) || this.#idle.has(file) || this.#opening.has(file)
+  }
+
+  /**
+   * Run `use` with a descriptor for `file`. With `create`, a missing file is created with its
+   * directories (a write); without, a missing file fails with ENOENT and nothing is created (a read).
+   */
+  with(file: string, use: (fd: number, release: () => void) => void, fail: Done, create: boolean): void {
     const busy = this.#busy.get(file)
     if (busy) {
       busy.users++
@@ -51,6 +66,9 @@ class FilePool {
     }
     const waiting = this.#opening.get(file)
     const onOpen = (error: Error | null, fd?: number) => {
+      // A write that joined a read's open of a file that is not there yet opens it again, creating it.
+      if (create && (error as NodeJS.ErrnoException | null)?.code === 'ENOENT')
+        return this.with(file, use, fail, create)
       if (error || fd === undefined) return fail(error ?? new Error(`cannot open ${file}`))
       const entry = this.#busy.get(file)
       if (entry) entry.users++
@@ -59,7 +77,7 @@ class FilePool {
     }
     if (waiting) return void waiting.push(onOpen)
     if (this.openCount + this.#opening.size >= this.limit && this.#idle.size === 0)
-      return void this.#queue.push(() => this.with(file, use, fail))
+      return void this.#queue.push(() => this.with(file, use, fail, create))
     this.#opening.set(file, [onOpen])
     this.#makeRoom()
     const finish = (error: Error | null, fd?: number) => {
@@ -71,17 +89,17 @@ class FilePool {
     }
     const directory = path.dirname(file)
     const openFile = () =>
-      open(file, constants.O_RDWR | constants.O_CREAT, 0o666, (error, fd) => {
+      open(file, constants.O_RDWR | (create ? constants.O_CREAT : 0), 0o666, (error, fd) => {
         if (error) return finish(error)
         fstat(fd, (statError, stats) => {
           if (!statError) this.#sizes.set(file, stats.size)
           finish(null, fd)
         })
       })
-    if (this.#madeDirs.has(directory)) return openFile()
+    if (!create || this.madeDirs.has(directory)) return openFile()
     mkdir(directory, { recursive: true }, (error) => {
       if (error) return finish(error)
-      this.#madeDirs.add(directory)
+      this.madeDirs.add(directory)
       openFile()
     })
   }
@@ -131,6 +149,8 @@ export const filePool = new FilePool()
 
 interface Span {
   file: string
+  /** Small enough to read and write synchronously (see small-files.ts). */
+  small: boolean
   /** Where in the chunk this file's part starts and ends. */
   from: number
   to: number
@@ -194,7 +214,14 @@ export class FileChunkStore {
       if (!file || file.offset >= start + rangeTo) break
       const from = Math.max(file.offset, start + rangeFrom) - start
       const to = Math.min(file.offset + file.length, start + rangeTo) - start
-      if (to > from) spans.push({ file: file.path, from, to, offset: start + from - file.offset })
+      if (to > from)
+        spans.push({
+          file: file.path,
+          small: file.length <= SMALL_FILE,
+          from,
+          to,
+          offset: start + from - file.offset,
+        })
     }
     return spans
   }
@@ -208,8 +235,8 @@ export class FileChunkStore {
     const expected = this.#chunkLengthOf(index)
     if (index < 0 || index > this.#lastIndex || buffer.length !== expected)
       return queueMicrotask(() => cb(new Error(`Chunk ${index} must be ${expected} bytes`)))
-    const spans = this.#spans(index, 0, expected)
-    let pending = spans.length
+    const { direct, pooled } = split(this.#spans(index, 0, expected))
+    let pending = pooled.length + (direct.length > 0 ? 1 : 0)
     let failed = false
     const done = (error: Error | null) => {
       if (failed) return
@@ -220,7 +247,16 @@ export class FileChunkStore {
       if (--pending === 0) cb(null)
     }
     if (pending === 0) return queueMicrotask(() => cb(null))
-    for (const span of spans) {
+    if (direct.length > 0)
+      inBatches(
+        direct,
+        (span) => {
+          writeSmall(span.file, buffer.subarray(span.from, span.to), span.offset, filePool.madeDirs)
+          filePool.wrote(span.file, span.offset + span.to - span.from)
+        },
+        done,
+      )
+    for (const span of pooled) {
       filePool.with(
         span.file,
         (fd, release) =>
@@ -230,6 +266,7 @@ export class FileChunkStore {
             done(error)
           }),
         done,
+        true,
       )
     }
   }
@@ -252,15 +289,31 @@ export class FileChunkStore {
     if (spans.some((span) => filePool.endsBefore(span.file, span.offset + span.to - span.from)))
       return queueMicrotask(() => callback(new Error('Could not satisfy length')))
     const result = Buffer.alloc(to - from)
-    let pending = spans.length
+    const { direct, pooled } = split(spans)
+    let pending = pooled.length + (direct.length > 0 ? 1 : 0)
     let failed = false
     if (pending === 0) return queueMicrotask(() => callback(null, result))
-    for (const span of spans) {
-      const fail = (error: Error | null) => {
-        if (failed) return
-        failed = true
-        callback(error ?? new Error('read failed'))
-      }
+    const fail = (error: Error | null) => {
+      if (failed) return
+      failed = true
+      callback(error ?? new Error('read failed'))
+    }
+    if (direct.length > 0)
+      inBatches(
+        direct,
+        (span) => {
+          if (
+            readSmall(span.file, result, span.from - from, span.to - span.from, span.offset) !==
+            span.to - span.from
+          )
+            throw new Error('Could not satisfy length')
+        },
+        (error) => {
+          if (error) return fail(error)
+          if (--pending === 0 && !failed) callback(null, result)
+        },
+      )
+    for (const span of pooled) {
       filePool.with(
         span.file,
         (fd, release) =>
@@ -271,6 +324,7 @@ export class FileChunkStore {
             if (--pending === 0 && !failed) callback(null, result)
           }),
         fail,
+        false,
       )
     }
   }
@@ -290,6 +344,17 @@ export class FileChunkStore {
       )
     })
   }
+}
+
+/**
+ * The spans of small files no descriptor is open for, done directly (small-files.ts), and the rest,
+ * done through the pool: a file the pool has open is used through its descriptor.
+ */
+function split(spans: Span[]): { direct: Span[]; pooled: Span[] } {
+  const direct: Span[] = []
+  const pooled: Span[] = []
+  for (const span of spans) (span.small && !filePool.has(span.file) ? direct : pooled).push(span)
+  return { direct, pooled }
 }
 
 function writeAll(fd: number, data: Uint8Array, position: number, cb: Done): void {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ParsedTorrent } from 'parse-torrent'
+import { readSmall, SMALL_FILE, SYNC_BATCH } from './small-files.ts'
 
 export interface VerifyResult {
   ok: boolean
@@ -57,7 +59,9 @@ class OpenFiles {
 /**
  * Re-hash the finished data on disk against the torrent's piece hashes. This is independent of
  * WebTorrent's own per-piece check: it reads back what was actually written. Files are visited in
- * torrent order and closed once the pieces move past them, with at most `maxOpenFiles` open.
+ * torrent order and closed once the pieces move past them, with at most `maxOpenFiles` open. Small
+ * files are read synchronously (small-files.ts), opened and closed within the call, with a turn of
+ * the event loop every SYNC_BATCH of them.
  */
 export async function verifyOnDisk(
   parsed: ParsedTorrent,
@@ -72,6 +76,7 @@ export async function verifyOnDisk(
   const handles = new OpenFiles(maxOpenFiles)
   // Index of the first file that may still overlap the current piece (files are in offset order).
   let firstFile = 0
+  let smallReads = 0
   try {
     for (let index = 0; index < hashes.length; index++) {
       const start = index * pieceLength
@@ -89,6 +94,27 @@ export async function verifyOnDisk(
         if (fileEnd <= start) continue
         const from = Math.max(start, file.offset)
         const to = Math.min(start + length, fileEnd)
+        if (file.length <= SMALL_FILE) {
+          let got: number
+          try {
+            got = readSmall(
+              path.join(downloadDir, file.path),
+              buffer,
+              from - start,
+              to - from,
+              from - file.offset,
+            )
+          } catch {
+            got = -1
+          }
+          if (++smallReads % SYNC_BATCH === 0) await nextTurn()
+          if (got !== to - from) {
+            filled = -1
+            break
+          }
+          filled += got
+          continue
+        }
         let handle: FileHandle
         try {
           handle = await handles.get(path.join(downloadDir, file.path))

@@ -4,3 +4,10 @@ declare module 'webtorrent/lib/peer.js' {
   const Peer: { prototype: object }
   export default Peer
 }
+
+// WebTorrent's Torrent class (src/engine/metadata-once.ts hooks _processParsedTorrent, where the
+// .torrent every wire is given is made). Only the prototype is used.
+declare module 'webtorrent/lib/torrent.js' {
+  const Torrent: { prototype: object }
+  export default Torrent
+}

@@ -1,9 +1,15 @@
 import { stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import createTorrent from 'create-torrent'
+import type { ParsedTorrent } from 'parse-torrent'
 import { VouchError } from '../../errors.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
+import {
+  buildTorrent,
+  viaCreateTorrent,
+  type BuiltTorrent,
+  type TorrentCreateOptions,
+} from '../../engine/torrent-create.ts'
 import { readSecretKeyFile } from '../../provenance/files.ts'
 import { signWithFlags } from './sign.ts'
 import { globalOptions, report } from '../context.ts'
@@ -16,6 +22,14 @@ export interface CreateOptions {
 
 /** Build a .torrent for a file or directory. */
 export async function createTorrentFile(dataPath: string, options: CreateOptions = {}): Promise<Uint8Array> {
+  return (await buildTorrentFile(dataPath, options)).bytes
+}
+
+/** The .torrent for a file or directory, and (when made here, not by create-torrent) what it holds. */
+async function buildTorrentFile(
+  dataPath: string,
+  options: CreateOptions,
+): Promise<{ bytes: Uint8Array; built: BuiltTorrent | null }> {
   try {
     await stat(dataPath)
   } catch {
@@ -23,24 +37,29 @@ export async function createTorrentFile(dataPath: string, options: CreateOptions
       source: dataPath,
     })
   }
-  return new Promise((resolve, reject) => {
-    createTorrent(
-      path.resolve(dataPath),
-      {
-        createdBy: 'Vouch',
-        ...(options.announce?.length
-          ? { announceList: options.announce.map((url) => [url]) }
-          : { announceList: [] }),
-        ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
-        ...(options.comment ? { comment: options.comment } : {}),
-      },
-      (error, torrent) => {
-        if (error)
-          reject(new VouchError('bad-input', `cannot create a torrent from ${dataPath}: ${error.message}`))
-        else resolve(torrent)
-      },
-    )
-  })
+  const input = path.resolve(dataPath)
+  const createOptions: TorrentCreateOptions = {
+    createdBy: 'Vouch',
+    announceList: options.announce?.map((url) => [url]) ?? [],
+    ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
+    ...(options.comment ? { comment: options.comment } : {}),
+  }
+  try {
+    const built = await buildTorrent(input, createOptions)
+    return { bytes: built?.bytes ?? (await viaCreateTorrent(input, createOptions)), built }
+  } catch (error) {
+    throw new VouchError('bad-input', `cannot create a torrent from ${dataPath}: ${(error as Error).message}`)
+  }
+}
+
+function factsOf(parsed: ParsedTorrent): Omit<BuiltTorrent, 'bytes'> {
+  return {
+    infoHash: parsed.infoHash ?? '',
+    name: parsed.name ?? '',
+    length: parsed.length ?? 0,
+    pieces: parsed.pieces?.length ?? 0,
+    pieceLength: parsed.pieceLength ?? 0,
+  }
 }
 
 export function parsePieceLength(text: string | undefined): number | undefined {
@@ -91,25 +110,27 @@ export function registerCreate(program: Command): void {
           : null
         if (!key && (flags.expires || flags.sequence))
           throw new VouchError('usage', '--expires and --sequence need --sign KEY')
-        let bytes = await createTorrentFile(dataPath, {
+        const created = await buildTorrentFile(dataPath, {
           announce: flags.announce ?? [],
           ...(pieceLength ? { pieceLength } : {}),
         })
+        let bytes = created.bytes
         if (key) bytes = signWithFlags(bytes, key, flags, flags.out).bytes
         await writeFile(flags.out, bytes)
-        const parsed = await parseTorrentBytes(bytes, flags.out)
+        // A signature changes none of these; what create-torrent made is decoded to learn them.
+        const facts = created.built ?? factsOf(await parseTorrentBytes(bytes, flags.out))
         report(
           global,
-          `created ${flags.out}\ninfohash ${parsed.infoHash}\nname ${parsed.name} (${parsed.length} bytes, ${parsed.pieces?.length} pieces)` +
+          `created ${flags.out}\ninfohash ${facts.infoHash}\nname ${facts.name} (${facts.length} bytes, ${facts.pieces} pieces)` +
             (key ? `\nsigned by ${key.fingerprint}` : ''),
           {
             ok: true,
             out: flags.out,
-            infoHash: parsed.infoHash,
-            name: parsed.name,
-            length: parsed.length,
-            pieces: parsed.pieces?.length,
-            pieceLength: parsed.pieceLength,
+            infoHash: facts.infoHash,
+            name: facts.name,
+            length: facts.length,
+            pieces: facts.pieces,
+            pieceLength: facts.pieceLength,
             signedBy: key ? key.fingerprint : null,
           },
         )

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileChunkStore, filePool, MAX_OPEN_FILES } from '../../../src/engine/file-store.ts'
+import { SMALL_FILE } from '../../../src/engine/small-files.ts'
 import { tempDir } from '../../kit/swarm.ts'
 
 const CHUNK = 4096
@@ -16,40 +17,54 @@ describe('the bounded file chunk store', () => {
     filePool.limit = MAX_OPEN_FILES
   })
 
-  it('writes and reads chunks spanning 500 files, all at once, with at most 8 files open', async () => {
-    filePool.limit = 8
-    const dir = await tempDir('vouch-store-')
-    const lengths = Array.from({ length: 500 }, (_, index) => (index * 53) % 200)
-    const files = lengths.map((length, index) => ({ path: `t/d${index % 7}/f${index}.bin`, length }))
-    const total = lengths.reduce((sum, length) => sum + length, 0)
-    const data = randomBytes(total)
-    const store = new FileChunkStore(CHUNK, { files, path: dir, length: total })
-    const chunks = Math.ceil(total / CHUNK)
-    let peak = 0
-    const watch = setInterval(() => (peak = Math.max(peak, filePool.openCount)), 0)
-    await Promise.all(
-      Array.from({ length: chunks }, (_, index) =>
-        call((cb) => store.put(index, data.subarray(index * CHUNK, (index + 1) * CHUNK), cb)),
-      ),
-    )
-    const back = await Promise.all(
-      Array.from({ length: chunks }, (_, index) => call<Uint8Array>((cb) => store.get(index, null, cb))),
-    )
-    const part = await call<Uint8Array>((cb) => store.get(1, { offset: 100, length: 50 }, cb))
-    clearInterval(watch)
-    expect(Buffer.concat(back.map((chunk) => chunk ?? new Uint8Array(0))).equals(data)).toBe(true)
-    expect(Buffer.from(part ?? []).equals(data.subarray(CHUNK + 100, CHUNK + 150))).toBe(true)
-    expect(peak).toBeLessThanOrEqual(8)
-    expect(filePool.openCount).toBeLessThanOrEqual(8)
-    const offset = lengths.slice(0, 321).reduce((sum, length) => sum + length, 0)
-    expect(
-      (await readFile(path.join(dir, 't', 'd6', 'f321.bin'))).equals(
-        data.subarray(offset, offset + (lengths[321] ?? 0)),
-      ),
-    ).toBe(true)
-    await call((cb) => store.close(cb))
-    await expect(call((cb) => store.get(0, null, cb))).rejects.toThrow(/closed/)
-  })
+  it.each([
+    // Small files are read and written directly, never through a pooled descriptor.
+    { kind: 'small', count: 500, chunk: CHUNK, lengthOf: (index: number) => (index * 53) % 200 },
+    // Large ones go through the pool: a chunk of 64 KiB spans up to three of them.
+    {
+      kind: 'large',
+      count: 60,
+      chunk: 65_536,
+      lengthOf: (index: number) => SMALL_FILE + 1 + ((index * 7919) % 40_000),
+    },
+  ])(
+    'writes and reads chunks spanning $count $kind files, all at once, with at most 8 files open',
+    async ({ count, chunk: CHUNK, lengthOf }) => {
+      filePool.limit = 8
+      const dir = await tempDir('vouch-store-')
+      const lengths = Array.from({ length: count }, (_, index) => lengthOf(index))
+      const files = lengths.map((length, index) => ({ path: `t/d${index % 7}/f${index}.bin`, length }))
+      const total = lengths.reduce((sum, length) => sum + length, 0)
+      const data = randomBytes(total)
+      const store = new FileChunkStore(CHUNK, { files, path: dir, length: total })
+      const chunks = Math.ceil(total / CHUNK)
+      let peak = 0
+      const watch = setInterval(() => (peak = Math.max(peak, filePool.openCount)), 0)
+      await Promise.all(
+        Array.from({ length: chunks }, (_, index) =>
+          call((cb) => store.put(index, data.subarray(index * CHUNK, (index + 1) * CHUNK), cb)),
+        ),
+      )
+      const back = await Promise.all(
+        Array.from({ length: chunks }, (_, index) => call<Uint8Array>((cb) => store.get(index, null, cb))),
+      )
+      const part = await call<Uint8Array>((cb) => store.get(1, { offset: 100, length: 50 }, cb))
+      clearInterval(watch)
+      expect(Buffer.concat(back.map((chunk) => chunk ?? new Uint8Array(0))).equals(data)).toBe(true)
+      expect(Buffer.from(part ?? []).equals(data.subarray(CHUNK + 100, CHUNK + 150))).toBe(true)
+      expect(peak).toBeLessThanOrEqual(8)
+      expect(filePool.openCount).toBeLessThanOrEqual(8)
+      const victim = count - 3
+      const offset = lengths.slice(0, victim).reduce((sum, length) => sum + length, 0)
+      expect(
+        (await readFile(path.join(dir, 't', `d${victim % 7}`, `f${victim}.bin`))).equals(
+          data.subarray(offset, offset + (lengths[victim] ?? 0)),
+        ),
+      ).toBe(true)
+      await call((cb) => store.close(cb))
+      await expect(call((cb) => store.get(0, null, cb))).rejects.toThrow(/closed/)
+    },
+  )
 
   it('fails a read past what a file holds, and reads what was written since and what was there before', async () => {
     const dir = await tempDir('vouch-store-')
@@ -60,7 +75,7 @@ describe('the bounded file chunk store', () => {
     expect(Buffer.from((await call<Uint8Array>((cb) => store.get(0, null, cb))) ?? []).equals(earlier)).toBe(
       true,
     )
-    // Known to end at chunk 1 now that it is open: fails without reading.
+    // The file ends at chunk 1: reading chunk 2 fails.
     await expect(call((cb) => store.get(2, null, cb))).rejects.toThrow(/satisfy length/)
     const later = randomBytes(CHUNK)
     await call((cb) => store.put(2, later, cb))
@@ -71,6 +86,45 @@ describe('the bounded file chunk store', () => {
     expect(
       Buffer.from((await call<Uint8Array>((cb) => store.get(1, null, cb))) ?? []).equals(Buffer.alloc(CHUNK)),
     ).toBe(true)
+    await call((cb) => store.close(cb))
+  })
+
+  it('fails reads of files that are not on disk, and creates none of them (the start-up check of a new torrent)', async () => {
+    const dir = await tempDir('vouch-store-')
+    // Tiny files, many to a chunk, and files larger than a chunk, in nested directories.
+    const lengths = [
+      ...Array.from({ length: 40 }, (_, index) => 1 + index * 31),
+      3 * CHUNK + 5,
+      SMALL_FILE + 9,
+    ]
+    const files = lengths.map((length, index) => ({
+      path: `t/d${index % 3}/e${index % 2}/f${index}.bin`,
+      length,
+    }))
+    const total = lengths.reduce((sum, length) => sum + length, 0)
+    const store = new FileChunkStore(CHUNK, { files, path: dir, length: total })
+    for (let index = 0; index < Math.ceil(total / CHUNK); index++)
+      await expect(
+        call((cb) => store.get(index, null, cb)),
+        `chunk ${index}`,
+      ).rejects.toThrow()
+    expect(await readdir(dir)).toEqual([])
+    expect(filePool.openCount).toBe(0)
+    await call((cb) => store.close(cb))
+  })
+
+  it('creates a file for a write that arrives while a read of the missing file is opening it', async () => {
+    const dir = await tempDir('vouch-store-')
+    const length = 2 * SMALL_FILE
+    const store = new FileChunkStore(SMALL_FILE, { files: [{ path: 'big.bin', length }], path: dir, length })
+    const data = randomBytes(SMALL_FILE)
+    const read = call((cb) => store.get(0, null, cb))
+    const write = call((cb) => store.put(0, data, cb))
+    await expect(read).rejects.toThrow(/ENOENT/)
+    await write
+    expect(Buffer.from((await call<Uint8Array>((cb) => store.get(0, null, cb))) ?? []).equals(data)).toBe(
+      true,
+    )
     await call((cb) => store.close(cb))
   })
 })

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { inBatches, SYNC_BATCH } from '../../../src/engine/small-files.ts'
+
+describe('synchronous small-file runs', () => {
+  it('run at most SYNC_BATCH items per turn of the event loop, across every caller at once', async () => {
+    let turn = 0
+    let ticking = true
+    const tick = () => {
+      turn++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const perTurn = new Map<number, number>()
+    const callers = Array.from({ length: 5 }, (_, caller) => {
+      const items = Array.from({ length: 100 + caller * 7 }, (_, index) => index)
+      return new Promise<number[]>((resolve, reject) => {
+        const seen: number[] = []
+        inBatches(
+          items,
+          (item) => {
+            perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+            seen.push(item)
+          },
+          (error) => (error ? reject(error) : resolve(seen)),
+        )
+      })
+    })
+    const seen = await Promise.all(callers)
+    ticking = false
+    seen.forEach((items, caller) =>
+      expect(items).toEqual(Array.from({ length: 100 + caller * 7 }, (_, i) => i)),
+    )
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(SYNC_BATCH)
+    expect([...perTurn.values()].reduce((sum, count) => sum + count, 0)).toBe(570)
+  })
+
+  it('stops a run at its first error and goes on with the others', async () => {
+    const ran: number[] = []
+    const failing = new Promise<Error | null>((resolve) =>
+      inBatches(
+        [1, 2, 3],
+        (item) => {
+          if (item === 2) throw new Error('two')
+          ran.push(item)
+        },
+        resolve,
+      ),
+    )
+    const other = new Promise<Error | null>((resolve) => inBatches([4, 5], (item) => ran.push(item), resolve))
+    expect((await failing)?.message).toBe('two')
+    expect(await other).toBeNull()
+    expect(ran).toEqual([1, 4, 5])
+  })
+})

@@ -23,6 +23,13 @@ export const SMALL_FILE = 64 * 1024
 export const SYNC_BATCH = 64
 
 /**
+ * Opened without blocking: these opens run on the main thread, and opening a FIFO someone put at a
+ * file's path waits, without O_NONBLOCK, for the other end, with the whole process (and its UI)
+ * stopped. With it a FIFO reads as empty or fails (ENXIO, EAGAIN); a regular file is unaffected.
+ */
+const NO_WAIT = constants.O_NONBLOCK
+
+/**
  * Read `length` bytes at `position` of `file` into `into` at `at`. Returns the bytes read (fewer
  * than `length` when the file ends first); throws (ENOENT and the like) without creating anything.
  */
@@ -33,7 +40,7 @@ export function readSmall(
   length: number,
   position: number,
 ): number {
-  const fd = openSync(file, constants.O_RDONLY)
+  const fd = openSync(file, constants.O_RDONLY | NO_WAIT)
   try {
     let done = 0
     while (done < length) {
@@ -57,7 +64,7 @@ export function writeSmall(file: string, data: Uint8Array, position: number, mad
     mkdirSync(directory, { recursive: true })
     madeDirs.add(directory)
   }
-  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o666)
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | NO_WAIT, 0o666)
   try {
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done)

@@ -1,5 +1,12 @@
+import { execFile, execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { inBatches, SYNC_BATCH } from '../../../src/engine/small-files.ts'
+import { tempDir } from '../../kit/swarm.ts'
+
+const run = promisify(execFile)
 
 describe('synchronous small-file runs', () => {
   it('run at most SYNC_BATCH items per turn of the event loop, across every caller at once', async () => {
@@ -50,5 +57,21 @@ describe('synchronous small-file runs', () => {
     expect((await failing)?.message).toBe('two')
     expect(await other).toBeNull()
     expect(ran).toEqual([1, 4, 5])
+  })
+})
+
+describe('a FIFO where a small file should be', () => {
+  it('fails its read and write at once instead of stopping the process until a writer comes', async () => {
+    const directory = await tempDir('vouch-small-fifo-')
+    execFileSync('mkfifo', [path.join(directory, 'f.bin')])
+    // In a child: a blocked open would stop this process too, and no timeout could end it.
+    const script = `
+      import { FileChunkStore } from ${JSON.stringify(pathToFileURL(path.resolve('src/engine/file-store.ts')).href)}
+      const store = new FileChunkStore(10, { files: [{ path: 'f.bin', length: 10 }], path: ${JSON.stringify(directory)} })
+      const read = await new Promise((resolve) => store.get(0, (error) => resolve(error?.code ?? error?.message ?? 'read')))
+      const wrote = await new Promise((resolve) => store.put(0, Buffer.alloc(10), (error) => resolve(error?.code ?? 'wrote')))
+      console.log(JSON.stringify({ read, wrote }))`
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 })
+    expect(JSON.parse(stdout)).toEqual({ read: 'ESPIPE', wrote: 'ENXIO' })
   })
 })

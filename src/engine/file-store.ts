@@ -251,6 +251,9 @@ export class FileChunkStore {
       inBatches(
         direct,
         (span) => {
+          // A burst waits its turns in the shared queue; once the store is closed (the torrent
+          // removed, its data being deleted) the rest of it must not create the files again.
+          if (this.#closed) throw new Error('Storage is closed')
           writeSmall(span.file, buffer.subarray(span.from, span.to), span.offset, filePool.madeDirs)
           filePool.wrote(span.file, span.offset + span.to - span.from)
         },

@@ -127,4 +127,18 @@ describe('the bounded file chunk store', () => {
     )
     await call((cb) => store.close(cb))
   })
+
+  it('writes none of a queued burst of small files once the store is destroyed (remove with data)', async () => {
+    const dir = await tempDir('vouch-store-')
+    // One chunk over 300 tiny files: more than one turn's run of synchronous writes.
+    const files = Array.from({ length: 300 }, (_, index) => ({ path: `t/f${index}.bin`, length: 10 }))
+    const store = new FileChunkStore(3000, { files, path: dir, length: 3000 })
+    const write = call((cb) => store.put(0, randomBytes(3000), cb))
+    // The first turn's run is written; the destroy comes while the rest waits.
+    await new Promise((resolve) => setImmediate(resolve))
+    const destroyed = call((cb) => store.destroy(cb))
+    await expect(write).rejects.toThrow(/closed/)
+    await destroyed
+    expect(await readdir(path.join(dir, 't'))).toEqual([])
+  })
 })

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { inBatches, SYNC_BATCH } from '../../../src/engine/small-files.ts'
+import { inBatches, SYNC_BATCH, SYNC_TURN_MS } from '../../../src/engine/small-files.ts'
 import { tempDir } from '../../kit/swarm.ts'
 
 const run = promisify(execFile)
@@ -39,6 +39,33 @@ describe('synchronous small-file runs', () => {
     )
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(SYNC_BATCH)
     expect([...perTurn.values()].reduce((sum, count) => sum + count, 0)).toBe(570)
+  })
+
+  it('end a turn after SYNC_TURN_MS when each item is slow (file creation on a busy disk)', async () => {
+    const itemMs = SYNC_TURN_MS / 2.5
+    let turn = 0
+    let ticking = true
+    const tick = () => {
+      turn++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const perTurn = new Map<number, number>()
+    await new Promise<void>((resolve, reject) =>
+      inBatches(
+        Array.from({ length: 20 }, (_, index) => index),
+        () => {
+          perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+          // Stands for a synchronous create that takes itemMs: the event loop waits all of it.
+          for (const until = performance.now() + itemMs; performance.now() < until;);
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    )
+    ticking = false
+    // Each item takes at least itemMs, so the item that passes SYNC_TURN_MS is at most the third.
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3)
+    expect([...perTurn.values()].reduce((sum, count) => sum + count, 0)).toBe(20)
   })
 
   it('stops a run at its first error and goes on with the others', async () => {

@@ -67,11 +67,23 @@ export function readSmall(
  */
 export function writeSmall(file: string, data: Uint8Array, position: number, madeDirs: Set<string>): void {
   const directory = path.dirname(file)
-  if (!madeDirs.has(directory)) {
+  const makeDirectory = () => {
     mkdirSync(directory, { recursive: true })
     madeDirs.add(directory)
   }
-  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | NO_WAIT, 0o666)
+  const openFile = () => openSync(file, constants.O_WRONLY | constants.O_CREAT | NO_WAIT, 0o666)
+  const madeBefore = madeDirs.has(directory)
+  if (!madeBefore) makeDirectory()
+  let fd: number
+  try {
+    fd = openFile()
+  } catch (error) {
+    if (!madeBefore || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    // The directory has gone since it was made (removed by hand, or emptied and removed with
+    // another torrent's data): make it again, once.
+    makeDirectory()
+    fd = openFile()
+  }
   try {
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done)

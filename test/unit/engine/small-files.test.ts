@@ -8,16 +8,28 @@ import { tempDir } from '../../kit/swarm.ts'
 
 const run = promisify(execFile)
 
+/** Counts the items run in each turn of the event loop, until stopped. */
+function countTurns(): { count(): void; stop(): Map<number, number> } {
+  let turn = 0
+  let ticking = true
+  const tick = () => {
+    turn++
+    if (ticking) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const perTurn = new Map<number, number>()
+  return {
+    count: () => void perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1),
+    stop: () => {
+      ticking = false
+      return perTurn
+    },
+  }
+}
+
 describe('synchronous small-file runs', () => {
   it('run at most SYNC_BATCH items per turn of the event loop, across every caller at once', async () => {
-    let turn = 0
-    let ticking = true
-    const tick = () => {
-      turn++
-      if (ticking) setImmediate(tick)
-    }
-    setImmediate(tick)
-    const perTurn = new Map<number, number>()
+    const turns = countTurns()
     const callers = Array.from({ length: 5 }, (_, caller) => {
       const items = Array.from({ length: 100 + caller * 7 }, (_, index) => index)
       return new Promise<number[]>((resolve, reject) => {
@@ -25,7 +37,7 @@ describe('synchronous small-file runs', () => {
         inBatches(
           items,
           (item) => {
-            perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+            turns.count()
             seen.push(item)
           },
           (error) => (error ? reject(error) : resolve(seen)),
@@ -33,7 +45,7 @@ describe('synchronous small-file runs', () => {
       })
     })
     const seen = await Promise.all(callers)
-    ticking = false
+    const perTurn = turns.stop()
     seen.forEach((items, caller) =>
       expect(items).toEqual(Array.from({ length: 100 + caller * 7 }, (_, i) => i)),
     )
@@ -43,26 +55,19 @@ describe('synchronous small-file runs', () => {
 
   it('end a turn after SYNC_TURN_MS when each item is slow (file creation on a busy disk)', async () => {
     const itemMs = SYNC_TURN_MS / 2.5
-    let turn = 0
-    let ticking = true
-    const tick = () => {
-      turn++
-      if (ticking) setImmediate(tick)
-    }
-    setImmediate(tick)
-    const perTurn = new Map<number, number>()
+    const turns = countTurns()
     await new Promise<void>((resolve, reject) =>
       inBatches(
         Array.from({ length: 20 }, (_, index) => index),
         () => {
-          perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+          turns.count()
           // Stands for a synchronous create that takes itemMs: the event loop waits all of it.
           for (const until = performance.now() + itemMs; performance.now() < until;);
         },
         (error) => (error ? reject(error) : resolve()),
       ),
     )
-    ticking = false
+    const perTurn = turns.stop()
     // Each item takes at least itemMs, so the item that passes SYNC_TURN_MS is at most the third.
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3)
     expect([...perTurn.values()].reduce((sum, count) => sum + count, 0)).toBe(20)

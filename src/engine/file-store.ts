@@ -66,8 +66,9 @@ class FilePool {
     }
     const waiting = this.#opening.get(file)
     const onOpen = (error: Error | null, fd?: number) => {
-      // A write that joined a read's open of a file that is not there yet opens it again, creating it.
-      if (create && (error as NodeJS.ErrnoException | null)?.code === 'ENOENT')
+      // A write that joined another's open (a read's, of a file not there yet) opens it again,
+      // creating it; once: the open it starts itself fails for good.
+      if (waiting && create && (error as NodeJS.ErrnoException | null)?.code === 'ENOENT')
         return this.with(file, use, fail, create)
       if (error || fd === undefined) return fail(error ?? new Error(`cannot open ${file}`))
       const entry = this.#busy.get(file)
@@ -88,20 +89,29 @@ class FilePool {
       if (error) this.#queue.shift()?.()
     }
     const directory = path.dirname(file)
-    const openFile = () =>
+    const openFile = (madeNow: boolean) =>
       open(file, constants.O_RDWR | (create ? constants.O_CREAT : 0), 0o666, (error, fd) => {
+        // The directory was made earlier and has gone since (removed by hand, or emptied and
+        // removed with another torrent's data): make it again, once.
+        if (error?.code === 'ENOENT' && create && !madeNow) {
+          this.madeDirs.delete(directory)
+          return makeDirectory()
+        }
         if (error) return finish(error)
         fstat(fd, (statError, stats) => {
           if (!statError) this.#sizes.set(file, stats.size)
           finish(null, fd)
         })
       })
-    if (!create || this.madeDirs.has(directory)) return openFile()
-    mkdir(directory, { recursive: true }, (error) => {
-      if (error) return finish(error)
-      this.madeDirs.add(directory)
-      openFile()
-    })
+    const makeDirectory = () =>
+      mkdir(directory, { recursive: true }, (error) => {
+        if (error) return finish(error)
+        this.madeDirs.add(directory)
+        openFile(true)
+      })
+    if (!create) return openFile(true)
+    if (this.madeDirs.has(directory)) return openFile(false)
+    makeDirectory()
   }
 
   /** Whether `file` is open and known to end before `end` (so reading up to there must fail). */
@@ -251,6 +261,9 @@ export class FileChunkStore {
       inBatches(
         direct,
         (span) => {
+          // A burst waits its turns in the shared queue; once the store is closed (the torrent
+          // removed, its data being deleted) the rest of it must not create the files again.
+          if (this.#closed) throw new Error('Storage is closed')
           writeSmall(span.file, buffer.subarray(span.from, span.to), span.offset, filePool.madeDirs)
           filePool.wrote(span.file, span.offset + span.to - span.from)
         },

@@ -18,9 +18,23 @@ export const SMALL_FILE = 64 * 1024
 /**
  * At most this many small files are handled in one synchronous run before yielding. Reads from the
  * page cache take ~10 µs a file, but creating a file on a busy disk was measured here at 0.5–2 ms,
- * so 64 keeps one run under about 100 ms even then; a turn of the event loop costs microseconds.
+ * so 64 alone would let one run hold the event loop for 100 ms then: SYNC_TURN_MS ends it sooner.
+ * A turn of the event loop costs microseconds.
  */
 export const SYNC_BATCH = 64
+
+/**
+ * A run of the shared queue also ends once it has taken this long (after the item that passed it):
+ * on a slow disk the UI and peers wait at most about this plus one file's time between turns.
+ */
+export const SYNC_TURN_MS = 10
+
+/**
+ * Opened without blocking: these opens run on the main thread, and opening a FIFO someone put at a
+ * file's path waits, without O_NONBLOCK, for the other end, with the whole process (and its UI)
+ * stopped. With it a FIFO's read or write fails at once (ESPIPE, ENXIO); a regular file is unaffected.
+ */
+const NO_WAIT = constants.O_NONBLOCK
 
 /**
  * Read `length` bytes at `position` of `file` into `into` at `at`. Returns the bytes read (fewer
@@ -33,7 +47,7 @@ export function readSmall(
   length: number,
   position: number,
 ): number {
-  const fd = openSync(file, constants.O_RDONLY)
+  const fd = openSync(file, constants.O_RDONLY | NO_WAIT)
   try {
     let done = 0
     while (done < length) {
@@ -53,11 +67,23 @@ export function readSmall(
  */
 export function writeSmall(file: string, data: Uint8Array, position: number, madeDirs: Set<string>): void {
   const directory = path.dirname(file)
-  if (!madeDirs.has(directory)) {
+  const makeDirectory = () => {
     mkdirSync(directory, { recursive: true })
     madeDirs.add(directory)
   }
-  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o666)
+  const openFile = () => openSync(file, constants.O_WRONLY | constants.O_CREAT | NO_WAIT, 0o666)
+  const madeBefore = madeDirs.has(directory)
+  if (!madeBefore) makeDirectory()
+  let fd: number
+  try {
+    fd = openFile()
+  } catch (error) {
+    if (!madeBefore || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    // The directory has gone since it was made (removed by hand, or emptied and removed with
+    // another torrent's data): make it again, once.
+    makeDirectory()
+    fd = openFile()
+  }
   try {
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done)
@@ -73,18 +99,25 @@ interface Run {
   done: (error: Error | null) => void
 }
 
-/** Every caller's pending runs, in order: one budget of SYNC_BATCH items per turn for all of them. */
+/**
+ * Every caller's pending runs, in order: one budget per turn for all of them, SYNC_BATCH items or
+ * SYNC_TURN_MS, whichever comes first.
+ */
 const runs: Run[] = []
 let scheduled = false
 
 function drain(): void {
   scheduled = false
   let budget = SYNC_BATCH
-  while (budget > 0 && runs.length > 0) {
+  const deadline = performance.now() + SYNC_TURN_MS
+  while (budget > 0 && runs.length > 0 && performance.now() < deadline) {
     const run = runs[0] as Run
     let failure: Error | null = null
     try {
-      for (; budget > 0 && run.next < run.items.length; budget--) run.each(run.items[run.next++])
+      while (budget > 0 && run.next < run.items.length) {
+        run.each(run.items[run.next++])
+        budget = performance.now() >= deadline ? 0 : budget - 1
+      }
     } catch (error) {
       failure = error as Error
     }
@@ -102,8 +135,8 @@ function drain(): void {
 
 /**
  * Run `each` over `items` synchronously, stopping at the first error, then call `done`, always
- * asynchronously. All callers share one queue: at most SYNC_BATCH items run per turn of the event
- * loop in the whole process, however many reads and writes are waiting.
+ * asynchronously. All callers share one queue: at most SYNC_BATCH items (and about SYNC_TURN_MS)
+ * run per turn of the event loop in the whole process, however many reads and writes are waiting.
  */
 export function inBatches<T>(
   items: readonly T[],

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileChunkStore, filePool, MAX_OPEN_FILES } from '../../../src/engine/file-store.ts'
 import { SMALL_FILE } from '../../../src/engine/small-files.ts'
-import { tempDir } from '../../kit/swarm.ts'
+import { tempDir, withTimeout } from '../../kit/swarm.ts'
 
 const CHUNK = 4096
 
@@ -125,6 +125,61 @@ describe('the bounded file chunk store', () => {
     expect(Buffer.from((await call<Uint8Array>((cb) => store.get(0, null, cb))) ?? []).equals(data)).toBe(
       true,
     )
+    await call((cb) => store.close(cb))
+  })
+
+  it('writes none of a queued burst of small files once the store is destroyed (remove with data)', async () => {
+    const dir = await tempDir('vouch-store-')
+    // One chunk over 300 tiny files: more than one turn's run of synchronous writes.
+    const files = Array.from({ length: 300 }, (_, index) => ({ path: `t/f${index}.bin`, length: 10 }))
+    const store = new FileChunkStore(3000, { files, path: dir, length: 3000 })
+    const write = call((cb) => store.put(0, randomBytes(3000), cb))
+    // The first turn's run is written; the destroy comes while the rest waits.
+    await new Promise((resolve) => setImmediate(resolve))
+    const destroyed = call((cb) => store.destroy(cb))
+    await expect(write).rejects.toThrow(/closed/)
+    await destroyed
+    expect(await readdir(path.join(dir, 't'))).toEqual([])
+  })
+
+  it('writes again into a directory removed since this process made it, small and large files', async () => {
+    const dir = await tempDir('vouch-store-')
+    const length = 2 * SMALL_FILE
+    const files = [
+      { path: 't/sub/big.bin', length },
+      { path: 't/sub/small.bin', length: 10 },
+    ]
+    const open = () => new FileChunkStore(length, { files, path: dir, length: length + 10 })
+    const first = open()
+    await call((cb) => first.put(0, randomBytes(length), cb))
+    await call((cb) => first.put(1, randomBytes(10), cb))
+    await call((cb) => first.close(cb))
+    await rm(path.join(dir, 't'), { recursive: true })
+    const store = open()
+    const big = randomBytes(length)
+    const small = randomBytes(10)
+    await withTimeout(
+      call((cb) => store.put(0, big, cb)),
+      5000,
+      'the large file’s write',
+    )
+    await call((cb) => store.put(1, small, cb))
+    expect((await readFile(path.join(dir, 't', 'sub', 'big.bin'))).equals(big)).toBe(true)
+    expect((await readFile(path.join(dir, 't', 'sub', 'small.bin'))).equals(small)).toBe(true)
+    await call((cb) => store.close(cb))
+  })
+
+  it('fails, and does not retry for ever, a write whose file cannot be created', async () => {
+    const dir = await tempDir('vouch-store-')
+    const length = 2 * SMALL_FILE
+    await mkdir(path.join(dir, 't'))
+    // Creating through a link into a directory that does not exist is ENOENT however often it is tried.
+    await symlink(path.join(dir, 'missing', 'big.bin'), path.join(dir, 't', 'big.bin'))
+    const store = new FileChunkStore(length, { files: [{ path: 't/big.bin', length }], path: dir, length })
+    const joined = call((cb) => store.get(0, null, cb))
+    const write = call((cb) => store.put(0, randomBytes(length), cb))
+    await expect(joined).rejects.toThrow(/ENOENT/)
+    await expect(withTimeout(write, 5000, 'the write')).rejects.toThrow(/ENOENT/)
     await call((cb) => store.close(cb))
   })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import bencode from 'bencode'
 import Wire from 'bittorrent-protocol'
 import utMetadata from 'ut_metadata'
@@ -5,6 +6,7 @@ import { once } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebTorrent from 'webtorrent'
 import { installMetadataOnce } from '../../../src/engine/metadata-once.ts'
+import { decodeTorrentFile } from '../../../src/engine/torrent-decode.ts'
 import { makeFolderPayload, QUIET_CLIENT, stopClient, tempDir } from '../../kit/swarm.ts'
 
 async function manyFileTorrent(): Promise<Uint8Array> {
@@ -69,6 +71,51 @@ describe('ut_metadata for a torrent whose metadata we have', () => {
       expect(decode).not.toHaveBeenCalled()
     } finally {
       await stopClient(client)
+    }
+  })
+
+  it('never hands a peer info bytes that do not hash to the torrent’s infohash', async () => {
+    installMetadataOnce()
+    const client = new WebTorrent(QUIET_CLIENT)
+    try {
+      // WebTorrent takes a parsed torrent's infoBuffer on trust: here it is another torrent's.
+      const parsed = decodeTorrentFile(await manyFileTorrent())
+      const other = decodeTorrentFile((await makeFolderPayload({ 'other.bin': 5 })).torrentFile)
+      const torrent = client.add(
+        { ...parsed, infoBuffer: other.infoBuffer },
+        {
+          path: await tempDir('vouch-metadata-'),
+        },
+      )
+      await once(torrent, 'metadata')
+      const wire = new Wire()
+      wire.use(utMetadata((torrent as unknown as { metadata: Uint8Array }).metadata))
+      const given = (wire as unknown as { ut_metadata: { metadata: Uint8Array } }).ut_metadata.metadata
+      expect(createHash('sha1').update(given).digest('hex')).toBe(torrent.infoHash)
+    } finally {
+      await stopClient(client)
+    }
+  })
+
+  it('gives a wire whose handshake named another infohash no metadata, as ut_metadata does', async () => {
+    installMetadataOnce()
+    const torrentFile = await manyFileTorrent()
+    const infoHash = decodeTorrentFile(torrentFile).infoHash
+    for (const [handshake, accepted] of [
+      ['00'.repeat(20), false],
+      [infoHash, true],
+    ] as const) {
+      const wire = new Wire()
+      wire.use(utMetadata(null))
+      const extension = (wire as unknown as { ut_metadata: { _infoHash: string } }).ut_metadata
+      extension._infoHash = handshake
+      expect(
+        await (extension as unknown as { setMetadata(m: Uint8Array): Promise<boolean> }).setMetadata(
+          torrentFile,
+        ),
+        handshake,
+      ).toBe(accepted)
+      expect(stateOf(extension, wire).complete, handshake).toBe(accepted)
     }
   })
 })

@@ -108,8 +108,14 @@ export function App({ api }: { api: Api }) {
   const selectedTorrent = selected ? state.torrents.get(selected) : undefined
   const [helping, setHelping] = useState(false)
 
-  /** Show the torrents screen, then act on one of its elements once it is rendered. */
+  /**
+   * Act on one of the torrents screen's elements: at once when it is showing (a file input's click
+   * must run inside the key press that asked for it, or the browser may not open the chooser),
+   * else after showing the screen, once it is rendered.
+   */
   function onTorrentsScreen(id: string, act: (element: HTMLElement) => void) {
+    const showing = state.screen === 'torrents' ? document.getElementById(id) : null
+    if (showing) return act(showing)
     dispatch({ type: 'screen', screen: 'torrents' })
     requestAnimationFrame(() => {
       const element = document.getElementById(id)

@@ -55,9 +55,11 @@ export async function readBoundedFile(
         buffer.copy(grown)
         buffer = grown
       }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
-      if (bytesRead === 0) break
+      const wanted = buffer.length - length
+      const { bytesRead } = await handle.read(buffer, length, wanted, length)
       length += bytesRead
+      // A regular file reads short only at its end: no second read to be told so.
+      if (bytesRead < wanted) break
     }
     if (length > maxBytes) throw tooLarge()
     return buffer.subarray(0, length)
@@ -104,9 +106,10 @@ export function readBoundedFileSync(file: string, maxBytes: number, what: string
         buffer.copy(grown)
         buffer = grown
       }
-      const bytesRead = readSync(descriptor, buffer, length, buffer.length - length, length)
-      if (bytesRead === 0) break
+      const wanted = buffer.length - length
+      const bytesRead = readSync(descriptor, buffer, length, wanted, length)
       length += bytesRead
+      if (bytesRead < wanted) break
     }
     if (length > maxBytes) throw tooLargeError(file, maxBytes, what)
     return buffer.subarray(0, length)

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises'
 import type { ParsedTorrent } from 'parse-torrent'
 import { readBoundedFile } from '../bounded-read.ts'
-import { VouchError } from '../errors.ts'
+import { isVouchError, VouchError } from '../errors.ts'
 import { decodeTorrentFile } from './torrent-decode.ts'
 
 /** parse-torrent, for magnets and infohashes only: it loads a fetch implementation at import (torrent-decode.ts). */
@@ -51,25 +50,28 @@ export async function parseMagnet(uri: string): Promise<ParsedTorrent> {
 export async function readTorrentFile(
   file: string,
 ): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
-  let info
+  let bytes: Uint8Array
   try {
-    info = await stat(file)
-  } catch {
+    // Regular files only, and never past the limit, whatever the file turns into while read.
+    bytes = new Uint8Array(
+      await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent', (info) => {
+        if (info.size > MAX_TORRENT_FILE_BYTES)
+          throw new VouchError(
+            'bad-input',
+            `${file} is ${info.size} bytes, larger than any real .torrent file`,
+            { source: file },
+          )
+      }),
+    )
+  } catch (error) {
+    // It could not be opened (the read names its errno): most likely a typo for something else.
+    if (!isVouchError(error) || error.details.errno === undefined) throw error
     throw new VouchError(
       'bad-input',
       `cannot read ${file}: no such file (expected a .torrent file, a magnet link or an infohash)`,
-      {
-        source: file,
-      },
+      { source: file },
     )
   }
-  if (info.size > MAX_TORRENT_FILE_BYTES) {
-    throw new VouchError('bad-input', `${file} is ${info.size} bytes, larger than any real .torrent file`, {
-      source: file,
-    })
-  }
-  // Regular files only, and never past the limit, whatever the file turned into since stat.
-  const bytes = new Uint8Array(await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent'))
   return { kind: 'torrent-file', bytes, parsed: await parseTorrentBytes(bytes, file), origin: file }
 }
 

@@ -2,6 +2,7 @@
  * Gathers facts and envelopes from what the user added, then asks the policy. No side effects
  * beyond reading a sidecar file; recording sequences and audit events is the caller's job.
  */
+import { statSync } from 'node:fs'
 import { readBoundedFile } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
@@ -25,17 +26,27 @@ export interface Verdict {
 
 /** The sidecar next to a .torrent, if there is one. */
 export async function readSidecarFor(torrentPath: string): Promise<EnvelopeCandidate[]> {
+  const file = `${torrentPath}${SIDECAR_SUFFIX}`
+  // Most torrents have none (every resumed one is asked): a stat that cannot throw is far cheaper
+  // than a failed open and its exception. Any other stat failure is left to the read to report.
+  if (isAbsent(file)) return []
   let text: string
   try {
-    text = (await readBoundedFile(`${torrentPath}${SIDECAR_SUFFIX}`, MAX_SIDECAR_BYTES, 'sidecar')).toString(
-      'utf8',
-    )
+    text = (await readBoundedFile(file, MAX_SIDECAR_BYTES, 'sidecar')).toString('utf8')
   } catch (error) {
     if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
     // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
     return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
   }
   return parseSidecar(text)
+}
+
+function isAbsent(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined
+  } catch {
+    return false
+  }
 }
 
 /**

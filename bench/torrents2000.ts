@@ -97,12 +97,15 @@ async function measure(
   }
 }
 
-export async function runTorrents2000Bench(options: Torrents2000Options = {}): Promise<Torrents2000Result> {
-  const argv = options.argv ?? []
-  const log = options.log ?? console.error
-  const count = Math.round(positiveFlag(argv, '--torrents', 2000))
-  const idleSeconds = positiveFlag(argv, '--idle-seconds', 10)
-  const repeats = options.repeats ?? 3
+/** A HOME remembering `count` torrents of 16 KiB, their data in `data`, and `list` naming their .torrent files. */
+export interface PreparedTorrents {
+  home: string
+  data: string
+  list: string
+}
+
+/** Make the HOME `vouch serve` resumes (through a real engine) and the list plain WebTorrent adds. */
+export async function prepareTorrents(count: number): Promise<PreparedTorrents> {
   const data = await tempDir('vouch-bench-data-')
   const home = await tempDir('vouch-bench-home-')
   const torrentPaths: string[] = []
@@ -121,6 +124,16 @@ export async function runTorrents2000Bench(options: Torrents2000Options = {}): P
   }
   const list = path.join(data, 'list.json')
   await writeFile(list, JSON.stringify(torrentPaths))
+  return { home, data, list }
+}
+
+export async function runTorrents2000Bench(options: Torrents2000Options = {}): Promise<Torrents2000Result> {
+  const argv = options.argv ?? []
+  const log = options.log ?? console.error
+  const count = Math.round(positiveFlag(argv, '--torrents', 2000))
+  const idleSeconds = positiveFlag(argv, '--idle-seconds', 10)
+  const repeats = options.repeats ?? 3
+  const { home, data, list } = await prepareTorrents(count)
   log(`torrents2000: ${count} torrents remembered in ${home}`)
   const runs: Torrents2000Result['runs'] = { vouch: [], webtorrent: [] }
   for (let run = 0; run < repeats; run++) {

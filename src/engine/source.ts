@@ -1,7 +1,8 @@
 import type { ParsedTorrent } from 'parse-torrent'
 import { readBoundedFile } from '../bounded-read.ts'
 import { isVouchError, VouchError } from '../errors.ts'
-import { decodeTorrentFile } from './torrent-decode.ts'
+import { readTorrentTree, TorrentFormatError, type ProvenanceTorrent } from '../provenance/torrent.ts'
+import { decodeTorrentFile, parsedFromReading } from './torrent-decode.ts'
 
 /** parse-torrent, for magnets and infohashes only: it loads a fetch implementation at import (torrent-decode.ts). */
 async function parseTorrent(id: string): Promise<ParsedTorrent> {
@@ -10,7 +11,14 @@ async function parseTorrent(id: string): Promise<ParsedTorrent> {
 
 /** What the user asked to download, parsed and checked before anything touches the network. */
 export type TorrentSource =
-  | { kind: 'torrent-file'; bytes: Uint8Array; parsed: ParsedTorrent; origin: string }
+  | {
+      kind: 'torrent-file'
+      bytes: Uint8Array
+      parsed: ParsedTorrent
+      origin: string
+      /** The provenance gate's strict reading of `bytes`, made by the same decode as `parsed`. */
+      reading?: ProvenanceTorrent
+    }
   | { kind: 'magnet'; uri: string; parsed: ParsedTorrent }
   | { kind: 'infohash'; infoHash: string; parsed: ParsedTorrent }
 
@@ -72,17 +80,39 @@ export async function readTorrentFile(
       { source: file },
     )
   }
-  return { kind: 'torrent-file', bytes, parsed: await parseTorrentBytes(bytes, file), origin: file }
+  return { kind: 'torrent-file', bytes, origin: file, ...(await decodeTorrentBytes(bytes, file)) }
 }
 
 export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): Promise<ParsedTorrent> {
+  return (await decodeTorrentBytes(bytes, origin)).parsed
+}
+
+/**
+ * A .torrent's bytes decoded once, for WebTorrent (`parsed`, as parse-torrent makes it) and for the
+ * provenance gate (`reading`): a canonical torrent is read strictly and `parsed` built from that
+ * reading; anything else (the gate will refuse it as malformed) is decoded as parse-torrent does.
+ * Throws VouchError('bad-input') naming the problem.
+ */
+export async function decodeTorrentBytes(
+  bytes: Uint8Array,
+  origin = 'torrent',
+): Promise<{ parsed: ParsedTorrent; reading?: ProvenanceTorrent }> {
   const malformed = (problem: string) =>
     new VouchError('bad-input', `malformed torrent file ${origin}: ${problem}`, { source: origin })
   if (bytes.length === 0) throw malformed('the file is empty')
   if (bytes[0] !== 0x64 /* 'd' */) throw malformed('not a bencoded dictionary (is this a .torrent file?)')
+  let tree: ReturnType<typeof readTorrentTree> | undefined
+  try {
+    tree = readTorrentTree(bytes)
+  } catch (error) {
+    if (!(error instanceof TorrentFormatError)) throw error
+  }
+  const reading = tree?.torrent
   let parsed: ParsedTorrent
   try {
-    parsed = decodeTorrentFile(bytes)
+    parsed =
+      (tree && reading ? parsedFromReading(tree.top, reading.infoBytes, reading.facts.infoHash) : null) ??
+      decodeTorrentFile(bytes)
   } catch (error) {
     const message = (error as Error).message
     // bencode reports truncation as a missing delimiter or an out-of-range read.
@@ -97,7 +127,7 @@ export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): 
   }
   const problem = infoProblem(parsed)
   if (problem) throw malformed(problem)
-  return parsed
+  return { parsed, ...(reading ? { reading } : {}) }
 }
 
 /** Beyond this many files a torrent is refused: real ones stay far below it. */

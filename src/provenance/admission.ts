@@ -29,6 +29,7 @@ export async function judgeSource(
       // The engine's own stored copy of a magnet's metadata has no tracker or web-seed lists to
       // compare with what the envelope bound; those lists were checked when it was first added.
       ignoreSources: fromStoredCopy,
+      ...(source.reading ? { reading: source.reading } : {}),
     })
   }
   const infoHash = source.parsed.infoHash.toLowerCase()

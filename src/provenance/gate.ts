@@ -12,6 +12,7 @@ import {
   factsFromInfo,
   readProvenanceTorrent,
   type EnvelopeCandidate,
+  type ProvenanceTorrent,
   type TorrentFacts,
 } from './torrent.ts'
 
@@ -66,11 +67,13 @@ export function judgeTorrentFile(
      * it already admitted, whose top level WebTorrent wrote (a magnet's has other lists).
      */
     ignoreSources?: boolean
+    /** readProvenanceTorrent(bytes), when the caller has it already (source.ts reads it once). */
+    reading?: ProvenanceTorrent
   } = {},
 ): Verdict {
   let torrent
   try {
-    torrent = readProvenanceTorrent(bytes)
+    torrent = options.reading ?? readProvenanceTorrent(bytes)
   } catch (error) {
     if (!(error instanceof TorrentFormatError)) throw error
     return {

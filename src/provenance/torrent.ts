@@ -128,7 +128,19 @@ function totalLength(info: BencodeDictionary): number {
 
 /** Read a .torrent's binding fields and embedded envelopes. Throws TorrentFormatError. */
 export function readProvenanceTorrent(bytes: Uint8Array): ProvenanceTorrent {
+  return readTorrentTree(bytes).torrent
+}
+
+/**
+ * The same, with the strict tree it was read from (src/engine/torrent-decode.ts builds WebTorrent's
+ * form of the torrent from it, so the bytes are decoded once). Throws TorrentFormatError.
+ */
+export function readTorrentTree(bytes: Uint8Array): { torrent: ProvenanceTorrent; top: BencodeDictionary } {
   const top = decodeTop(bytes)
+  return { torrent: provenanceTorrentOf(top, bytes), top }
+}
+
+function provenanceTorrentOf(top: BencodeDictionary, bytes: Uint8Array): ProvenanceTorrent {
   const info = entryOf(top, 'info')
   if (info?.type !== 'dictionary') throw new TorrentFormatError('the torrent has no info dictionary')
   const infoBytes = bytes.subarray(info.start, info.end)

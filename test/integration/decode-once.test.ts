@@ -1,7 +1,8 @@
 /**
- * A .torrent is decoded once when it is added: the engine hands WebTorrent the decoded form
- * (source.ts decodes it as parse-torrent does) instead of the bytes, which WebTorrent would decode
- * again. WebTorrent must run it exactly as it runs the bytes.
+ * A .torrent is decoded once when it is added: source.ts reads it strictly, as the provenance gate
+ * needs it, and builds parse-torrent's form from that reading; the engine hands WebTorrent that
+ * form instead of the bytes, which WebTorrent would decode again (test/unit/engine/decode-once.test.ts
+ * holds the two readings equal). WebTorrent must run it exactly as it runs the bytes.
  */
 import bencode from 'bencode'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -45,7 +46,7 @@ describe('adding a .torrent', () => {
     await swarm.close()
   })
 
-  it('decodes its bytes once, and WebTorrent runs the decoded form as it runs the bytes', async () => {
+  it('decodes its bytes once, through the gate, and WebTorrent runs the decoded form as it runs the bytes', async () => {
     swarm = new Swarm()
     const payload = await swarm.payload({
       bytes: 100_000,
@@ -53,11 +54,16 @@ describe('adding a .torrent', () => {
       name: 'release.bin',
       announce: ['http://127.0.0.1:1/announce', 'udp://127.0.0.1:2'],
     })
-    const engine = await swarm.engine()
+    const engine = await swarm.gatedEngine()
     const decode = vi.spyOn(bencode, 'decode')
-    const added = await engine.add(payload.torrentPath, { downloadDir: await swarm.tempDir('vouch-out-') })
+    const added = await engine.add(payload.torrentPath, {
+      downloadDir: await swarm.tempDir('vouch-out-'),
+      allowUnsigned: true,
+    })
     await whenMetadata(added)
-    expect(decode, 'bencode decodes of the .torrent').toHaveBeenCalledTimes(1)
+    // The strict reading (provenance/bencode.ts) is the only decode; before, parse-torrent's
+    // decoder ran twice (the engine's and WebTorrent's).
+    expect(decode, 'bencode package decodes of the .torrent').not.toHaveBeenCalled()
     decode.mockRestore()
 
     const plain = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0 })

@@ -12,33 +12,32 @@ interface Entry {
   stats: TorrentStats
   provenance: Provenance
   view: TorrentView
+  listed: number
 }
 
-const STATS_KEYS = [
-  'infoHash',
-  'name',
-  'length',
-  'downloaded',
-  'uploaded',
-  'progress',
-  'downloadSpeed',
-  'uploadSpeed',
-  'numPeers',
-  'timeRemaining',
-  'done',
-  'paused',
-  'queued',
-  'hasMetadata',
-  'checking',
-  'savePath',
-  'addedAt',
-  'ratio',
-  'error',
-] as const satisfies readonly (keyof TorrentStats)[]
-
+/** Field by field, spelled out: a loop over key names is a keyed load per field, 3x slower here. */
 function sameStats(a: TorrentStats, b: TorrentStats): boolean {
-  for (const key of STATS_KEYS) if (!Object.is(a[key], b[key])) return false
-  return true
+  return (
+    a.downloaded === b.downloaded &&
+    a.uploaded === b.uploaded &&
+    a.progress === b.progress &&
+    a.downloadSpeed === b.downloadSpeed &&
+    a.uploadSpeed === b.uploadSpeed &&
+    a.numPeers === b.numPeers &&
+    a.timeRemaining === b.timeRemaining &&
+    a.done === b.done &&
+    a.paused === b.paused &&
+    a.queued === b.queued &&
+    a.hasMetadata === b.hasMetadata &&
+    a.checking === b.checking &&
+    a.ratio === b.ratio &&
+    a.error === b.error &&
+    a.length === b.length &&
+    a.name === b.name &&
+    a.savePath === b.savePath &&
+    a.addedAt === b.addedAt &&
+    a.infoHash === b.infoHash
+  )
 }
 
 /** Freeze a view and everything in it: the transport keeps its JSON for as long as the object lives. */
@@ -52,7 +51,9 @@ function deepFreeze<T>(value: T): T {
 
 export class TorrentViewCache {
   readonly #build: (stats: TorrentStats, provenance: Provenance) => TorrentView
-  #entries = new Map<string, Entry>()
+  readonly #entries = new Map<string, Entry>()
+  /** Which call of views() last listed each entry; the others are forgotten. */
+  #generation = 0
 
   constructor(build: (stats: TorrentStats, provenance: Provenance) => TorrentView) {
     this.#build = build
@@ -64,18 +65,22 @@ export class TorrentViewCache {
    * longer listed are forgotten.
    */
   views(all: readonly TorrentStats[], provenanceOf: (infoHash: string) => Provenance): TorrentView[] {
-    const next = new Map<string, Entry>()
-    const views = all.map((stats) => {
+    const listed = ++this.#generation
+    const views: TorrentView[] = []
+    for (const stats of all) {
       const provenance = provenanceOf(stats.infoHash)
-      const previous = this.#entries.get(stats.infoHash)
-      const entry =
-        previous && previous.provenance === provenance && sameStats(previous.stats, stats)
-          ? previous
-          : { stats, provenance, view: deepFreeze(this.#build(stats, provenance)) }
-      next.set(stats.infoHash, entry)
-      return entry.view
-    })
-    this.#entries = next
+      let entry = this.#entries.get(stats.infoHash)
+      if (!entry || entry.provenance !== provenance || !sameStats(entry.stats, stats)) {
+        entry = { stats, provenance, view: deepFreeze(this.#build(stats, provenance)), listed }
+        this.#entries.set(stats.infoHash, entry)
+      }
+      entry.listed = listed
+      views.push(entry.view)
+    }
+    if (this.#entries.size > views.length) {
+      for (const [infoHash, entry] of this.#entries)
+        if (entry.listed !== listed) this.#entries.delete(infoHash)
+    }
     return views
   }
 }
@@ -105,5 +110,24 @@ export function serializeMessage(message: CommandResponse | EventMessage): strin
   const { result, ...rest } = message
   // `result` last, as an empty array: its items go between the brackets.
   const envelope = JSON.stringify({ ...rest, result: [] })
-  return `${envelope.slice(0, -2)}${(result as unknown[]).map(jsonOf).join(',')}]}`
+  return `${envelope.slice(0, -2)}${itemsJson(result as unknown[])}]}`
+}
+
+/** The last array serialised whose items were all frozen, and its JSON: an idle list repeats it. */
+let lastItems: readonly unknown[] = []
+let lastJson = ''
+
+function itemsJson(items: readonly unknown[]): string {
+  if (
+    items.length > 0 &&
+    items.length === lastItems.length &&
+    items.every((item, index) => item === lastItems[index])
+  )
+    return lastJson
+  const json = items.map(jsonOf).join(',')
+  if (items.every((item) => typeof item === 'object' && item !== null && Object.isFrozen(item))) {
+    lastItems = [...items]
+    lastJson = json
+  }
+  return json
 }

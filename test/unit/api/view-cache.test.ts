@@ -60,6 +60,19 @@ describe('the torrent list’s views', () => {
     expect(paused[1]).toEqual(viewOf(stats(2, { paused: true, uploaded: 5 }), UNSIGNED))
   })
 
+  it('builds a new view when any one stat changes', () => {
+    const cache = new TorrentViewCache(viewOf)
+    const base = stats(1)
+    for (const key of Object.keys(base) as (keyof TorrentStats)[]) {
+      const [before] = cache.views([base], () => UNSIGNED)
+      const value = base[key]
+      const changed =
+        typeof value === 'number' ? value + 1 : typeof value === 'boolean' ? !value : `${String(value)}x`
+      const [after] = cache.views([{ ...base, [key]: changed }], () => UNSIGNED)
+      expect(after, key).not.toBe(before)
+    }
+  })
+
   it('builds a new view when the provenance changes, and forgets torrents no longer listed', () => {
     const cache = new TorrentViewCache(viewOf)
     const [before] = cache.views([stats(1)], () => UNSIGNED)
@@ -128,6 +141,14 @@ describe('serialising a response', () => {
     expect(second).toBe(first.replace('"id":1', '"id":2'))
     const ofViews = stringify.mock.calls.filter(([value]) => views.includes(value as TorrentView))
     expect(ofViews, 'views serialised again').toEqual([])
+    // The same views in a new list, one of them changed: only that one is new JSON.
+    const cache = new TorrentViewCache(viewOf)
+    const kept = cache.views([stats(1), stats(2)], () => UNSIGNED)
+    serializeMessage({ id: 3, ok: true, result: kept })
+    const changed = cache.views([stats(1), stats(2, { uploaded: 9 })], () => UNSIGNED)
+    expect(serializeMessage({ id: 4, ok: true, result: changed })).toBe(
+      JSON.stringify({ id: 4, ok: true, result: changed }),
+    )
   })
 })
 

@@ -363,6 +363,12 @@ export class TrustStore {
     records: readonly { fingerprint: string; name: string; sequence: number; infoHash: string }[],
   ): Promise<void> {
     if (records.length === 0) return
+    // A resume accepts again releases recorded before: when nothing would be raised, nothing is
+    // written (each write takes the lock and an fsync). Sequences only rise, so none can be lost.
+    const recorded = (await this.view()).sequences
+    const raises = (record: (typeof records)[number]) =>
+      record.sequence > (recorded.get(sequenceKey(record.fingerprint, record.name))?.sequence ?? -1)
+    if (!records.some(raises)) return
     await this.#update((file) => {
       for (const record of records) {
         const names = (file.sequences[record.fingerprint] ??= {})

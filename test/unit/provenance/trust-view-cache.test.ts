@@ -73,3 +73,26 @@ describe('the trust view, read again only when trust.json changed', () => {
     expect(() => store.viewSync()).toThrow(/corrupt: not JSON/)
   })
 })
+
+describe('recording sequences', () => {
+  it('writes nothing when no record raises the stored sequence, and raises the ones that do', async () => {
+    const record = (sequence: number, name = 'debian.iso') => ({
+      fingerprint: KEY_A.fingerprint,
+      name,
+      sequence,
+      infoHash: 'ab'.repeat(20),
+    })
+    await store.recordSequences([record(5)])
+    const written = await stat(store.file, { bigint: true })
+    // What a resume does for every release it accepts again: the same (or a lower) number.
+    await store.recordSequences([record(5)])
+    await store.recordSequences([record(3)])
+    const after = await stat(store.file, { bigint: true })
+    expect([after.ino, after.ctimeNs], 'trust.json rewritten').toEqual([written.ino, written.ctimeNs])
+    await store.recordSequences([record(5), record(1, 'other.iso')])
+    const sequences = (await store.view()).sequences
+    expect([...sequences.values()].map((entry) => entry.sequence).sort()).toEqual([1, 5])
+    await store.recordSequences([record(6)])
+    expect([...(await store.view()).sequences.values()].map((entry) => entry.sequence).sort()).toEqual([1, 6])
+  })
+})

@@ -1,5 +1,6 @@
 import type { ParsedTorrent } from 'parse-torrent'
-import { readBoundedFile } from '../bounded-read.ts'
+import type { Stats } from 'node:fs'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { isVouchError, VouchError } from '../errors.ts'
 import { readTorrentTree, TorrentFormatError, type ProvenanceTorrent } from '../provenance/torrent.ts'
 import { decodeTorrentFile, parsedFromReading } from './torrent-decode.ts'
@@ -58,29 +59,57 @@ export async function parseMagnet(uri: string): Promise<ParsedTorrent> {
 export async function readTorrentFile(
   file: string,
 ): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
-  let bytes: Uint8Array
+  let buffer: Buffer
   try {
-    // Regular files only, and never past the limit, whatever the file turns into while read.
-    bytes = new Uint8Array(
-      await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent', (info) => {
-        if (info.size > MAX_TORRENT_FILE_BYTES)
-          throw new VouchError(
-            'bad-input',
-            `${file} is ${info.size} bytes, larger than any real .torrent file`,
-            { source: file },
-          )
-      }),
-    )
+    buffer = await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent', sizeCheck(file))
   } catch (error) {
-    // It could not be opened (the read names its errno): most likely a typo for something else.
-    if (!isVouchError(error) || error.details.errno === undefined) throw error
-    throw new VouchError(
-      'bad-input',
-      `cannot read ${file}: no such file (expected a .torrent file, a magnet link or an infohash)`,
-      { source: file },
-    )
+    throw openFailure(file, error)
   }
+  return torrentFileSource(file, new Uint8Array(buffer))
+}
+
+/**
+ * The same for the engine's own stored copy of a torrent (HOME/torrents), read synchronously: a
+ * resume reads 2,000 of them, and the thread-pool round trips of an async read cost several times
+ * the read itself (docs/decisions.md, "Resume reads its stored copies synchronously").
+ */
+export async function readStoredTorrentFile(
+  file: string,
+): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
+  let buffer: Buffer
+  try {
+    buffer = readBoundedFileSync(file, MAX_TORRENT_FILE_BYTES, '.torrent', sizeCheck(file))
+  } catch (error) {
+    throw openFailure(file, error)
+  }
+  return torrentFileSource(file, new Uint8Array(buffer))
+}
+
+async function torrentFileSource(
+  file: string,
+  bytes: Uint8Array,
+): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
   return { kind: 'torrent-file', bytes, origin: file, ...(await decodeTorrentBytes(bytes, file)) }
+}
+
+/** Checked on the opened file's stats, before a byte is read. */
+function sizeCheck(file: string): (info: Stats) => void {
+  return (info) => {
+    if (info.size > MAX_TORRENT_FILE_BYTES)
+      throw new VouchError('bad-input', `${file} is ${info.size} bytes, larger than any real .torrent file`, {
+        source: file,
+      })
+  }
+}
+
+/** A file that could not be opened (the read names its errno) is most likely a typo for something else. */
+function openFailure(file: string, error: unknown): unknown {
+  if (!isVouchError(error) || error.details.errno === undefined) return error
+  return new VouchError(
+    'bad-input',
+    `cannot read ${file}: no such file (expected a .torrent file, a magnet link or an infohash)`,
+    { source: file },
+  )
 }
 
 export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): Promise<ParsedTorrent> {

@@ -17,7 +17,7 @@ export async function judgeSource(
   kept: KeptEnvelopes | null,
 ): Promise<Verdict> {
   const keptPath = kept?.torrentPathFor(source.parsed.infoHash) ?? null
-  const keptEnvelopes = (await kept?.read(source.parsed.infoHash)) ?? []
+  const keptEnvelopes = kept?.read(source.parsed.infoHash) ?? []
   const trust = forgivingRollbackIfKept(view, keptEnvelopes)
   if (source.kind === 'torrent-file') {
     const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath

@@ -3,7 +3,7 @@
  * beyond reading a sidecar file; recording sequences and audit events is the caller's job.
  */
 import { statSync } from 'node:fs'
-import { readBoundedFile } from '../bounded-read.ts'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
 import { decide, type Decision, type TrustView } from './policy.ts'
@@ -31,15 +31,31 @@ export async function readSidecarFor(torrentPath: string): Promise<EnvelopeCandi
   // Most torrents have none (every resumed one is asked): a stat that cannot throw is far cheaper
   // than a failed open and its exception. Any other stat failure is left to the read to report.
   if (isAbsent(file)) return []
-  let text: string
   try {
-    text = (await readBoundedFile(file, MAX_SIDECAR_BYTES, 'sidecar')).toString('utf8')
+    return parseSidecar((await readBoundedFile(file, MAX_SIDECAR_BYTES, 'sidecar')).toString('utf8'))
   } catch (error) {
-    if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
-    // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
-    return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
+    return unreadableSidecar(error)
   }
-  return parseSidecar(text)
+}
+
+/**
+ * The same, read synchronously: for the sidecars Vouch keeps beside its own stored copies
+ * (kept-envelopes.ts), read once per resumed torrent, like the copies (docs/decisions.md).
+ */
+export function readSidecarForSync(torrentPath: string): EnvelopeCandidate[] {
+  const file = `${torrentPath}${SIDECAR_SUFFIX}`
+  if (isAbsent(file)) return []
+  try {
+    return parseSidecar(readBoundedFileSync(file, MAX_SIDECAR_BYTES, 'sidecar').toString('utf8'))
+  } catch (error) {
+    return unreadableSidecar(error)
+  }
+}
+
+function unreadableSidecar(error: unknown): EnvelopeCandidate[] {
+  if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
+  // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
+  return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
 }
 
 function isAbsent(file: string): boolean {

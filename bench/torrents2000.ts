@@ -2,11 +2,12 @@
  * torrents2000: `vouch serve` resuming many torrents (2 000 by default, 16 KiB each, data on disk)
  * next to plain WebTorrent adding the same .torrent files (bench/plain-adder.ts), both spawned as a
  * user runs them with discovery off: the time from spawn until serving (Vouch: the line with the
- * URL; WebTorrent: every torrent has its metadata), then the CPU each uses over an idle window,
+ * URL; WebTorrent: every torrent has its metadata), the CPU of the settle window after that (both
+ * still check the data of the torrents just added), then the CPU each uses over an idle window,
  * then (Vouch) the time of `torrents.list` over the running serve's WebSocket API, as the UI calls it.
  * Goals: serving ≤ 1.5× WebTorrent's time, idle CPU ≤ 2× WebTorrent's, the list ≤ 20 ms.
  *
- *   npm run bench -- --scenarios torrents2000 [--torrents N] [--idle-seconds S] [--runs N]
+ *   npm run bench -- --scenarios torrents2000 [--torrents N] [--settle-seconds S] [--idle-seconds S] [--runs N]
  */
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -23,7 +24,7 @@ import { QUIET_CLIENT, tempDir } from '../test/kit/swarm.ts'
 import { positiveFlag } from './child.ts'
 import { median } from './run.ts'
 
-export const benchFlags = ['--torrents', '--idle-seconds']
+export const benchFlags = ['--torrents', '--idle-seconds', '--settle-seconds']
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'vouch.js')
 const ADDER = path.join(PROJECT_ROOT, 'bench', 'plain-adder.ts')
@@ -36,6 +37,8 @@ export interface Torrents2000Options {
 
 interface ClientRun {
   readyMs: number
+  /** CPU used in the settle window right after ready: the tail of the start-up (WebTorrent's data checks). */
+  settleCpuMs: number
   idleCpuPercent: number
   /** Vouch only: the median time of `torrents.list` over the WebSocket API, after the idle window. */
   listMs?: number
@@ -65,6 +68,7 @@ async function timeTorrentList(home: string, expected: number): Promise<number> 
 
 export interface Torrents2000Result {
   torrents: number
+  settleSeconds: number
   idleSeconds: number
   runs: Record<'vouch' | 'webtorrent', ClientRun[]>
 }
@@ -79,30 +83,43 @@ async function measure(
   command: string,
   args: string[],
   ready: (line: string) => boolean,
-  idleSeconds: number,
+  window: { settleSeconds: number; idleSeconds: number },
   afterIdle?: () => Promise<number>,
 ): Promise<ClientRun> {
   const started = performance.now()
   const child = new LineProcess(command, args, { cwd: PROJECT_ROOT })
+  const wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
   try {
     await child.line(ready, 600_000, 'ready')
     const readyMs = performance.now() - started
     const pid = child.child.pid ?? 0
+    // Both clients still check the data of the torrents just added when they say they are ready;
+    // that tail is not idle. Its CPU is reported apart (settleCpuMs).
+    const atReady = cpuSeconds(pid)
+    await wait(window.settleSeconds)
     const before = cpuSeconds(pid)
-    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000))
-    const idleCpuPercent = ((cpuSeconds(pid) - before) / idleSeconds) * 100
-    return { readyMs, idleCpuPercent, ...(afterIdle ? { listMs: await afterIdle() } : {}) }
+    await wait(window.idleSeconds)
+    const idleCpuPercent = ((cpuSeconds(pid) - before) / window.idleSeconds) * 100
+    return {
+      readyMs,
+      settleCpuMs: (before - atReady) * 1000,
+      idleCpuPercent,
+      ...(afterIdle ? { listMs: await afterIdle() } : {}),
+    }
   } finally {
     await child.stop('SIGKILL')
   }
 }
 
-export async function runTorrents2000Bench(options: Torrents2000Options = {}): Promise<Torrents2000Result> {
-  const argv = options.argv ?? []
-  const log = options.log ?? console.error
-  const count = Math.round(positiveFlag(argv, '--torrents', 2000))
-  const idleSeconds = positiveFlag(argv, '--idle-seconds', 10)
-  const repeats = options.repeats ?? 3
+/** A HOME remembering `count` torrents of 16 KiB, their data in `data`, and `list` naming their .torrent files. */
+export interface PreparedTorrents {
+  home: string
+  data: string
+  list: string
+}
+
+/** Make the HOME `vouch serve` resumes (through a real engine) and the list plain WebTorrent adds. */
+export async function prepareTorrents(count: number): Promise<PreparedTorrents> {
   const data = await tempDir('vouch-bench-data-')
   const home = await tempDir('vouch-bench-home-')
   const torrentPaths: string[] = []
@@ -121,6 +138,18 @@ export async function runTorrents2000Bench(options: Torrents2000Options = {}): P
   }
   const list = path.join(data, 'list.json')
   await writeFile(list, JSON.stringify(torrentPaths))
+  return { home, data, list }
+}
+
+export async function runTorrents2000Bench(options: Torrents2000Options = {}): Promise<Torrents2000Result> {
+  const argv = options.argv ?? []
+  const log = options.log ?? console.error
+  const count = Math.round(positiveFlag(argv, '--torrents', 2000))
+  const idleSeconds = positiveFlag(argv, '--idle-seconds', 10)
+  const settleSeconds = positiveFlag(argv, '--settle-seconds', 3)
+  const window = { settleSeconds, idleSeconds }
+  const repeats = options.repeats ?? 3
+  const { home, data, list } = await prepareTorrents(count)
   log(`torrents2000: ${count} torrents remembered in ${home}`)
   const runs: Torrents2000Result['runs'] = { vouch: [], webtorrent: [] }
   for (let run = 0; run < repeats; run++) {
@@ -128,22 +157,22 @@ export async function runTorrents2000Bench(options: Torrents2000Options = {}): P
       process.execPath,
       [BIN, '--json', '--home', home, 'serve', '--port', '0', ...QUIET_FLAGS],
       (line) => line.includes('"url"'),
-      idleSeconds,
+      window,
       () => timeTorrentList(home, count),
     )
     const webtorrent = await measure(
       process.execPath,
       [ADDER, list, data],
       (line) => line.includes('"added"'),
-      idleSeconds,
+      window,
     )
     runs.vouch.push(vouch)
     runs.webtorrent.push(webtorrent)
     log(
-      `torrents2000: run ${run + 1}/${repeats}: vouch serving after ${vouch.readyMs.toFixed(0)} ms, idle ${vouch.idleCpuPercent.toFixed(1)}% CPU, torrents.list ${vouch.listMs?.toFixed(1)} ms; webtorrent ${webtorrent.readyMs.toFixed(0)} ms, ${webtorrent.idleCpuPercent.toFixed(1)}%`,
+      `torrents2000: run ${run + 1}/${repeats}: vouch serving after ${vouch.readyMs.toFixed(0)} ms, settling ${vouch.settleCpuMs.toFixed(0)} ms CPU, idle ${vouch.idleCpuPercent.toFixed(1)}% CPU, torrents.list ${vouch.listMs?.toFixed(1)} ms; webtorrent ${webtorrent.readyMs.toFixed(0)} ms, settling ${webtorrent.settleCpuMs.toFixed(0)} ms CPU, idle ${webtorrent.idleCpuPercent.toFixed(1)}%`,
     )
   }
-  return { torrents: count, idleSeconds, runs }
+  return { torrents: count, settleSeconds, idleSeconds, runs }
 }
 
 export function formatTorrents2000Table(result: Torrents2000Result): string {
@@ -152,13 +181,15 @@ export function formatTorrents2000Table(result: Torrents2000Result): string {
   const list = of('vouch', 'listMs')
   const ready = of('vouch', 'readyMs') / of('webtorrent', 'readyMs')
   const idle = of('vouch', 'idleCpuPercent') / Math.max(of('webtorrent', 'idleCpuPercent'), 0.1)
+  const settle = of('vouch', 'settleCpuMs') / Math.max(of('webtorrent', 'settleCpuMs'), 10)
   return [
     `${result.torrents} torrents of 16 KiB with their data on disk, discovery off, processes spawned as a user runs them (median of ${result.runs.vouch.length}):`,
     '',
     '| measure | Vouch (serve, resuming) | WebTorrent (adding) | ratio | goal |',
     '| --- | ---: | ---: | ---: | --- |',
     `| spawn → serving / all added | ${of('vouch', 'readyMs').toFixed(0)} ms | ${of('webtorrent', 'readyMs').toFixed(0)} ms | ${ready.toFixed(2)} | ≤ 1.5 ${ready <= 1.5 ? 'met' : 'MISSED'} |`,
-    `| idle CPU over ${result.idleSeconds} s | ${of('vouch', 'idleCpuPercent').toFixed(1)}% | ${of('webtorrent', 'idleCpuPercent').toFixed(1)}% | ${idle.toFixed(2)} | ≤ 2 ${idle <= 2 ? 'met' : 'MISSED'} |`,
+    `| CPU in the ${result.settleSeconds} s after that (start-up tail: data checks) | ${of('vouch', 'settleCpuMs').toFixed(0)} ms | ${of('webtorrent', 'settleCpuMs').toFixed(0)} ms | ${settle.toFixed(2)} | — |`,
+    `| idle CPU over the ${result.idleSeconds} s after that | ${of('vouch', 'idleCpuPercent').toFixed(1)}% | ${of('webtorrent', 'idleCpuPercent').toFixed(1)}% | ${idle.toFixed(2)} | ≤ 2 ${idle <= 2 ? 'met' : 'MISSED'} |`,
     `| torrents.list over the WebSocket API (median of ${LIST_CALLS} calls) | ${list.toFixed(1)} ms | — | — | ≤ 20 ms ${list <= 20 ? 'met' : 'MISSED'} |`,
   ].join('\n')
 }

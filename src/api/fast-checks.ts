@@ -69,7 +69,31 @@ function isProvenance(value: unknown): boolean {
   }
 }
 
+/**
+ * Views already accepted that cannot change: the list keeps an idle torrent's view as one object,
+ * frozen all the way down (view-cache.ts), so it is checked once, not on every list.
+ */
+const acceptedFrozen = new WeakSet<object>()
+
 export function isTorrentView(value: unknown): boolean {
+  if (typeof value === 'object' && value !== null && acceptedFrozen.has(value)) return true
+  if (!checkTorrentView(value)) return false
+  if (isDeepFrozenView(value)) acceptedFrozen.add(value)
+  return true
+}
+
+/** Frozen, and so is its provenance (and that provenance's publishers, when signed). */
+function isDeepFrozenView(view: Fields): boolean {
+  const provenance = view.provenance as Fields
+  const publishers = provenance.publishers as Fields[] | undefined
+  return (
+    Object.isFrozen(view) &&
+    Object.isFrozen(provenance) &&
+    (publishers === undefined || (Object.isFrozen(publishers) && publishers.every((p) => Object.isFrozen(p))))
+  )
+}
+
+function checkTorrentView(value: unknown): value is Fields {
   if (!plain(value, TORRENT_VIEW_KEYS.length)) return false
   for (const key of TORRENT_VIEW_KEYS) if (!Object.hasOwn(value, key)) return false
   const view = value

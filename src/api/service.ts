@@ -30,6 +30,7 @@ import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './di
 import { banView, reputationHandlers } from './reputation-handlers.ts'
 import { rulesHandlers } from './rules-handlers.ts'
 import { SampleTable } from '../reputation/stats-samples.ts'
+import { TorrentViewCache } from './view-cache.ts'
 import type { SettingsStore } from './settings-store.ts'
 import { subscriptionHandlers } from './subscription-handlers.ts'
 import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
@@ -133,6 +134,10 @@ export function envelopesInText(text: string): EnvelopeCandidate[] {
   return candidates
 }
 
+const HELD_FOR_SIGNATURE: Provenance = Object.freeze({ status: 'held', waitingFor: 'signature' })
+const HELD_FOR_METADATA: Provenance = Object.freeze({ status: 'held', waitingFor: 'metadata' })
+const UNCHECKED: Provenance = Object.freeze({ status: 'unchecked' })
+
 /** What the UI shows for a torrent: the engine's numbers, its provenance and one state. */
 export function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
   const finite = (value: number) => (Number.isFinite(value) && value >= 0 ? value : 0)
@@ -188,6 +193,7 @@ export class ApiService {
   readonly #engine: Engine
   readonly #options: ApiServiceOptions
   readonly #provenance = new Map<string, Provenance>()
+  readonly #views = new TorrentViewCache(viewOf)
   readonly #connections = new Map<string, number>()
   /** What the user added, by infohash: named in a refusal that comes after the add returned. */
   readonly #names = new Map<string, string>()
@@ -481,16 +487,17 @@ export class ApiService {
   }
 
   #list(): TorrentView[] {
-    return this.#engine.stats().map((stats) => viewOf(stats, this.#provenanceOf(stats.infoHash)))
+    return this.#views.views(this.#engine.stats(), (infoHash) => this.#provenanceOf(infoHash))
   }
 
+  /** The same object while nothing changed (the view cache compares provenance by identity). */
   #provenanceOf(infoHash: string): Provenance {
     const known = this.#provenance.get(infoHash)
     if (known) return known
     const held = this.#options.heldState?.(infoHash)
-    if (held === 'awaiting-envelope') return { status: 'held', waitingFor: 'signature' }
-    if (held === 'awaiting-metadata') return { status: 'held', waitingFor: 'metadata' }
-    return { status: 'unchecked' }
+    if (held === 'awaiting-envelope') return HELD_FOR_SIGNATURE
+    if (held === 'awaiting-metadata') return HELD_FOR_METADATA
+    return UNCHECKED
   }
 
   async #add(source: TorrentSource, label: string, request: AddRequest): Promise<AddResult> {

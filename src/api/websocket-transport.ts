@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws'
 import type { CommandResponse, EventMessage } from './contract.ts'
 import type { Dispatcher, EventBus } from './dispatcher.ts'
+import { serializeMessage } from './view-cache.ts'
 
 /** Sockets whose send buffer grows past this are too slow for events; they are closed. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
@@ -11,7 +12,7 @@ function send(socket: WebSocket, message: CommandResponse | EventMessage): void 
     socket.close(1008, 'client too slow')
     return
   }
-  socket.send(JSON.stringify(message))
+  socket.send(serializeMessage(message))
 }
 
 /**

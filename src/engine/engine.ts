@@ -59,6 +59,8 @@ export class Engine {
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   #dhtSwitch: Promise<void> = Promise.resolve()
+  /** While resuming: the download folders made so far (2,000 torrents share a few folders). */
+  #resumedDirs: Set<string> | undefined
 
   private constructor(options: EngineOptions, client: WebTorrent) {
     this.#options = options
@@ -176,7 +178,7 @@ export class Engine {
     const { torrentOptions, magnet } = await admitThroughPlugins(this.#plugins, source, allowUnsigned)
     const infoHash = source.parsed.infoHash
     warnBlockedPeers(this.#plugins, this.events, infoHash, peers)
-    const existing = await this.client.get(infoHash)
+    const existing = this.#running(infoHash)
     if (existing) {
       await this.#rememberPeers(infoHash, peers)
       if (!existing.paused) addPeers(existing, peers)
@@ -185,9 +187,14 @@ export class Engine {
     this.#failed.delete(infoHash)
     if (options.limits) this.#throttles.set(infoHash, options.limits)
     const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
-    await mkdir(downloadDir, { recursive: true })
-    // A held magnet is added without what it names to fetch (xs, as, ws): admission.magnet.
-    const torrentId = source.kind === 'torrent-file' ? source.bytes : (magnet ?? infoHash)
+    if (!this.#resumedDirs?.has(downloadDir)) {
+      await mkdir(downloadDir, { recursive: true })
+      this.#resumedDirs?.add(downloadDir)
+    }
+    // A .torrent goes in decoded (source.ts decoded it as parse-torrent would; WebTorrent would
+    // decode the bytes again), as a copy: WebTorrent rewrites its tracker lists. A held magnet is
+    // added without what it names to fetch (xs, as, ws): admission.magnet.
+    const torrentId = source.kind === 'torrent-file' ? { ...source.parsed } : (magnet ?? infoHash)
     const paused = options.paused ?? false
     const addedAt = options.addedAt ?? Date.now()
     const priorities = options.files ?? []
@@ -382,6 +389,11 @@ export class Engine {
     return torrent
   }
 
+  /** The torrent WebTorrent runs under `infoHash` (client.get would parse the infohash first). */
+  #running(infoHash: string): Torrent | undefined {
+    return this.client.torrents.find((torrent) => torrent.infoHash === infoHash)
+  }
+
   #trackedOf(torrent: Torrent): Tracked {
     let tracked = this.#tracked.get(torrent.infoHash)
     if (!tracked) {
@@ -403,11 +415,16 @@ export class Engine {
   }
 
   async #resume(): Promise<void> {
-    await this.#resumeData.resumeAll(
-      (source, options) => this.add(source, options),
-      (infoHash, error) =>
-        this.events.emit('warning', { infoHash, message: `could not resume: ${error.message}` }),
-    )
+    this.#resumedDirs = new Set()
+    try {
+      await this.#resumeData.resumeAll(
+        (source, options) => this.add(source, options),
+        (infoHash, error) =>
+          this.events.emit('warning', { infoHash, message: `could not resume: ${error.message}` }),
+      )
+    } finally {
+      this.#resumedDirs = undefined
+    }
   }
 
   #track(torrent: Torrent, seeding: boolean): void {

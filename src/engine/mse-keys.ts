@@ -54,8 +54,8 @@ let installed = false
 
 /**
  * Make bittorrent-protocol's MSE handshakes (every wire of this process, WebTorrent's own included)
- * use `MseKeyPair`. Done once; a no-op, leaving upstream's code in place, if its MSE code no longer
- * has the shape or the group this was written for.
+ * use `MseKeyPair`. Done once; upstream's code stays in use if its MSE code no longer has the shape
+ * (checked here) or the group (checked at the first handshake) this was written for.
  */
 export function installMseKeyPairs(): void {
   if (installed) return
@@ -68,12 +68,19 @@ export function installMseKeyPairs(): void {
   const prototype = Object.getPrototypeOf(encryptor) as object
   const upstream = Object.getOwnPropertyDescriptor(prototype, 'dh')?.get
   if (!upstream) return
-  // One upstream key pair, to check that it still uses the group MseKeyPair computes in.
-  const reference = upstream.call(encryptor) as { getPrime(encoding: 'hex'): string; getGenerator(): Buffer }
-  if (reference.getPrime('hex') !== MSE_PRIME_HEX || toBigInt(reference.getGenerator()) !== GENERATOR) return
+  // One upstream key pair, to check that it still uses the group MseKeyPair computes in: made at
+  // the first handshake, not here, for it costs the very DH_check avoided (~30 ms, at every start
+  // of `vouch serve`, which may make no encrypted connection for a long while).
+  let sameGroup: boolean | undefined
   Object.defineProperty(prototype, 'dh', {
     configurable: true,
     get(this: { _dh?: MseKeyPair | null }) {
+      if (sameGroup === undefined) {
+        const reference = upstream.call({}) as { getPrime(encoding: 'hex'): string; getGenerator(): Buffer }
+        sameGroup =
+          reference.getPrime('hex') === MSE_PRIME_HEX && toBigInt(reference.getGenerator()) === GENERATOR
+      }
+      if (!sameGroup) return upstream.call(this)
       this._dh ??= new MseKeyPair()
       return this._dh
     },

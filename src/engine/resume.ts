@@ -1,6 +1,6 @@
 /** Bringing back the persisted torrent list when the engine opens. */
 import { isVouchError } from '../errors.ts'
-import { readTorrentFile, resolveSource, type TorrentSource } from './source.ts'
+import { readStoredTorrentFile, resolveSource, type TorrentSource } from './source.ts'
 import type { RememberedTorrent } from './torrent-list.ts'
 import type { AddOptions } from './engine-options.ts'
 
@@ -20,10 +20,10 @@ function optionsOf(entry: RememberedTorrent): AddOptions {
   }
 }
 
-/** What resuming `entry` reads before it adds: its stored .torrent, or its magnet, resolved. */
+/** What resuming `entry` reads before it adds: its stored .torrent (read at once), or its magnet, resolved. */
 export function readEntry(entry: RememberedTorrent): Promise<TorrentSource> {
   return entry.torrentFile
-    ? readTorrentFile(entry.torrentFile)
+    ? readStoredTorrentFile(entry.torrentFile)
     : resolveSource(entry.magnet ?? entry.infoHash)
 }
 
@@ -32,8 +32,8 @@ export const READ_AHEAD = 16
 
 /**
  * Resume `entries` one after another, in order (the list's order is the torrents' order), while the
- * next READ_AHEAD entries' files are already being read: with 2 000 torrents, waiting for each
- * file in turn was most of the time until serving.
+ * next READ_AHEAD entries are already read and decoded (a magnet resolved): with 2 000 torrents,
+ * waiting for each in turn was most of the time until serving.
  */
 export async function resumeInOrder(
   entries: readonly RememberedTorrent[],

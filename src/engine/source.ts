@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises'
 import type { ParsedTorrent } from 'parse-torrent'
-import { readBoundedFile } from '../bounded-read.ts'
-import { VouchError } from '../errors.ts'
-import { decodeTorrentFile } from './torrent-decode.ts'
+import type { Stats } from 'node:fs'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
+import { isVouchError, VouchError } from '../errors.ts'
+import { readTorrentTree, TorrentFormatError, type ProvenanceTorrent } from '../provenance/torrent.ts'
+import { decodeTorrentFile, parsedFromReading } from './torrent-decode.ts'
 
 /** parse-torrent, for magnets and infohashes only: it loads a fetch implementation at import (torrent-decode.ts). */
 async function parseTorrent(id: string): Promise<ParsedTorrent> {
@@ -11,7 +12,14 @@ async function parseTorrent(id: string): Promise<ParsedTorrent> {
 
 /** What the user asked to download, parsed and checked before anything touches the network. */
 export type TorrentSource =
-  | { kind: 'torrent-file'; bytes: Uint8Array; parsed: ParsedTorrent; origin: string }
+  | {
+      kind: 'torrent-file'
+      bytes: Uint8Array
+      parsed: ParsedTorrent
+      origin: string
+      /** The provenance gate's strict reading of `bytes`, made by the same decode as `parsed`. */
+      reading?: ProvenanceTorrent
+    }
   | { kind: 'magnet'; uri: string; parsed: ParsedTorrent }
   | { kind: 'infohash'; infoHash: string; parsed: ParsedTorrent }
 
@@ -51,36 +59,89 @@ export async function parseMagnet(uri: string): Promise<ParsedTorrent> {
 export async function readTorrentFile(
   file: string,
 ): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
-  let info
+  let buffer: Buffer
   try {
-    info = await stat(file)
-  } catch {
-    throw new VouchError(
-      'bad-input',
-      `cannot read ${file}: no such file (expected a .torrent file, a magnet link or an infohash)`,
-      {
+    buffer = await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent', sizeCheck(file))
+  } catch (error) {
+    throw openFailure(file, error)
+  }
+  return torrentFileSource(file, new Uint8Array(buffer))
+}
+
+/**
+ * The same for the engine's own stored copy of a torrent (HOME/torrents), read synchronously: a
+ * resume reads 2,000 of them, and the thread-pool round trips of an async read cost several times
+ * the read itself (docs/decisions.md, "Resume reads its stored copies synchronously").
+ */
+export async function readStoredTorrentFile(
+  file: string,
+): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
+  let buffer: Buffer
+  try {
+    buffer = readBoundedFileSync(file, MAX_TORRENT_FILE_BYTES, '.torrent', sizeCheck(file))
+  } catch (error) {
+    throw openFailure(file, error)
+  }
+  return torrentFileSource(file, new Uint8Array(buffer))
+}
+
+async function torrentFileSource(
+  file: string,
+  bytes: Uint8Array,
+): Promise<Extract<TorrentSource, { kind: 'torrent-file' }>> {
+  return { kind: 'torrent-file', bytes, origin: file, ...(await decodeTorrentBytes(bytes, file)) }
+}
+
+/** Checked on the opened file's stats, before a byte is read. */
+function sizeCheck(file: string): (info: Stats) => void {
+  return (info) => {
+    if (info.size > MAX_TORRENT_FILE_BYTES)
+      throw new VouchError('bad-input', `${file} is ${info.size} bytes, larger than any real .torrent file`, {
         source: file,
-      },
-    )
+      })
   }
-  if (info.size > MAX_TORRENT_FILE_BYTES) {
-    throw new VouchError('bad-input', `${file} is ${info.size} bytes, larger than any real .torrent file`, {
-      source: file,
-    })
-  }
-  // Regular files only, and never past the limit, whatever the file turned into since stat.
-  const bytes = new Uint8Array(await readBoundedFile(file, MAX_TORRENT_FILE_BYTES, '.torrent'))
-  return { kind: 'torrent-file', bytes, parsed: await parseTorrentBytes(bytes, file), origin: file }
+}
+
+/** A file that could not be opened (the read names its errno) is most likely a typo for something else. */
+function openFailure(file: string, error: unknown): unknown {
+  if (!isVouchError(error) || error.details.errno === undefined) return error
+  return new VouchError(
+    'bad-input',
+    `cannot read ${file}: no such file (expected a .torrent file, a magnet link or an infohash)`,
+    { source: file },
+  )
 }
 
 export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): Promise<ParsedTorrent> {
+  return (await decodeTorrentBytes(bytes, origin)).parsed
+}
+
+/**
+ * A .torrent's bytes decoded once, for WebTorrent (`parsed`, as parse-torrent makes it) and for the
+ * provenance gate (`reading`): a canonical torrent is read strictly and `parsed` built from that
+ * reading; anything else (the gate will refuse it as malformed) is decoded as parse-torrent does.
+ * Throws VouchError('bad-input') naming the problem.
+ */
+export async function decodeTorrentBytes(
+  bytes: Uint8Array,
+  origin = 'torrent',
+): Promise<{ parsed: ParsedTorrent; reading?: ProvenanceTorrent }> {
   const malformed = (problem: string) =>
     new VouchError('bad-input', `malformed torrent file ${origin}: ${problem}`, { source: origin })
   if (bytes.length === 0) throw malformed('the file is empty')
   if (bytes[0] !== 0x64 /* 'd' */) throw malformed('not a bencoded dictionary (is this a .torrent file?)')
+  let tree: ReturnType<typeof readTorrentTree> | undefined
+  try {
+    tree = readTorrentTree(bytes)
+  } catch (error) {
+    if (!(error instanceof TorrentFormatError)) throw error
+  }
+  const reading = tree?.torrent
   let parsed: ParsedTorrent
   try {
-    parsed = decodeTorrentFile(bytes)
+    parsed =
+      (tree && reading ? parsedFromReading(tree.top, reading.infoBytes, reading.facts.infoHash) : null) ??
+      decodeTorrentFile(bytes)
   } catch (error) {
     const message = (error as Error).message
     // bencode reports truncation as a missing delimiter or an out-of-range read.
@@ -95,7 +156,7 @@ export async function parseTorrentBytes(bytes: Uint8Array, origin = 'torrent'): 
   }
   const problem = infoProblem(parsed)
   if (problem) throw malformed(problem)
-  return parsed
+  return { parsed, ...(reading ? { reading } : {}) }
 }
 
 /** Beyond this many files a torrent is refused: real ones stay far below it. */

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import bencode from 'bencode'
 import type { ParsedTorrent } from 'parse-torrent'
+import type { BencodeDictionary, BencodeValue } from '../provenance/bencode.ts'
 
 const decoder = new TextDecoder()
 /** uint8-util's arr2text, as parse-torrent calls it: throws on what is not bytes. */
@@ -24,7 +25,69 @@ type Dictionary = Record<string, unknown>
 
 /** Decode a .torrent; throws (as parse-torrent does) on bad bencoding or a missing required field. */
 export function decodeTorrentFile(bytes: Uint8Array): ParsedTorrent {
-  const torrent = bencode.decode(bytes) as Dictionary
+  return parsedFrom(bencode.decode(bytes) as Dictionary, (info) => {
+    const infoBuffer = bencode.encode(info) as Uint8Array
+    const digest = createHash('sha1').update(infoBuffer).digest()
+    return { infoBuffer, infoHashBuffer: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength) }
+  })
+}
+
+/**
+ * The same ParsedTorrent from the strict reading the provenance gate makes of the bytes anyway
+ * (provenance/bencode.ts, with byte spans), instead of a second decode: the info dictionary's bytes
+ * as they are in the file and their SHA-1 (`infoHash`, hex) already taken. For a canonical
+ * torrent those bytes are exactly what parse-torrent's re-encoding gives, unless a dictionary key
+ * is not ASCII (parse-torrent reads keys as UTF-8, a bad one as hex, and sorts them as strings) or
+ * an integer is past 2^53: then null, and decodeTorrentFile is the way.
+ */
+export function parsedFromReading(
+  top: BencodeDictionary,
+  infoBytes: Uint8Array,
+  infoHash: string,
+): ParsedTorrent | null {
+  const torrent = plainValue(top)
+  if (torrent === undefined) return null
+  const digest = Buffer.from(infoHash, 'hex')
+  const infoHashBuffer = new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+  return parsedFrom(torrent as Dictionary, () => ({ infoBuffer: infoBytes, infoHashBuffer }))
+}
+
+/** A strict reading as bencode.decode gives it (dictionaries, numbers, byte strings, lists); undefined when it could differ. */
+function plainValue(value: BencodeValue): unknown {
+  switch (value.type) {
+    case 'integer': {
+      const number = Number(value.value)
+      return Number.isSafeInteger(number) ? number : undefined
+    }
+    case 'bytes':
+      return value.value
+    case 'list': {
+      const items: unknown[] = []
+      for (const item of value.items) {
+        const plain = plainValue(item)
+        if (plain === undefined) return undefined
+        items.push(plain)
+      }
+      return items
+    }
+    case 'dictionary': {
+      // Assigned as bencode.decode assigns them, quirks of a '__proto__' key included.
+      const dictionary: Dictionary = {}
+      for (const entry of value.entries) {
+        const plain = entry.key.every((byte) => byte < 0x80) ? plainValue(entry.value) : undefined
+        if (plain === undefined) return undefined
+        dictionary[entry.name] = plain
+      }
+      return dictionary
+    }
+  }
+}
+
+/** parse-torrent's decodeTorrentFile after the decode; `hashed` gives the info bytes and their SHA-1. */
+function parsedFrom(
+  torrent: Dictionary,
+  hashed: (info: Dictionary) => { infoBuffer: Uint8Array; infoHashBuffer: Uint8Array },
+): ParsedTorrent {
   const info = torrent.info as Dictionary | undefined
   ensure(info, 'info')
   if (!info) throw new Error('unreachable')
@@ -41,9 +104,7 @@ export function decodeTorrentFile(bytes: Uint8Array): ParsedTorrent {
     ensure(typeof info.length === 'number', 'info.length')
   }
 
-  const infoBuffer = bencode.encode(info) as Uint8Array
-  const digest = createHash('sha1').update(infoBuffer).digest()
-  const infoHashBuffer = new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+  const { infoBuffer, infoHashBuffer } = hashed(info)
   const name = text(info['name.utf-8'] || info.name)
   const result: ParsedTorrent = {
     info,

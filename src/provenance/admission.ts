@@ -17,7 +17,7 @@ export async function judgeSource(
   kept: KeptEnvelopes | null,
 ): Promise<Verdict> {
   const keptPath = kept?.torrentPathFor(source.parsed.infoHash) ?? null
-  const keptEnvelopes = (await kept?.read(source.parsed.infoHash)) ?? []
+  const keptEnvelopes = kept?.read(source.parsed.infoHash) ?? []
   const trust = forgivingRollbackIfKept(view, keptEnvelopes)
   if (source.kind === 'torrent-file') {
     const fromStoredCopy = keptPath !== null && path.resolve(source.origin) === keptPath
@@ -29,6 +29,7 @@ export async function judgeSource(
       // The engine's own stored copy of a magnet's metadata has no tracker or web-seed lists to
       // compare with what the envelope bound; those lists were checked when it was first added.
       ignoreSources: fromStoredCopy,
+      ...(source.reading ? { reading: source.reading } : {}),
     })
   }
   const infoHash = source.parsed.infoHash.toLowerCase()

@@ -2,7 +2,8 @@
  * Gathers facts and envelopes from what the user added, then asks the policy. No side effects
  * beyond reading a sidecar file; recording sequences and audit events is the caller's job.
  */
-import { readBoundedFile } from '../bounded-read.ts'
+import { statSync } from 'node:fs'
+import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
 import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, envelopesFromMagnet, parseSidecar } from './carriers.ts'
 import { decide, type Decision, type TrustView } from './policy.ts'
@@ -11,6 +12,7 @@ import {
   factsFromInfo,
   readProvenanceTorrent,
   type EnvelopeCandidate,
+  type ProvenanceTorrent,
   type TorrentFacts,
 } from './torrent.ts'
 
@@ -25,17 +27,43 @@ export interface Verdict {
 
 /** The sidecar next to a .torrent, if there is one. */
 export async function readSidecarFor(torrentPath: string): Promise<EnvelopeCandidate[]> {
-  let text: string
+  const file = `${torrentPath}${SIDECAR_SUFFIX}`
+  // Most torrents have none (every resumed one is asked): a stat that cannot throw is far cheaper
+  // than a failed open and its exception. Any other stat failure is left to the read to report.
+  if (isAbsent(file)) return []
   try {
-    text = (await readBoundedFile(`${torrentPath}${SIDECAR_SUFFIX}`, MAX_SIDECAR_BYTES, 'sidecar')).toString(
-      'utf8',
-    )
+    return parseSidecar((await readBoundedFile(file, MAX_SIDECAR_BYTES, 'sidecar')).toString('utf8'))
   } catch (error) {
-    if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
-    // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
-    return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
+    return unreadableSidecar(error)
   }
-  return parseSidecar(text)
+}
+
+/**
+ * The same, read synchronously: for the sidecars Vouch keeps beside its own stored copies
+ * (kept-envelopes.ts), read once per resumed torrent, like the copies (docs/decisions.md).
+ */
+export function readSidecarForSync(torrentPath: string): EnvelopeCandidate[] {
+  const file = `${torrentPath}${SIDECAR_SUFFIX}`
+  if (isAbsent(file)) return []
+  try {
+    return parseSidecar(readBoundedFileSync(file, MAX_SIDECAR_BYTES, 'sidecar').toString('utf8'))
+  } catch (error) {
+    return unreadableSidecar(error)
+  }
+}
+
+function unreadableSidecar(error: unknown): EnvelopeCandidate[] {
+  if (error instanceof VouchError && error.details.errno === 'ENOENT') return []
+  // Too large, a FIFO, a directory: a sidecar that cannot be an envelope is a bad carrier.
+  return [{ ok: false, error: (error as Error).message, carrier: 'sidecar' }]
+}
+
+function isAbsent(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -55,11 +83,13 @@ export function judgeTorrentFile(
      * it already admitted, whose top level WebTorrent wrote (a magnet's has other lists).
      */
     ignoreSources?: boolean
+    /** readProvenanceTorrent(bytes), when the caller has it already (source.ts reads it once). */
+    reading?: ProvenanceTorrent
   } = {},
 ): Verdict {
   let torrent
   try {
-    torrent = readProvenanceTorrent(bytes)
+    torrent = options.reading ?? readProvenanceTorrent(bytes)
   } catch (error) {
     if (!(error instanceof TorrentFormatError)) throw error
     return {

@@ -10,7 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { formatSidecar, SIDECAR_SUFFIX } from './carriers.ts'
 import type { Envelope } from './envelope.ts'
-import { readSidecarFor } from './gate.ts'
+import { readSidecarForSync } from './gate.ts'
 import type { TrustView } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
 
@@ -29,9 +29,10 @@ export class KeptEnvelopes {
     return INFOHASH.test(normalised) ? path.join(this.dir, `${normalised}.torrent`) : null
   }
 
-  async read(infoHash: string): Promise<EnvelopeCandidate[]> {
+  /** Read synchronously, like the stored copies they sit beside (gate.ts readSidecarForSync). */
+  read(infoHash: string): EnvelopeCandidate[] {
     const torrentPath = this.torrentPathFor(infoHash)
-    return torrentPath ? readSidecarFor(torrentPath) : []
+    return torrentPath ? readSidecarForSync(torrentPath) : []
   }
 
   /** Replace what is kept for `infoHash` (temp file, then rename: never a half-written sidecar). */

@@ -24,13 +24,20 @@ import { KeptEnvelopes } from './kept-envelopes.ts'
 import { holdBackSources, type HeldMagnet } from './held-sources.ts'
 import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals.ts'
 import { isOverridable, nameText, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
-import type { EnvelopeCandidate } from './torrent.ts'
+import type { EnvelopeCandidate, ProvenanceTorrent } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
 import type { ThresholdCount } from './groups.ts'
 
 /** The engine's TorrentSource, as far as provenance reads it. */
 export type ProvenanceSource =
-  | { kind: 'torrent-file'; bytes: Uint8Array; parsed: { infoHash: string }; origin: string }
+  | {
+      kind: 'torrent-file'
+      bytes: Uint8Array
+      parsed: { infoHash: string }
+      origin: string
+      /** readProvenanceTorrent(bytes), made when the bytes were decoded (not read again here). */
+      reading?: ProvenanceTorrent
+    }
   | { kind: 'magnet'; uri: string; parsed: { infoHash: string } }
   | { kind: 'infohash'; infoHash: string; parsed: { infoHash: string } }
 

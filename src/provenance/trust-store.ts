@@ -1,9 +1,11 @@
 /**
  * The pinned publishers and the per-publisher highest sequence, persisted as HOME/trust.json
  * (docs/formats.md, "Trust store"). A small JSON file written atomically (temp file, then rename)
- * and re-read before every decision, so a `vouch trust …` in another process takes effect at once.
+ * and checked before every decision, so a `vouch trust …` in another process takes effect at once:
+ * each decision stats the file and reads it again only when it is another version of it.
  * Revoked keys stay in the file, refused forever: neither `remove` nor `add` undoes a revocation.
  */
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { readBoundedFile, readBoundedFileSync } from '../bounded-read.ts'
 import { VouchError } from '../errors.ts'
@@ -156,8 +158,24 @@ function checkSequenceRecords(records: object, fail: (what: string) => never): v
   }
 }
 
+/**
+ * Which version of the file is on disk: a write (a rename over it, or an edit in place, even one
+ * keeping its size and modification time) changes the inode or the change time. 'absent' when
+ * there is no file; null when it cannot be told (the read then reports why).
+ */
+function versionOf(file: string): string | null {
+  try {
+    const stats = statSync(file, { bigint: true, throwIfNoEntry: false })
+    return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}` : 'absent'
+  } catch {
+    return null
+  }
+}
+
 export class TrustStore {
   readonly file: string
+  /** The view of the version last read: resuming 2,000 torrents decides 2,000 times on one file. */
+  #view: { version: string; view: TrustView } | undefined
   // Created on first use: `file` is set in the constructor.
   #lockedJson: LockedJsonFile<TrustFile> | undefined
   get #json(): LockedJsonFile<TrustFile> {
@@ -182,9 +200,16 @@ export class TrustStore {
     return this.#parse(text)
   }
 
-  /** What the policy function needs. */
+  /**
+   * What the policy function needs, as the file is now: read again only when the file is another
+   * version than the one read last (versionOf), so a revocation written in between counts. The
+   * view is shared between callers: read-only.
+   */
   async view(): Promise<TrustView> {
-    return toView(await this.load())
+    // Taken before the read: a write during the read makes the next call read again.
+    const version = versionOf(this.file)
+    const cached = this.#cachedView(version)
+    return cached ?? this.#remember(version, toView(await this.load()))
   }
 
   /**
@@ -192,13 +217,25 @@ export class TrustStore {
    * before WebTorrent goes on (the gate's metadata check), so a revocation made meanwhile counts.
    */
   viewSync(): TrustView {
+    const version = versionOf(this.file)
+    const cached = this.#cachedView(version)
+    if (cached) return cached
     let text: string
     try {
       text = readBoundedFileSync(this.file, MAX_TRUST_FILE_BYTES, 'trust store').toString('utf8')
     } catch (error) {
-      return toView(this.#unreadable(error))
+      return this.#remember(version, toView(this.#unreadable(error)))
     }
-    return toView(this.#parse(text))
+    return this.#remember(version, toView(this.#parse(text)))
+  }
+
+  #cachedView(version: string | null): TrustView | undefined {
+    return version !== null && this.#view?.version === version ? this.#view.view : undefined
+  }
+
+  #remember(version: string | null, view: TrustView): TrustView {
+    if (version !== null) this.#view = { version, view }
+    return view
   }
 
   /** No file yet is an empty store; any other read error is the user's to see. */
@@ -326,6 +363,12 @@ export class TrustStore {
     records: readonly { fingerprint: string; name: string; sequence: number; infoHash: string }[],
   ): Promise<void> {
     if (records.length === 0) return
+    // A resume accepts again releases recorded before: when nothing would be raised, nothing is
+    // written (each write takes the lock and an fsync). Sequences only rise, so none can be lost.
+    const recorded = (await this.view()).sequences
+    const raises = (record: (typeof records)[number]) =>
+      record.sequence > (recorded.get(sequenceKey(record.fingerprint, record.name))?.sequence ?? -1)
+    if (!records.some(raises)) return
     await this.#update((file) => {
       for (const record of records) {
         const names = (file.sequences[record.fingerprint] ??= {})

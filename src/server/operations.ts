@@ -2,14 +2,13 @@
  * The operator listeners `vouch serve` starts next to the web UI: Prometheus `/metrics` and
  * (with its own module) Transmission RPC, plus HOME/serve.json for `vouch events --follow`. Each is
  * a thin adapter over the backend's API service and engine events; serve.ts only passes flags.
+ * Each listener's modules load only when it is asked for: prom-client and the OpenTelemetry API
+ * it loads are 90 modules that a serve without --metrics-port would compile before serving.
  */
 import type { Backend } from '../api/backend.ts'
 import { advertise, apiAddress } from './advertisement.ts'
-import { createMetrics } from './metrics.ts'
-import { readMetricsToken, startMetricsServer } from './metrics-server.ts'
 import type { RunningServer } from './server.ts'
-import { loadRpcCredentials, type RpcCredentials } from './transmission/credentials.ts'
-import { startRpcServer } from './transmission/server.ts'
+import type { RpcCredentials } from './transmission/credentials.ts'
 
 export interface OperationsOptions {
   backend: Backend
@@ -38,6 +37,10 @@ export async function startOperations(options: OperationsOptions): Promise<Runni
   try {
     let metricsUrl: string | null = null
     if (options.metrics) {
+      const [{ createMetrics }, { readMetricsToken, startMetricsServer }] = await Promise.all([
+        import('./metrics.ts'),
+        import('./metrics-server.ts'),
+      ])
       const token = options.metrics.tokenFile ? await readMetricsToken(options.metrics.tokenFile) : undefined
       const metrics = createMetrics({
         engine: options.backend.engine,
@@ -58,6 +61,10 @@ export async function startOperations(options: OperationsOptions): Promise<Runni
     let rpcUrl: string | null = null
     let rpcCredentials: RunningOperations['rpcCredentials'] = null
     if (options.rpc) {
+      const [{ loadRpcCredentials }, { startRpcServer }] = await Promise.all([
+        import('./transmission/credentials.ts'),
+        import('./transmission/server.ts'),
+      ])
       const credentials = await loadRpcCredentials(options.rpc.credentialsFile)
       const { engine, service, reputation } = options.backend
       const listener = await startRpcServer({

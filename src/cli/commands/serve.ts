@@ -123,6 +123,8 @@ export function registerServe(program: Command): void {
             throw error
           },
         )
+        // Listening for the signals before saying so: a supervisor may stop serve at once.
+        const stopped = untilStopped()
         try {
           report(global, [`Vouch is running. Open ${server.url}`, ...operator.lines].join('\n'), {
             ok: true,
@@ -145,7 +147,7 @@ export function registerServe(program: Command): void {
               `warning: listening on ${flags.host}, not only loopback: anyone with the token can control Vouch`,
             )
           }
-          note(`stopping (${await untilStopped()})`)
+          note(`stopping (${await stopped})`)
         } finally {
           await operator.close()
           await server.close()

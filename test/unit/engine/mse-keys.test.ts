@@ -1,12 +1,32 @@
-import { createDiffieHellman } from 'node:crypto'
+import crypto, { createDiffieHellman } from 'node:crypto'
 import Wire from 'bittorrent-protocol'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { installMseKeyPairs, MSE_PRIME_HEX, MseKeyPair } from '../../../src/engine/mse-keys.ts'
 
 const PRIME = BigInt(`0x${MSE_PRIME_HEX}`)
 const bytes = (value: bigint) => Buffer.from(value.toString(16).padStart(192, '0'), 'hex')
 
 describe('MSE key pairs', () => {
+  // First: the install is once per process.
+  it('are installed without a Diffie-Hellman group check, which waits for the first handshake', () => {
+    const upstream = vi.spyOn(crypto, 'createDiffieHellman')
+    try {
+      installMseKeyPairs()
+      expect(upstream, 'DH_check at install, ~30 ms at every serve start').not.toHaveBeenCalled()
+      const WireClass = Wire as unknown as new (
+        type: string,
+        peEnabled: number,
+      ) => Wire & { _encryptor: { dh: unknown } }
+      const wire = new WireClass('tcpOutgoing', 1)
+      expect(wire._encryptor.dh).toBeInstanceOf(MseKeyPair)
+      expect(new WireClass('tcpOutgoing', 1)._encryptor.dh).toBeInstanceOf(MseKeyPair)
+      expect(upstream, 'one reference pair to check the group, then none').toHaveBeenCalledTimes(1)
+      wire.destroy()
+    } finally {
+      upstream.mockRestore()
+    }
+  })
+
   it('agree on the shared secret with Node’s Diffie-Hellman over the MSE prime, either side first', () => {
     for (let round = 0; round < 4; round++) {
       const node = createDiffieHellman(MSE_PRIME_HEX, 'hex', 2)

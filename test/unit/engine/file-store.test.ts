@@ -113,6 +113,31 @@ describe('the bounded file chunk store', () => {
     await call((cb) => store.close(cb))
   })
 
+  it('opens a missing large file once for the whole start-up check, until a write makes it', async () => {
+    const dir = await tempDir('vouch-store-')
+    const length = 4 * SMALL_FILE
+    const files = [{ path: 'big.bin', length }]
+    const store = new FileChunkStore(SMALL_FILE, { files, path: dir, length })
+    await expect(call((cb) => store.get(0, null, cb))).rejects.toThrow(/ENOENT/)
+    // Put there behind the store's back: this store's later reads do not look again (each would
+    // be a failed open on the thread pool), and a store made for the torrent added again does.
+    const data = randomBytes(length)
+    await writeFile(path.join(dir, 'big.bin'), data)
+    await expect(call((cb) => store.get(1, null, cb))).rejects.toThrow(/satisfy/)
+    const again = new FileChunkStore(SMALL_FILE, { files, path: dir, length })
+    const piece = data.subarray(SMALL_FILE, 2 * SMALL_FILE)
+    expect(Buffer.from((await call<Uint8Array>((cb) => again.get(1, null, cb))) ?? []).equals(piece)).toBe(
+      true,
+    )
+    // A write to the file makes this store read it again.
+    await call((cb) => store.put(2, data.subarray(2 * SMALL_FILE, 3 * SMALL_FILE), cb))
+    expect(Buffer.from((await call<Uint8Array>((cb) => store.get(1, null, cb))) ?? []).equals(piece)).toBe(
+      true,
+    )
+    await call((cb) => store.close(cb))
+    await call((cb) => again.close(cb))
+  })
+
   it('creates a file for a write that arrives while a read of the missing file is opening it', async () => {
     const dir = await tempDir('vouch-store-')
     const length = 2 * SMALL_FILE

@@ -80,8 +80,16 @@ export interface BuiltTorrent {
   pieceLength: number
 }
 
-export async function createTorrentBytes(input: string, options: TorrentCreateOptions): Promise<Uint8Array> {
-  return (await buildTorrent(input, options))?.bytes ?? viaCreateTorrent(input, options)
+/**
+ * The .torrent of `input`: built here for a directory with files in it, else by create-torrent.
+ * `built` holds what it describes when it was built here (create-torrent's must be decoded for that).
+ */
+export async function makeTorrent(
+  input: string,
+  options: TorrentCreateOptions,
+): Promise<{ bytes: Uint8Array; built: BuiltTorrent | null }> {
+  const built = await buildTorrent(input, options)
+  return { bytes: built?.bytes ?? (await viaCreateTorrent(input, options)), built }
 }
 
 /**

@@ -4,12 +4,7 @@ import type { Command } from 'commander'
 import type { ParsedTorrent } from 'parse-torrent'
 import { VouchError } from '../../errors.ts'
 import { parseTorrentBytes } from '../../engine/source.ts'
-import {
-  buildTorrent,
-  viaCreateTorrent,
-  type BuiltTorrent,
-  type TorrentCreateOptions,
-} from '../../engine/torrent-create.ts'
+import { makeTorrent, type BuiltTorrent, type TorrentCreateOptions } from '../../engine/torrent-create.ts'
 import { readSecretKeyFile } from '../../provenance/files.ts'
 import { signWithFlags } from './sign.ts'
 import { globalOptions, report } from '../context.ts'
@@ -45,8 +40,7 @@ async function buildTorrentFile(
     ...(options.comment ? { comment: options.comment } : {}),
   }
   try {
-    const built = await buildTorrent(input, createOptions)
-    return { bytes: built?.bytes ?? (await viaCreateTorrent(input, createOptions)), built }
+    return await makeTorrent(input, createOptions)
   } catch (error) {
     throw new VouchError('bad-input', `cannot create a torrent from ${dataPath}: ${(error as Error).message}`)
   }

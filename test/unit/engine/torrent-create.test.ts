@@ -8,10 +8,10 @@ import { SMALL_FILE } from '../../../src/engine/small-files.ts'
 import { parseTorrentBytes } from '../../../src/engine/source.ts'
 import {
   buildTorrent,
-  createTorrentBytes,
   defaultPieceLength,
   hashPieces,
   JUNK_NAME,
+  makeTorrent,
   viaCreateTorrent,
   type TorrentCreateOptions,
 } from '../../../src/engine/torrent-create.ts'
@@ -70,7 +70,7 @@ describe('vouch create for a directory', () => {
   ])('makes the same bytes as create-torrent: %s', async (_, options) => {
     const root = await awkwardTree()
     const creationDate = new Date('2026-03-04T05:06:07.891Z')
-    const ours = await createTorrentBytes(root, { ...options, creationDate })
+    const ours = (await makeTorrent(root, { ...options, creationDate })).bytes
     const theirs = await viaCreateTorrent(root, { ...options, creationDate })
     expect(Buffer.from(ours).toString('latin1')).toBe(Buffer.from(theirs).toString('latin1'))
   })
@@ -103,7 +103,7 @@ describe('vouch create for a directory', () => {
     const options = { createdBy: 'Vouch', announceList: [], creationDate: new Date(1e12) }
     const file = path.join(root, 'big.bin')
     expect(
-      Buffer.from(await createTorrentBytes(file, options)).equals(await viaCreateTorrent(file, options)),
+      Buffer.from((await makeTorrent(file, options)).bytes).equals(await viaCreateTorrent(file, options)),
     ).toBe(true)
   })
 

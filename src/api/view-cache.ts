@@ -40,7 +40,16 @@ function sameStats(a: TorrentStats, b: TorrentStats): boolean {
   )
 }
 
-/** Freeze a view and everything in it: the transport keeps its JSON for as long as the object lives. */
+/**
+ * Freeze a view and everything in it: the transport keeps its JSON for as long as the object lives.
+ * Its one nested object is the provenance, shared by every view of the torrent and frozen once.
+ */
+function freezeView(view: TorrentView): TorrentView {
+  Object.freeze(view)
+  deepFreeze(view.provenance)
+  return view
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
@@ -70,8 +79,11 @@ export class TorrentViewCache {
     for (const stats of all) {
       const provenance = provenanceOf(stats.infoHash)
       let entry = this.#entries.get(stats.infoHash)
-      if (!entry || entry.provenance !== provenance || !sameStats(entry.stats, stats)) {
-        entry = { stats, provenance, view: deepFreeze(this.#build(stats, provenance)), listed }
+      // The engine hands back the same stats object while a torrent's numbers cannot have moved.
+      if (entry?.provenance === provenance && entry.stats !== stats && sameStats(entry.stats, stats))
+        entry.stats = stats
+      if (!entry || entry.provenance !== provenance || entry.stats !== stats) {
+        entry = { stats, provenance, view: freezeView(this.#build(stats, provenance)), listed }
         this.#entries.set(stats.infoHash, entry)
       }
       entry.listed = listed
@@ -103,7 +115,7 @@ function jsonOf(item: unknown): string {
 
 /**
  * JSON.stringify(message), with each frozen object of an array result serialised once for its
- * lifetime. Frozen all the way down (deepFreeze), such an object cannot differ from its JSON.
+ * lifetime. Frozen all the way down (freezeView), such an object cannot differ from its JSON.
  */
 export function serializeMessage(message: CommandResponse | EventMessage): string {
   if (!('result' in message) || !Array.isArray(message.result)) return JSON.stringify(message)

@@ -60,14 +60,19 @@ export interface TorrentFacts {
 
 const finite = (value: number) => (Number.isFinite(value) && value >= 0 ? value : 0)
 
-export function statsOf(torrent: Torrent, facts: TorrentFacts, activity: ActivityTracker): TorrentStats {
+export function statsOf(
+  torrent: Torrent,
+  facts: TorrentFacts,
+  activity: ActivityTracker,
+  now = Date.now(),
+): TorrentStats {
   const length = finite(torrent.length ?? 0)
   const downloaded = finite(torrent.downloaded)
   const uploaded = finite(torrent.uploaded)
   const stopped = facts.paused || facts.queued
   // `received` counts the bytes of pieces as they arrive, `downloaded` only verified ones.
   const received = finite(torrent.received)
-  const moving = activity.observe(torrent.infoHash, received, uploaded)
+  const moving = activity.observe(torrent.infoHash, received, uploaded, now)
   const downloadSpeed = !stopped && !torrent.done && moving.downloading ? finite(torrent.downloadSpeed) : 0
   const uploadSpeed = !stopped && moving.uploading ? finite(torrent.uploadSpeed) : 0
   const remaining = downloadSpeed > 0 ? ((length - downloaded) / downloadSpeed) * 1000 : null

@@ -60,6 +60,19 @@ describe('the torrent list’s views', () => {
     expect(paused[1]).toEqual(viewOf(stats(2, { paused: true, uploaded: 5 }), UNSIGNED))
   })
 
+  it('knows a stats object it has seen by identity, and takes an equal new one in its place', () => {
+    const cache = new TorrentViewCache(viewOf)
+    const kept = Object.freeze(stats(1))
+    const [first] = cache.views([kept], () => UNSIGNED)
+    expect(cache.views([kept], () => UNSIGNED)[0]).toBe(first)
+    const equal = stats(1)
+    expect(cache.views([equal], () => UNSIGNED)[0]).toBe(first)
+    expect(cache.views([equal], () => UNSIGNED)[0]).toBe(first)
+    const [moved] = cache.views([stats(1, { uploaded: 1 })], () => UNSIGNED)
+    expect(moved).not.toBe(first)
+    expect(moved).toMatchObject({ uploaded: 1 })
+  })
+
   it('builds a new view when any one stat changes', () => {
     const cache = new TorrentViewCache(viewOf)
     const base = stats(1)
@@ -91,11 +104,18 @@ describe('the torrent list’s views', () => {
 
   it('hands out views frozen all the way down', () => {
     const [view] = new TorrentViewCache(viewOf).views([stats(1)], () => ({
-      status: 'held',
-      waitingFor: 'signature',
+      status: 'signed',
+      publishers: [{ name: 'P', fingerprint: 'aaaa-bbbb-cccc-dddd' }],
     }))
     expect(Object.isFrozen(view)).toBe(true)
     expect(Object.isFrozen(view?.provenance)).toBe(true)
+    const publishers = view?.provenance.status === 'signed' ? view.provenance.publishers : []
+    expect(Object.isFrozen(publishers)).toBe(true)
+    expect(Object.isFrozen(publishers[0])).toBe(true)
+    // The view is frozen shallowly plus its provenance: that is all the way down only while every
+    // other field holds a primitive.
+    for (const [key, value] of Object.entries(view ?? {}))
+      if (key !== 'provenance') expect(typeof value === 'object' && value !== null, key).toBe(false)
     expect(() => {
       ;(view as { name: string }).name = 'changed'
     }).toThrow(TypeError)

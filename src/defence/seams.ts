@@ -43,7 +43,10 @@ export interface WireState {
   asked: Map<string, number>
 }
 
-/** Remembered requests per wire; an honest peer answering one older than this is very unlikely. */
+/**
+ * Remembered requests per wire beyond those outstanding (timed out or cancelled ones); an honest
+ * peer answering one older than this is very unlikely.
+ */
 const MAX_ASKED = 4096
 const VETO_RETRY_MS = 50
 
@@ -132,7 +135,10 @@ export function watchWire(seams: WireSeams): void {
   wire.request = (index, offset, length, cb) => {
     const key = `${index}:${offset}:${length}`
     state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
-    if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
+    // Beyond what is outstanding: on loopback WebTorrent keeps a second's worth of blocks asked
+    // (5,000+), and evicting those sent every answer to them through the scan of `wire.requests`.
+    if (state.asked.size > MAX_ASKED + wire.requests.length)
+      state.asked.delete(state.asked.keys().next().value as string)
     if (!inFlight) return request.call(wire, index, offset, length, cb)
     // bittorrent-protocol calls every request back exactly once, however it ends.
     inFlight.requested(address, index)

@@ -19,6 +19,9 @@ import { inBatches, readSmall, SMALL_FILE, writeSmall } from './small-files.ts'
 
 export const MAX_OPEN_FILES = 128
 
+/** The longest `destroy` waits for writes under way before it removes the files. */
+const DESTROY_WAIT_MS = 5_000
+
 type Done = (error: Error | null) => void
 
 /** Open descriptors by path, in least-recently-used order, shared by every store of the process. */
@@ -35,8 +38,11 @@ class FilePool {
    * Forgotten when the descriptor closes.
    */
   readonly #sizes = new Map<string, number>()
-  /** Operations waiting for a descriptor to be free: every open one is in use. */
-  readonly #queue: (() => void)[] = []
+  /**
+   * Operations waiting for a descriptor to be free: every open one is in use. Each says whether it
+   * started; one whose store closed meanwhile fails at once, and the next is taken instead.
+   */
+  readonly #queue: (() => boolean)[] = []
   limit = MAX_OPEN_FILES
 
   get openCount(): number {
@@ -51,8 +57,17 @@ class FilePool {
   /**
    * Run `use` with a descriptor for `file`. With `create`, a missing file is created with its
    * directories (a write); without, a missing file fails with ENOENT and nothing is created (a read).
+   * An operation that has to wait for a free descriptor fails instead of starting once `closed()`
+   * says its store has closed: a queued write must not create its file again after the torrent was
+   * removed with its data.
    */
-  with(file: string, use: (fd: number, release: () => void) => void, fail: Done, create: boolean): void {
+  with(
+    file: string,
+    use: (fd: number, release: () => void) => void,
+    fail: Done,
+    create: boolean,
+    closed: () => boolean = () => false,
+  ): void {
     const busy = this.#busy.get(file)
     if (busy) {
       busy.users++
@@ -69,7 +84,7 @@ class FilePool {
       // A write that joined another's open (a read's, of a file not there yet) opens it again,
       // creating it; once: the open it starts itself fails for good.
       if (waiting && create && (error as NodeJS.ErrnoException | null)?.code === 'ENOENT')
-        return this.with(file, use, fail, create)
+        return this.with(file, use, fail, create, closed)
       if (error || fd === undefined) return fail(error ?? new Error(`cannot open ${file}`))
       const entry = this.#busy.get(file)
       if (entry) entry.users++
@@ -78,7 +93,14 @@ class FilePool {
     }
     if (waiting) return void waiting.push(onOpen)
     if (this.openCount + this.#opening.size >= this.limit && this.#idle.size === 0)
-      return void this.#queue.push(() => this.with(file, use, fail, create))
+      return void this.#queue.push(() => {
+        if (closed()) {
+          fail(new Error('Storage is closed'))
+          return false
+        }
+        this.with(file, use, fail, create, closed)
+        return true
+      })
     this.#opening.set(file, [onOpen])
     this.#makeRoom()
     const finish = (error: Error | null, fd?: number) => {
@@ -86,7 +108,7 @@ class FilePool {
       this.#opening.delete(file)
       if (!error && fd !== undefined) this.#busy.set(file, { fd, users: 0 })
       for (const callback of callbacks) callback(error, fd)
-      if (error) this.#queue.shift()?.()
+      if (error) this.#next()
     }
     const directory = path.dirname(file)
     const openFile = (madeNow: boolean) =>
@@ -141,7 +163,12 @@ class FilePool {
     this.#busy.delete(file)
     this.#idle.set(file, entry.fd)
     this.#makeRoom()
-    this.#queue.shift()?.()
+    this.#next()
+  }
+
+  /** Start the first waiting operation whose store is still open. */
+  #next(): void {
+    for (let queued = this.#queue.shift(); queued; queued = this.#queue.shift()) if (queued()) return
   }
 
   #makeRoom(): void {
@@ -193,6 +220,9 @@ export class FileChunkStore {
    */
   readonly #missing = new Set<string>()
   readonly #written = new Set<string>()
+  /** Pooled writes started and not finished, which `destroy` waits for before removing files. */
+  #writing = 0
+  #idle: (() => void)[] = []
   readonly #lastIndex: number
   readonly #lastLength: number
 
@@ -285,16 +315,24 @@ export class FileChunkStore {
         done,
       )
     for (const span of pooled) {
+      this.#writing++
+      const finish = (error: Error | null) => {
+        if (--this.#writing === 0) for (const resolve of this.#idle.splice(0)) resolve()
+        done(error)
+      }
       filePool.with(
         span.file,
         (fd, release) =>
           writeAll(fd, buffer.subarray(span.from, span.to), span.offset, (error) => {
             if (!error) filePool.wrote(span.file, span.offset + span.to - span.from)
             release()
-            done(error)
+            // Closed while this was under way: its descriptor was busy then, so close it now.
+            if (this.#closed) filePool.forget(span.file)
+            finish(error)
           }),
-        done,
+        finish,
         true,
+        () => this.#closed,
       )
     }
   }
@@ -352,6 +390,7 @@ export class FileChunkStore {
         (fd, release) =>
           read(fd, result, span.from - from, span.to - span.from, span.offset, (error, bytesRead) => {
             release()
+            if (this.#closed) filePool.forget(span.file)
             if (error) return fail(error)
             if (bytesRead !== span.to - span.from) return fail(new Error('Could not satisfy length'))
             if (--pending === 0 && !failed) callback(null, result)
@@ -362,6 +401,7 @@ export class FileChunkStore {
           fail(error)
         },
         false,
+        () => this.#closed,
       )
     }
   }
@@ -373,12 +413,26 @@ export class FileChunkStore {
     queueMicrotask(() => cb(null))
   }
 
+  /**
+   * Close, then remove the files once the writes already under way have finished: one still
+   * opening its file would otherwise create it again after the removal (queued ones fail at close).
+   */
   destroy(cb: Done = () => {}): void {
     this.close(() => {
-      Promise.all(this.files.map((file) => rm(file.path, { force: true, maxRetries: 10 }))).then(
-        () => cb(null),
-        (error: Error) => cb(error),
-      )
+      // Bounded: a write stuck on something that is not a regular file must not hold the removal.
+      const settled =
+        this.#writing === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              this.#idle.push(resolve)
+              setTimeout(resolve, DESTROY_WAIT_MS).unref()
+            })
+      settled
+        .then(() => Promise.all(this.files.map((file) => rm(file.path, { force: true, maxRetries: 10 }))))
+        .then(
+          () => cb(null),
+          (error: Error) => cb(error),
+        )
     })
   }
 }

@@ -167,6 +167,28 @@ describe('the bounded file chunk store', () => {
     expect(await readdir(path.join(dir, 't'))).toEqual([])
   })
 
+  it('writes none of the large files whose writes wait for a descriptor once the store is destroyed', async () => {
+    // One descriptor for the whole pool: the first file's write holds it, the others queue.
+    filePool.limit = 1
+    const dir = await tempDir('vouch-store-')
+    const length = 2 * SMALL_FILE
+    const files = Array.from({ length: 4 }, (_, index) => ({ path: `t/big${index}.bin`, length }))
+    const store = new FileChunkStore(length, { files, path: dir, length: 4 * length })
+    const writes = files.map((_, index) =>
+      call((cb) => store.put(index, randomBytes(length), cb)).then(
+        () => 'written',
+        (error: Error) => error.message,
+      ),
+    )
+    await call((cb) => store.destroy(cb))
+    const outcomes = await Promise.all(writes)
+    expect(outcomes.filter((outcome) => /closed/.test(outcome))).toHaveLength(3)
+    // Nothing comes back after the removal, however the writes under way ended.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await readdir(path.join(dir, 't'))).toEqual([])
+    expect(filePool.openCount).toBe(0)
+  })
+
   it('writes again into a directory removed since this process made it, small and large files', async () => {
     const dir = await tempDir('vouch-store-')
     const length = 2 * SMALL_FILE

@@ -199,8 +199,11 @@ export class ApiService {
   readonly #names = new Map<string, string>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #samples: SampleTable
-  /** The last `torrent.updated` sent per torrent, as JSON: unchanged torrents send nothing. */
-  readonly #published = new Map<string, string>()
+  /**
+   * The last `torrent.updated` view sent per torrent: the view cache hands back that very object
+   * while nothing changed, so unchanged torrents send nothing.
+   */
+  readonly #published = new Map<string, TorrentView>()
   readonly #sampler: NodeJS.Timeout
 
   constructor(options: ApiServiceOptions) {
@@ -539,10 +542,11 @@ export class ApiService {
   }
 
   #publishIfChanged(stats: TorrentStats): TorrentView {
-    const view = viewOf(stats, this.#provenanceOf(stats.infoHash))
-    const text = JSON.stringify(view)
-    if (this.#published.get(view.infoHash) !== text) {
-      this.#published.set(view.infoHash, text)
+    // The list's own view object: the first list after a resume finds every view built (each
+    // torrent's first progress event), and the transport makes each view's JSON once for both.
+    const view = this.#views.view(stats, this.#provenanceOf(stats.infoHash))
+    if (this.#published.get(view.infoHash) !== view) {
+      this.#published.set(view.infoHash, view)
       this.events.publish('torrent.updated', view)
     }
     return view
@@ -560,6 +564,7 @@ export class ApiService {
       }),
       engineEvents.on('removed', ({ infoHash }) => {
         this.#published.delete(infoHash)
+        this.#views.forget(infoHash)
         this.events.publish('torrent.removed', { infoHash })
       }),
       engineEvents.on('hash-failure', ({ infoHash, piece, bytes }) =>

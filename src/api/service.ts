@@ -197,10 +197,15 @@ export class ApiService {
   readonly #connections = new Map<string, number>()
   /** What the user added, by infohash: named in a refusal that comes after the add returned. */
   readonly #names = new Map<string, string>()
+  /** Adds under way, by infohash. */
+  readonly #adding = new Map<string, number>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #samples: SampleTable
-  /** The last `torrent.updated` sent per torrent, as JSON: unchanged torrents send nothing. */
-  readonly #published = new Map<string, string>()
+  /**
+   * The last `torrent.updated` view sent per torrent: the view cache hands back that very object
+   * while nothing changed, so unchanged torrents send nothing.
+   */
+  readonly #published = new Map<string, TorrentView>()
   readonly #sampler: NodeJS.Timeout
 
   constructor(options: ApiServiceOptions) {
@@ -505,13 +510,17 @@ export class ApiService {
     // Known before the add returns: the gate may refuse a magnet as soon as its metadata arrives.
     const parsedName = (source.parsed as { name?: unknown }).name
     if (infoHash) this.#names.set(infoHash, typeof parsedName === 'string' && parsedName ? parsedName : label)
-    const duplicate =
-      infoHash !== null && this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
+    const listed = infoHash !== null && this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
+    const key = infoHash ?? ''
+    this.#adding.set(key, (this.#adding.get(key) ?? 0) + 1)
     try {
-      const torrent = await this.#engine.add(source, {
+      // An add made while another of the same torrent is under way waits for it (engine add-queue.ts):
+      // `existing` then says it found the torrent that add put in the list.
+      const { torrent, existing } = await this.#engine.addOutcome(source, {
         ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
         ...(request.peers ? { peers: request.peers } : {}),
       })
+      const duplicate = listed || existing
       if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
       this.#publishQuietly(torrent.infoHash)
       return {
@@ -521,11 +530,17 @@ export class ApiService {
         duplicate,
       }
     } catch (error) {
-      if (infoHash && !duplicate) this.#names.delete(infoHash)
+      // Kept while the torrent is listed or another add of it is under way (it may be admitted).
+      if (infoHash && this.#adding.get(key) === 1 && !this.#engine.statsFor(infoHash))
+        this.#names.delete(infoHash)
       if (isVouchError(error) && error.code === 'refused') {
         return { status: 'refused', refusal: refusalFrom(error, label, infoHash) }
       }
       throw error
+    } finally {
+      const left = (this.#adding.get(key) ?? 1) - 1
+      if (left > 0) this.#adding.set(key, left)
+      else this.#adding.delete(key)
     }
   }
 
@@ -539,10 +554,11 @@ export class ApiService {
   }
 
   #publishIfChanged(stats: TorrentStats): TorrentView {
-    const view = viewOf(stats, this.#provenanceOf(stats.infoHash))
-    const text = JSON.stringify(view)
-    if (this.#published.get(view.infoHash) !== text) {
-      this.#published.set(view.infoHash, text)
+    // The list's own view object: the first list after a resume finds every view built (each
+    // torrent's first progress event), and the transport makes each view's JSON once for both.
+    const view = this.#views.view(stats, this.#provenanceOf(stats.infoHash))
+    if (this.#published.get(view.infoHash) !== view) {
+      this.#published.set(view.infoHash, view)
       this.events.publish('torrent.updated', view)
     }
     return view
@@ -560,6 +576,7 @@ export class ApiService {
       }),
       engineEvents.on('removed', ({ infoHash }) => {
         this.#published.delete(infoHash)
+        this.#views.forget(infoHash)
         this.events.publish('torrent.removed', { infoHash })
       }),
       engineEvents.on('hash-failure', ({ infoHash, piece, bytes }) =>

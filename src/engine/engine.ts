@@ -6,12 +6,13 @@ import type { Torrent } from 'webtorrent'
 import type { Defence } from '../defence/defence.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir } from '../private-files.ts'
+import { AddQueue } from './add-queue.ts'
 import { admitThroughPlugins, warnBlockedPeers } from './admission.ts'
 import { dhtOptionsOf, openClient } from './client.ts'
 import { startDht, stopDht } from './dht-switch.ts'
 import { setLsd } from './lsd-switch.ts'
 import { deleteTorrentData } from './data-removal.ts'
-import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
+import type { AddOptions, AddOutcome, EngineOptions, SeedOptions } from './engine-options.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
 import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
 import { withFileStore } from './file-store.ts'
@@ -32,7 +33,7 @@ import { TorrentThrottles, type TorrentLimits } from './torrent-throttle.ts'
 import { TrackerWatch } from './tracker-status.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 
-export type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
+export type { AddOptions, AddOutcome, EngineOptions, SeedOptions } from './engine-options.ts'
 export { parsePeerAddress } from './torrent-control.ts'
 
 /**
@@ -55,6 +56,7 @@ export class Engine {
   readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
   readonly #throttles = new TorrentThrottles()
   readonly #scheduler: Scheduler
+  readonly #adds = new AddQueue()
   #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
@@ -171,8 +173,21 @@ export class Engine {
 
   /** Add a .torrent path, magnet or infohash (or an already resolved source). Refusals throw VouchError('refused'). */
   async add(input: string | TorrentSource, options: AddOptions = {}): Promise<Torrent> {
+    return (await this.addOutcome(input, options)).torrent
+  }
+
+  /**
+   * The same add, saying whether the torrent was already in the list. Adds of one infohash run one
+   * at a time (add-queue.ts): one made while another is under way answers as if made after it.
+   */
+  async addOutcome(input: string | TorrentSource, options: AddOptions = {}): Promise<AddOutcome> {
     this.#assertOpen()
     const source = typeof input === 'string' ? await resolveSource(input) : input
+    return this.#adds.run(source.parsed.infoHash, () => this.#add(source, options))
+  }
+
+  async #add(source: TorrentSource, options: AddOptions): Promise<AddOutcome> {
+    this.#assertOpen()
     const peers = (options.peers ?? []).map(parsePeerAddress)
     const allowUnsigned = options.allowUnsigned ?? false
     const { torrentOptions, magnet } = await admitThroughPlugins(this.#plugins, source, allowUnsigned)
@@ -182,7 +197,7 @@ export class Engine {
     if (existing) {
       await this.#rememberPeers(infoHash, peers)
       if (!existing.paused) addPeers(existing, peers)
-      return existing
+      return { torrent: existing, existing: true }
     }
     this.#failed.delete(infoHash)
     if (options.limits) this.#throttles.set(infoHash, options.limits)
@@ -224,7 +239,7 @@ export class Engine {
           }),
       )
     }
-    return torrent
+    return { torrent, existing: false }
   }
 
   /** Seed local data (a file or directory): builds the torrent, hashes the data, announces. */

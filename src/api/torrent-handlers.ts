@@ -13,7 +13,7 @@ import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
 import type { AddResult, OfferResult, TorrentDetailsView } from './contract.ts'
 import type { Handlers } from './dispatcher.ts'
-import { envelopesInText, refusalFrom, thresholdOf } from './refusals.ts'
+import { envelopesInText, refusalFrom, thresholdOf } from './refusal-answers.ts'
 import { pinnedNames, type TorrentViews } from './torrent-views.ts'
 
 export interface AddRequest {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import WebTorrent from 'webtorrent'
+import WebTorrent, { type Torrent } from 'webtorrent'
 import { parseBlocklist } from '../../src/reputation/blocklist.ts'
 import { auditRows } from '../../src/reputation/audit-log.ts'
 import { openReputation, type Reputation } from '../../src/reputation/wiring.ts'
@@ -52,16 +52,16 @@ describe('the reputation store attached to an engine', () => {
     first.close()
 
     const { engine } = await engineWithReputation(home)
+    // Listened for from WebTorrent's own `add`: the dial may be refused before engine.add returns.
+    const refused = new Promise<void>((resolve) =>
+      engine.client.once('add', (added: Torrent) => added.once('blockedPeer', () => resolve())),
+    )
     const torrent = await engine.add(payload.torrentPath, {
       downloadDir: await swarm.tempDir(),
       peers: [seeder.address],
       remember: false,
     })
-    await withTimeout(
-      new Promise<void>((resolve) => torrent.once('blockedPeer', () => resolve())),
-      10_000,
-      'the banned seeder to be refused',
-    )
+    await withTimeout(refused, 10_000, 'the banned seeder to be refused')
     expect(torrent.wires.some((wire) => wire.remoteAddress === seeder.host)).toBe(false)
     expect(seeder.requestsReceived).toBe(0)
     expect(await dialFrom(seeder.host, engine.port, torrent.infoHash)).toBe('refused')

@@ -8,7 +8,7 @@
  * Timing: input to next paint) with the longest task each caused. A UI has no baseline client: the
  * figures are absolute. Goals: the list in ≤ 1 s, no task over 100 ms.
  *
- *   npm run bench -- --scenarios ui2000 [--torrents N] [--window-seconds S]
+ *   npm run bench -- --scenarios ui2000 [--torrents N] [--window-seconds S] [--settle-seconds S]
  */
 import { pathToFileURL } from 'node:url'
 import type { CDPSession, Page } from 'playwright-core'
@@ -19,7 +19,7 @@ import { launchChromium } from '../test/e2e/harness.ts'
 import { positiveFlag } from './child.ts'
 import { prepareTorrents } from './torrents2000.ts'
 
-export const benchFlags = ['--torrents', '--window-seconds']
+export const benchFlags = ['--torrents', '--window-seconds', '--settle-seconds']
 
 export interface Ui2000Options {
   argv?: readonly string[]
@@ -42,6 +42,9 @@ export interface Interaction {
 export interface Ui2000Result {
   torrents: number
   windowSeconds: number
+  settleSeconds: number
+  /** Navigation → the answer to torrents.list has arrived over the WebSocket (the server's and network's part). */
+  listArrivedMs: number
   /** Navigation → the list holds every torrent (rows, or aria-rowcount when windowed) and is painted. */
   listShownMs: number
   /** The longest task while loading. */
@@ -59,6 +62,8 @@ export interface Ui2000Result {
 const CHANGING_TORRENTS = 5
 
 interface PageProbe {
+  /** When the first WebSocket message holding a long list of torrents arrived. */
+  listArrivedAt?: number
   longTasks: { start: number; duration: number }[]
   events: { name: string; start: number; duration: number }[]
 }
@@ -67,6 +72,17 @@ interface PageProbe {
 function installProbe(): void {
   const probe: PageProbe = { longTasks: [], events: [] }
   ;(window as unknown as { vouchProbe: PageProbe }).vouchProbe = probe
+  const NativeSocket = window.WebSocket
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      this.addEventListener('message', (event: MessageEvent) => {
+        const text: unknown = event.data
+        if (probe.listArrivedAt === undefined && typeof text === 'string' && text.length > 20_000)
+          if (text.includes('"infoHash"')) probe.listArrivedAt = performance.now()
+      })
+    }
+  }
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries())
       probe.longTasks.push({ start: entry.startTime, duration: entry.duration })
@@ -157,6 +173,7 @@ export async function runUi2000Bench(options: Ui2000Options = {}): Promise<Ui200
   const log = options.log ?? console.error
   const count = Math.round(positiveFlag(argv, '--torrents', 2000))
   const windowSeconds = Math.round(positiveFlag(argv, '--window-seconds', 10))
+  const settleSeconds = positiveFlag(argv, '--settle-seconds', 3)
   const { home } = await prepareTorrents(count)
   log(`ui2000: ${count} torrents remembered in ${home}`)
   const serve = new VouchProcess(['--json', '--home', home, 'serve', '--port', '0', ...QUIET_FLAGS])
@@ -179,6 +196,9 @@ export async function runUi2000Bench(options: Ui2000Options = {}): Promise<Ui200
     const cdp = await context.newCDPSession(page)
     await cdp.send('Performance.enable')
 
+    // The serve still checks the data of the torrents it just resumed (bench/torrents2000.ts's
+    // settle window): the UI is opened after that, as an operator opens it on a running seedbox.
+    await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000))
     await page.goto(serving.url)
     await page.waitForFunction(
       (expected) => {
@@ -190,9 +210,12 @@ export async function runUi2000Bench(options: Ui2000Options = {}): Promise<Ui200
       { polling: 'raf' },
     )
     const listShownMs = await afterPaint(page)
+    const listArrivedMs = (await probe(page)).listArrivedAt ?? Number.NaN
     const loadLongestTaskMs = longestSince((await probe(page)).longTasks, 0)
     const rowsInDom = await page.locator('table.torrents tbody tr[data-infohash]').count()
-    log(`ui2000: ${count} torrents shown after ${listShownMs.toFixed(0)} ms (${rowsInDom} rows in the DOM)`)
+    log(
+      `ui2000: ${count} torrents arrived after ${listArrivedMs.toFixed(0)} ms, shown after ${listShownMs.toFixed(0)} ms (${rowsInDom} rows in the DOM)`,
+    )
 
     await page.waitForTimeout(2000)
     const idle = await windowCost(page, cdp, windowSeconds)
@@ -243,6 +266,8 @@ export async function runUi2000Bench(options: Ui2000Options = {}): Promise<Ui200
     return {
       torrents: count,
       windowSeconds,
+      settleSeconds,
+      listArrivedMs,
       listShownMs,
       loadLongestTaskMs,
       rowsInDom,
@@ -268,10 +293,11 @@ export function formatUi2000Table(result: Ui2000Result): string {
   const inputRow = (label: string, input: Interaction) =>
     `| ${label} | ${ms(input.inputToPaintMs)} to paint, longest task ${ms(input.longestTaskMs)} | ${goal(Math.max(input.inputToPaintMs, input.longestTaskMs), 100)} |`
   return [
-    `The web UI of \`vouch serve\` resuming ${result.torrents} torrents, in headless Chromium (1200×760); no baseline client for a UI, the figures are absolute:`,
+    `The web UI of \`vouch serve\` resuming ${result.torrents} torrents, opened ${result.settleSeconds} s after it serves, in headless Chromium (1200×760); no baseline client for a UI, the figures are absolute:`,
     '',
     '| measure | Vouch web UI | goal |',
     '| --- | ---: | --- |',
+    `| navigation → the torrents.list answer arrived (serve and network) | ${ms(result.listArrivedMs)} | — |`,
     `| navigation → every torrent in the list, painted | ${ms(result.listShownMs)} (longest task ${ms(result.loadLongestTaskMs)}, ${result.rowsInDom} rows in the DOM) | ≤ 1000 ms ${result.listShownMs <= 1000 ? 'met' : 'MISSED'} |`,
     windowRow(`main thread over ${result.windowSeconds} s, list shown, nothing changing`, result.idle),
     windowRow(

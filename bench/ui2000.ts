@@ -174,8 +174,11 @@ export async function runUi2000Bench(options: Ui2000Options = {}): Promise<Ui200
   const count = Math.round(positiveFlag(argv, '--torrents', 2000))
   const windowSeconds = Math.round(positiveFlag(argv, '--window-seconds', 10))
   const settleSeconds = positiveFlag(argv, '--settle-seconds', 3)
+  const preparing = performance.now()
   const { home } = await prepareTorrents(count)
-  log(`ui2000: ${count} torrents remembered in ${home}`)
+  log(
+    `ui2000: ${count} torrents remembered in ${home} (${((performance.now() - preparing) / 1000).toFixed(0)} s)`,
+  )
   const serve = new VouchProcess(['--json', '--home', home, 'serve', '--port', '0', ...QUIET_FLAGS])
   const browser = await launchChromium().catch(async (error: unknown) => {
     await serve.stop('SIGKILL')

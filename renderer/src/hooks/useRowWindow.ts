@@ -91,9 +91,21 @@ export function useRowWindow(count: number, body: RefObject<HTMLTableSectionElem
     }
     target.addEventListener('scroll', schedule, { passive: true })
     window.addEventListener('resize', schedule)
+    // Rows change height when the list's width does without a window resize (the details pane
+    // opening beside it). Only the width: its height changes with every new range, and following
+    // that would chase the average row height of each range in turn.
+    let width = tbody.getBoundingClientRect().width
+    const resized = new ResizeObserver(() => {
+      const now = tbody.getBoundingClientRect().width
+      if (Math.abs(now - width) < 1) return
+      width = now
+      schedule()
+    })
+    resized.observe(tbody)
     return () => {
       target.removeEventListener('scroll', schedule)
       window.removeEventListener('resize', schedule)
+      resized.disconnect()
       cancelAnimationFrame(frame)
     }
   }, [body, windowed, update])

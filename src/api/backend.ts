@@ -11,7 +11,8 @@ import { FeedDaemon } from '../feeds/daemon.ts'
 import { FeedStore } from '../feeds/feed-store.ts'
 import type { InternalErrorLog } from './dispatcher.ts'
 import { dataPaths } from '../engine/paths.ts'
-import { ApiService, runtimeSettingsOf } from './service.ts'
+import { ApiService } from './service.ts'
+import { runtimeSettingsOf } from './settings-handlers.ts'
 import { defaultSettings, SettingsStore } from './settings-store.ts'
 
 export interface BackendOptions {

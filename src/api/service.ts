@@ -1,44 +1,32 @@
 import { statfs } from 'node:fs/promises'
 import type { AuditEvent, AuditSink } from '../audit.ts'
-import { addressKey } from '../defence/address.ts'
 import type { Engine } from '../engine/engine.ts'
-import type { GateRefusal, TorrentStats } from '../engine/events.ts'
 import { livePeers } from '../engine/live-peers.ts'
-import type { RuntimeSettings } from '../engine/scheduler.ts'
-import { parseTorrentBytes, resolveSource, type TorrentSource } from '../engine/source.ts'
-import { isVouchError, VouchError } from '../errors.ts'
-import { envelopesFromMagnet, parseSidecar } from '../provenance/carriers.ts'
 import type { Decision } from '../provenance/policy.ts'
 import type { EnvelopeCandidate } from '../provenance/torrent.ts'
 import type { TrustStore } from '../provenance/trust-store.ts'
 import type { ReputationStore } from '../reputation/store.ts'
 import type { RulesPlugin } from '../rules/live.ts'
 import { feedAuditEntries } from './audit-feed.ts'
-import type {
-  AddResult,
-  AppInfo,
-  AppStatus,
-  OfferResult,
-  Provenance,
-  Refusal,
-  Settings,
-  TorrentDetailsView,
-  TorrentState,
-  TorrentView,
-} from './contract.ts'
+import type { AddResult, AppInfo, AppStatus, Refusal } from './contract.ts'
 import { Dispatcher, EventBus, type Handlers, type InternalErrorLog } from './dispatcher.ts'
-import { banView, reputationHandlers } from './reputation-handlers.ts'
+import { forwardEngineEvents } from './engine-events.ts'
+import { reputationHandlers } from './reputation-handlers.ts'
 import { rulesHandlers } from './rules-handlers.ts'
 import { SampleTable } from '../reputation/stats-samples.ts'
-import { TorrentViewCache } from './view-cache.ts'
 import type { SettingsStore } from './settings-store.ts'
+import { settingsHandlers } from './settings-handlers.ts'
 import { subscriptionHandlers } from './subscription-handlers.ts'
-import { isHashFailureWarning, StatsHistory } from './stats-history.ts'
+import { StatsHistory } from './stats-history.ts'
+import { TorrentCommands, type AddRequest } from './torrent-handlers.ts'
+import { pinnedNames, TorrentViews } from './torrent-views.ts'
 import { trustHandlers } from './trust-handlers.ts'
 import { feedHandlers } from './feed-handlers.ts'
 import { FeedStore } from '../feeds/feed-store.ts'
 import { moveFollowedFeeds } from '../feeds/feed-rotation.ts'
 import { parsePublicKey } from '../provenance/keys.ts'
+
+export { viewOf } from './torrent-views.ts'
 
 export interface ApiServiceOptions {
   engine: Engine
@@ -72,119 +60,11 @@ export interface ApiServiceOptions {
 const HISTORY_MS = 24 * 3600_000
 const FULL_RESOLUTION_MS = 5 * 60_000
 
-/** The settings the engine applies to running torrents. */
-export function runtimeSettingsOf(settings: Settings): RuntimeSettings {
-  return {
-    downloadLimit: settings.downloadLimit,
-    uploadLimit: settings.uploadLimit,
-    seedRatioLimit: settings.seedRatioLimit,
-    seedTimeLimitMinutes: settings.seedTimeLimitMinutes,
-    maxActiveDownloads: settings.maxActiveDownloads,
-    maxActiveSeeds: settings.maxActiveSeeds,
-  }
-}
-
-export interface AddRequest {
-  allowUnsigned?: boolean
-  peers?: string[]
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
-
-/** The refusal the UI shows, from the engine's VouchError('refused') and its details. */
-export function refusalFrom(error: VouchError, source: string, infoHash: string | null): Refusal {
-  const details = error.details
-  const fingerprint = text(details.fingerprint)
-  const publicKey = text(details.publicKey)
-  return {
-    code: text(details.code) ?? 'refused',
-    reason: error.message,
-    source,
-    infoHash,
-    publisher:
-      fingerprint && publicKey ? { fingerprint, publicKey, name: text(details.publisherName) } : null,
-    ...thresholdOf(details.threshold),
-  }
-}
-
-/** The `below-threshold` counts a refusal carries (provenance/groups.ts ThresholdCount), if any. */
-function thresholdOf(value: unknown): Pick<Refusal, 'threshold'> {
-  const count = value as Refusal['threshold']
-  return typeof count?.signed === 'number' && typeof count.required === 'number'
-    ? { threshold: { group: count.group, signed: count.signed, required: count.required, keys: count.keys } }
-    : {}
-}
-
-/** Envelopes in what the user pasted or uploaded: a magnet's `x.vouch` parameters, or sidecar text. */
-export function envelopesInText(text: string): EnvelopeCandidate[] {
-  const trimmed = text.trim()
-  const candidates = /^magnet:/i.test(trimmed) ? envelopesFromMagnet(trimmed) : parseSidecar(trimmed)
-  if (candidates.length === 0)
-    throw new VouchError('bad-input', 'no envelope found: paste a sidecar (.vouch) file or a signed magnet')
-  const broken = candidates.filter((candidate) => !candidate.ok)
-  if (broken.length === candidates.length) {
-    const first = broken[0]
-    throw new VouchError(
-      'bad-input',
-      `malformed envelope: ${first && !first.ok ? first.error : 'unreadable'}`,
-    )
-  }
-  return candidates
-}
-
-const HELD_FOR_SIGNATURE: Provenance = Object.freeze({ status: 'held', waitingFor: 'signature' })
-const HELD_FOR_METADATA: Provenance = Object.freeze({ status: 'held', waitingFor: 'metadata' })
-const UNCHECKED: Provenance = Object.freeze({ status: 'unchecked' })
-
-/** What the UI shows for a torrent: the engine's numbers, its provenance and one state. */
-export function viewOf(stats: TorrentStats, provenance: Provenance): TorrentView {
-  const finite = (value: number) => (Number.isFinite(value) && value >= 0 ? value : 0)
-  const held = provenance.status === 'held'
-  const state: TorrentState =
-    stats.error !== null
-      ? 'error'
-      : stats.paused
-        ? 'paused'
-        : held
-          ? 'held'
-          : stats.queued
-            ? 'queued'
-            : stats.checking
-              ? 'checking'
-              : stats.done
-                ? 'seeding'
-                : 'downloading'
-  // A held magnet exchanges only metadata; the engine already zeroes paused, queued and idle ones.
-  const moving = !held && state !== 'error'
-  return {
-    infoHash: stats.infoHash,
-    name: stats.name,
-    length: finite(stats.length),
-    downloaded: finite(stats.downloaded),
-    uploaded: finite(stats.uploaded),
-    progress: Math.min(1, finite(stats.progress)),
-    downloadSpeed: moving ? finite(stats.downloadSpeed) : 0,
-    uploadSpeed: moving ? finite(stats.uploadSpeed) : 0,
-    numPeers: finite(stats.numPeers),
-    timeRemaining: moving && stats.timeRemaining !== null ? finite(stats.timeRemaining) : null,
-    done: stats.done,
-    hasMetadata: stats.hasMetadata,
-    provenance,
-    state,
-    paused: stats.paused,
-    savePath: stats.savePath,
-    addedAt: finite(stats.addedAt),
-    ratio: finite(stats.ratio),
-    error: stats.error,
-  }
-}
-
 /**
  * Everything the UI can do, as handlers over one Engine, plus the event stream it sees. The
  * headless server and the Electron main process both build exactly one of these; neither adds
- * logic of its own.
+ * logic of its own. The handlers live by area (torrent-handlers.ts, settings-handlers.ts, trust,
+ * reputation, feeds, rules …); this class wires them to the engine, the stores and one event bus.
  */
 export class ApiService {
   readonly events: EventBus
@@ -192,15 +72,11 @@ export class ApiService {
   readonly history = new StatsHistory()
   readonly #engine: Engine
   readonly #options: ApiServiceOptions
-  readonly #provenance = new Map<string, Provenance>()
-  readonly #views = new TorrentViewCache(viewOf)
+  readonly #views: TorrentViews
+  readonly #torrents: TorrentCommands
   readonly #connections = new Map<string, number>()
-  /** What the user added, by infohash: named in a refusal that comes after the add returned. */
-  readonly #names = new Map<string, string>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #samples: SampleTable
-  /** The last `torrent.updated` sent per torrent, as JSON: unchanged torrents send nothing. */
-  readonly #published = new Map<string, string>()
   readonly #sampler: NodeJS.Timeout
 
   constructor(options: ApiServiceOptions) {
@@ -208,11 +84,29 @@ export class ApiService {
     this.#options = options
     this.events = new EventBus(options.logInternal)
     this.#samples = new SampleTable(options.reputation.database)
+    this.#views = new TorrentViews(options.engine, this.events, options.heldState)
+    this.#torrents = new TorrentCommands({
+      engine: options.engine,
+      views: this.#views,
+      trust: options.trust,
+      reputation: options.reputation,
+      offerEnvelopes: options.offerEnvelopes,
+    })
     this.dispatcher = new Dispatcher(this.#handlers(), options.logInternal)
     for (const entry of this.#engine.remembered()) {
-      if (entry.allowUnsigned) this.#provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
+      if (entry.allowUnsigned) this.#views.provenance.set(entry.infoHash, { status: 'unsigned-allowed' })
     }
-    this.#forwardEngineEvents()
+    this.#unsubscribe.push(
+      ...forwardEngineEvents({
+        engine: options.engine,
+        events: this.events,
+        views: this.#views,
+        commands: this.#torrents,
+        trust: options.trust,
+        history: this.history,
+        connections: this.#connections,
+      }),
+    )
     this.#unsubscribe.push(feedAuditEntries(options.reputation, this.events))
     // Bans that do not come from the defence's ban event (an import, the user): lists refetch.
     this.#unsubscribe.push(
@@ -225,15 +119,8 @@ export class ApiService {
   }
 
   /** Add from a magnet link, an infohash or a .torrent path (the Electron shell's argv and open-url). */
-  async add(input: string, request: AddRequest = {}): Promise<AddResult> {
-    let source: TorrentSource
-    try {
-      source = await resolveSource(input)
-    } catch (error) {
-      if (isVouchError(error)) throw error
-      throw new VouchError('bad-input', `cannot read ${input}: ${(error as Error).message}`)
-    }
-    return this.#add(source, input, request)
+  add(input: string, request: AddRequest = {}): Promise<AddResult> {
+    return this.#torrents.add(input, request)
   }
 
   /** Publish a refusal of a torrent added outside the UI, so the UI can show the dialog. */
@@ -248,8 +135,8 @@ export class ApiService {
   observeAudit(event: AuditEvent): void {
     if (event.type === 'provenance.accepted') void this.#signed(event.subject, event.details)
     else if (event.type === 'provenance.override') {
-      this.#provenance.set(event.subject, { status: 'unsigned-allowed' })
-      this.#publishQuietly(event.subject)
+      this.#views.provenance.set(event.subject, { status: 'unsigned-allowed' })
+      this.#views.publishQuietly(event.subject)
     } else if (event.type === 'ban.lifted' || event.type === 'ban.imported') {
       this.events.publish('bans.changed', {})
     }
@@ -265,20 +152,14 @@ export class ApiService {
       ? details.fingerprints.filter((value): value is string => typeof value === 'string')
       : []
     if (fingerprints.length === 0) return
-    const pinned = await this.#pinnedNames()
+    const pinned = await pinnedNames(this.#options.trust)
     const nameOf = (fingerprint: string) =>
       pinned.get(fingerprint) ?? (typeof details.publisher === 'string' ? details.publisher : fingerprint)
-    this.#provenance.set(infoHash, {
+    this.#views.provenance.set(infoHash, {
       status: 'signed',
       publishers: fingerprints.map((fingerprint) => ({ name: nameOf(fingerprint), fingerprint })),
     })
-    this.#publishQuietly(infoHash)
-  }
-
-  /** Pinned publishers' names by fingerprint; none when the trust file cannot be read. */
-  async #pinnedNames(): Promise<Map<string, string>> {
-    const pinned = await this.#options.trust.list().catch(() => [])
-    return new Map(pinned.map((publisher) => [publisher.fingerprint, publisher.name]))
+    this.#views.publishQuietly(infoHash)
   }
 
   #handlers(): Handlers {
@@ -306,7 +187,7 @@ export class ApiService {
         home: this.#engine.paths.home,
         connections: () => new Map(this.#connections),
         livePeers: () => livePeers(this.#engine.client.torrents),
-        torrentName: (infoHash) => this.#torrentName(infoHash),
+        torrentName: (infoHash) => this.#torrents.torrentName(infoHash),
         events: this.events,
       }),
       ...feedHandlers({
@@ -322,145 +203,20 @@ export class ApiService {
         store: this.#options.reputation,
         live: this.#options.rules ?? null,
       }),
+      ...this.#torrents.handlers(),
+      ...settingsHandlers({
+        engine: this.#engine,
+        settings: this.#options.settings,
+        events: this.events,
+        offThisRun: this.#options.offThisRun,
+        pollSoon: () => this.#options.feeds?.pollSoon?.(),
+      }),
       'app.info': () => this.#info(),
       'app.status': () => this.#status(),
-      'torrents.list': () => this.#list(),
-      'torrents.add': ({ source, ...request }) => {
-        // Paths are for the desktop shell's argv only: the UI must not make the engine read files.
-        if (!/^magnet:/i.test(source) && !/^([0-9a-f]{40}|[a-z2-7]{32})$/i.test(source)) {
-          throw new VouchError(
-            'bad-input',
-            'expected a magnet link or an infohash (open .torrent files with torrents.addFile)',
-          )
-        }
-        return this.add(source, request)
-      },
-      'torrents.addFile': async ({ fileName, contentBase64, ...request }) => {
-        const bytes = new Uint8Array(Buffer.from(contentBase64, 'base64'))
-        const parsed = await parseTorrentBytes(bytes, fileName)
-        // No origin path: a file name from the UI must never lead the gate to read a sidecar from disk.
-        return this.#add({ kind: 'torrent-file', bytes, parsed, origin: '' }, fileName, request)
-      },
-      'torrents.offerEnvelope': ({ infoHash, text }) => this.#offer(infoHash, text),
-      'torrents.remove': async ({ infoHash, deleteData }) => {
-        const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
-        await this.#engine.remove(infoHash, { deleteData: deleteData ?? false })
-        this.#provenance.delete(infoHash)
-        this.#names.delete(infoHash)
-        return { removed: known }
-      },
-      'torrents.pause': async ({ infoHash }) => {
-        await this.#engine.pause(infoHash)
-        return this.#publishUpdate(infoHash)
-      },
-      'torrents.resume': async ({ infoHash }) => {
-        await this.#engine.resume(infoHash)
-        return this.#publishUpdate(infoHash)
-      },
-      'torrents.addPeer': async ({ infoHash, address }) => ({
-        added: await this.#engine.addPeer(infoHash, address),
-      }),
-      'torrents.details': ({ infoHash }) => this.#details(infoHash),
-      'torrents.setFiles': async ({ infoHash, files }) => {
-        await this.#engine.setFilePriorities(infoHash, files)
-        return this.#details(infoHash)
-      },
-      'torrents.setLimits': async ({ infoHash, ...limits }) => {
-        await this.#engine.setTorrentLimits(infoHash, limits)
-        return this.#details(infoHash)
-      },
-      'torrents.reannounce': async ({ infoHash }) => {
-        if (!(await this.#engine.reannounce(infoHash))) {
-          throw new VouchError(
-            'bad-input',
-            'this torrent has no tracker and the DHT is off: nothing to announce to',
-            {
-              infoHash,
-            },
-          )
-        }
-        return { ok: true as const }
-      },
-      'settings.get': () => this.#options.settings.current,
-      'settings.set': (changes) => this.#setSettings(changes),
       // 24 hours from the store (it survives a restart): per minute, then every sample of the last 5 minutes.
       'stats.history': () => {
         const now = Date.now()
         return this.#samples.read(now - HISTORY_MS, now - FULL_RESOLUTION_MS)
-      },
-    }
-  }
-
-  async #setSettings(changes: Partial<Settings>): Promise<Settings> {
-    const store = this.#options.settings
-    // The folder first: one that cannot be created is refused before anything is saved.
-    if (changes.downloadDir !== undefined && changes.downloadDir !== store.current.downloadDir) {
-      await this.#engine.setDownloadDir(changes.downloadDir)
-    }
-    // The port too: one that cannot be bound is refused before anything is saved.
-    if (changes.listenPort !== undefined && changes.listenPort !== store.current.listenPort) {
-      await this.#engine.setListenPort(changes.listenPort ?? 0)
-    }
-    // The DHT too: a node that cannot start is refused before anything is saved.
-    if (changes.dht !== undefined && !this.#options.offThisRun?.dht) {
-      await this.#engine.setDht(changes.dht)
-      // Followed feeds are polled through the new node at once, not at the next round.
-      if (changes.dht) this.#options.feeds?.pollSoon?.()
-    }
-    if (changes.lsd !== undefined && !this.#options.offThisRun?.lsd) await this.#engine.setLsd(changes.lsd)
-    const saved = await store.update(changes)
-    this.#engine.configure(runtimeSettingsOf(saved))
-    if (!this.#options.offThisRun?.pex) this.#engine.setPex(saved.pex)
-    this.events.publish('settings.changed', saved)
-    return saved
-  }
-
-  #torrentName(infoHash: string): string | null {
-    const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
-    return stats?.hasMetadata ? stats.name : (this.#names.get(infoHash) ?? null)
-  }
-
-  /** The engine's details, with what the reputation store knows of each connected address. */
-  async #details(infoHash: string): Promise<TorrentDetailsView> {
-    const details = await this.#engine.details(infoHash)
-    const store = this.#options.reputation
-    return {
-      ...details,
-      peers: details.peers.map((peer) => {
-        const key = peer.address ? addressKey(peer.address) : ''
-        const record = key ? store.peers({ address: key, limit: 1 })[0] : undefined
-        return {
-          ...peer,
-          score: record?.score ?? null,
-          banned: key !== '' && store.banFor(key) !== undefined,
-        }
-      }),
-    }
-  }
-
-  async #offer(infoHash: string, text: string): Promise<OfferResult> {
-    const offer = this.#options.offerEnvelopes
-    if (!offer) throw new VouchError('bad-input', 'this engine has no provenance gate to offer envelopes to')
-    const decision = await offer(infoHash, envelopesInText(text))
-    if (decision.accepted) {
-      // The gate audits the acceptance (observeAudit sets the badge); answer with the same names.
-      const pinned = await this.#pinnedNames()
-      const publishers = decision.signers.map(({ fingerprint }) => ({
-        fingerprint,
-        name: pinned.get(fingerprint) ?? fingerprint,
-      }))
-      this.#publishQuietly(infoHash)
-      return { status: 'accepted', infoHash, publishers }
-    }
-    return {
-      status: 'refused',
-      refusal: {
-        code: decision.reason,
-        reason: decision.message,
-        source: 'offered envelope',
-        infoHash,
-        publisher: null,
-        ...thresholdOf(decision.threshold),
       },
     }
   }
@@ -474,7 +230,7 @@ export class ApiService {
   }
 
   async #status(): Promise<AppStatus> {
-    const views = this.#list()
+    const views = this.#views.list()
     const downloadDir = this.#engine.downloadDir
     const disk = await statfs(downloadDir).catch(() => null)
     return {
@@ -484,146 +240,6 @@ export class ApiService {
       freeDiskBytes: disk ? disk.bavail * disk.bsize : null,
       downloadDir,
     }
-  }
-
-  #list(): TorrentView[] {
-    return this.#views.views(this.#engine.stats(), (infoHash) => this.#provenanceOf(infoHash))
-  }
-
-  /** The same object while nothing changed (the view cache compares provenance by identity). */
-  #provenanceOf(infoHash: string): Provenance {
-    const known = this.#provenance.get(infoHash)
-    if (known) return known
-    const held = this.#options.heldState?.(infoHash)
-    if (held === 'awaiting-envelope') return HELD_FOR_SIGNATURE
-    if (held === 'awaiting-metadata') return HELD_FOR_METADATA
-    return UNCHECKED
-  }
-
-  async #add(source: TorrentSource, label: string, request: AddRequest): Promise<AddResult> {
-    const infoHash = source.parsed.infoHash ?? null
-    // Known before the add returns: the gate may refuse a magnet as soon as its metadata arrives.
-    const parsedName = (source.parsed as { name?: unknown }).name
-    if (infoHash) this.#names.set(infoHash, typeof parsedName === 'string' && parsedName ? parsedName : label)
-    const duplicate =
-      infoHash !== null && this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
-    try {
-      const torrent = await this.#engine.add(source, {
-        ...(request.allowUnsigned ? { allowUnsigned: true } : {}),
-        ...(request.peers ? { peers: request.peers } : {}),
-      })
-      if (request.allowUnsigned) this.#provenance.set(torrent.infoHash, { status: 'unsigned-allowed' })
-      this.#publishQuietly(torrent.infoHash)
-      return {
-        status: 'added',
-        infoHash: torrent.infoHash,
-        name: torrent.name ?? torrent.infoHash,
-        duplicate,
-      }
-    } catch (error) {
-      if (infoHash && !duplicate) this.#names.delete(infoHash)
-      if (isVouchError(error) && error.code === 'refused') {
-        return { status: 'refused', refusal: refusalFrom(error, label, infoHash) }
-      }
-      throw error
-    }
-  }
-
-  /** The torrent's view now, published when it differs from the last one sent. */
-  #publishUpdate(infoHash: string): TorrentView {
-    // One torrent's stats: building every torrent's (engine.stats()) per update made resuming
-    // 2 000 torrents quadratic, each added torrent's audit event publishing its update.
-    const stats = this.#engine.statsFor(infoHash)
-    if (!stats) throw new VouchError('bad-input', `no torrent ${infoHash} in the list`, { infoHash })
-    return this.#publishIfChanged(stats)
-  }
-
-  #publishIfChanged(stats: TorrentStats): TorrentView {
-    const view = viewOf(stats, this.#provenanceOf(stats.infoHash))
-    const text = JSON.stringify(view)
-    if (this.#published.get(view.infoHash) !== text) {
-      this.#published.set(view.infoHash, text)
-      this.events.publish('torrent.updated', view)
-    }
-    return view
-  }
-
-  #forwardEngineEvents(): void {
-    const engineEvents = this.#engine.events
-    this.#unsubscribe.push(
-      engineEvents.on('progress', (stats) => void this.#publishIfChanged(stats)),
-      engineEvents.on('added', ({ infoHash }) => this.#publishQuietly(infoHash)),
-      engineEvents.on('metadata', ({ infoHash }) => this.#publishQuietly(infoHash)),
-      engineEvents.on('done', ({ infoHash, name }) => {
-        this.#publishQuietly(infoHash)
-        this.events.publish('torrent.done', { infoHash, name })
-      }),
-      engineEvents.on('removed', ({ infoHash }) => {
-        this.#published.delete(infoHash)
-        this.events.publish('torrent.removed', { infoHash })
-      }),
-      engineEvents.on('hash-failure', ({ infoHash, piece, bytes }) =>
-        this.events.publish('torrent.hashFailed', { infoHash, piece, bytes }),
-      ),
-      engineEvents.on('warning', ({ infoHash, message }) => {
-        if (isHashFailureWarning(message)) this.history.countHashFailure()
-        this.events.publish('notice', { level: 'warning', infoHash, message })
-      }),
-      engineEvents.on('error', ({ infoHash, code, message, refusal }) => {
-        // A magnet whose metadata did not match its signature is refused after it was added.
-        if (code === 'refused') void this.#refusedLate(infoHash, message, refusal)
-        else this.events.publish('notice', { level: 'error', infoHash, message })
-      }),
-      engineEvents.on('ban', (ban) =>
-        this.events.publish('ban.created', {
-          ...banView({ ...ban, rangeEnd: null }, (infoHash) => this.#torrentName(infoHash)),
-          connectionsClosed: ban.connectionsClosed,
-        }),
-      ),
-      engineEvents.on('peer-connected', ({ address }) => this.#countConnection(address, +1)),
-      engineEvents.on('peer-disconnected', ({ address }) => this.#countConnection(address, -1)),
-    )
-  }
-
-  /**
-   * Publish a torrent's view if it is still in the list (events may race a removal). One torrent's
-   * stats only: every torrent's per event made resuming 2 000 torrents quadratic.
-   */
-  #publishQuietly(infoHash: string): void {
-    const stats = this.#engine.statsFor(infoHash)
-    if (stats) this.#publishIfChanged(stats)
-  }
-
-  /** The gate's reason code, sentence and key, as the refusal dialog shows them for an add. */
-  async #refusedLate(infoHash: string | null, message: string, refusal: GateRefusal | undefined) {
-    const fingerprint = refusal?.fingerprint ?? null
-    const publicKey = refusal?.publicKey ?? null
-    const source = (infoHash ? this.#names.get(infoHash) : undefined) ?? infoHash ?? 'torrent'
-    if (infoHash) {
-      // The gate destroyed the torrent: drop it from the list (a restart must not add it again) and
-      // from the UI, where its row would otherwise stay with the badge of the accepted envelope.
-      this.#provenance.delete(infoHash)
-      this.#names.delete(infoHash)
-      await this.#engine.remove(infoHash).catch(() => undefined)
-      this.events.publish('torrent.removed', { infoHash })
-    }
-    const name = fingerprint ? ((await this.#pinnedNames()).get(fingerprint) ?? null) : null
-    this.events.publish('torrent.refused', {
-      code: refusal?.code ?? 'refused',
-      reason: message,
-      source,
-      infoHash,
-      publisher: fingerprint && publicKey ? { fingerprint, publicKey, name } : null,
-      ...thresholdOf(refusal?.threshold),
-    })
-  }
-
-  #countConnection(address: string, change: number): void {
-    if (!address) return
-    const key = addressKey(address)
-    const count = (this.#connections.get(key) ?? 0) + change
-    if (count > 0) this.#connections.set(key, count)
-    else this.#connections.delete(key)
   }
 
   #sample(): void {

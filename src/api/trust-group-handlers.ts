@@ -7,12 +7,8 @@
 import { VouchError } from '../errors.ts'
 import { fingerprintOf, parsePublicKey, type PublisherKey } from '../provenance/keys.ts'
 import { decodeRotation, type RotationStatement } from '../provenance/rotation.ts'
-import {
-  normaliseFingerprint,
-  type PinnedGroup,
-  type PinnedPublisher,
-  type TrustStore,
-} from '../provenance/trust-store.ts'
+import { normaliseFingerprint, type PinnedGroup, type PinnedPublisher } from '../provenance/trust-file.ts'
+import type { TrustStore } from '../provenance/trust-store.ts'
 import type { PublisherView, TrustGroupView } from './contract.ts'
 import type { Handlers } from './dispatcher.ts'
 

@@ -76,29 +76,46 @@ export class TorrentViewCache {
   views(all: readonly TorrentStats[], provenanceOf: (infoHash: string) => Provenance): TorrentView[] {
     const listed = ++this.#generation
     const views: TorrentView[] = []
-    for (const stats of all) {
-      const provenance = provenanceOf(stats.infoHash)
-      let entry = this.#entries.get(stats.infoHash)
-      // The engine hands back the same stats object while a torrent's numbers cannot have moved.
-      if (entry?.provenance === provenance && entry.stats !== stats && sameStats(entry.stats, stats))
-        entry.stats = stats
-      if (!entry || entry.provenance !== provenance || entry.stats !== stats) {
-        entry = { stats, provenance, view: freezeView(this.#build(stats, provenance)), listed }
-        this.#entries.set(stats.infoHash, entry)
-      }
-      entry.listed = listed
-      views.push(entry.view)
-    }
+    for (const stats of all) views.push(this.#entry(stats, provenanceOf(stats.infoHash), listed).view)
     if (this.#entries.size > views.length) {
       for (const [infoHash, entry] of this.#entries)
         if (entry.listed !== listed) this.#entries.delete(infoHash)
     }
     return views
   }
+
+  /**
+   * One torrent's view, kept as `views` keeps it (a `torrent.updated` event and the next list share
+   * the object, and so its JSON). Compare it by identity to know whether anything changed.
+   */
+  view(stats: TorrentStats, provenance: Provenance): TorrentView {
+    return this.#entry(stats, provenance, this.#generation).view
+  }
+
+  forget(infoHash: string): void {
+    this.#entries.delete(infoHash)
+  }
+
+  #entry(stats: TorrentStats, provenance: Provenance, listed: number): Entry {
+    let entry = this.#entries.get(stats.infoHash)
+    // The engine hands back the same stats object while a torrent's numbers cannot have moved.
+    if (entry?.provenance === provenance && entry.stats !== stats && sameStats(entry.stats, stats))
+      entry.stats = stats
+    if (!entry || entry.provenance !== provenance || entry.stats !== stats) {
+      entry = { stats, provenance, view: freezeView(this.#build(stats, provenance)), listed }
+      this.#entries.set(stats.infoHash, entry)
+    }
+    entry.listed = listed
+    return entry
+  }
 }
 
 /** The JSON of frozen objects met in results (views above), made once per object. */
 const serialized = new WeakMap<object, string>()
+
+function isFrozenObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Object.isFrozen(value)
+}
 
 function jsonOf(item: unknown): string {
   // As inside an array, where JSON.stringify writes what it cannot represent as null.
@@ -118,6 +135,13 @@ function jsonOf(item: unknown): string {
  * lifetime. Frozen all the way down (freezeView), such an object cannot differ from its JSON.
  */
 export function serializeMessage(message: CommandResponse | EventMessage): string {
+  if ('event' in message && message.event === 'torrent.updated' && isFrozenObject(message.payload)) {
+    // A kept view (the cache's, frozen all the way down) sent as an event: its JSON is made once,
+    // and a later list reuses it.
+    const { payload, ...rest } = message
+    const envelope = JSON.stringify({ ...rest, payload: null })
+    return `${envelope.slice(0, -5)}${jsonOf(payload)}}`
+  }
   if (!('result' in message) || !Array.isArray(message.result)) return JSON.stringify(message)
   const { result, ...rest } = message
   // `result` last, as an empty array: its items go between the brackets.

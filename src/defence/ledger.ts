@@ -20,9 +20,17 @@
  * - An honest peer only ever sends the true block. Once the piece verifies, the true block's digest
  *   is known; any recorded digest that differs was sent by a peer that sent false data, whether or
  *   not WebTorrent used that copy. Blocks with the true digest prove nothing against anyone.
+ *
+ * A held block and its lazy digest are in held-blocks.ts, the per-address piece indexes in
+ * pieces-by-address.ts, the verdicts' shapes in ledger-verdicts.ts.
  */
-import { Buffer } from 'node:buffer'
-import { createHash } from 'node:crypto'
+import { ascending, LazyDigests, type HeldBlock } from './held-blocks.ts'
+import type { FailureVerdict, VerificationVerdict } from './ledger-verdicts.ts'
+import { PiecesByAddress } from './pieces-by-address.ts'
+
+// Importable from here as before the split: the defence (being changed alongside) imports them so.
+export { blockDigest } from './held-blocks.ts'
+export type { Culprit, FailureVerdict, VerificationVerdict } from './ledger-verdicts.ts'
 
 /** The peer a block came from. `address` is the address key (IPv4, or an IPv6 /64). */
 export interface BlockSender {
@@ -42,56 +50,6 @@ export interface BlockEntry {
   data?: Uint8Array
   /** When the block arrived (ms since epoch), for the time from a bad block to its sender's ban. */
   receivedAt?: number
-}
-
-/** A recorded block: its bytes until they are hashed, then its digest. */
-interface HeldBlock {
-  sender: BlockSender
-  offset: number
-  length: number
-  digest: string | null
-  data: Uint8Array | null
-  receivedAt: number | null
-}
-
-export interface FailureVerdict {
-  piece: number
-  /** Distinct address keys that sent blocks in the failed generation. */
-  contributors: string[]
-  /** Set when a single address sent every block of the failed generation: proof on its own. */
-  sole: {
-    sender: BlockSender
-    offset: number
-    digest: string
-    bytes: number
-    /**
-     * When the generation's first block arrived: which block was false is unknown, so the earliest
-     * one bounds when the bad data first came in.
-     */
-    firstReceivedAt: number | null
-  } | null
-}
-
-export interface Culprit {
-  sender: BlockSender
-  offset: number
-  length: number
-  badDigest: string
-  goodDigest: string
-  /** When this culprit's first differing block arrived (blocks are judged in arrival order). */
-  receivedAt: number | null
-}
-
-export interface VerificationVerdict {
-  piece: number
-  /** Every address that sent a block differing from the verified piece, with its first such block. */
-  culprits: Culprit[]
-  /** Earlier suspects (of failed generations) whose every block matched: they are cleared. */
-  cleared: string[]
-  /** Bytes each address contributed to the verified generation with the true digest. */
-  credit: Map<string, number>
-  /** Bytes each culprit sent that differed from the verified piece (all generations). */
-  badBytes: Map<string, number>
 }
 
 interface PieceEntries {
@@ -138,14 +96,14 @@ export interface LedgerOptions extends Partial<LedgerLimits> {
 export class BlockLedger {
   readonly #pieces = new Map<number, PieceEntries>()
   /** Per address, the pieces whose current generation holds its blocks (the steering asks per call). */
-  readonly #pendingBy = new Map<string, Set<number>>()
+  readonly #pendingBy = new PiecesByAddress()
   /** Per address, the failed pieces it is a suspect of (not verified since). */
-  readonly #suspectOf = new Map<string, Set<number>>()
+  readonly #suspectOf = new PiecesByAddress()
+  readonly #digests = new LazyDigests()
   readonly #limits: LedgerLimits
   readonly #onEvidenceLost: LedgerOptions['onEvidenceLost']
   #clock = 0
   #failedCount = 0
-  #bufferedBytes = 0
 
   constructor(options: LedgerOptions = {}) {
     const { onEvidenceLost, ...limits } = options
@@ -155,7 +113,7 @@ export class BlockLedger {
 
   /** Bytes of received blocks held unhashed. */
   get bufferedBytes(): number {
-    return this.#bufferedBytes
+    return this.#digests.bufferedBytes
   }
 
   /** Pieces with entries (in progress or awaiting re-verification). */
@@ -178,23 +136,20 @@ export class BlockLedger {
     const address = entry.sender.address
     const sent = entries.currentBy.get(address) ?? 0
     entries.currentBy.set(address, sent + 1)
-    if (sent === 0) {
-      let pending = this.#pendingBy.get(address)
-      if (!pending) this.#pendingBy.set(address, (pending = new Set()))
-      pending.add(piece)
-    }
-    entries.current.push({
+    if (sent === 0) this.#pendingBy.add(address, piece)
+    const block: HeldBlock = {
       sender: entry.sender,
       offset: entry.offset,
       length: entry.length,
       digest,
       data: digest === null ? data : null,
       receivedAt: entry.receivedAt ?? null,
-    })
-    if (digest === null && data) this.#bufferedBytes += data.byteLength
+    }
+    entries.current.push(block)
+    this.#digests.hold(block)
     entries.touched = ++this.#clock
     if (this.#pieces.size > this.#limits.maxPieces) this.#evict(false)
-    if (this.#bufferedBytes > this.#limits.maxBufferedBytes) this.#hashOldest()
+    if (this.#digests.bufferedBytes > this.#limits.maxBufferedBytes) this.#hashOldest()
   }
 
   /**
@@ -227,7 +182,7 @@ export class BlockLedger {
     if (!entries) return { piece, contributors: [], sole: null }
     const generation = entries.current
     // WebTorrent discards the failed piece's bytes; the blocks held here are the only copy left.
-    for (const entry of generation) this.#hash(entry)
+    for (const entry of generation) this.#digests.hash(entry)
     const contributors = [...new Set(generation.map((entry) => entry.sender.address))]
     let sole: FailureVerdict['sole'] = null
     const first = generation[0]
@@ -237,7 +192,7 @@ export class BlockLedger {
       sole = {
         sender: first.sender,
         offset: first.offset,
-        digest: this.#hash(first),
+        digest: this.#digests.hash(first),
         bytes: [...bytes.values()].reduce((sum, length) => sum + length, 0),
         firstReceivedAt: first.receivedAt,
       }
@@ -249,9 +204,7 @@ export class BlockLedger {
     for (const address of contributors) {
       if (entries.suspects.has(address)) continue
       entries.suspects.add(address)
-      let pieces = this.#suspectOf.get(address)
-      if (!pieces) this.#suspectOf.set(address, (pieces = new Set()))
-      pieces.add(piece)
+      this.#suspectOf.add(address, piece)
     }
     entries.touched = ++this.#clock
     if (this.#failedCount > this.#limits.maxFailedPieces) this.#evict(true)
@@ -265,19 +218,19 @@ export class BlockLedger {
 
   /** Whether `address` sent blocks of a piece other than `except` that has not verified or failed yet. */
   hasPendingFrom(address: string, except: number): boolean {
-    const pending = this.#pendingBy.get(address)
-    return pending !== undefined && (pending.size > 1 || (pending.size === 1 && !pending.has(except)))
+    const pending = this.#pendingBy.of(address)
+    return pending.size > 1 || (pending.size === 1 && !pending.has(except))
   }
 
   /** Pieces whose current generation holds blocks from `address` (not verified or failed yet). */
   pendingFrom(address: string): ReadonlySet<number> {
-    return this.#pendingBy.get(address) ?? EMPTY_PIECES
+    return this.#pendingBy.of(address)
   }
 
   /** The piece whose current generation holds blocks from `address`, when there is exactly one. */
   onlyPendingPiece(address: string): number | undefined {
-    const pending = this.#pendingBy.get(address)
-    return pending?.size === 1 ? pending.values().next().value : undefined
+    const pending = this.#pendingBy.of(address)
+    return pending.size === 1 ? pending.values().next().value : undefined
   }
 
   /** Whether `address` sent blocks of the current generation of `piece`. */
@@ -298,7 +251,7 @@ export class BlockLedger {
 
   /** The failed pieces `address` is a suspect of, until each verifies (or its evidence is lost). */
   suspectedPieces(address: string): ReadonlySet<number> {
-    return this.#suspectOf.get(address) ?? EMPTY_PIECES
+    return this.#suspectOf.of(address)
   }
 
   hasFailed(piece: number): boolean {
@@ -319,7 +272,7 @@ export class BlockLedger {
     for (const entry of entries.current) {
       const first = seen.get(entry.offset)
       if (first === undefined) seen.set(entry.offset, entry)
-      else if (!this.#same(first, entry)) return true
+      else if (!this.#digests.same(first, entry)) return true
     }
     return false
   }
@@ -346,7 +299,7 @@ export class BlockLedger {
     const judge = (entry: HeldBlock): boolean => {
       if (!trueDigest) return true
       const good = trueDigest(entry.offset, entry.length)
-      const bad = this.#hash(entry)
+      const bad = this.#digests.hash(entry)
       if (bad === good) return true
       if (!guilty.has(entry.sender.address)) {
         guilty.add(entry.sender.address)
@@ -388,43 +341,18 @@ export class BlockLedger {
     const entries = this.#pieces.get(piece)
     if (!entries) return []
     if (entries.failed.length > 0) this.#failedCount--
-    for (const entry of entries.current) if (entry.data) this.#bufferedBytes -= entry.data.byteLength
+    for (const entry of entries.current) this.#digests.release(entry)
     this.#closeGeneration(piece, entries)
-    for (const address of entries.suspects) {
-      const pieces = this.#suspectOf.get(address)
-      pieces?.delete(piece)
-      if (pieces?.size === 0) this.#suspectOf.delete(address)
-    }
+    for (const address of entries.suspects) this.#suspectOf.delete(address, piece)
     this.#pieces.delete(piece)
     return [...entries.suspects]
   }
 
   /** Empty the current generation of `piece` and its per-address indexes. */
   #closeGeneration(piece: number, entries: PieceEntries): void {
-    for (const address of entries.currentBy.keys()) {
-      const pending = this.#pendingBy.get(address)
-      pending?.delete(piece)
-      if (pending?.size === 0) this.#pendingBy.delete(address)
-    }
+    for (const address of entries.currentBy.keys()) this.#pendingBy.delete(address, piece)
     entries.currentBy.clear()
     entries.current = []
-  }
-
-  /** The block's digest, hashing (and releasing) its bytes the first time. */
-  #hash(entry: HeldBlock): string {
-    if (entry.digest !== null) return entry.digest
-    const data = entry.data ?? new Uint8Array(0)
-    entry.digest = blockDigest(data)
-    entry.data = null
-    this.#bufferedBytes -= data.byteLength
-    return entry.digest
-  }
-
-  /** Whether two copies of one block are alike: bytes compared while both are held, else digests. */
-  #same(a: HeldBlock, b: HeldBlock): boolean {
-    if (a.length !== b.length) return false
-    if (a.data && b.data) return Buffer.compare(a.data, b.data) === 0
-    return this.#hash(a) === this.#hash(b)
   }
 
   /** Over the byte limit: hash the blocks of the longest-held pieces until back under half of it. */
@@ -432,9 +360,9 @@ export class BlockLedger {
     const target = this.#limits.maxBufferedBytes / 2
     for (const entries of this.#pieces.values()) {
       for (const entry of entries.current) {
-        if (entry.data) this.#hash(entry)
+        if (entry.data) this.#digests.hash(entry)
       }
-      if (this.#bufferedBytes <= target) return
+      if (this.#digests.bufferedBytes <= target) return
     }
   }
 
@@ -456,25 +384,6 @@ export class BlockLedger {
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
-const EMPTY_PIECES: ReadonlySet<number> = new Set()
-
-/**
- * The digest the ledger keeps of a block (hex SHA-256). Whoever judges recorded blocks against the
- * verified piece, or reports a block as evidence, digests with this.
- */
-export function blockDigest(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
-
-/** Offsets strictly ascending, so no block arrived twice (the usual case; saves a map per piece). */
-function ascending(blocks: HeldBlock[]): boolean {
-  let previous = -1
-  for (const block of blocks) {
-    if (block.offset <= previous) return false
-    previous = block.offset
-  }
-  return true
-}
 
 function addTo(map: Map<string, number>, key: string, amount: number): void {
   map.set(key, (map.get(key) ?? 0) + amount)

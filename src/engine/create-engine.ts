@@ -4,7 +4,8 @@
  * engine without the gate, for tests of other layers.
  */
 import type { AuditSink } from '../audit.ts'
-import { ProvenancePlugin, type ProvenanceOptions } from '../provenance/plugin.ts'
+import { ProvenancePlugin } from '../provenance/plugin.ts'
+import type { ProvenanceOptions } from '../provenance/plugin-seam.ts'
 import { TrustStore } from '../provenance/trust-store.ts'
 import { Engine, type EngineOptions } from './engine.ts'
 import { dataPaths } from './paths.ts'

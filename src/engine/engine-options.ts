@@ -1,4 +1,5 @@
 /** What the engine is opened with and what each add and seed may ask for. */
+import type { Torrent } from 'webtorrent'
 import type { EnginePlugin } from './plugin.ts'
 import type { BanStore } from '../defence/ban-store.ts'
 import type { DefencePolicy } from '../defence/policy.ts'
@@ -64,4 +65,10 @@ export interface SeedOptions {
   announce?: string[]
   pieceLength?: number
   remember?: boolean
+}
+
+/** What an add did: `existing` when the torrent was already running (a duplicate add). */
+export interface AddOutcome {
+  torrent: Torrent
+  existing: boolean
 }

@@ -6,15 +6,14 @@ import type { Torrent } from 'webtorrent'
 import type { Defence } from '../defence/defence.ts'
 import { VouchError } from '../errors.ts'
 import { makePrivateDir } from '../private-files.ts'
-import { admitThroughPlugins, warnBlockedPeers } from './admission.ts'
+import { AddQueue } from './add-queue.ts'
 import { dhtOptionsOf, openClient } from './client.ts'
 import { startDht, stopDht } from './dht-switch.ts'
 import { setLsd } from './lsd-switch.ts'
 import { deleteTorrentData } from './data-removal.ts'
-import type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
+import type { AddOptions, AddOutcome, EngineOptions, SeedOptions } from './engine-options.ts'
 import type { EngineEvents, TorrentStats } from './events.ts'
-import { applyFilePriorities, changedPriorities, type FilePriority } from './file-priorities.ts'
-import { withFileStore } from './file-store.ts'
+import type { FilePriority } from './file-priorities.ts'
 import { closeNatTraversal } from './nat-close.ts'
 import { dhtNodeCount, relisten, setPex } from './network.ts'
 import { dataPaths, type DataPaths } from './paths.ts'
@@ -24,15 +23,16 @@ import { ResumeData } from './resume-data.ts'
 import { newTracked, NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
 import { seedLocalData } from './seed-data.ts'
 import { resolveSource, type TorrentSource } from './source.ts'
-import { addPeers, disconnectAll, parsePeerAddress } from './torrent-control.ts'
-import { detailsOf, type TorrentDetails } from './torrent-details.ts'
+import type { TorrentDetails } from './torrent-details.ts'
 import { defenceFor, reportRequestFlood, reportWireViolation, watchTorrent } from './torrent-events.ts'
 import type { RememberedTorrent } from './torrent-list.ts'
 import { TorrentThrottles, type TorrentLimits } from './torrent-throttle.ts'
 import { TrackerWatch } from './tracker-status.ts'
+import { TorrentOperations } from './torrent-operations.ts'
+import { TorrentAdder } from './torrent-add.ts'
 import { TypedEmitter } from './typed-emitter.ts'
 
-export type { AddOptions, EngineOptions, SeedOptions } from './engine-options.ts'
+export type { AddOptions, AddOutcome, EngineOptions, SeedOptions } from './engine-options.ts'
 export { parsePeerAddress } from './torrent-control.ts'
 
 /**
@@ -55,12 +55,13 @@ export class Engine {
   readonly #trackers = new WeakMap<Torrent, TrackerWatch>()
   readonly #throttles = new TorrentThrottles()
   readonly #scheduler: Scheduler
+  readonly #operations: TorrentOperations
+  readonly #adder: TorrentAdder
+  readonly #adds = new AddQueue()
   #downloadDir: string
   #progressTimer: NodeJS.Timeout | undefined
   #closed = false
   #dhtSwitch: Promise<void> = Promise.resolve()
-  /** While resuming: the download folders made so far (2,000 torrents share a few folders). */
-  #resumedDirs: Set<string> | undefined
 
   private constructor(options: EngineOptions, client: WebTorrent) {
     this.#options = options
@@ -78,6 +79,28 @@ export class Engine {
         this.events.emit('warning', { infoHash, message: `reached the seed ${limit} limit: paused` })
         this.pause(infoHash).catch(() => undefined)
       },
+    })
+    this.#operations = new TorrentOperations({
+      client,
+      tracked: this.#tracked,
+      trackers: this.#trackers,
+      throttles: this.#throttles,
+      scheduler: this.#scheduler,
+      resumeData: this.#resumeData,
+    })
+    this.#adder = new TorrentAdder({
+      client,
+      plugins: this.#plugins,
+      events: this.events,
+      tracked: this.#tracked,
+      failed: this.#failed,
+      throttles: this.#throttles,
+      scheduler: this.#scheduler,
+      resumeData: this.#resumeData,
+      operations: this.#operations,
+      downloadDir: () => this.downloadDir,
+      track: (torrent, seeding) => this.#track(torrent, seeding),
+      assertOpen: () => this.#assertOpen(),
     })
     client.on('error', (error: Error) => {
       this.events.emit('error', { infoHash: null, code: 'internal', message: error.message })
@@ -103,7 +126,8 @@ export class Engine {
     opened.engine = engine
     engine.#progressTimer = setInterval(() => engine.#emitProgress(), options.progressIntervalMs ?? 1000)
     engine.#progressTimer.unref()
-    if (options.resume !== false) await engine.#resume()
+    if (options.resume !== false)
+      await engine.#adder.resumeAll((source, resumed) => engine.add(source, resumed))
     return engine
   }
 
@@ -171,60 +195,17 @@ export class Engine {
 
   /** Add a .torrent path, magnet or infohash (or an already resolved source). Refusals throw VouchError('refused'). */
   async add(input: string | TorrentSource, options: AddOptions = {}): Promise<Torrent> {
+    return (await this.addOutcome(input, options)).torrent
+  }
+
+  /**
+   * The same add, saying whether the torrent was already in the list. Adds of one infohash run one
+   * at a time (add-queue.ts): one made while another is under way answers as if made after it.
+   */
+  async addOutcome(input: string | TorrentSource, options: AddOptions = {}): Promise<AddOutcome> {
     this.#assertOpen()
     const source = typeof input === 'string' ? await resolveSource(input) : input
-    const peers = (options.peers ?? []).map(parsePeerAddress)
-    const allowUnsigned = options.allowUnsigned ?? false
-    const { torrentOptions, magnet } = await admitThroughPlugins(this.#plugins, source, allowUnsigned)
-    const infoHash = source.parsed.infoHash
-    warnBlockedPeers(this.#plugins, this.events, infoHash, peers)
-    const existing = this.#running(infoHash)
-    if (existing) {
-      await this.#rememberPeers(infoHash, peers)
-      if (!existing.paused) addPeers(existing, peers)
-      return existing
-    }
-    this.#failed.delete(infoHash)
-    if (options.limits) this.#throttles.set(infoHash, options.limits)
-    const downloadDir = path.resolve(options.downloadDir ?? this.downloadDir)
-    if (!this.#resumedDirs?.has(downloadDir)) {
-      await mkdir(downloadDir, { recursive: true })
-      this.#resumedDirs?.add(downloadDir)
-    }
-    // A .torrent goes in decoded (source.ts decoded it as parse-torrent would; WebTorrent would
-    // decode the bytes again), as a copy: WebTorrent rewrites its tracker lists. A held magnet is
-    // added without what it names to fetch (xs, as, ws): admission.magnet.
-    const torrentId = source.kind === 'torrent-file' ? { ...source.parsed } : (magnet ?? infoHash)
-    const paused = options.paused ?? false
-    const addedAt = options.addedAt ?? Date.now()
-    const priorities = options.files ?? []
-    // Queued from the start when the download slots are taken: not one request before its turn.
-    const queued = !paused && this.#scheduler.mustQueueNewDownload()
-    this.#tracked.set(infoHash, newTracked({ addedAt, paused, queued, peers, priorities }))
-    const torrent = this.client.add(torrentId, {
-      ...withFileStore(torrentOptions),
-      path: downloadDir,
-      paused: paused || queued,
-    })
-    this.#track(torrent, false)
-    if (priorities.some((priority) => priority !== 'normal')) {
-      torrent.once('ready', () => {
-        if (!isHeldByGate(torrent)) applyFilePriorities(torrent, priorities)
-      })
-    }
-    if (!paused && !queued) addPeers(torrent, peers)
-    if (options.remember !== false) {
-      await this.#resumeData.rememberAdded(
-        torrent,
-        { source, downloadDir, allowUnsigned, addedAt, paused, peers },
-        (error) =>
-          this.events.emit('warning', {
-            infoHash,
-            message: `could not store the metadata for resuming: ${error.message}`,
-          }),
-      )
-    }
-    return torrent
+    return this.#adds.run(source.parsed.infoHash, () => this.#adder.add(source, options))
   }
 
   /** Seed local data (a file or directory): builds the torrent, hashes the data, announces. */
@@ -263,34 +244,17 @@ export class Engine {
   }
 
   /** Close every connection and make no new ones until resumed; remembered across restarts. */
-  async pause(infoHash: string): Promise<void> {
-    const torrent = await this.#torrent(infoHash)
-    const tracked = this.#trackedOf(torrent)
-    tracked.paused = true
-    tracked.queued = false
-    torrent.pause()
-    disconnectAll(torrent)
-    this.#scheduler.enforce()
-    await this.#resumeData.update(infoHash, { paused: true })
+  pause(infoHash: string): Promise<void> {
+    return this.#operations.pause(infoHash)
   }
 
-  async resume(infoHash: string): Promise<void> {
-    const torrent = await this.#torrent(infoHash)
-    const tracked = this.#trackedOf(torrent)
-    tracked.paused = false
-    // The queue may hold it back at once when its slots are taken.
-    torrent.resume()
-    addPeers(torrent, [...tracked.peers])
-    this.#scheduler.enforce()
-    await this.#resumeData.update(infoHash, { paused: false })
+  resume(infoHash: string): Promise<void> {
+    return this.#operations.resume(infoHash)
   }
 
   /** Dial a peer by address for this torrent, now and after every resume and restart. */
-  async addPeer(infoHash: string, address: string): Promise<boolean> {
-    const peer = parsePeerAddress(address)
-    const torrent = await this.#torrent(infoHash)
-    await this.#rememberPeers(infoHash, [peer])
-    return torrent.paused ? true : torrent.addPeer(peer)
+  addPeer(infoHash: string, address: string): Promise<boolean> {
+    return this.#operations.addPeer(infoHash, address)
   }
 
   /** Nodes in the DHT routing table (0 with the DHT off). */
@@ -299,35 +263,24 @@ export class Engine {
   }
 
   /** Files, peers, trackers and pieces of one torrent. */
-  async details(infoHash: string): Promise<TorrentDetails> {
-    const torrent = await this.#torrent(infoHash)
-    const trackers = this.#trackers.get(torrent)?.statuses() ?? []
-    return detailsOf(torrent, this.#trackedOf(torrent).priorities, trackers, this.#throttles.get(infoHash))
+  details(infoHash: string): Promise<TorrentDetails> {
+    return this.#operations.details(infoHash)
   }
 
   /**
    * Set the priority of some files; a 'skip' file's pieces are never requested (unless another
    * wanted file shares them). Kept across restarts.
    */
-  async setFilePriorities(
+  setFilePriorities(
     infoHash: string,
     changes: readonly { index: number; priority: FilePriority }[],
   ): Promise<void> {
-    const torrent = await this.#torrent(infoHash)
-    const tracked = this.#trackedOf(torrent)
-    const priorities = changedPriorities(torrent, tracked.priorities, changes)
-    tracked.priorities = priorities
-    applyFilePriorities(torrent, priorities)
-    await this.#resumeData.update(infoHash, { files: priorities })
+    return this.#operations.setFilePriorities(infoHash, changes)
   }
 
   /** This torrent's own speed limits (inside the global ones); kept across restarts. */
-  async setTorrentLimits(infoHash: string, changes: Partial<TorrentLimits>): Promise<TorrentLimits> {
-    await this.#torrent(infoHash)
-    const limits = { ...this.#throttles.get(infoHash), ...changes }
-    this.#throttles.set(infoHash, limits)
-    await this.#resumeData.update(infoHash, { limits })
-    return limits
+  setTorrentLimits(infoHash: string, changes: Partial<TorrentLimits>): Promise<TorrentLimits> {
+    return this.#operations.setTorrentLimits(infoHash, changes)
   }
 
   torrentLimits(infoHash: string): TorrentLimits {
@@ -335,9 +288,8 @@ export class Engine {
   }
 
   /** Announce to the torrent's trackers and the DHT now; false when it uses neither. */
-  async reannounce(infoHash: string): Promise<boolean> {
-    const torrent = await this.#torrent(infoHash)
-    return this.#trackers.get(torrent)?.reannounce() ?? false
+  reannounce(infoHash: string): Promise<boolean> {
+    return this.#operations.reannounce(infoHash)
   }
 
   /** The engine's numbers for every torrent, including those stopped by an error. */
@@ -381,50 +333,8 @@ export class Engine {
     await this.#resumeData.flush()
   }
 
-  async #torrent(infoHash: string): Promise<Torrent> {
-    const torrent = await this.client.get(infoHash)
-    if (!torrent) {
-      throw new VouchError('bad-input', `no torrent ${infoHash} in the list`, { infoHash })
-    }
-    return torrent
-  }
-
-  /** The torrent WebTorrent runs under `infoHash` (client.get would parse the infohash first). */
-  #running(infoHash: string): Torrent | undefined {
-    return this.client.torrents.find((torrent) => torrent.infoHash === infoHash)
-  }
-
-  #trackedOf(torrent: Torrent): Tracked {
-    let tracked = this.#tracked.get(torrent.infoHash)
-    if (!tracked) {
-      tracked = newTracked({ paused: torrent.paused })
-      this.#tracked.set(torrent.infoHash, tracked)
-    }
-    return tracked
-  }
-
-  async #rememberPeers(infoHash: string, peers: readonly string[]): Promise<void> {
-    const tracked = this.#tracked.get(infoHash)
-    if (!tracked || peers.every((peer) => tracked.peers.has(peer))) return
-    for (const peer of peers) tracked.peers.add(peer)
-    await this.#resumeData.update(infoHash, { peers: [...tracked.peers] })
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new VouchError('internal', 'the engine is closed')
-  }
-
-  async #resume(): Promise<void> {
-    this.#resumedDirs = new Set()
-    try {
-      await this.#resumeData.resumeAll(
-        (source, options) => this.add(source, options),
-        (infoHash, error) =>
-          this.events.emit('warning', { infoHash, message: `could not resume: ${error.message}` }),
-      )
-    } finally {
-      this.#resumedDirs = undefined
-    }
   }
 
   #track(torrent: Torrent, seeding: boolean): void {

@@ -16,8 +16,8 @@ interface Snapshot {
   name: string | undefined
   path: string
   facts: TorrentFacts
-  /** When any of the above last differed (-Infinity: never since first seen). */
-  changedAt: number
+  /** When received or uploaded was last seen to move (-Infinity: never since first seen). */
+  movedAt: number
   /** When `stats` were read. */
   readAt: number
   stats: TorrentStats
@@ -36,11 +36,13 @@ export class TorrentProgress {
   /**
    * The torrent's numbers, frozen. statsOf walks every piece (downloaded, progress) and reads the
    * speedometers; `torrents.list` over 2,000 idle torrents did that 2,000 times a call. Time enters
-   * the numbers only through the speeds, which are 0 once neither counter moved for IDLE_AFTER_MS.
-   * So a ready torrent whose cheap counters, metadata and facts are as they were when its numbers
-   * were last read, and were already IDLE_AFTER_MS old then, gets the very same object back, which
-   * the API's view cache recognises by identity. A torrent still checking its data is always read
-   * afresh: its verified bytes grow while nothing else moves.
+   * the numbers only through the speeds, which are 0 once neither byte counter moved for
+   * IDLE_AFTER_MS. So a ready torrent whose cheap counters, metadata and facts are as they were when
+   * its numbers were last read, when its byte counters had already been still for IDLE_AFTER_MS,
+   * gets the very same object back, which the API's view cache recognises by identity. Anything
+   * else that changed (it became ready, a peer left, it was paused) is read afresh once and kept
+   * from then on. A torrent still checking its data is always read afresh: its verified bytes grow
+   * while nothing else moves.
    */
   statsOf(torrent: Torrent, now = Date.now()): TorrentStats {
     const tracked = this.#tracked(torrent.infoHash)
@@ -66,9 +68,10 @@ export class TorrentProgress {
       last.facts.addedAt === facts.addedAt &&
       last.facts.paused === facts.paused &&
       last.facts.queued === facts.queued
-    if (same && ready && last.readAt - last.changedAt > IDLE_AFTER_MS) return last.stats
+    if (same && ready && last.readAt - last.movedAt > IDLE_AFTER_MS) return last.stats
     const stats = Object.freeze(statsOf(torrent, facts, this.#activity, now))
-    const changedAt = last === undefined ? Number.NEGATIVE_INFINITY : same ? last.changedAt : now
+    const moved = last !== undefined && (last.received !== received || last.uploaded !== uploaded)
+    const movedAt = moved ? now : (last?.movedAt ?? Number.NEGATIVE_INFINITY)
     this.#snapshots.set(torrent, {
       received,
       uploaded,
@@ -79,7 +82,7 @@ export class TorrentProgress {
       name,
       path,
       facts,
-      changedAt,
+      movedAt,
       readAt: now,
       stats,
     })

@@ -7,7 +7,7 @@
 import path from 'node:path'
 import { judgeMagnet, judgeTorrentFile, readSidecarFor, type Verdict } from './gate.ts'
 import { forgivingRollbackIfKept, type KeptEnvelopes } from './kept-envelopes.ts'
-import type { ProvenanceSource } from './plugin.ts'
+import type { ProvenanceSource } from './plugin-seam.ts'
 import type { TrustView } from './policy.ts'
 
 export async function judgeSource(

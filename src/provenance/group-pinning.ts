@@ -5,7 +5,7 @@
  */
 import { VouchError } from '../errors.ts'
 import { formatPublicKey, type PublisherKey } from './keys.ts'
-import type { PinnedGroup, TrustFile } from './trust-store.ts'
+import type { PinnedGroup, TrustFile } from './trust-file.ts'
 
 const MAX_GROUP_KEYS = 16
 /** The group's name becomes the pinned name of keys not pinned before: the trust store's label limit. */

@@ -12,77 +12,30 @@
  * - `allowUnsigned`: per-torrent override of the overridable reasons, recorded in the audit trail.
  * - the envelopes that admitted a torrent are kept (`keepEnvelopesIn`) and judged again when it is
  *   added again, e.g. resumed after a restart from a stored copy that carries none.
+ *
+ * The types the engine sees are in plugin-seam.ts; what each judgement writes down (audit, sequence
+ * numbers, kept envelopes) is in admission-record.ts; how a refusal is worded, in refusals.ts.
  */
 import type { Torrent } from 'webtorrent'
 import type { AuditSink } from '../audit.ts'
 import { VouchError } from '../errors.ts'
-import { envelopesFromMagnet } from './carriers.ts'
+import { AdmissionRecord } from './admission-record.ts'
 import { judgeSource } from './admission.ts'
+import { envelopesFromMagnet } from './carriers.ts'
 import { judgeMagnet, judgeMetadata, type Verdict } from './gate.ts'
 import { GatedChunkStore, StoreGate } from './gated-store.ts'
-import { KeptEnvelopes } from './kept-envelopes.ts'
 import { holdBackSources, type HeldMagnet } from './held-sources.ts'
-import { publicKeyOf, refusedAdmission, type RefusedAdmission } from './refusals.ts'
-import { isOverridable, nameText, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
-import type { EnvelopeCandidate, ProvenanceTorrent } from './torrent.ts'
+import { KeptEnvelopes } from './kept-envelopes.ts'
+import type {
+  HeldState,
+  ProvenanceAdmission,
+  ProvenanceAdmissionRequest,
+  ProvenanceOptions,
+} from './plugin-seam.ts'
+import { isOverridable, type Decision, type GateInput, type TrustView, decide } from './policy.ts'
+import { refusedAdmission, runningRefusal, type ProvenanceRefusal } from './refusals.ts'
+import type { EnvelopeCandidate } from './torrent.ts'
 import type { TrustStore } from './trust-store.ts'
-import type { ThresholdCount } from './groups.ts'
-
-/** The engine's TorrentSource, as far as provenance reads it. */
-export type ProvenanceSource =
-  | {
-      kind: 'torrent-file'
-      bytes: Uint8Array
-      parsed: { infoHash: string }
-      origin: string
-      /** readProvenanceTorrent(bytes), made when the bytes were decoded (not read again here). */
-      reading?: ProvenanceTorrent
-    }
-  | { kind: 'magnet'; uri: string; parsed: { infoHash: string } }
-  | { kind: 'infohash'; infoHash: string; parsed: { infoHash: string } }
-
-export interface ProvenanceAdmissionRequest {
-  source: ProvenanceSource
-  allowUnsigned: boolean
-}
-
-export interface GatedTorrentOptions {
-  deselect: true
-  store: typeof GatedChunkStore
-  storeOpts: { gate: StoreGate }
-}
-
-export type ProvenanceAdmission =
-  { admitted: true; torrentOptions?: GatedTorrentOptions; magnet?: string } | RefusedAdmission
-
-export interface ProvenanceRefusal {
-  infoHash: string
-  reason: Extract<Decision, { accepted: false }>['reason']
-  fingerprint: string | null
-  /** The signing key (`vouch-ed25519 …`) when an envelope carried it. */
-  publicKey: string | null
-  message: string
-  /** The policy's sentence alone, without the infohash prefix of `message`. */
-  detail: string
-  /** With `below-threshold`: how many keys of the group signed, of how many. */
-  threshold?: ThresholdCount
-}
-
-export interface ProvenanceOptions {
-  /** ms since 1970; injectable for tests. */
-  now?: () => number
-  /** What to do with a magnet that carries no envelope. Default 'hold'. */
-  unsignedMagnets?: 'hold' | 'refuse'
-  /** A torrent already handed to WebTorrent was refused (its metadata did not match). */
-  onRefused?: (refusal: ProvenanceRefusal) => void
-  /**
-   * Where the envelopes that admitted each torrent are kept (the engine's HOME/torrents, as the
-   * sidecar of its stored copy), so a restart judges them again. Default: not kept.
-   */
-  keepEnvelopesIn?: string
-}
-
-export type HeldState = 'awaiting-envelope' | 'awaiting-metadata' | 'approved' | 'refused'
 
 interface Held {
   infoHash: string
@@ -123,18 +76,18 @@ function judgeHeld(
 export class ProvenancePlugin {
   readonly name = 'provenance'
   readonly #trust: TrustStore
-  readonly #audit: AuditSink | undefined
   readonly #now: () => number
   readonly #unsignedMagnets: 'hold' | 'refuse'
   readonly #onRefused: ((refusal: ProvenanceRefusal) => void) | undefined
   readonly #held = new Map<string, Held>()
   readonly #admitted = new Map<string, Admitted>()
   readonly #kept: KeptEnvelopes | null
+  readonly #recorded: AdmissionRecord
 
   constructor(trust: TrustStore, audit?: AuditSink, options: ProvenanceOptions = {}) {
     this.#trust = trust
     this.#kept = options.keepEnvelopesIn ? new KeptEnvelopes(options.keepEnvelopesIn) : null
-    this.#audit = audit
+    this.#recorded = new AdmissionRecord(trust, audit, this.#kept)
     this.#now = options.now ?? Date.now
     this.#unsignedMagnets = options.unsignedMagnets ?? 'hold'
     this.#onRefused = options.onRefused
@@ -147,7 +100,7 @@ export class ProvenancePlugin {
       const held = this.#liveHeld(source.parsed.infoHash)
       if (held) return this.#admitAgain(held, verdict.envelopes)
       if (verdict.decision.accepted) {
-        await this.#accepted(verdict, source.parsed.infoHash)
+        await this.#recorded.accepted(verdict, source.parsed.infoHash)
         this.#track(verdict, source.parsed.infoHash, allowUnsigned)
         return { admitted: true }
       }
@@ -160,7 +113,7 @@ export class ProvenancePlugin {
     const decision = verdict.decision
     const sources = holdBackSources(source.kind === 'magnet' ? source.uri : '')
     if (decision.accepted) {
-      await this.#accepted(verdict, infoHash)
+      await this.#recorded.accepted(verdict, infoHash)
       return this.#hold(infoHash, 'awaiting-metadata', verdict.envelopes, sources)
     }
     if (decision.reason === 'unsigned' && !allowUnsigned && this.#unsignedMagnets === 'hold')
@@ -216,10 +169,10 @@ export class ProvenancePlugin {
     const judgedInfo = held.infoBytes
     const verdict = judgeHeld(held.infoHash, judgedInfo, envelopes, trust, this.#now())
     if (!verdict.decision.accepted) {
-      this.#record('provenance.refused', held.infoHash, verdict.decision)
+      this.#recorded.record('provenance.refused', held.infoHash, verdict.decision)
       return verdict.decision
     }
-    await this.#accepted(verdict, held.infoHash)
+    await this.#recorded.accepted(verdict, held.infoHash)
     held.envelopes = [...envelopes]
     held.state = 'awaiting-metadata'
     if (!held.infoBytes) return verdict.decision
@@ -342,7 +295,7 @@ export class ProvenancePlugin {
     }
     const verdict = judgeMetadata(infoBytes, held.envelopes, trust, this.#now())
     if (verdict.decision.accepted) {
-      this.#record('provenance.accepted', held.infoHash, verdict.decision, { stage: 'metadata' })
+      this.#recorded.record('provenance.accepted', held.infoHash, verdict.decision, { stage: 'metadata' })
       this.#approve(held)
       return verdict.decision
     }
@@ -363,16 +316,8 @@ export class ProvenancePlugin {
     when: string,
   ): ProvenanceRefusal {
     running.torrent?.destroy()
-    this.#record('provenance.refused', running.infoHash, decision, { stage })
-    const refusal: ProvenanceRefusal = {
-      infoHash: running.infoHash,
-      reason: decision.reason,
-      fingerprint: decision.fingerprint,
-      publicKey: publicKeyOf(running.envelopes, decision.fingerprint),
-      message: `refused ${running.infoHash} ${when}: ${decision.message}`,
-      detail: decision.message,
-      ...(decision.threshold ? { threshold: decision.threshold } : {}),
-    }
+    this.#recorded.record('provenance.refused', running.infoHash, decision, { stage })
+    const refusal = runningRefusal(running.infoHash, decision, running.envelopes, when)
     this.#onRefused?.(refusal)
     return refusal
   }
@@ -390,26 +335,6 @@ export class ProvenancePlugin {
     for (const url of held.webSeeds) withWebSeeds.addWebSeed(url)
   }
 
-  async #accepted(verdict: Verdict, infoHash: string): Promise<void> {
-    const decision = verdict.decision
-    if (!decision.accepted) return
-    await this.#trust.recordSequences(
-      decision.signers
-        .filter((signer) => signer.sequence !== undefined)
-        .map((signer) => ({
-          fingerprint: signer.fingerprint,
-          name: nameText(signer.envelope.name),
-          sequence: signer.sequence as number,
-          infoHash,
-        })),
-    )
-    this.#record('provenance.accepted', infoHash, decision)
-    await this.#kept?.keep(
-      infoHash,
-      decision.signers.map((signer) => signer.envelope),
-    )
-  }
-
   #refusedOrOverridden(
     verdict: Verdict,
     decision: Refused,
@@ -417,23 +342,11 @@ export class ProvenancePlugin {
     allowUnsigned: boolean,
   ): ProvenanceAdmission {
     if (allowUnsigned && isOverridable(decision.reason)) {
-      this.#record('provenance.override', infoHash, decision)
+      this.#recorded.record('provenance.override', infoHash, decision)
       this.#track(verdict, infoHash, allowUnsigned)
       return { admitted: true }
     }
-    this.#record('provenance.refused', infoHash, decision)
+    this.#recorded.record('provenance.refused', infoHash, decision)
     return refusedAdmission(infoHash, decision, verdict.envelopes)
-  }
-
-  #record(
-    type: 'provenance.accepted' | 'provenance.refused' | 'provenance.override',
-    infoHash: string,
-    decision: Decision,
-    extra: Record<string, unknown> = {},
-  ): void {
-    const details = decision.accepted
-      ? { fingerprints: decision.signers.map((signer) => signer.fingerprint), publisher: decision.name }
-      : { reason: decision.reason, fingerprint: decision.fingerprint, message: decision.message }
-    this.#audit?.record({ type, subject: infoHash, details: { ...details, ...extra } })
   }
 }

@@ -3,7 +3,7 @@
  * refused forever, so revocation wins; a rotated key (rotation.ts) is next, since its pin moved to
  * another key whatever its own expiry says; then an expiry that has passed.
  */
-import type { PinnedPublisher } from './trust-store.ts'
+import type { PinnedPublisher } from './trust-file.ts'
 
 export type PublisherStatus = 'pinned' | 'expired' | 'revoked' | 'rotated'
 

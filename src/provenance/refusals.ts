@@ -2,6 +2,20 @@
 import { fingerprintOf, formatPublicKey } from './keys.ts'
 import type { Decision } from './policy.ts'
 import type { EnvelopeCandidate } from './torrent.ts'
+import type { ThresholdCount } from './groups.ts'
+
+export interface ProvenanceRefusal {
+  infoHash: string
+  reason: Extract<Decision, { accepted: false }>['reason']
+  fingerprint: string | null
+  /** The signing key (`vouch-ed25519 …`) when an envelope carried it. */
+  publicKey: string | null
+  message: string
+  /** The policy's sentence alone, without the infohash prefix of `message`. */
+  detail: string
+  /** With `below-threshold`: how many keys of the group signed, of how many. */
+  threshold?: ThresholdCount
+}
 
 export interface RefusedAdmission {
   admitted: false
@@ -57,5 +71,23 @@ export function refusedAdmission(
       ...(publicKey ? { publicKey } : {}),
       ...(decision.threshold ? { threshold: decision.threshold } : {}),
     },
+  }
+}
+
+/** A torrent WebTorrent already runs, refused `when` (on its metadata, after a trust change). */
+export function runningRefusal(
+  infoHash: string,
+  decision: Extract<Decision, { accepted: false }>,
+  envelopes: readonly EnvelopeCandidate[],
+  when: string,
+): ProvenanceRefusal {
+  return {
+    infoHash,
+    reason: decision.reason,
+    fingerprint: decision.fingerprint,
+    publicKey: publicKeyOf(envelopes, decision.fingerprint),
+    message: `refused ${infoHash} ${when}: ${decision.message}`,
+    detail: decision.message,
+    ...(decision.threshold ? { threshold: decision.threshold } : {}),
   }
 }

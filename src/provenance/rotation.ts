@@ -24,7 +24,7 @@ import {
   verifyBytes,
   type SecretKey,
 } from './keys.ts'
-import type { PinnedPublisher, TrustFile } from './trust-store.ts'
+import type { PinnedPublisher, TrustFile } from './trust-file.ts'
 
 export const ROTATION_DOMAIN = new TextEncoder().encode('vouch-rotation-v1\0')
 const MAX_ROTATION_BYTES = 4096

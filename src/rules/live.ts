@@ -13,6 +13,9 @@
  * - NAT and reverse proxies: rewinds compare the same peer ID only, the upload budget grows with
  *   the distinct peer IDs behind an address, and `multiDial.exempt` lists shared networks;
  * - dual-stack peers: IPv4 and IPv6 connections are counted in separate groups.
+ *
+ * What is counted of each torrent, address and wire, and the availability bookkeeping, is in
+ * watch.ts; this module hooks the wire events and fires the rules.
  */
 import type Wire from 'bittorrent-protocol'
 import type { Torrent } from 'webtorrent'
@@ -34,6 +37,16 @@ import {
 } from './judge.ts'
 import { insideAny, networkOf, networkText, parseNetwork, type Network } from './network.ts'
 import { shadowWire } from './shadow.ts'
+import {
+  absorbClaims,
+  newAddressWatch,
+  newTorrentWatch,
+  observationOf,
+  releaseWire,
+  type AddressWatch,
+  type TorrentWatch,
+  type WireWatch,
+} from './watch.ts'
 
 export interface ObservationSink {
   /** Counters of one address on one torrent; `bytesUploaded` is the increase since the last record. */
@@ -46,53 +59,6 @@ export interface RulesPluginOptions extends RuleEvents {
   banPath: () => BanPath | null
   observations?: ObservationSink
   now?: () => number
-}
-
-/** What is tracked of one address on one torrent; becomes a PeerObservation. */
-interface AddressWatch {
-  address: string
-  peerIds: Set<string>
-  clients: Set<string>
-  /** Pieces we sent any block of, to any of its connections. */
-  sent: Uint8Array
-  bytesUploaded: number
-  bytesRecorded: number
-  requests: number
-  aheadPieces: number
-  claimedRequests: Set<number>
-  rewindPieces: number
-  groupConnections: number
-  idleMs: number
-  firstSeen: number
-  lastSeen: number
-  /** Rule kinds that already fired for this address here: each fires once. */
-  fired: Set<string>
-}
-
-interface WireWatch {
-  wire: Wire
-  peer: BlockSender
-  watch: AddressWatch
-  group: string | null
-  connectedAt: number
-  /** What it claims, as counted into the torrent's availability. */
-  claimed: Uint8Array
-  claimedCount: number
-  lastAsk: number
-}
-
-interface TorrentWatch {
-  torrent: Torrent
-  pieces: number
-  /** Connected peers claiming each piece. */
-  availability: Uint16Array
-  addresses: Map<string, AddressWatch>
-  /** Open connections per group, and per address within it. */
-  groups: Map<string, Map<string, number>>
-  /** Highest claim per `address peerId`, across reconnections. */
-  highest: Map<string, number>
-  wires: Set<WireWatch>
-  shadowed: Set<string>
 }
 
 const SWEEP_MAX_MS = 30_000
@@ -176,7 +142,7 @@ export class RulesPlugin {
         const canAsk = !wire.amChoking || !wire.peerInterested
         if (!watch.torrent.done || state.claimedCount >= watch.pieces || !canAsk) continue
         state.watch.idleMs = Math.max(state.watch.idleMs, now - Math.max(state.lastAsk, state.connectedAt))
-        this.#judge(watch, state, judgeIdle(this.rules, this.#observation(watch, state.watch)))
+        this.#judge(watch, state, judgeIdle(this.rules, observationOf(watch, state.watch)))
       }
     }
   }
@@ -206,16 +172,7 @@ export class RulesPlugin {
     if (!torrent || torrent.pieces.length === 0) return undefined
     let watch = this.#torrents.get(torrent)
     if (!watch) {
-      watch = {
-        torrent,
-        pieces: torrent.pieces.length,
-        availability: new Uint16Array(torrent.pieces.length),
-        addresses: new Map(),
-        groups: new Map(),
-        highest: new Map(),
-        wires: new Set(),
-        shadowed: new Set(),
-      }
+      watch = newTorrentWatch(torrent)
       this.#torrents.set(torrent, watch)
     }
     return watch
@@ -225,24 +182,7 @@ export class RulesPlugin {
     let entry = watch.addresses.get(address)
     if (!entry) {
       if (watch.addresses.size >= MAX_ADDRESSES_PER_TORRENT) this.#forgetClosed(watch)
-      const now = this.#now()
-      entry = {
-        address,
-        peerIds: new Set(),
-        clients: new Set(),
-        sent: bitSet(watch.pieces),
-        bytesUploaded: 0,
-        bytesRecorded: 0,
-        requests: 0,
-        aheadPieces: 0,
-        claimedRequests: new Set(),
-        rewindPieces: 0,
-        groupConnections: 0,
-        idleMs: 0,
-        firstSeen: now,
-        lastSeen: now,
-        fired: new Set(),
-      }
+      entry = newAddressWatch(address, watch.pieces, this.#now())
       watch.addresses.set(address, entry)
     }
     return entry
@@ -303,7 +243,7 @@ export class RulesPlugin {
     }
     const target = this.#addressWatch(watch, busiest)
     target.groupConnections = Math.max(target.groupConnections, total)
-    const verdict = judgeMultiDial(this.rules, this.#observation(watch, target), group)
+    const verdict = judgeMultiDial(this.rules, observationOf(watch, target), group)
     const peer =
       busiest === state.peer.address ? state.peer : { ...state.peer, address: busiest, host: busiest }
     if (verdict) this.#fire(watch, target, verdict, peer)
@@ -311,22 +251,7 @@ export class RulesPlugin {
 
   /** Count what the wire claims now (a bitfield, have-all, or what arrived before we attached). */
   #absorbBitfield(watch: TorrentWatch, state: WireWatch, message: boolean): void {
-    const claims = state.wire.peerPieces
-    let count = 0
-    for (let index = 0; index < watch.pieces; index++) {
-      const now = claims.get(index)
-      const before = hasBit(state.claimed, index)
-      if (now) count++
-      if (now === before) continue
-      if (now) {
-        setBit(state.claimed, index)
-        watch.availability[index] = (watch.availability[index] ?? 0) + 1
-      } else {
-        state.claimed[index >> 3] = (state.claimed[index >> 3] ?? 0) & ~(0x80 >> (index & 7))
-        watch.availability[index] = Math.max(0, (watch.availability[index] ?? 0) - 1)
-      }
-    }
-    state.claimedCount = count
+    const count = absorbClaims(watch, state)
     const key = `${state.peer.address} ${state.peer.peerId ?? ''}`
     const highest = watch.highest.get(key) ?? 0
     if (message && state.peer.peerId && highest - count > 0) {
@@ -363,24 +288,13 @@ export class RulesPlugin {
   }
 
   #onClose(watch: TorrentWatch, state: WireWatch): void {
-    watch.wires.delete(state)
-    for (let index = 0; index < watch.pieces; index++) {
-      if (hasBit(state.claimed, index))
-        watch.availability[index] = Math.max(0, (watch.availability[index] ?? 0) - 1)
-    }
-    if (state.group !== null) {
-      const members = watch.groups.get(state.group)
-      const count = (members?.get(state.peer.address) ?? 1) - 1
-      if (count > 0) members?.set(state.peer.address, count)
-      else members?.delete(state.peer.address)
-      if (members?.size === 0) watch.groups.delete(state.group)
-    }
+    releaseWire(watch, state)
     this.#record(watch, state.watch)
   }
 
   #progress(watch: TorrentWatch, state: WireWatch, kind: ProgressKind): void {
     if (state.watch.fired.has(kind)) return
-    const verdict = judgeProgress(this.rules, kind, this.#observation(watch, state.watch))
+    const verdict = judgeProgress(this.rules, kind, observationOf(watch, state.watch))
     if (verdict) this.#fire(watch, state.watch, verdict, state.peer)
   }
 
@@ -399,31 +313,10 @@ export class RulesPlugin {
     this.#actions.apply(target.address, verdict, peer)
   }
 
-  #observation(watch: TorrentWatch, entry: AddressWatch): PeerObservation {
-    return {
-      address: entry.address,
-      infoHash: watch.torrent.infoHash,
-      peerIds: [...entry.peerIds],
-      clients: [...entry.clients],
-      torrentLength: watch.torrent.length,
-      pieceLength: watch.torrent.pieceLength,
-      bytesUploaded: entry.bytesUploaded,
-      distinctPeerIds: entry.peerIds.size,
-      requests: entry.requests,
-      aheadPieces: entry.aheadPieces,
-      claimedRequests: entry.claimedRequests.size,
-      rewindPieces: entry.rewindPieces,
-      groupConnections: entry.groupConnections,
-      idleMs: entry.idleMs,
-      firstSeen: entry.firstSeen,
-      lastSeen: entry.lastSeen,
-    }
-  }
-
   #record(watch: TorrentWatch, entry: AddressWatch): void {
     const sink = this.#options.observations
     if (!sink) return
-    const observation = this.#observation(watch, entry)
+    const observation = observationOf(watch, entry)
     sink.record({ ...observation, bytesUploaded: entry.bytesUploaded - entry.bytesRecorded })
     entry.bytesRecorded = entry.bytesUploaded
   }

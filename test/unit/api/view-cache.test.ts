@@ -153,6 +153,35 @@ describe('serialising a response', () => {
     expect(serializeMessage(error)).toBe(JSON.stringify(error))
   })
 
+  it('serialises a kept view sent as an update once, and the next list reuses that JSON', () => {
+    const cache = new TorrentViewCache(viewOf)
+    const view = cache.view(stats(1), UNSIGNED)
+    const event = { event: 'torrent.updated' as const, payload: view }
+    expect(serializeMessage(event)).toBe(JSON.stringify(event))
+    const stringify = vi.spyOn(JSON, 'stringify')
+    const list = cache.views([stats(1)], () => UNSIGNED)
+    expect(list[0]).toBe(view)
+    expect(serializeMessage({ id: 1, ok: true, result: list })).toBe(
+      `{"id":1,"ok":true,"result":[${serializeMessage(event).slice('{"event":"torrent.updated","payload":'.length, -1)}]}`,
+    )
+    expect(stringify.mock.calls.filter(([value]) => value === view)).toEqual([])
+    // An open (not frozen) payload, or another event, is serialised as it is.
+    const open = { event: 'torrent.updated' as const, payload: viewOf(stats(2), UNSIGNED) }
+    expect(serializeMessage(open)).toBe(JSON.stringify(open))
+  })
+
+  it('keeps one view per torrent for single updates and lists alike', () => {
+    const cache = new TorrentViewCache(viewOf)
+    const single = cache.view(stats(1), UNSIGNED)
+    expect(cache.view(stats(1), UNSIGNED)).toBe(single)
+    expect(cache.views([stats(1), stats(2)], () => UNSIGNED)[0]).toBe(single)
+    const moved = cache.view(stats(1, { uploaded: 3 }), UNSIGNED)
+    expect(moved).not.toBe(single)
+    expect(cache.views([stats(1, { uploaded: 3 })], () => UNSIGNED)[0]).toBe(moved)
+    cache.forget(stats(1).infoHash)
+    expect(cache.view(stats(1, { uploaded: 3 }), UNSIGNED)).not.toBe(moved)
+  })
+
   it('serialises a kept view once, however many lists it is in', () => {
     const views: TorrentView[] = new TorrentViewCache(viewOf).views([stats(1), stats(2)], () => UNSIGNED)
     const first = serializeMessage({ id: 1, ok: true, result: views })

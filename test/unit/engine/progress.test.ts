@@ -94,6 +94,22 @@ describe('a torrent’s numbers', () => {
     expect(statsAt(1_000 + 3 * IDLE_AFTER_MS)).toBe(later)
   })
 
+  it('are read afresh once when something other than the byte counters changed, then kept', () => {
+    // A resumed torrent: read while it checks its data, then it is ready (nothing downloads). The
+    // first torrents.list after a resume depends on that read being kept.
+    const torrent = { ...torrentLike(), ready: false, done: true, downloaded: 4 * 16_384 }
+    const statsAt = progressOf(torrent)
+    statsAt(0)
+    torrent.ready = true
+    const ready = statsAt(100)
+    expect(ready.checking).toBe(false)
+    expect(statsAt(200)).toBe(ready)
+    torrent.numPeers = 0
+    const alone = statsAt(300)
+    expect(alone).not.toBe(ready)
+    expect(statsAt(400)).toBe(alone)
+  })
+
   it('are read afresh every time while the torrent checks its data', () => {
     const torrent = { ...torrentLike(), ready: false }
     const statsAt = progressOf(torrent)

@@ -208,6 +208,7 @@ const SCENARIOS = [
   'files20k',
   'store1m',
   'torrents2000',
+  'ui2000',
   'turncoat',
   'feeds',
 ] as const

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react'
-import type { EventMessage, Settings, TorrentView } from '../../src/api/contract.ts'
+import type { EventMessage, Settings } from '../../src/api/contract.ts'
 import {
   addSource,
   banAddress,
@@ -21,6 +21,7 @@ import { DetailsPane } from './components/details/DetailsPane.tsx'
 import { FILE_INPUT_ID, MAGNET_INPUT_ID } from './components/AddTorrent.tsx'
 import { SEARCH_ID } from './components/ListToolbar.tsx'
 import { Notices } from './components/Notices.tsx'
+import type { RowActions } from './components/TorrentRow.tsx'
 import { ShortcutsHelp } from './components/ShortcutsHelp.tsx'
 import { StatusBar } from './components/StatusBar.tsx'
 import { OfferEnvelopeDialog } from './components/OfferEnvelopeDialog.tsx'
@@ -103,6 +104,18 @@ export function App({ api }: { api: Api }) {
   useBackend(api, dispatch, state.screen, { onEvent })
 
   const torrents = useMemo(() => [...state.torrents.values()], [state.torrents])
+  // One object for the whole session: TorrentRow is memoised, and new callbacks on every render
+  // (a stats sample a second) would re-render every one of 2,000 rows.
+  const rowActions = useMemo(
+    (): RowActions => ({
+      onRemove: (torrent) => setRemoving(torrent.infoHash),
+      onPause: (torrent, paused) => void setPaused(api, dispatch, torrent, paused),
+      onSelect: (torrent) =>
+        setSelected((current) => (current === torrent.infoHash ? null : torrent.infoHash)),
+      onOfferEnvelope: (torrent) => setOffering(torrent.infoHash),
+    }),
+    [api],
+  )
   const offeredTorrent = offering ? state.torrents.get(offering) : undefined
   const removedTorrent = removing ? state.torrents.get(removing) : undefined
   const selectedTorrent = selected ? state.torrents.get(selected) : undefined
@@ -249,9 +262,7 @@ export function App({ api }: { api: Api }) {
             onAddFile={addFileWithRetry}
             peers={peerText}
             onPeersChange={setPeerText}
-            onRemove={(torrent) => setRemoving(torrent.infoHash)}
-            onPause={(torrent, paused) => void setPaused(api, dispatch, torrent, paused)}
-            onSelect={(torrent) => setSelected(selected === torrent.infoHash ? null : torrent.infoHash)}
+            actions={rowActions}
             selected={selectedTorrent ? selected : null}
             details={
               selectedTorrent ? (
@@ -264,7 +275,6 @@ export function App({ api }: { api: Api }) {
                 />
               ) : null
             }
-            onOfferEnvelope={(torrent: TorrentView) => setOffering(torrent.infoHash)}
           />
         ) : null}
         {state.screen === 'peers' ? (

@@ -133,6 +133,9 @@ function sortValue(torrent: TorrentView, key: SortKey): number | string {
   }
 }
 
+/** Names compared as localeCompare does, several times faster (2,000 torrents sort per keystroke). */
+const collator = new Intl.Collator()
+
 /** The torrents matching the search and state filter, sorted (ties keep the order added). */
 export function visibleTorrents(torrents: TorrentView[], view: ListView): TorrentView[] {
   const words = view.search.toLocaleLowerCase().split(/\s+/).filter(Boolean)
@@ -142,14 +145,15 @@ export function visibleTorrents(torrents: TorrentView[], view: ListView): Torren
       words.every((word) => torrent.name.toLocaleLowerCase().includes(word) || torrent.infoHash === word),
   )
   const direction = view.descending ? -1 : 1
+  // Each torrent's sort value computed once, not in every comparison.
   return matching
-    .map((torrent, index) => ({ torrent, index }))
+    .map((torrent, index) => ({ torrent, index, value: sortValue(torrent, view.sort) }))
     .sort((a, b) => {
-      const left = sortValue(a.torrent, view.sort)
-      const right = sortValue(b.torrent, view.sort)
+      const left = a.value
+      const right = b.value
       const order =
         typeof left === 'string' && typeof right === 'string'
-          ? left.localeCompare(right)
+          ? collator.compare(left, right)
           : Number(left) - Number(right)
       return order !== 0 ? order * direction : a.index - b.index
     })

@@ -17,6 +17,22 @@ import { QUIET_CLIENT, Swarm } from '../kit/swarm.ts'
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url))
 
+/** Debian's headless Chromium as every e2e test (and bench/ui2000.ts) drives it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 30_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  })
+}
+
 export interface UiHarness {
   swarm: Swarm
   server: RunningServer
@@ -59,18 +75,7 @@ export async function startUi(
     const service = backend.service
     const server = await startServer({ service, host: '127.0.0.1', port: 0 })
     swarm.defer(() => server.close())
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 30_000,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    const browser = await launchChromium()
     swarm.defer(() => browser.close())
     const context = await browser.newContext({
       viewport: options.viewport ?? { width: 1200, height: 760 },

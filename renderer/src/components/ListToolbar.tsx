@@ -66,11 +66,10 @@ export function ListToolbar({ view, onChange, shown, total }: Props) {
       >
         {view.descending ? 'Descending' : 'Ascending'}
       </button>
-      {shown !== total ? (
-        <span className="subline" role="status">
-          {shown} of {total} shown
-        </span>
-      ) : null}
+      {/* Always there: a long list renders only the rows near the view, so the count says how many. */}
+      <span className="subline" role="status">
+        {shown !== total ? `${shown} of ${total} shown` : `${total} torrent${total === 1 ? '' : 's'}`}
+      </span>
     </div>
   )
 }

@@ -1,3 +1,4 @@
+import { memo } from 'react'
 import type { TorrentView } from '../../../src/api/contract.ts'
 import { formatBytes } from '../format.ts'
 import { describeState, speedText } from '../torrent-list.ts'
@@ -20,20 +21,26 @@ function awaitsSignature(torrent: TorrentView): boolean {
 /** Held and refused torrents have nothing to pause: the gate decides when they may run. */
 const PAUSABLE = new Set<TorrentView['state']>(['downloading', 'seeding', 'queued', 'checking', 'error'])
 
-export function TorrentRow({
+/**
+ * One torrent's row. Memoised: a progress event re-renders only the row of the torrent it changed,
+ * which needs `actions` to be the same object from render to render (App.tsx's rowActions).
+ */
+export const TorrentRow = memo(function TorrentRow({
   torrent,
   selected,
-  onRemove,
-  onPause,
-  onSelect,
-  onOfferEnvelope,
-}: RowActions & {
+  rowIndex,
+  actions: { onRemove, onPause, onSelect, onOfferEnvelope },
+}: {
   torrent: TorrentView
   selected: boolean
+  /** Its aria-rowindex when the table renders only part of its rows. */
+  rowIndex?: number | undefined
+  actions: RowActions
 }) {
   const speeds = speedText(torrent)
   return (
     <tr
+      aria-rowindex={rowIndex}
       data-infohash={torrent.infoHash}
       data-done={torrent.done}
       data-state={torrent.state}
@@ -87,4 +94,4 @@ export function TorrentRow({
       </td>
     </tr>
   )
-}
+})

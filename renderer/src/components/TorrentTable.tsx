@@ -1,9 +1,13 @@
+import { useRef } from 'react'
 import type { TorrentView } from '../../../src/api/contract.ts'
+import { useRowWindow } from '../hooks/useRowWindow.ts'
 import { SORT_LABELS, type ListView, type SortKey } from '../torrent-list.ts'
 import { TorrentRow, type RowActions } from './TorrentRow.tsx'
 
-interface Props extends RowActions {
+interface Props {
   torrents: TorrentView[]
+  /** The same object from render to render, or every row re-renders (TorrentRow is memoised). */
+  actions: RowActions
   view: ListView
   onSort(key: SortKey): void
   /** The torrent whose details are open, if any. */
@@ -41,15 +45,28 @@ function SortHeader({
   )
 }
 
+/** Stands for rows not rendered (useRowWindow): their height, hidden from assistive technology. */
+function SpacerRow({ height }: { height: number }) {
+  if (height <= 0) return null
+  return (
+    <tr className="spacer" aria-hidden="true">
+      <td colSpan={5} style={{ height }} />
+    </tr>
+  )
+}
+
 /**
  * The torrent list: a fixed-layout table (names wrap at word boundaries inside their column, no
  * column can push the page sideways) that turns into one card per torrent when its container is
- * narrow (styles.css, @container torrents).
+ * narrow (styles.css, @container torrents). A long list renders only the rows near the view
+ * (useRowWindow); aria-rowcount and aria-rowindex then tell assistive technology the whole.
  */
-export function TorrentTable({ torrents, view, onSort, selected, ...actions }: Props) {
+export function TorrentTable({ torrents, view, onSort, selected, actions }: Props) {
+  const body = useRef<HTMLTableSectionElement>(null)
+  const rows = useRowWindow(torrents.length, body)
   return (
     <div className="table-container torrents-container">
-      <table className="torrents responsive">
+      <table className="torrents responsive" aria-rowcount={rows.windowed ? torrents.length + 1 : undefined}>
         <caption className="visually-hidden">Torrents</caption>
         <colgroup>
           <col />
@@ -59,7 +76,7 @@ export function TorrentTable({ torrents, view, onSort, selected, ...actions }: P
           <col className="col-actions" />
         </colgroup>
         <thead>
-          <tr>
+          <tr aria-rowindex={rows.windowed ? 1 : undefined}>
             <SortHeader label={SORT_LABELS.name} sortKey="name" view={view} onSort={onSort} />
             <SortHeader label={SORT_LABELS.progress} sortKey="progress" view={view} onSort={onSort} />
             <SortHeader
@@ -75,15 +92,18 @@ export function TorrentTable({ torrents, view, onSort, selected, ...actions }: P
             </th>
           </tr>
         </thead>
-        <tbody>
-          {torrents.map((torrent) => (
+        <tbody ref={body}>
+          <SpacerRow height={rows.beforePx} />
+          {torrents.slice(rows.start, rows.end).map((torrent, index) => (
             <TorrentRow
               key={torrent.infoHash}
               torrent={torrent}
               selected={selected === torrent.infoHash}
-              {...actions}
+              rowIndex={rows.windowed ? rows.start + index + 2 : undefined}
+              actions={actions}
             />
           ))}
+          <SpacerRow height={rows.afterPx} />
         </tbody>
       </table>
     </div>

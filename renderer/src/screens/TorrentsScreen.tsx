@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from 'react'
+import { useCallback, useMemo, useState, type ReactNode } from 'react'
 import type { StatsSample, TorrentView } from '../../../src/api/contract.ts'
 import { ActivityChart } from '../components/ActivityChart.tsx'
 import { AddTorrent } from '../components/AddTorrent.tsx'
@@ -7,8 +7,10 @@ import type { RowActions } from '../components/TorrentRow.tsx'
 import { TorrentTable } from '../components/TorrentTable.tsx'
 import { DEFAULT_VIEW, visibleTorrents, type ListView, type SortKey } from '../torrent-list.ts'
 
-interface Props extends RowActions {
+interface Props {
   torrents: TorrentView[]
+  /** The rows' actions: the same object from render to render (TorrentRow is memoised). */
+  actions: RowActions
   samples: StatsSample[]
   onAddSource(source: string): Promise<boolean>
   onAddFile(file: File): Promise<boolean>
@@ -28,13 +30,20 @@ export function TorrentsScreen({
   onPeersChange,
   selected,
   details,
-  ...actions
+  actions,
 }: Props) {
   const [view, setView] = useState<ListView>(DEFAULT_VIEW)
   const shown = useMemo(() => visibleTorrents(torrents, view), [torrents, view])
   // A second click on the sorted column turns the order round.
-  const sortBy = (key: SortKey) =>
-    setView({ ...view, sort: key, descending: view.sort === key ? !view.descending : false })
+  const sortBy = useCallback(
+    (key: SortKey) =>
+      setView((current) => ({
+        ...current,
+        sort: key,
+        descending: current.sort === key ? !current.descending : false,
+      })),
+    [],
+  )
   return (
     <section aria-labelledby="torrents-title" className="screen">
       <h2 id="torrents-title">Torrents</h2>
@@ -57,7 +66,13 @@ export function TorrentsScreen({
           ) : (
             <div className={`torrents-layout${details ? ' with-details' : ''}`}>
               <div className="torrent-list">
-                <TorrentTable torrents={shown} view={view} onSort={sortBy} selected={selected} {...actions} />
+                <TorrentTable
+                  torrents={shown}
+                  view={view}
+                  onSort={sortBy}
+                  selected={selected}
+                  actions={actions}
+                />
               </div>
               {details}
             </div>

@@ -98,14 +98,15 @@ export class TorrentViewCache {
 
   #entry(stats: TorrentStats, provenance: Provenance, listed: number): Entry {
     let entry = this.#entries.get(stats.infoHash)
-    // The engine hands back the same stats object while a torrent's numbers cannot have moved.
-    if (entry?.provenance === provenance && entry.stats !== stats && sameStats(entry.stats, stats))
+    // The engine hands back the same stats object while a torrent's numbers cannot have moved; an
+    // equal new one takes its place, so the next comparison is by identity again.
+    if (entry?.provenance === provenance && (entry.stats === stats || sameStats(entry.stats, stats))) {
       entry.stats = stats
-    if (!entry || entry.provenance !== provenance || entry.stats !== stats) {
-      entry = { stats, provenance, view: freezeView(this.#build(stats, provenance)), listed }
-      this.#entries.set(stats.infoHash, entry)
+      entry.listed = listed
+      return entry
     }
-    entry.listed = listed
+    entry = { stats, provenance, view: freezeView(this.#build(stats, provenance)), listed }
+    this.#entries.set(stats.infoHash, entry)
     return entry
   }
 }
@@ -119,8 +120,7 @@ function isFrozenObject(value: unknown): value is object {
 
 function jsonOf(item: unknown): string {
   // As inside an array, where JSON.stringify writes what it cannot represent as null.
-  if (typeof item !== 'object' || item === null || !Object.isFrozen(item))
-    return JSON.stringify(item) ?? 'null'
+  if (!isFrozenObject(item)) return JSON.stringify(item) ?? 'null'
 
   let json = serialized.get(item)
   if (json === undefined) {
@@ -161,7 +161,7 @@ function itemsJson(items: readonly unknown[]): string {
   )
     return lastJson
   const json = items.map(jsonOf).join(',')
-  if (items.every((item) => typeof item === 'object' && item !== null && Object.isFrozen(item))) {
+  if (items.every(isFrozenObject)) {
     lastItems = [...items]
     lastJson = json
   }

@@ -95,7 +95,7 @@ export class TorrentCommands {
       },
       'torrents.offerEnvelope': ({ infoHash, text }) => this.#offer(infoHash, text),
       'torrents.remove': async ({ infoHash, deleteData }) => {
-        const known = this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
+        const known = this.#engine.statsFor(infoHash) !== undefined
         await this.#engine.remove(infoHash, { deleteData: deleteData ?? false })
         this.#views.provenance.delete(infoHash)
         this.names.delete(infoHash)
@@ -137,7 +137,7 @@ export class TorrentCommands {
   }
 
   torrentName(infoHash: string): string | null {
-    const stats = this.#engine.stats().find((torrent) => torrent.infoHash === infoHash)
+    const stats = this.#engine.statsFor(infoHash)
     return stats?.hasMetadata ? stats.name : (this.names.get(infoHash) ?? null)
   }
 
@@ -191,7 +191,7 @@ export class TorrentCommands {
     // Known before the add returns: the gate may refuse a magnet as soon as its metadata arrives.
     const parsedName = (source.parsed as { name?: unknown }).name
     if (infoHash) this.names.set(infoHash, typeof parsedName === 'string' && parsedName ? parsedName : label)
-    const listed = infoHash !== null && this.#engine.stats().some((torrent) => torrent.infoHash === infoHash)
+    const listed = infoHash !== null && this.#engine.statsFor(infoHash) !== undefined
     const key = infoHash ?? ''
     this.#adding.set(key, (this.#adding.get(key) ?? 0) + 1)
     try {

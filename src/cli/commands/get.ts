@@ -150,7 +150,7 @@ export function registerGet(program: Command): void {
           bannedPeers,
         })
       })
-      const finalStats = engine.stats().find((s) => s.infoHash === torrent.infoHash)
+      const finalStats = engine.statsFor(torrent.infoHash)
       if (finalStats) view.update({ ...finalStats, progress: 1 })
       view.stop()
       // Every piece was SHA-1-checked before it was stored; reading it all back is opt-in

@@ -7,6 +7,7 @@
  * own fresh attempt (docs/decisions.md, "Concurrent adds of one torrent").
  */
 import { VouchError } from '../errors.ts'
+import { waitAtMost } from './wait-at-most.ts'
 
 /** How long an add waits for earlier adds of the same torrent before it gives up. */
 export const ADD_WAIT_MS = 30_000
@@ -37,23 +38,11 @@ export class AddQueue {
   }
 
   async #waitFor(before: Promise<unknown>, infoHash: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const giveUp = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new VouchError(
-            'network',
-            `another add of torrent ${infoHash} has not finished after ${this.#waitMs / 1000} s; try again`,
-            { infoHash },
-          ),
-        )
-      }, this.#waitMs)
-      timer.unref()
-    })
-    try {
-      await Promise.race([before, giveUp])
-    } finally {
-      clearTimeout(timer)
-    }
+    if ((await waitAtMost(before, this.#waitMs)) === 'settled') return
+    throw new VouchError(
+      'network',
+      `another add of torrent ${infoHash} has not finished after ${this.#waitMs / 1000} s; try again`,
+      { infoHash },
+    )
   }
 }

@@ -17,6 +17,7 @@ import path from 'node:path'
 import type { TorrentOptions } from 'webtorrent'
 import { type Done, filePool } from './file-pool.ts'
 import { inBatches, readSmall, SMALL_FILE, writeSmall } from './small-files.ts'
+import { waitAtMost } from './wait-at-most.ts'
 
 /** The longest `destroy` waits for writes under way before it removes the files. */
 const DESTROY_WAIT_MS = 5_000
@@ -257,14 +258,9 @@ export class FileChunkStore {
   destroy(cb: Done = () => {}): void {
     this.close(() => {
       // Bounded: a write stuck on something that is not a regular file must not hold the removal.
-      const settled =
-        this.#writing === 0
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => {
-              this.#idle.push(resolve)
-              setTimeout(resolve, DESTROY_WAIT_MS).unref()
-            })
-      settled
+      const writes =
+        this.#writing === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.push(resolve))
+      waitAtMost(writes, DESTROY_WAIT_MS)
         .then(() => Promise.all(this.files.map((file) => rm(file.path, { force: true, maxRetries: 10 }))))
         .then(
           () => cb(null),

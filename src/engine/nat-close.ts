@@ -7,6 +7,7 @@
  * keep the process alive.
  */
 import type WebTorrent from 'webtorrent'
+import { waitAtMost } from './wait-at-most.ts'
 
 /** Half a second is plenty for a router on the LAN to acknowledge an unmap. */
 export const NAT_CLOSE_BOUND_MS = 500
@@ -38,17 +39,8 @@ export async function closeNatTraversal(
   const nat = holder.natTraversal
   if (!nat) return 'none'
   holder.natTraversal = null
-  const finished = nat.destroy().then(
-    () => 'closed' as const,
-    // Already destroyed, or an unmap that threw: nothing is left to wait for.
-    () => 'closed' as const,
-  )
-  let timer: NodeJS.Timeout | undefined
-  const bounded = new Promise<'bounded'>((resolve) => {
-    timer = setTimeout(() => resolve('bounded'), boundMs)
-  })
-  const outcome = await Promise.race([finished, bounded])
-  clearTimeout(timer)
+  // Settled either way: already destroyed, or an unmap that threw, leaves nothing to wait for.
+  const outcome = (await waitAtMost(nat.destroy(), boundMs)) === 'settled' ? 'closed' : 'bounded'
   if (outcome === 'bounded') {
     nat._pmpClient?.socket?.unref?.()
     for (const socket of nat._upnpClient?.ssdp?.sockets ?? []) socket.unref?.()

@@ -44,9 +44,10 @@ export class TokenBucket {
   }
 
   /** Take `bytes`; the answer is how many ms to wait before they may be used (0: at once). */
-  reserve(bytes: number, now = performance.now()): number {
+  reserve(bytes: number, now?: number): number {
+    // Unlimited is every torrent's default: no clock read per chunk received.
     if (this.#rate === null) return 0
-    this.#refill(now)
+    this.#refill(now ?? performance.now())
     this.#tokens -= bytes
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000
   }
@@ -107,7 +108,13 @@ export class TorrentThrottles implements EnginePlugin {
     const internals = wire as unknown as WireInternals
     const write = internals._write
     internals._write = function (data, cb) {
-      later(buckets.down.reserve(data.length), () => {
+      const wait = buckets.down.reserve(data.length)
+      if (wait <= 0) {
+        // The common case (no limit, or tokens left) without a closure per chunk received.
+        if (internals.destroyed) return cb(null)
+        return write.call(this, data, cb)
+      }
+      later(wait, () => {
         if (internals.destroyed) return cb(null)
         write.call(this, data, cb)
       })

@@ -10,21 +10,40 @@
 export class InFlight {
   /** address → piece → requests out. */
   readonly #byAddress = new Map<string, Map<number, number>>()
-  /** piece → address → requests out. */
-  readonly #byPiece = new Map<number, Map<string, number>>()
+  /**
+   * piece → the addresses with requests out for it: changed only when an address's count for the
+   * piece leaves or reaches 0, so a block asked or answered costs one count, not two.
+   */
+  readonly #byPiece = new Map<number, Set<string>>()
   /** address → open connections. */
   readonly #connections = new Map<string, number>()
   /** address → open connections that are unchoking us. */
   readonly #serving = new Map<string, number>()
 
   requested(address: string, piece: number): void {
-    bump(this.#byAddress, address, piece, 1)
-    bump(this.#byPiece, piece, address, 1)
+    let pieces = this.#byAddress.get(address)
+    if (!pieces) this.#byAddress.set(address, (pieces = new Map()))
+    const count = pieces.get(piece) ?? 0
+    pieces.set(piece, count + 1)
+    if (count > 0) return
+    const addresses = this.#byPiece.get(piece)
+    if (addresses) addresses.add(address)
+    else this.#byPiece.set(piece, new Set([address]))
   }
 
   answered(address: string, piece: number): void {
-    bump(this.#byAddress, address, piece, -1)
-    bump(this.#byPiece, piece, address, -1)
+    const pieces = this.#byAddress.get(address)
+    const count = pieces?.get(piece)
+    if (pieces === undefined || count === undefined) return
+    if (count > 1) {
+      pieces.set(piece, count - 1)
+      return
+    }
+    pieces.delete(piece)
+    if (pieces.size === 0) this.#byAddress.delete(address)
+    const addresses = this.#byPiece.get(piece)
+    addresses?.delete(address)
+    if (addresses?.size === 0) this.#byPiece.delete(piece)
   }
 
   connected(address: string): void {
@@ -94,18 +113,6 @@ function onlyKey<K>(counts: Map<K, number> | undefined): K | undefined {
   return counts.keys().next().value
 }
 
-function othersThan<K>(counts: Map<K, number> | undefined, key: K): boolean {
-  return counts !== undefined && (counts.size > 1 || (counts.size === 1 && !counts.has(key)))
-}
-
-function bump<O, I>(outer: Map<O, Map<I, number>>, key: O, inner: I, delta: number): void {
-  let counts = outer.get(key)
-  if (!counts) {
-    if (delta < 0) return
-    outer.set(key, (counts = new Map()))
-  }
-  const count = (counts.get(inner) ?? 0) + delta
-  if (count > 0) counts.set(inner, count)
-  else counts.delete(inner)
-  if (counts.size === 0) outer.delete(key)
+function othersThan<K>(keys: Map<K, number> | Set<K> | undefined, key: K): boolean {
+  return keys !== undefined && (keys.size > 1 || (keys.size === 1 && !keys.has(key)))
 }

@@ -6,9 +6,10 @@
  * - `torrent._updateWire` asks a connection held to its open pieces for those alone;
  * - `torrent._addPeer` refuses to dial a banned address (WebTorrent's own redials skip the
  *   blocklist);
- * - per wire, `wire.request` remembers what was asked (so a late answer to a request that timed out
- *   or was cancelled is not mistaken for an unsolicited block) and counts requests in flight, and
- *   `wire._onPiece` hands every received block to the defence before WebTorrent pulls the request;
+ * - per wire, `wire.request` counts requests in flight and remembers each that ended without its
+ *   block (so a late answer to a request that timed out or was cancelled is not mistaken for an
+ *   unsolicited block), and `wire._onPiece` hands every received block to the defence before
+ *   WebTorrent pulls the request;
  * - per wire, `choke`/`unchoke` tell the in-flight index which addresses serve us, and when a
  *   second one starts to, the one that served alone gives up its requests beyond the open-piece
  *   limit (which held no loss while nobody else could take them).
@@ -37,15 +38,17 @@ export interface TorrentInternals {
 export interface WireState {
   sender: BlockSender
   /**
-   * Request keys asked on this wire and not answered yet (incl. timed out or cancelled ones), with
-   * how many times each was asked: a block asked again after a timeout may be answered twice.
+   * Requests asked on this wire that ended without their block (timed out, cancelled, rejected,
+   * choked), by request key, with how many times each so ended: a late answer to one of them is
+   * still an answer, and a block asked again after a timeout may be answered twice. Requests still
+   * outstanding are `wire.requests` itself.
    */
   asked: Map<string, number>
 }
 
 /**
- * Remembered requests per wire beyond those outstanding (timed out or cancelled ones); an honest
- * peer answering one older than this is very unlikely.
+ * Remembered requests per wire that ended without their block; an honest peer answering one older
+ * than this is very unlikely.
  */
 const MAX_ASKED = 4096
 const VETO_RETRY_MS = 50
@@ -131,36 +134,47 @@ export function watchWire(seams: WireSeams): void {
       inFlight.disconnected(address)
     })
   }
+  // A request that ends without its block is remembered in `asked`; the block may still come.
+  const unanswered = (index: number, offset: number, length: number) => {
+    if (wire.destroyed) return
+    const key = requestKey(index, offset, length)
+    state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
+    if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
+  }
   const request = wire.request
   wire.request = (index, offset, length, cb) => {
-    const key = `${index}:${offset}:${length}`
-    state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
-    // Beyond what is outstanding: on loopback WebTorrent keeps a second's worth of blocks asked
-    // (5,000+), and evicting those sent every answer to them through the scan of `wire.requests`.
-    if (state.asked.size > MAX_ASKED + wire.requests.length)
-      state.asked.delete(state.asked.keys().next().value as string)
-    if (!inFlight) return request.call(wire, index, offset, length, cb)
     // bittorrent-protocol calls every request back exactly once, however it ends.
-    inFlight.requested(address, index)
+    if (inFlight) inFlight.requested(address, index)
     request.call(wire, index, offset, length, (error, block) => {
-      inFlight.answered(address, index)
+      if (inFlight) inFlight.answered(address, index)
+      if (error) unanswered(index, offset, length)
       cb?.(error, block)
     })
   }
   const onPiece = wire._onPiece
   wire._onPiece = (index, offset, buffer) => {
-    const key = `${index}:${offset}:${buffer.length}`
-    // Every request goes through the wrapped wire.request, so `asked` answers nearly always; the
-    // scan of the outstanding requests is only for a key `asked` evicted.
-    const times = state.asked.get(key)
-    if (times !== undefined) {
-      if (times > 1) state.asked.set(key, times - 1)
-      else state.asked.delete(key)
-      seams.onSolicited(index, offset, buffer)
-    } else if (isOutstanding(wire, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
+    // Nearly every block answers one of the first outstanding requests (peers answer in order), so
+    // the scan ends at once; bittorrent-protocol's own `_pull` makes the same scan right after.
+    if (isOutstanding(wire, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
+    else if (takeAsked(state, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
     else seams.onUnsolicited(index, offset, buffer)
     onPiece.call(wire, index, offset, buffer)
   }
+}
+
+function requestKey(index: number, offset: number, length: number): string {
+  return `${index}:${offset}:${length}`
+}
+
+/** Whether the block answers a request that ended without it; if so, that answer is used up. */
+function takeAsked(state: WireState, index: number, offset: number, length: number): boolean {
+  if (state.asked.size === 0) return false
+  const key = requestKey(index, offset, length)
+  const times = state.asked.get(key)
+  if (times === undefined) return false
+  if (times > 1) state.asked.set(key, times - 1)
+  else state.asked.delete(key)
+  return true
 }
 
 /**
@@ -197,9 +211,12 @@ function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, 
 }
 
 function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {
-  return wire.requests.some(
-    (request) => request.piece === piece && request.offset === offset && request.length === length,
-  )
+  const requests = wire.requests
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i] as (typeof requests)[number]
+    if (request.piece === piece && request.offset === offset && request.length === length) return true
+  }
+  return false
 }
 
 export function hostOf(address: string): string {

@@ -35,6 +35,42 @@ describe('requests in flight per address and piece', () => {
     expect(inFlight.onlyPiece('10.0.0.1')).toBe(5)
   })
 
+  it('answers every question as naive counts would, over a long random run of requests and answers', () => {
+    const inFlight = new InFlight()
+    const addresses = ['a', 'b', 'c']
+    const counts = new Map<string, number>()
+    const count = (address: string, piece: number) => counts.get(`${address}/${piece}`) ?? 0
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (let step = 0; step < 5000; step++) {
+      const address = addresses[random(3)] as string
+      const piece = random(4)
+      // half the steps answer, often for nothing counted: such a stray answer changes nothing
+      if (random(2) === 0) {
+        inFlight.requested(address, piece)
+        counts.set(`${address}/${piece}`, count(address, piece) + 1)
+      } else {
+        inFlight.answered(address, piece)
+        counts.set(`${address}/${piece}`, Math.max(0, count(address, piece) - 1))
+      }
+      for (const who of addresses) {
+        const pieces = [0, 1, 2, 3].filter((p) => count(who, p) > 0)
+        expect([...inFlight.piecesOf(who)].sort()).toEqual(pieces)
+        expect(inFlight.onlyPiece(who)).toBe(pieces.length === 1 ? pieces[0] : undefined)
+        for (let p = 0; p < 4; p++) {
+          expect(inFlight.has(who, p)).toBe(count(who, p) > 0)
+          expect(inFlight.busyElsewhere(who, p)).toBe(pieces.some((other) => other !== p))
+          expect(inFlight.othersOn(p, who)).toBe(
+            addresses.some((other) => other !== who && count(other, p) > 0),
+          )
+        }
+      }
+    }
+  })
+
   it('counts connections per address', () => {
     const inFlight = new InFlight()
     inFlight.connected('10.0.0.1')

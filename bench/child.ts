@@ -18,6 +18,9 @@ export interface ChildRun {
   wallMs: number
   /** User + system CPU of the process and its children, as the kernel counted it. */
   cpuMs: number
+  /** The user and the system part of `cpuMs`. */
+  userMs: number
+  systemMs: number
   /** Peak resident set, KiB. */
   maxRssKiB: number
   /** From spawn to the first byte on stdout (NaN if none). */
@@ -83,6 +86,8 @@ export async function runMeasured(
     stderr,
     wallMs: wall * 1000,
     cpuMs: (user + system) * 1000,
+    userMs: user * 1000,
+    systemMs: system * 1000,
     maxRssKiB: rss,
     firstOutputMs,
     stdoutBytes,

@@ -155,10 +155,12 @@ export function registerGet(program: Command): void {
       view.stop()
       // Every piece was SHA-1-checked before it was stored; reading it all back is opt-in
       // (docs/decisions.md, "vouch get: the re-check of data on disk is opt-in").
-      const parsed = await parseTorrentBytes(torrent.torrentFile, torrent.name)
-      const pieces = parsed.pieces?.length ?? 0
+      // The torrent is parsed again only for the re-check, which needs its piece hashes.
+      const pieces = torrent.pieces.length
       const check = flags.recheck
-        ? await (await import('../../engine/verify.ts')).verifyOnDisk(parsed, torrent.path)
+        ? await (
+            await import('../../engine/verify.ts')
+          ).verifyOnDisk(await parseTorrentBytes(torrent.torrentFile, torrent.name), torrent.path)
         : null
       if (check && !check.ok) {
         throw new VouchError(

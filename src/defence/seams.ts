@@ -6,10 +6,10 @@
  * - `torrent._updateWire` asks a connection held to its open pieces for those alone;
  * - `torrent._addPeer` refuses to dial a banned address (WebTorrent's own redials skip the
  *   blocklist);
- * - per wire, `wire.request` counts requests in flight and remembers each that ended without its
- *   block (so a late answer to a request that timed out or was cancelled is not mistaken for an
- *   unsolicited block), and `wire._onPiece` hands every received block to the defence before
- *   WebTorrent pulls the request;
+ * - per wire, `wire.request` counts requests in flight, hands each block that answers a request to
+ *   the defence before WebTorrent's callback gets it, and remembers each request that ended without
+ *   its block; `wire._onPiece` hands the defence every other block, a late answer to one of those
+ *   (timed out or cancelled) as solicited and the rest as unsolicited;
  * - per wire, `choke`/`unchoke` tell the in-flight index which addresses serve us, and when a
  *   second one starts to, the one that served alone gives up its requests beyond the open-piece
  *   limit (which held no loss while nobody else could take them).
@@ -141,6 +141,8 @@ export function watchWire(seams: WireSeams): void {
     state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
     if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
   }
+  // Set when the block in hand answered an outstanding request (its callback ran with the block).
+  let answeredNow = false
   const request = wire.request
   wire.request = (index, offset, length, cb) => {
     // bittorrent-protocol calls every request back exactly once, however it ends.
@@ -148,17 +150,23 @@ export function watchWire(seams: WireSeams): void {
     request.call(wire, index, offset, length, (error, block) => {
       if (inFlight) inFlight.answered(address, index)
       if (error) unanswered(index, offset, length)
+      else if (block) {
+        // The block answers this request: the defence has it before WebTorrent does.
+        answeredNow = true
+        seams.onSolicited(index, offset, block)
+      }
       cb?.(error, block)
     })
   }
   const onPiece = wire._onPiece
   wire._onPiece = (index, offset, buffer) => {
-    // Nearly every block answers one of the first outstanding requests (peers answer in order), so
-    // the scan ends at once; bittorrent-protocol's own `_pull` makes the same scan right after.
-    if (isOutstanding(wire, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
-    else if (takeAsked(state, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
-    else seams.onUnsolicited(index, offset, buffer)
+    // bittorrent-protocol finds the outstanding request the block answers (its `_pull`) and calls
+    // it back at once, so no request needs a key or a scan of ours on the way.
+    answeredNow = false
     onPiece.call(wire, index, offset, buffer)
+    if (answeredNow) return
+    if (takeAsked(state, index, offset, buffer.length)) seams.onSolicited(index, offset, buffer)
+    else seams.onUnsolicited(index, offset, buffer)
   }
 }
 
@@ -208,15 +216,6 @@ function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, 
   if (holders === undefined) return false
   for (const holder of holders) if (holder !== null && holder !== wire) return false
   return true
-}
-
-function isOutstanding(wire: Wire, piece: number, offset: number, length: number): boolean {
-  const requests = wire.requests
-  for (let i = 0; i < requests.length; i++) {
-    const request = requests[i] as (typeof requests)[number]
-    if (request.piece === piece && request.offset === offset && request.length === length) return true
-  }
-  return false
 }
 
 export function hostOf(address: string): string {

@@ -2,7 +2,7 @@
  * Ed25519 verification without @noble/ed25519's base-point table, for the first checks of a process.
  *
  * Why: noble multiplies the base point B through a table of 33 windows × 128 multiples of B, built
- * the first time any `B.multiply` runs (≈ 4,200 point additions, 65–90 ms). `ed.verify` computes
+ * the first time any `B.multiply` runs (≈ 4,200 point additions, 30–90 ms). `ed.verify` computes
  * [S]B, so the first signature check of every process pays for the whole table; a CLI command that
  * checks one signature spends most of its verification time building it. A multiple of any other
  * point goes through noble's double-and-add ladder (≈ 380 point operations here, ≈ 3 ms).
@@ -13,8 +13,8 @@
  *   - a 64-byte signature and a 32-byte key, else false;
  *   - A (the key) and R (the signature's first half) decoded strictly by `Point.fromBytes(…, false)`:
  *     y ≥ p and x = 0 with the sign bit set are refused, as is a y with no point;
- *   - S (the second half) read little-endian; S ≥ L refused (noble's multiply refuses it), S = 0 is
- *     the identity;
+ *   - S (the second half) read little-endian; S ≥ L refused (as noble's `B.multiply` refuses it),
+ *     S = 0 the identity;
  *   - a small-order A refused;
  *   - k = SHA-512(R bytes ‖ key bytes ‖ message) mod L, over the exact bytes given;
  *   - accepted iff [8](R + [k]A − [S]B) is the identity (noble's strict branch is cofactored too).

@@ -21,7 +21,7 @@ import { isHeldByGate, type EnginePlugin } from './plugin.ts'
 import { TorrentProgress } from './progress.ts'
 import { ResumeData } from './resume-data.ts'
 import { newTracked, NO_LIMITS, Scheduler, type RuntimeSettings, type Tracked } from './scheduler.ts'
-import { seedLocalData } from './seed-data.ts'
+import { startSeeding, torrentOfData } from './seed-data.ts'
 import { resolveSource, type TorrentSource } from './source.ts'
 import type { TorrentDetails } from './torrent-details.ts'
 import { defenceFor, reportRequestFlood, reportWireViolation, watchTorrent } from './torrent-events.ts'
@@ -208,14 +208,27 @@ export class Engine {
     return this.#adds.run(source.parsed.infoHash, () => this.#adder.add(source, options))
   }
 
-  /** Seed local data (a file or directory): builds the torrent, hashes the data, announces. */
+  /**
+   * Seed local data (a file or directory): hashes the data, announces. The torrent is handed to
+   * WebTorrent through the add queue once its infohash is known: a seed made while an add or a seed
+   * of the same torrent is under way answers what it would made afterwards, the torrent already
+   * running (left as it is: not remembered again).
+   */
   async seed(dataPath: string, options: SeedOptions = {}): Promise<Torrent> {
     this.#assertOpen()
-    const absolute = path.resolve(dataPath)
-    const torrent = await seedLocalData(this.client, dataPath, options, (seeded) => this.#track(seeded, true))
-    if (!this.#tracked.has(torrent.infoHash))
-      this.#tracked.set(torrent.infoHash, newTracked({ paused: false }))
-    if (options.remember !== false) await this.#resumeData.rememberSeeded(torrent, path.dirname(absolute))
+    const parsed = await torrentOfData(dataPath, options)
+    const { infoHash } = parsed
+    const { torrent, announced } = await this.#adds.run(infoHash, async () => {
+      this.#assertOpen()
+      const running = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
+      if (running) return { torrent: running, announced: Promise.resolve() }
+      const seeding = await startSeeding(this.client, parsed, dataPath, (seeded) => this.#track(seeded, true))
+      if (!this.#tracked.has(infoHash)) this.#tracked.set(infoHash, newTracked({ paused: false }))
+      if (options.remember !== false)
+        await this.#resumeData.rememberSeeded(seeding.torrent, path.dirname(path.resolve(dataPath)))
+      return seeding
+    })
+    await announced
     return torrent
   }
 

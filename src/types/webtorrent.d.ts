@@ -222,6 +222,8 @@ declare module 'create-torrent' {
     urlList?: string[]
     info?: Record<string, unknown>
   }
+  /** The trackers create-torrent lists when given neither `announce` nor `announceList`. */
+  export const announceList: string[][]
   export default function createTorrent(
     input: string | string[] | Uint8Array,
     opts: CreateTorrentOptions,

@@ -2,7 +2,8 @@
  * Where the defence hooks into WebTorrent, each the narrowest seam available (defence.ts says what
  * the defence does with what comes through them):
  * - `torrent._request` gets the veto of steering.ts, consulted only when WebTorrent could reserve a
- *   block (most calls of its picker find the piece fully reserved);
+ *   block; most calls of its picker find the piece verified or fully reserved, and get WebTorrent's
+ *   answer (false) at once;
  * - `torrent._updateWire` asks a connection held to its open pieces for those alone;
  * - `torrent._addPeer` refuses to dial a banned address (WebTorrent's own redials skip the
  *   blocklist);
@@ -59,8 +60,9 @@ export function steerPicker(torrent: Torrent, steering: RequestSteering): void {
   const request = internals._request
   let retry: NodeJS.Timeout | undefined
   internals._request = function (this: TorrentInternals, wire, index, hotswap) {
-    if (torrent.bitfield.get(index) || nothingToReserve(this, wire, index, hotswap))
-      return request.call(this, wire, index, hotswap)
+    // WebTorrent's own answer here is false too, reached only after it has read the wire's speed
+    // for its pipeline length: its picker walks every reserved piece ahead on each refill.
+    if (torrent.bitfield.get(index) || nothingToReserve(this, wire, index, hotswap)) return false
     if (!steering.veto(wire, index)) return request.call(this, wire, index, hotswap)
     // WebTorrent only looks for new requests when something happens on a wire; a vetoed wire
     // may have nothing outstanding, so look again shortly in case the veto has lifted.
@@ -204,8 +206,10 @@ function cancelOverLimit(torrent: Torrent, address: string, steering: RequestSte
 /**
  * Whether WebTorrent's `_request(wire, index, hotswap)` will refuse by itself: every block of the
  * piece is reserved and none can be taken over from another wire. Most calls of the picker end so
- * (it offers a wire every piece in turn), and skipping the veto for them keeps it off the hot path.
- * Reads torrent-piece's counters; anything unexpected there answers false, so the veto runs.
+ * (it offers a wire every piece in turn); answering them false at once keeps the veto and
+ * WebTorrent's speed reads off the hot path (test/unit/defence/picker-seam.test.ts runs the two
+ * side by side). Reads torrent-piece's counters; anything unexpected answers false, so the call
+ * goes through.
  */
 function nothingToReserve(torrent: TorrentInternals, wire: Wire, index: number, hotswap: boolean): boolean {
   const piece = torrent.pieces?.[index]

@@ -10,6 +10,7 @@ import path from 'node:path'
 import bencode from 'bencode'
 import type { ParsedTorrent } from 'parse-torrent'
 import type { BencodeDictionary, BencodeValue } from '../provenance/bencode.ts'
+import { rememberInfoBytes } from './info-bytes.ts'
 
 const decoder = new TextDecoder()
 /** uint8-util's arr2text, as parse-torrent calls it: throws on what is not bytes. */
@@ -45,15 +46,20 @@ export function parsedFromReading(
   infoBytes: Uint8Array,
   infoHash: string,
 ): ParsedTorrent | null {
-  const torrent = plainValue(top)
+  const quirks = { proto: false }
+  const torrent = plainValue(top, quirks)
   if (torrent === undefined) return null
+  // Canonical bytes, read strictly: bencode encodes this info dictionary back to exactly them,
+  // unless a '__proto__' key (which assignment drops or turns into a prototype) is in it.
+  const info = (torrent as Dictionary).info
+  if (!quirks.proto && typeof info === 'object' && info !== null) rememberInfoBytes(info, infoBytes)
   const digest = Buffer.from(infoHash, 'hex')
   const infoHashBuffer = new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
   return parsedFrom(torrent as Dictionary, () => ({ infoBuffer: infoBytes, infoHashBuffer }))
 }
 
 /** A strict reading as bencode.decode gives it (dictionaries, numbers, byte strings, lists); undefined when it could differ. */
-function plainValue(value: BencodeValue): unknown {
+function plainValue(value: BencodeValue, quirks: { proto: boolean }): unknown {
   switch (value.type) {
     case 'integer': {
       const number = Number(value.value)
@@ -64,7 +70,7 @@ function plainValue(value: BencodeValue): unknown {
     case 'list': {
       const items: unknown[] = []
       for (const item of value.items) {
-        const plain = plainValue(item)
+        const plain = plainValue(item, quirks)
         if (plain === undefined) return undefined
         items.push(plain)
       }
@@ -74,8 +80,9 @@ function plainValue(value: BencodeValue): unknown {
       // Assigned as bencode.decode assigns them, quirks of a '__proto__' key included.
       const dictionary: Dictionary = {}
       for (const entry of value.entries) {
-        const plain = entry.key.every((byte) => byte < 0x80) ? plainValue(entry.value) : undefined
+        const plain = entry.key.every((byte) => byte < 0x80) ? plainValue(entry.value, quirks) : undefined
         if (plain === undefined) return undefined
+        if (entry.name === '__proto__') quirks.proto = true
         dictionary[entry.name] = plain
       }
       return dictionary

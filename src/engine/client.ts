@@ -5,6 +5,7 @@ import { VouchError } from '../errors.ts'
 import { verifyBytes } from '../provenance/keys.ts'
 import type { EngineOptions } from './engine-options.ts'
 import { installMetadataOnce } from './metadata-once.ts'
+import { installPieceFiles } from './piece-files.ts'
 import { installMseKeyPairs } from './mse-keys.ts'
 import { guardClient, type WireGuardHooks } from './wire-guard.ts'
 
@@ -37,6 +38,8 @@ export async function openClient(options: EngineOptions, reports: WireGuardHooks
   installMseKeyPairs()
   // Without it every connection re-derives the info dictionary from the whole .torrent (metadata-once.ts).
   installMetadataOnce()
+  // Without it every piece verified or found missing walks every file (piece-files.ts).
+  installPieceFiles()
   const client = new WebTorrent(clientOptionsOf(options))
   if (options.wireGuard !== false) guardClient(client, reports, options.wireGuard)
   await waitForListening(client)

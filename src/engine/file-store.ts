@@ -69,10 +69,17 @@ export class FileChunkStore {
     if (!this.chunkLength) throw new Error('First argument must be a chunk length')
     if (!Array.isArray(options.files)) throw new Error('FileChunkStore needs the torrent’s files')
     let offset = 0
+    // Each directory resolved once: a torrent of 20 000 files in a few directories resolved every
+    // file's (about 40 ms, in every add and resume).
+    const bases = new Map<string, string>()
     this.files = options.files.map((file) => {
       const directory = path.dirname(file.path)
       const name = path.basename(file.path).replace(RESERVED_FILENAME, '')
-      const base = options.path ? path.resolve(options.path, directory) : path.resolve(directory)
+      let base = bases.get(directory)
+      if (base === undefined) {
+        base = options.path ? path.resolve(options.path, directory) : path.resolve(directory)
+        bases.set(directory, base)
+      }
       const entry = { path: path.join(base, name), length: file.length, offset: file.offset ?? offset }
       offset = entry.offset + entry.length
       return entry

@@ -11,3 +11,13 @@ declare module 'webtorrent/lib/torrent.js' {
   const Torrent: { prototype: object }
   export default Torrent
 }
+
+// WebTorrent's File class (test/unit/engine/piece-files.test.ts makes real ones to compare
+// src/engine/piece-files.ts with WebTorrent's own bookkeeping).
+declare module 'webtorrent/lib/file.js' {
+  import { EventEmitter } from 'node:events'
+  export default class File extends EventEmitter {
+    constructor(torrent: object, file: { name: string; path: string; length: number; offset: number })
+    done: boolean
+  }
+}

@@ -48,8 +48,8 @@ export interface WireState {
 }
 
 /**
- * Remembered requests per wire that ended without their block; an honest peer answering one older
- * than this is very unlikely.
+ * Requests per wire that ended without their block kept beyond a burst that ended at once; an
+ * honest peer answering one older than this is very unlikely.
  */
 const MAX_ASKED = 4096
 const VETO_RETRY_MS = 50
@@ -137,28 +137,35 @@ export function watchWire(seams: WireSeams): void {
     })
   }
   // A request that ends without its block is remembered in `asked`; the block may still come.
+  // Nothing is evicted here: a mass cancel or a choke ends thousands at once, and their late
+  // answers (the oldest, already on the way) must still be known. The map shrinks back to
+  // MAX_ASKED one entry per later request, as answers use entries up.
   const unanswered = (index: number, offset: number, length: number) => {
     if (wire.destroyed) return
     const key = requestKey(index, offset, length)
     state.asked.set(key, (state.asked.get(key) ?? 0) + 1)
-    if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
   }
   // Set when the block in hand answered an outstanding request (its callback ran with the block).
   let answeredNow = false
   const request = wire.request
   wire.request = (index, offset, length, cb) => {
-    // bittorrent-protocol calls every request back exactly once, however it ends.
+    if (state.asked.size > MAX_ASKED) state.asked.delete(state.asked.keys().next().value as string)
+    // bittorrent-protocol calls every request back exactly once, however it ends; a request it
+    // refuses at once (the wire closed, the peer choking) was never sent, so nothing can answer it.
+    let sending = true
     if (inFlight) inFlight.requested(address, index)
     request.call(wire, index, offset, length, (error, block) => {
       if (inFlight) inFlight.answered(address, index)
-      if (error) unanswered(index, offset, length)
-      else if (block) {
+      if (error) {
+        if (!sending) unanswered(index, offset, length)
+      } else if (block) {
         // The block answers this request: the defence has it before WebTorrent does.
         answeredNow = true
         seams.onSolicited(index, offset, block)
       }
       cb?.(error, block)
     })
+    sending = false
   }
   const onPiece = wire._onPiece
   wire._onPiece = (index, offset, buffer) => {
@@ -197,7 +204,9 @@ function cancelOverLimit(torrent: Torrent, address: string, steering: RequestSte
   for (const wire of torrent.wires) {
     const host = wire.remoteAddress
     if (wire.destroyed || host === undefined || addressKey(host) !== address) continue
-    for (const { piece, offset, length } of [...wire.requests]) {
+    // Newest first, as a choke ends them: the oldest are the likeliest to be answered late, so
+    // they go into `asked` last and are the last to be evicted from it.
+    for (const { piece, offset, length } of [...wire.requests].reverse()) {
       if (excess.has(piece)) wire.cancel(piece, offset, length)
     }
   }

@@ -222,6 +222,8 @@ export class Engine {
       this.#assertOpen()
       const running = this.client.torrents.find((candidate) => candidate.infoHash === infoHash)
       if (running) return { torrent: running, announced: Promise.resolve() }
+      // As an add does: an earlier failed attempt's error row gives way to this torrent.
+      this.#failed.delete(infoHash)
       const seeding = await startSeeding(this.client, parsed, dataPath, (seeded) => this.#track(seeded, true))
       if (!this.#tracked.has(infoHash)) this.#tracked.set(infoHash, newTracked({ paused: false }))
       if (options.remember !== false)

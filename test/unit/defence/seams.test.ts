@@ -135,4 +135,43 @@ describe('the per-wire request seam', () => {
     leecher.destroy()
     seeder.destroy()
   })
+  it('still knows the late answers to thousands of requests cancelled at once, the oldest first', async () => {
+    const { leecher, seeder } = await wirePair()
+    const { state, solicited, unsolicited } = watched(leecher)
+    seeder.removeAllListeners('request')
+    const blocks = 5_000
+    for (let block = 0; block < blocks; block++) leecher.request(block, 0, BLOCK, () => {})
+    for (let block = 0; block < blocks; block++) leecher.cancel(block, 0, BLOCK)
+    expect(state.asked.size).toBe(blocks)
+    // The blocks already on the way when the cancels went out answer the oldest requests.
+    const arrived = piecesArrive(leecher, 10)
+    for (let block = 0; block < 10; block++) seeder.piece(block, 0, Buffer.alloc(BLOCK))
+    await arrived
+    expect(solicited).toHaveLength(10)
+    expect(unsolicited).toEqual([])
+    // Later requests bring the memory back to its bound, one entry each.
+    for (let block = 0; block < blocks; block++) leecher.request(blocks + block, 0, BLOCK, () => {})
+    expect(state.asked.size).toBeLessThanOrEqual(4097)
+    leecher.destroy()
+    seeder.destroy()
+  })
+
+  it('remembers nothing of a request refused at once, which was never sent', async () => {
+    const { leecher, seeder } = await wirePair()
+    const { state, solicited, unsolicited } = watched(leecher)
+    const choked = new Promise((resolve) => leecher.once('choke', resolve))
+    seeder.choke()
+    await choked
+    const errors: string[] = []
+    leecher.request(2, 0, BLOCK, (error) => errors.push(String(error?.message)))
+    expect(errors).toEqual(['peer is choking'])
+    expect(state.asked.size).toBe(0)
+    const arrived = piecesArrive(leecher, 1)
+    seeder.piece(2, 0, Buffer.alloc(BLOCK))
+    await arrived
+    expect(solicited).toEqual([])
+    expect(unsolicited).toEqual(['2:0'])
+    leecher.destroy()
+    seeder.destroy()
+  })
 })

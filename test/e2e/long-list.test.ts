@@ -21,8 +21,9 @@ describe('the web UI in Chromium: a list of hundreds of torrents', () => {
 
   it('says how many there are, and tells assistive technology the whole list', async () => {
     const { page } = ui!
+    // The serve resumes them one batch after another: under a loaded machine that takes seconds.
     await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'torrents' }).textContent())
+      .poll(() => page.getByRole('status').filter({ hasText: 'torrents' }).textContent(), { timeout: 30_000 })
       .toBe(`${COUNT} torrents`)
     const table = page.getByRole('table', { name: 'Torrents' })
     expect(await table.getAttribute('aria-rowcount')).toBe(String(COUNT + 1))

@@ -97,7 +97,7 @@ describe('the web UI in Chromium: publisher groups and key rotation', () => {
     expect(await newRow.getAttribute('data-status')).toBe('pinned')
     await page.setViewportSize({ width: 360, height: 800 })
     expect(await ui.overflow(), 'a rotated key at 360 px').toEqual([])
-    expect(await confirm.count()).toBe(0)
+    await expect.poll(() => confirm.count(), { timeout: 10_000 }).toBe(0)
   })
 
   it('shows why a rotation statement not signed by the old key is refused, and moves nothing', async () => {

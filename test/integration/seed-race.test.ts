@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Torrent } from 'webtorrent'
 import type { AddOutcome, Engine } from '../../src/engine/engine.ts'
 import { parseTorrentBytes } from '../../src/engine/source.ts'
-import { makeFolderPayload, Swarm, withTimeout, type Payload } from '../kit/swarm.ts'
+import { makeFolderPayload, Swarm, tempDir, withTimeout, type Payload } from '../kit/swarm.ts'
 
 /** The kit's .torrent files use 32 KiB pieces: a seed with the same length makes the same infohash. */
 const PIECE_LENGTH = 32 * 1024
@@ -190,5 +190,23 @@ describe('seeds racing seeds and adds of the same torrent', () => {
       'the resumed seed to check its data',
     )
     expect(resumed.progress).toBe(1)
+  })
+  it("a seed after an add of the same torrent failed takes the place of the failed attempt's error row", async () => {
+    swarm = new Swarm()
+    const payload = await swarm.payload({ bytes: 256 * 1024 })
+    const engine = await swarm.engine()
+    const { infoHash } = await parseTorrentBytes(payload.torrentFile)
+    const elsewhere = await tempDir('vouch-seed-failed-')
+    const added = await engine.add(payload.torrentPath, { downloadDir: elsewhere })
+    // What a fatal error of the torrent (its store failing) does: WebTorrent destroys it with the error.
+    const failed = new Promise((resolve) => engine.events.once('error', resolve))
+    ;(added as unknown as { _destroy(error: Error): void })._destroy(new Error('the disk went away'))
+    await withTimeout(failed, 5_000, 'the torrent to fail')
+    expect(engine.stats()).toEqual([
+      expect.objectContaining({ infoHash, error: expect.stringContaining('the disk went away') }),
+    ])
+
+    const seeded = await engine.seed(payload.file, { pieceLength: PIECE_LENGTH })
+    expectOneRunning(engine, seeded, infoHash)
   })
 })

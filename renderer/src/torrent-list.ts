@@ -14,17 +14,8 @@ export const STATE_LABELS: Record<TorrentState, string> = {
   checking: 'Checking',
 }
 
-/** The states the filter offers, in the order a user thinks of them. */
-export const FILTER_STATES: TorrentState[] = [
-  'downloading',
-  'seeding',
-  'paused',
-  'queued',
-  'held',
-  'refused',
-  'error',
-  'checking',
-]
+/** The states the filter offers: every state, in the order of their labels (a user's order). */
+export const FILTER_STATES = Object.keys(STATE_LABELS) as TorrentState[]
 
 /**
  * Speeds and an ETA mean something only while data moves: never for a held, paused, queued or

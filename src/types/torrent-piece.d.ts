@@ -1,5 +1,6 @@
-// torrent-piece (WebTorrent's per-piece block bookkeeping), for tests that run WebTorrent's own piece
-// picker against real pieces (test/unit/defence/picker-seam.test.ts). Only what they touch is typed.
+// torrent-piece (WebTorrent's per-piece block bookkeeping): src/engine/piece-files.ts makes pieces as
+// WebTorrent does, and test/unit/defence/picker-seam.test.ts runs WebTorrent's own picker over real
+// ones. Only what they touch is typed.
 declare module 'torrent-piece' {
   export default class Piece {
     static BLOCK_LENGTH: number

@@ -3,7 +3,7 @@
 joining a loopback DHT only through the nodes given (no public routers, no other discovery).
 
   libtorrent_dht.py get HOST BOOTSTRAP PUBKEY_HEX SALT_HEX          print the item it finds, exit 0
-  libtorrent_dht.py put HOST BOOTSTRAP SEED_HEX SALT_HEX VALUE_HEX PUBKEY_HEX  put it, keep it until killed
+  libtorrent_dht.py put HOST BOOTSTRAP SEED_HEX SALT_HEX VALUE_HEX PUBKEY_HEX  put it, keep it until killed (90 s at most)
 
 BOOTSTRAP is HOST:PORT[,HOST:PORT...]. VALUE_HEX is the string libtorrent puts as v (the Python binding puts strings only). Prints one JSON
 object per line: {"event": "item", "seq": N, "ih": HEX (v's ih), "signature": HEX}, {"event": "put",
@@ -79,19 +79,35 @@ def main():
     seed, salt, value = bytes.fromhex(sys.argv[4]), bytes.fromhex(sys.argv[5]), bytes.fromhex(sys.argv[6])
     secret = expanded_secret(seed)
     public = bytes.fromhex(sys.argv[7])
-    # Put until some node stores it (the routing table fills in the first seconds), then keep running.
+    # Put once the DHT has bootstrapped (a put made before that is dropped without an alert); put
+    # again only when libtorrent reports that the put reached no node, or after REPUT_S without a
+    # report. A put still under way is not repeated: libtorrent numbers each put one past the seq it
+    # finds, so a second put over a stored first one would be seq 2.
+    REPUT_S = 20
     stored = False
-    while True:
-        if not stored:
+    bootstrapped = False
+    started = time.time()
+    put_at = None
+    deadline = started + 90
+    while time.time() < deadline:
+        ready = bootstrapped or time.time() - started > 10
+        if not stored and ready and (put_at is None or time.time() - put_at > REPUT_S):
             ses.dht_put_mutable_item(secret, public, value, salt)
-        until = time.time() + 3
-        while time.time() < until:
-            for alert in ses.pop_alerts():
-                if isinstance(alert, lt.dht_put_alert) and alert.num_success > 0 and not stored:
+            put_at = time.time()
+        for alert in ses.pop_alerts():
+            if isinstance(alert, lt.dht_bootstrap_alert):
+                bootstrapped = True
+            elif isinstance(alert, lt.dht_put_alert) and not stored:
+                if alert.num_success > 0:
                     stored = True
                     emit(event="put", stored=alert.num_success, seq=alert.seq)
-            time.sleep(0.2)
-
+                else:
+                    put_at = time.time() - REPUT_S + 1
+        time.sleep(0.2)
+    if not stored:
+        emit(event="error", message="no node stored the item")
+        return 1
+    return 0
 
 if __name__ == "__main__":
     try:

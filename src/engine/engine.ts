@@ -226,8 +226,7 @@ export class Engine {
       this.#failed.delete(infoHash)
       const seeding = await startSeeding(this.client, parsed, dataPath, (seeded) => this.#track(seeded, true))
       if (!this.#tracked.has(infoHash)) this.#tracked.set(infoHash, newTracked({ paused: false }))
-      if (options.remember !== false)
-        await this.#resumeData.rememberSeeded(seeding.torrent, path.dirname(path.resolve(dataPath)))
+      if (options.remember !== false) await this.#resumeData.rememberSeeded(seeding.torrent, seeding.savePath)
       return seeding
     })
     await announced

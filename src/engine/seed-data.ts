@@ -36,6 +36,8 @@ export async function torrentOfData(dataPath: string, options: SeedOptions): Pro
 /** A torrent handed to WebTorrent to seed; `announced` settles as client.seed's callback would. */
 export interface Seeding {
   torrent: Torrent
+  /** The folder WebTorrent reads the data from: the data's parent directory. */
+  savePath: string
   /** Settles once the DHT has been told (at once with the DHT off), or the torrent has closed. */
   announced: Promise<void>
 }
@@ -50,11 +52,9 @@ export function startSeeding(
   dataPath: string,
   onCreated: (torrent: Torrent) => void,
 ): Promise<Seeding> {
+  const savePath = path.dirname(path.resolve(dataPath))
   return new Promise<Seeding>((resolve, reject) => {
-    const torrent = client.add(
-      { ...parsed },
-      { path: path.dirname(path.resolve(dataPath)), store: FileChunkStore, skipVerify: true },
-    )
+    const torrent = client.add({ ...parsed }, { path: savePath, store: FileChunkStore, skipVerify: true })
     // WebTorrent emits a torrent's error, then its close: the first one seen is the reason.
     const fail = (reason: string) => reject(new VouchError('bad-input', `cannot seed ${dataPath}: ${reason}`))
     const onError = (error: Error) => fail(error.message)
@@ -64,7 +64,7 @@ export function startSeeding(
     torrent.once('ready', () => {
       torrent.off('error', onError)
       torrent.off('close', onClose)
-      resolve({ torrent, announced: dhtAnnounced(client, torrent) })
+      resolve({ torrent, savePath, announced: dhtAnnounced(client, torrent) })
     })
     onCreated(torrent)
   })

@@ -27,6 +27,9 @@ export interface StreamedCounts {
 
 /** Bans stringified together in the JSON format (one call per ban would cost more than the bans). */
 const JSON_BATCH = 256
+/** What `JSON.stringify({ bans: [...] }, null, 2)` writes around its bans. */
+const BATCH_HEAD = '{\n  "bans": [\n'
+const BATCH_TAIL = '\n  ]\n}'
 
 /** The report's text, in pieces: framing, then one piece per included ban. */
 export function* reportPieces(
@@ -41,10 +44,12 @@ export function* reportPieces(
       const empty = JSON.stringify(jsonReport([], options), null, 2)
       yield empty.slice(0, empty.lastIndexOf(']'))
       const batch: ReportBan[] = []
-      // A batch stringified as an array has its bans at depth 1: one more level of indent puts them at 2.
+      // A batch stringified as the `bans` of an object is indented as the whole document indents
+      // its bans: only the object's head and tail are cut off.
+      const wrapper = { bans: batch }
       const framed = () => {
-        const body = JSON.stringify(batch, null, 2).slice(2, -2).replace(/\n/g, '\n  ')
-        const piece = `${counts.included === 0 ? '' : ','}\n  ${body}`
+        const body = JSON.stringify(wrapper, null, 2).slice(BATCH_HEAD.length, -BATCH_TAIL.length)
+        const piece = `${counts.included === 0 ? '' : ','}\n${body}`
         counts.included += batch.length
         batch.length = 0
         return piece

@@ -6,7 +6,7 @@ import { generateKey } from '../../../src/provenance/keys.ts'
 import { blocklistText, parseBlocklist } from '../../../src/reputation/blocklist.ts'
 import { formatIp } from '../../../src/reputation/ip.ts'
 import { PSEUDONYM_KEY_FILE, pseudonymise, pseudonymKey } from '../../../src/reputation/pseudonym.ts'
-import { buildReport } from '../../../src/reputation/report.ts'
+import { buildReport, iso } from '../../../src/reputation/report.ts'
 import { signReport, verifyReport } from '../../../src/reputation/report-signature.ts'
 import { tempDir } from '../../kit/swarm.ts'
 
@@ -160,5 +160,33 @@ describe('ban reports', () => {
     expect(pseudonymKey(home)).toEqual(first)
     expect(statSync(path.join(home, PSEUDONYM_KEY_FILE)).mode & 0o777).toBe(0o600)
     expect(pseudonymKey(await tempDir('vouch-pseudo-'))).not.toEqual(first)
+  })
+})
+
+describe('iso, the report timestamp', () => {
+  /** Times a report meets, in the order it may meet them: days repeat, cross and jump. */
+  function times(): number[] {
+    let state = 7
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
+    const edges = [0, -1, 1, 86_399_999, 86_400_000, -86_400_000, -86_400_001, 253_402_300_799_999]
+    const beyond = [253_402_300_800_000, -62_167_219_200_001, -62_167_219_200_000, 8.64e15, -8.64e15]
+    const fractions = [0.5, 1_700_000_000_000.25, -0.5, 86_399_999.9]
+    const list = [...edges, ...beyond, ...fractions]
+    // Days repeating around a start, as stored bans do, and random times far apart.
+    for (let index = 0; index < 20_000; index++) {
+      const near = 1_700_000_000_000 + Math.floor(next() * 5 * 86_400_000)
+      list.push(near, Math.floor((next() - 0.3) * 2.6e14), near + 1)
+    }
+    return list
+  }
+
+  it('writes what toISOString writes, day cache or not, for every time including the edges', () => {
+    for (const ms of times()) expect(iso(ms), String(ms)).toBe(new Date(ms).toISOString())
+    expect(iso(null)).toBeNull()
+  })
+
+  it('refuses an invalid time as toISOString does', () => {
+    expect(() => iso(Number.NaN)).toThrow(RangeError)
+    expect(() => iso(8.64e15 + 1)).toThrow(RangeError)
   })
 })

@@ -109,6 +109,7 @@ def main():
         return 1
     return 0
 
+
 if __name__ == "__main__":
     try:
         sys.exit(main())

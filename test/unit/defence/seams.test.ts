@@ -8,15 +8,22 @@
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import Wire from 'bittorrent-protocol'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { watchWire, type WireState } from '../../../src/defence/seams.ts'
 
 const BLOCK = 16 * 1024
+
+/** Wires made by wirePair, destroyed after each test (also one that failed half-way). */
+const made: Wire[] = []
+afterEach(() => {
+  for (const wire of made.splice(0)) wire.destroy()
+})
 
 /** Two real bittorrent-protocol wires piped to each other, handshaken, the seeder unchoking. */
 async function wirePair() {
   const leecher = new Wire()
   const seeder = new Wire()
+  made.push(leecher, seeder)
   const stream = (wire: Wire) => wire as unknown as Duplex
   stream(leecher).pipe(stream(seeder)).pipe(stream(leecher))
   const infoHash = randomBytes(20)
@@ -70,7 +77,7 @@ function piecesArrive(leecher: Wire, count: number): Promise<void> {
 
 describe('the per-wire request seam', () => {
   it('takes every answer of a deep pipeline as solicited, keeping nothing per outstanding request', async () => {
-    const { leecher, seeder } = await wirePair()
+    const { leecher } = await wirePair()
     const { state, solicited, unsolicited } = watched(leecher)
     const blocks = 6_000
     let answered = 0
@@ -90,8 +97,6 @@ describe('the per-wire request seam', () => {
     expect(solicited).toHaveLength(blocks)
     expect(unsolicited).toEqual([])
     expect(state.asked.size).toBe(0)
-    leecher.destroy()
-    seeder.destroy()
   })
 
   it('takes a late answer to a cancelled request as solicited once, and a block never asked as unsolicited', async () => {
@@ -114,8 +119,6 @@ describe('the per-wire request seam', () => {
     expect(solicited).toEqual([`3:${BLOCK}`])
     expect(unsolicited).toEqual([`3:${BLOCK}`, '4:0', `3:${BLOCK}`])
     expect(state.asked.size).toBe(0)
-    leecher.destroy()
-    seeder.destroy()
   })
 
   it('remembers a block asked twice that ended unanswered twice, for two late answers', async () => {
@@ -132,8 +135,6 @@ describe('the per-wire request seam', () => {
     await arrived
     expect(solicited).toEqual(['0:0', '0:0'])
     expect(unsolicited).toEqual(['0:0'])
-    leecher.destroy()
-    seeder.destroy()
   })
   it('still knows the late answers to thousands of requests cancelled at once, the oldest first', async () => {
     const { leecher, seeder } = await wirePair()
@@ -152,8 +153,6 @@ describe('the per-wire request seam', () => {
     // Later requests bring the memory back to its bound, one entry each.
     for (let block = 0; block < blocks; block++) leecher.request(blocks + block, 0, BLOCK, () => {})
     expect(state.asked.size).toBeLessThanOrEqual(4097)
-    leecher.destroy()
-    seeder.destroy()
   })
 
   it('remembers nothing of a request refused at once, which was never sent', async () => {
@@ -171,7 +170,5 @@ describe('the per-wire request seam', () => {
     await arrived
     expect(solicited).toEqual([])
     expect(unsolicited).toEqual(['2:0'])
-    leecher.destroy()
-    seeder.destroy()
   })
 })

@@ -4,7 +4,7 @@ import { isWireEvidence } from '../../defence/ban-store.ts'
 import { VouchError } from '../../errors.ts'
 import { createEngine } from '../../engine/create-engine.ts'
 import { parsePeerAddress, type Engine } from '../../engine/engine.ts'
-import { parseTorrentBytes, resolveSource } from '../../engine/source.ts'
+import { parseTorrentBytes, resolveSource, type TorrentSource } from '../../engine/source.ts'
 import { openWithReputation } from '../../reputation/wiring.ts'
 import { globalOptions, note, report, type GlobalOptions } from '../context.ts'
 import { engineOptionsFrom, withNetworkOptions, type NetworkFlags } from '../engine-options.ts'
@@ -155,19 +155,8 @@ export function registerGet(program: Command): void {
       view.stop()
       // Every piece was SHA-1-checked before it was stored; reading it all back is opt-in
       // (docs/decisions.md, "vouch get: the re-check of data on disk is opt-in").
-      // The re-check needs the piece hashes and the files: a .torrent given here was decoded once
-      // already (about 250 ms for 20 000 files), a magnet's metadata is decoded now.
       const pieces = torrent.pieces.length
-      const check = flags.recheck
-        ? await (
-            await import('../../engine/verify.ts')
-          ).verifyOnDisk(
-            parsedSource.kind === 'torrent-file' && parsedSource.parsed.infoHash === torrent.infoHash
-              ? parsedSource.parsed
-              : await parseTorrentBytes(torrent.torrentFile, torrent.name),
-            torrent.path,
-          )
-        : null
+      const check = flags.recheck ? await recheckOnDisk(torrent, parsedSource) : null
       if (check && !check.ok) {
         throw new VouchError(
           'integrity',
@@ -201,6 +190,20 @@ export function registerGet(program: Command): void {
       await close()
     }
   })
+}
+
+/**
+ * Read every piece of `torrent` back from disk (`--recheck`). That needs the piece hashes and the
+ * files: a .torrent given here was decoded once already (about 250 ms for 20 000 files), a magnet's
+ * metadata is decoded now.
+ */
+async function recheckOnDisk(torrent: Torrent, source: TorrentSource) {
+  const parsed =
+    source.kind === 'torrent-file' && source.parsed.infoHash === torrent.infoHash
+      ? source.parsed
+      : await parseTorrentBytes(torrent.torrentFile, torrent.name)
+  const { verifyOnDisk } = await import('../../engine/verify.ts')
+  return await verifyOnDisk(parsed, torrent.path)
 }
 
 export { note }

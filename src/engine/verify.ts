@@ -68,9 +68,10 @@ export async function verifyOnDisk(
   downloadDir: string,
   maxOpenFiles = MAX_OPEN_FILES,
 ): Promise<VerifyResult> {
-  const pieceLength = parsed.pieceLength ?? 0
-  const hashes = parsed.pieces ?? []
-  const files = parsed.files ?? []
+  const { pieceLength, pieces: hashes, files, length: totalLength } = parsed
+  // Metadata without them (a magnet's, before its info arrived) would check nothing and pass.
+  if (!pieceLength || !hashes?.length || !files?.length || !totalLength)
+    throw new Error('cannot re-check: the metadata has no piece length, piece hashes or files')
   const badPieces: number[] = []
   const buffer = Buffer.alloc(pieceLength)
   const handles = new OpenFiles(maxOpenFiles)
@@ -80,7 +81,7 @@ export async function verifyOnDisk(
   try {
     for (let index = 0; index < hashes.length; index++) {
       const start = index * pieceLength
-      const length = Math.min(pieceLength, (parsed.length ?? 0) - start)
+      const length = Math.min(pieceLength, totalLength - start)
       let filled = 0
       for (; firstFile < files.length; firstFile++) {
         const file = files[firstFile]

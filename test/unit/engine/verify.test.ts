@@ -49,4 +49,16 @@ describe('re-hash of the data on disk', () => {
     expect(result.ok).toBe(false)
     expect(result.badPieces).toEqual([...bad].sort((x, y) => x - y))
   })
+
+  it('refuses metadata with nothing to check against (a magnet before its info), instead of passing', async () => {
+    const { dir, parsed } = await manyFiles()
+    const { pieces: _pieces, files: _files, ...bare } = parsed
+    for (const metadata of [
+      bare,
+      { ...parsed, pieces: [] },
+      { ...parsed, files: [] },
+      { ...parsed, pieceLength: 0 },
+    ])
+      await expect(verifyOnDisk(metadata, dir, 4)).rejects.toThrow(/cannot re-check: the metadata has no/)
+  })
 })

@@ -13,7 +13,8 @@
  * runs of done files are skipped through links (nextNotDone). A torrent whose files are not in
  * that order (never made by WebTorrent) keeps the original _checkDone and walk.
  */
-// The piece class WebTorrent itself uses (its dependency, resolved the same way).
+// The piece class WebTorrent itself uses: declared at WebTorrent's range, and
+// test/integration/torrent-piece-module.test.ts checks that WebTorrent's pieces are of this class.
 import Piece from 'torrent-piece'
 import Torrent from 'webtorrent/lib/torrent.js'
 

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { QUIET_FLAGS, runVouch, VouchProcess } from '../kit/cli.ts'
+import { until } from '../kit/poll.ts'
 import { tempDir } from '../kit/swarm.ts'
 
 /** What a log editor does: drop the triggers, delete the last rows, and remove or move the head. */
@@ -148,14 +149,19 @@ describe('vouch audit checkpoint and verify --checkpoint', () => {
     ])
     try {
       await serve.json((line) => line.event === 'serving')
-      let files: string[] = []
-      for (let i = 0; i < 50 && files.length === 0; i++) {
-        files = await readdir(dir).catch(() => [])
-        if (files.length === 0) await new Promise((resolve) => setTimeout(resolve, 100))
-      }
+      // The file is listed from the moment it is created, before its contents are written: wait
+      // for serve to say it has written it (it notes each checkpoint once the write is done).
+      const [, size, written] = await until(
+        'serve to note the checkpoint written at start',
+        30_000,
+        async () => /^audit checkpoint of (\d+) events → (.+)$/m.exec(serve.stderr),
+      )
+      expect(size).toBe('2')
+      const files = await readdir(dir)
       expect(files).toHaveLength(1)
       expect(files[0]).toMatch(/^audit-2-.*\.checkpoint$/)
       const file = path.join(dir, files[0] ?? '')
+      expect(written).toBe(file)
       const verified = await runVouch([
         '--home',
         home,

@@ -130,7 +130,13 @@ describe('a followed feed on a loopback DHT', () => {
       reason: 'below-threshold',
       message: expect.stringMatching(/1 of 3 keys/),
     })
-    expect(lastJson(await vouch(follower, 'feeds', 'list'))).toMatchObject({
+    // The daemon audits the refusal before it writes the feed's new state to feeds.json (under its
+    // lock, synced, renamed), so the audit row can be read first: wait for the list to show it.
+    const refusedFeeds = await until('the feed list to show the refusal', 30_000, async () => {
+      const listed = lastJson(await vouch(follower, 'feeds', 'list'))
+      return (listed.feeds as { state?: string }[] | undefined)?.[0]?.state === 'refused' && listed
+    })
+    expect(refusedFeeds).toMatchObject({
       feeds: [{ lastSeq: 2, state: 'refused', lastError: expect.stringMatching(/below-threshold/) }],
     })
 

@@ -286,11 +286,14 @@ describe('defence decisions, block by block', () => {
     const payload = await swarm.payload({ bytes: 256 * 1024, pieceLength: PIECE })
     const engine = await swarm.engine()
     const seeded = await engine.seed(payload.file, { remember: false })
-    engine.defence?.ban('127.0.0.81', { reason: 'strikes', expiresAt: Date.now() + 300 })
+    // Long enough for the refused dial below to finish before the ban ends, on a slow machine too
+    // (a ban of 300 ms could expire while the handshake was still under way).
+    const banMs = 2000
+    engine.defence?.ban('127.0.0.81', { reason: 'strikes', expiresAt: Date.now() + banMs })
     expect(engine.client.blocked?.contains('127.0.0.81')).toBe(true)
     expect(await dialFrom('127.0.0.81', engine.port, seeded.infoHash)).toBe('refused')
     await vi.waitFor(() => expect(engine.client.blocked?.contains('127.0.0.81')).toBe(false), {
-      timeout: 2000,
+      timeout: banMs + 5000,
     })
     expect(engine.defence?.isBanned('127.0.0.81')).toBe(false)
     expect(await dialFrom('127.0.0.81', engine.port, seeded.infoHash)).toBe('accepted')

@@ -8,17 +8,7 @@ import bencode from 'bencode'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Torrent } from 'webtorrent'
 import WebTorrent from 'webtorrent'
-import { QUIET_CLIENT, stopClient, Swarm, withTimeout } from '../kit/swarm.ts'
-
-function whenMetadata(torrent: Torrent): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve) =>
-      torrent.infoBuffer ? resolve() : torrent.once('metadata', () => resolve()),
-    ),
-    10_000,
-    'metadata',
-  )
-}
+import { QUIET_CLIENT, stopClient, Swarm, whenMetadata } from '../kit/swarm.ts'
 
 /** What WebTorrent made of a torrent: everything it took from the metainfo. */
 function runningFields(torrent: Torrent) {
@@ -60,7 +50,7 @@ describe('adding a .torrent', () => {
       downloadDir: await swarm.tempDir('vouch-out-'),
       allowUnsigned: true,
     })
-    await whenMetadata(added)
+    await whenMetadata(added, 10_000)
     // The strict reading (provenance/bencode.ts) is the only decode; before, parse-torrent's
     // decoder ran twice (the engine's and WebTorrent's).
     expect(decode, 'bencode package decodes of the .torrent').not.toHaveBeenCalled()
@@ -69,7 +59,7 @@ describe('adding a .torrent', () => {
     const plain = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0 })
     swarm.defer(() => stopClient(plain))
     const reference = plain.add(payload.torrentFile, { path: await swarm.tempDir('vouch-plain-') })
-    await whenMetadata(reference)
+    await whenMetadata(reference, 10_000)
     expect(runningFields(added)).toEqual(runningFields(reference))
     expect(added.info).toEqual(reference.info)
   })

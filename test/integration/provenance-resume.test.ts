@@ -6,13 +6,12 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Torrent } from 'webtorrent'
 import { MemoryAuditSink } from '../../src/audit.ts'
 import { formatSidecar, magnetWithEnvelopes } from '../../src/provenance/carriers.ts'
 import { generateKey } from '../../src/provenance/keys.ts'
 import { signTorrent } from '../../src/provenance/sign.ts'
 import { TrustStore } from '../../src/provenance/trust-store.ts'
-import { Swarm, whenDone, withTimeout, type Payload } from '../kit/swarm.ts'
+import { Swarm, whenDone, whenMetadata, type Payload } from '../kit/swarm.ts'
 
 const publisher = generateKey()
 
@@ -30,16 +29,6 @@ async function release(swarm: Swarm) {
 async function sidecarSigned(payload: Payload, envelope: ReturnType<typeof signTorrent>['envelope']) {
   await writeFile(`${payload.torrentPath}.vouch`, formatSidecar([envelope]))
   return payload.torrentPath
-}
-
-function whenMetadata(torrent: Torrent): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve) =>
-      torrent.infoBuffer ? resolve() : torrent.once('metadata', () => resolve()),
-    ),
-    20_000,
-    'metadata',
-  )
 }
 
 async function expectDownloaded(payload: Payload, out: string): Promise<void> {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Torrent } from 'webtorrent'
 import type { Engine } from '../../src/engine/engine.ts'
 import { PROJECT_ROOT, VouchProcess } from '../kit/cli.ts'
-import { Swarm, whenDone, withTimeout, type Seeder } from '../kit/swarm.ts'
+import { Swarm, whenDone, whenReady, withTimeout, type Seeder } from '../kit/swarm.ts'
 
 const PIECE = 32 * 1024
 const PIECES = 128
@@ -24,14 +24,6 @@ function verifiedPieces(torrent: Torrent): Set<number> {
   for (let index = 0; index < torrent.pieces.length; index++)
     if (torrent.bitfield.get(index)) pieces.add(index)
   return pieces
-}
-
-function whenReady(torrent: Torrent): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve) => (torrent.ready ? resolve() : torrent.once('ready', () => resolve()))),
-    20_000,
-    'resumed torrent ready',
-  )
 }
 
 /** A seeder slowed so a first session can be stopped part-way, and fresh home and output dirs. */

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openApi } from '../kit/api.ts'
-import { makeFolderPayload, Swarm, withTimeout } from '../kit/swarm.ts'
+import { makeFolderPayload, Swarm, whenReady } from '../kit/swarm.ts'
 
 const PIECE = 32 * 1024
 
@@ -35,11 +35,7 @@ describe('torrent details through the API', () => {
     })
     const api = await openApi(swarm)
     const torrent = await api.backend.engine.add(payload.torrentPath, { allowUnsigned: true })
-    await withTimeout(
-      new Promise<void>((resolve) => (torrent.ready ? resolve() : torrent.once('ready', () => resolve()))),
-      10_000,
-      'torrent ready',
-    )
+    await whenReady(torrent, 10_000)
     const infoHash = torrent.infoHash
     const before = await api.call('torrents.details', { infoHash })
     expect(before.files.map((file) => [file.path, file.priority])).toEqual([
@@ -102,11 +98,7 @@ describe('torrent details through the API', () => {
     const payload = await swarm.payload({ bytes: 64 * 1024 })
     const api = await openApi(swarm)
     const torrent = await api.backend.engine.add(payload.torrentPath, { allowUnsigned: true })
-    await withTimeout(
-      new Promise<void>((resolve) => (torrent.ready ? resolve() : torrent.once('ready', () => resolve()))),
-      10_000,
-      'torrent ready',
-    )
+    await whenReady(torrent, 10_000)
     const response = await api.backend.service.dispatcher.dispatch({
       command: 'torrents.setFiles',
       args: { infoHash: torrent.infoHash, files: [{ index: 5, priority: 'skip' }] },

@@ -6,7 +6,7 @@
 import Piece from 'torrent-piece'
 import { afterEach, expect, it } from 'vitest'
 import WebTorrent from 'webtorrent'
-import { QUIET_CLIENT, stopClient, Swarm, withTimeout } from '../kit/swarm.ts'
+import { QUIET_CLIENT, stopClient, Swarm, whenMetadata } from '../kit/swarm.ts'
 
 let swarm: Swarm
 afterEach(async () => {
@@ -19,13 +19,7 @@ it('WebTorrent makes its pieces with the torrent-piece Vouch imports', async () 
   const plain = new WebTorrent({ ...QUIET_CLIENT, torrentPort: 0 })
   swarm.defer(() => stopClient(plain))
   const torrent = plain.add(payload.torrentFile, { path: await swarm.tempDir('vouch-piece-') })
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      torrent.infoBuffer ? resolve() : torrent.once('metadata', () => resolve()),
-    ),
-    10_000,
-    'metadata',
-  )
+  await whenMetadata(torrent, 10_000)
   expect(torrent.pieces).toHaveLength(3)
   for (const piece of torrent.pieces) expect(piece).toBeInstanceOf(Piece)
 })

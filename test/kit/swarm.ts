@@ -306,6 +306,26 @@ export class Swarm {
   }
 }
 
+/** Resolves when `torrent` has its metadata (its info dictionary); rejects after `ms`. */
+export function whenMetadata(torrent: Torrent, ms = 20_000): Promise<void> {
+  return withTimeout(
+    new Promise<void>((resolve) =>
+      torrent.infoBuffer ? resolve() : torrent.once('metadata', () => resolve()),
+    ),
+    ms,
+    `metadata of ${torrent.name ?? torrent.infoHash}`,
+  )
+}
+
+/** Resolves when `torrent` is ready (its store and pieces set up); rejects after `ms`. */
+export function whenReady(torrent: Torrent, ms = 20_000): Promise<void> {
+  return withTimeout(
+    new Promise<void>((resolve) => (torrent.ready ? resolve() : torrent.once('ready', () => resolve()))),
+    ms,
+    `${torrent.name ?? torrent.infoHash} ready`,
+  )
+}
+
 /** Resolves when `torrent` is done; rejects after `ms`. */
 export function whenDone(torrent: Torrent, ms = 30_000): Promise<void> {
   return withTimeout(

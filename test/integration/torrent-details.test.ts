@@ -5,16 +5,11 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hasBit } from '../../src/rules/bits.ts'
 import { openApi } from '../kit/api.ts'
 import { makeFolderPayload, Swarm, whenReady } from '../kit/swarm.ts'
 
 const PIECE = 32 * 1024
-
-/** Bit `index` of a base64 BitTorrent bitfield. */
-function bit(base64: string, index: number): boolean {
-  const bytes = Buffer.from(base64, 'base64')
-  return ((bytes[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0
-}
 
 describe('torrent details through the API', () => {
   let swarm: Swarm
@@ -52,9 +47,10 @@ describe('torrent details through the API', () => {
     // checked, a moment later: wait for both.
     const progressAndPieces = async () => {
       const now = await api.call('torrents.details', { infoHash })
+      const bitfield = Buffer.from(now.pieces, 'base64')
       return {
         files: now.files.map((file) => file.progress),
-        pieces: [0, 1, 2, 3, 4, 5, 6, 7].map((index) => bit(now.pieces, index)),
+        pieces: [0, 1, 2, 3, 4, 5, 6, 7].map((index) => hasBit(bitfield, index)),
       }
     }
     await expect

@@ -87,13 +87,13 @@ def main():
     stored = False
     bootstrapped = False
     started = time.time()
-    put_at = None
+    next_put = started  # when to put (again), once the DHT is ready
     deadline = started + 90
     while time.time() < deadline:
         ready = bootstrapped or time.time() - started > 10
-        if not stored and ready and (put_at is None or time.time() - put_at > REPUT_S):
+        if not stored and ready and time.time() >= next_put:
             ses.dht_put_mutable_item(secret, public, value, salt)
-            put_at = time.time()
+            next_put = time.time() + REPUT_S
         for alert in ses.pop_alerts():
             if isinstance(alert, lt.dht_bootstrap_alert):
                 bootstrapped = True
@@ -102,7 +102,7 @@ def main():
                     stored = True
                     emit(event="put", stored=alert.num_success, seq=alert.seq)
                 else:
-                    put_at = time.time() - REPUT_S + 1
+                    next_put = time.time() + 1  # it reached no node: put again in a second
         time.sleep(0.2)
     if not stored:
         emit(event="error", message="no node stored the item")
